@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Out-of-tree build of ib_srpt against an installed kernel's headers.
+#
+#   make            build drivers/infiniband/ulp/srpt/ib_srpt.ko (W=1, -Werror)
+#   make sparse     rebuild everything through sparse (C=2); any finding fails
+#   make checkpatch checkpatch.pl --strict on every driver source file
+#   make check      sparse + checkpatch
+#   make install    install to /lib/modules/<kver>/updates/ and run depmod
+#   make demo       the README's demo (tools/demo.sh)
+#   make test       the README's test command (tools/test.sh)
+#
+# KDIR defaults to the build tree of the newest installed Debian amd64 kernel
+# that also has an image in /boot, i.e. the kernel the qemu guest boots.
+
+KVER ?= $(shell tools/kver.sh)
+KDIR ?= /lib/modules/$(KVER)/build
+SRC  := drivers/infiniband/ulp/srpt
+KBUILD_ARGS := -C $(KDIR) M=$(CURDIR) CONFIG_INFINIBAND_SRPT=m W=1 KCFLAGS=-Werror
+
+.PHONY: all modules clean sparse checkpatch check install demo test
+
+all: modules
+
+modules:
+	@test -d "$(KDIR)" || { echo "no kernel build tree at '$(KDIR)' (install linux-headers-amd64 or set KDIR=)"; exit 1; }
+	$(MAKE) $(KBUILD_ARGS) modules
+
+clean:
+	$(MAKE) $(KBUILD_ARGS) clean
+
+sparse:
+	tools/check-sparse.sh $(MAKE) $(KBUILD_ARGS)
+
+checkpatch:
+	tools/check-checkpatch.sh $(SRC)
+
+check: sparse checkpatch
+
+install: modules
+	$(MAKE) $(KBUILD_ARGS) INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(KVER)
+
+demo:
+	tools/demo.sh
+
+test:
+	tools/test.sh

@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SCSI RDMA Protocol (SRP) target: the configfs control plane.
+ *
+ *   /sys/kernel/config/target/srpt/
+ *     discovery_auth/rdma_cm_port         RDMA/CM listener port, 0 = off
+ *     <port>/                             srpt_tport, named by GUID or GID
+ *       version                           driver version (read-only)
+ *       <tpg>/                            srpt_tpg ("tpgt_<n>" or any name)
+ *         enable, lun/, acls/<initiator>/
+ *         attrib/srp_max_rdma_size, srp_max_rsp_size, srp_sq_size, use_srq
+ *
+ * Every write that is malformed or out of range fails with -EINVAL, logs
+ * why, and leaves the previous value in place.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ctype.h>
+#include <linux/inet.h>
+#include <linux/slab.h>
+#include <net/net_namespace.h>
+#include <scsi/scsi_proto.h>
+#include <target/target_core_fabric.h>
+
+#include "srpt.h"
+
+#define SRPT_VERSION "0.1"
+
+static u16 srpt_rdma_cm_port;
+
+u16 srpt_get_rdma_cm_port(void)
+{
+	return READ_ONCE(srpt_rdma_cm_port);
+}
+
+/**
+ * srpt_set_rdma_cm_port - change the RDMA/CM listener port
+ * @port: new port, 0 to stop listening.
+ */
+int srpt_set_rdma_cm_port(u16 port)
+{
+	WRITE_ONCE(srpt_rdma_cm_port, port);
+	return 0;
+}
+
+/* Parse exactly @ndigits hex digits from @s into big-endian @out. */
+static int srpt_parse_hex(const char *s, size_t ndigits, u8 *out)
+{
+	size_t i;
+
+	if (strlen(s) != ndigits)
+		return -EINVAL;
+	for (i = 0; i < ndigits; i++)
+		if (!isxdigit(s[i]))
+			return -EINVAL;
+	return hex2bin(out, s, ndigits / 2);
+}
+
+/* "xxxx:xxxx:xxxx:xxxx" into 8 big-endian bytes. */
+static int srpt_parse_guid(const char *s, u8 out[8])
+{
+	char digits[17];
+	int i;
+
+	if (strlen(s) != 19)
+		return -EINVAL;
+	for (i = 0; i < 4; i++) {
+		if (i < 3 && s[i * 5 + 4] != ':')
+			return -EINVAL;
+		memcpy(digits + i * 4, s + i * 5, 4);
+	}
+	digits[16] = '\0';
+	return srpt_parse_hex(digits, 16, out);
+}
+
+static const char *srpt_skip_0x(const char *s)
+{
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		return s + 2;
+	return s;
+}
+
+/**
+ * srpt_parse_gid - parse a target port name
+ * @name: "xxxx:xxxx:xxxx:xxxx" (port GUID, i.e. GID interface id) or
+ *        32 hex digits (the whole GID), each optionally prefixed by "0x".
+ * @kind: which of the two forms @name has.
+ * @gid:  the identity; for a GUID only gid->global.interface_id is set.
+ */
+int srpt_parse_gid(const char *name, enum srpt_tport_kind *kind,
+		   union ib_gid *gid)
+{
+	const char *s = srpt_skip_0x(name);
+
+	memset(gid, 0, sizeof(*gid));
+	if (!srpt_parse_guid(s, gid->raw + 8)) {
+		*kind = SRPT_TPORT_GUID;
+		return 0;
+	}
+	if (!srpt_parse_hex(s, 32, gid->raw)) {
+		*kind = SRPT_TPORT_GID;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static struct srpt_tport *srpt_find_tport(enum srpt_tport_kind kind,
+					  const union ib_gid *gid)
+{
+	struct srpt_tport *tport;
+
+	lockdep_assert_held(&srpt_mutex);
+	list_for_each_entry(tport, &srpt_tport_list, node)
+		if (tport->kind == kind &&
+		    !memcmp(&tport->gid, gid, sizeof(*gid)))
+			return tport;
+	return NULL;
+}
+
+struct se_wwn *srpt_make_tport(struct target_fabric_configfs *tf,
+			       struct config_group *group, const char *name)
+{
+	struct srpt_tport *tport, *other;
+	enum srpt_tport_kind kind;
+	union ib_gid gid;
+	char *ports;
+	int ret;
+
+	if (strlen(name) >= sizeof(tport->name) ||
+	    srpt_parse_gid(name, &kind, &gid)) {
+		pr_warn("target port name '%s' is neither a port GUID (xxxx:xxxx:xxxx:xxxx) nor a GID (0x + 32 hex digits)\n",
+			name);
+		return ERR_PTR(-EINVAL);
+	}
+	tport = kzalloc(sizeof(*tport), GFP_KERNEL);
+	ports = kzalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!tport || !ports) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	tport->kind = kind;
+	tport->gid = gid;
+	strscpy(tport->name, name, sizeof(tport->name));
+	INIT_LIST_HEAD(&tport->tpg_list);
+
+	mutex_lock(&srpt_mutex);
+	other = srpt_find_tport(kind, &gid);
+	if (other) {
+		mutex_unlock(&srpt_mutex);
+		pr_warn("target port '%s' names the same port as existing '%s'\n",
+			name, other->name);
+		ret = -EEXIST;
+		goto err;
+	}
+	tport->port = srpt_find_port(kind, &gid);
+	if (!tport->port) {
+		/* Refuse typos, but tell the administrator what exists. */
+		srpt_list_ports(ports, PAGE_SIZE);
+		mutex_unlock(&srpt_mutex);
+		pr_warn("no RDMA port has the %s '%s'; present ports: %s\n",
+			kind == SRPT_TPORT_GUID ? "GUID" : "GID", name, ports);
+		ret = -EINVAL;
+		goto err;
+	}
+	list_add_tail(&tport->node, &srpt_tport_list);
+	mutex_unlock(&srpt_mutex);
+	kfree(ports);
+	return &tport->wwn;
+
+err:
+	kfree(ports);
+	kfree(tport);
+	return ERR_PTR(ret);
+}
+
+void srpt_drop_tport(struct se_wwn *wwn)
+{
+	struct srpt_tport *tport = to_srpt_tport(wwn);
+
+	mutex_lock(&srpt_mutex);
+	list_del(&tport->node);
+	mutex_unlock(&srpt_mutex);
+	kfree(tport);
+}
+
+/* rtslib-fb names TPGs "tpgt_<tag>"; any other name gets tag 1. */
+static int srpt_parse_tpg_tag(const char *name, u16 *tag)
+{
+	*tag = 1;
+	if (strncmp(name, "tpgt_", 5))
+		return 0;
+	if (kstrtou16(name + 5, 10, tag) || *tag == 0) {
+		pr_warn("TPG name '%s': the tag must be a number in [1, 65535]\n",
+			name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct se_portal_group *srpt_make_tpg(struct se_wwn *wwn, const char *name)
+{
+	struct srpt_tport *tport = to_srpt_tport(wwn);
+	struct srpt_tpg *tpg;
+	u16 tag;
+	int ret;
+
+	ret = srpt_parse_tpg_tag(name, &tag);
+	if (ret)
+		return ERR_PTR(ret);
+	tpg = kzalloc(sizeof(*tpg), GFP_KERNEL);
+	if (!tpg)
+		return ERR_PTR(-ENOMEM);
+	tpg->tport = tport;
+	tpg->tag = tag;
+	tpg->attrib.max_rdma_size = SRPT_DEF_RDMA_SIZE;
+	tpg->attrib.max_rsp_size = SRPT_DEF_RSP_SIZE;
+	tpg->attrib.sq_size = SRPT_DEF_SQ_SIZE;
+	tpg->attrib.use_srq = false;
+
+	ret = core_tpg_register(wwn, &tpg->se_tpg, SCSI_PROTOCOL_SRP);
+	if (ret) {
+		kfree(tpg);
+		return ERR_PTR(ret);
+	}
+	mutex_lock(&srpt_mutex);
+	list_add_tail(&tpg->node, &tport->tpg_list);
+	mutex_unlock(&srpt_mutex);
+	return &tpg->se_tpg;
+}
+
+void srpt_drop_tpg(struct se_portal_group *se_tpg)
+{
+	struct srpt_tpg *tpg = to_srpt_tpg(se_tpg);
+
+	mutex_lock(&srpt_mutex);
+	list_del(&tpg->node);
+	mutex_unlock(&srpt_mutex);
+	core_tpg_deregister(se_tpg);
+	kfree(tpg);
+}
+
+int srpt_enable_tpg(struct se_portal_group *se_tpg, bool enable)
+{
+	return 0;
+}
+
+/**
+ * srpt_init_nodeacl - parse an ACL name
+ * @se_nacl: the ACL being created.
+ * @name:    the initiator: a 128-bit SRP initiator port id (32 hex digits),
+ *           a port GUID (16 hex digits or xxxx:xxxx:xxxx:xxxx) that matches
+ *           the low 64 bits of the port id, each with an optional "0x", or
+ *           the IPv4/IPv6 source address of RDMA/CM logins.
+ */
+int srpt_init_nodeacl(struct se_node_acl *se_nacl, const char *name)
+{
+	struct srpt_nacl *nacl = to_srpt_nacl(se_nacl);
+	const char *s = srpt_skip_0x(name);
+
+	if (!srpt_parse_hex(s, 32, nacl->port_id)) {
+		nacl->kind = SRPT_NACL_PORT_ID;
+		return 0;
+	}
+	if (!srpt_parse_hex(s, 16, nacl->port_id + 8) ||
+	    !srpt_parse_guid(s, nacl->port_id + 8)) {
+		nacl->kind = SRPT_NACL_GUID;
+		return 0;
+	}
+	if (!inet_pton_with_scope(&init_net, AF_UNSPEC, name, NULL,
+				  &nacl->addr)) {
+		nacl->kind = SRPT_NACL_ADDR;
+		return 0;
+	}
+	pr_warn("ACL name '%s' is not an initiator port id (32 hex digits), a GUID (16 hex digits) or an IP address\n",
+		name);
+	return -EINVAL;
+}
+
+/* Parse a decimal or 0x-prefixed number in [min, max] for attribute @what. */
+static int srpt_parse_u32_in_range(const char *page, const char *what,
+				   u32 min, u32 max, u32 *val)
+{
+	u32 n;
+
+	if (kstrtou32(page, 0, &n)) {
+		pr_warn("%s: '%.*s' is not a number\n", what,
+			(int)strcspn(page, "\n"), page);
+		return -EINVAL;
+	}
+	if (n < min || n > max) {
+		pr_warn("%s: %u is outside [%u, %u]\n", what, n, min, max);
+		return -EINVAL;
+	}
+	*val = n;
+	return 0;
+}
+
+static struct srpt_tpg *attrib_to_srpt_tpg(struct config_item *item)
+{
+	return to_srpt_tpg(attrib_to_tpg(item));
+}
+
+/*
+ * One numeric "attrib/<name>" file backed by tpg->attrib.<field> and
+ * bounded to [min, max].
+ */
+#define SRPT_TPG_ATTRIB_U32(_name, _field, _min, _max)			\
+static u32 *srpt_tpg_attrib_##_name##_ptr(struct config_item *item)	\
+{									\
+	return &attrib_to_srpt_tpg(item)->attrib._field;		\
+}									\
+									\
+static ssize_t srpt_tpg_attrib_##_name##_show(struct config_item *item, \
+					      char *page)		\
+{									\
+	return sysfs_emit(page, "%u\n",				\
+			  READ_ONCE(*srpt_tpg_attrib_##_name##_ptr(item)));\
+}									\
+									\
+static ssize_t srpt_tpg_attrib_##_name##_store(struct config_item *item,\
+					       const char *page,	\
+					       size_t count)		\
+{									\
+	u32 val;							\
+									\
+	if (srpt_parse_u32_in_range(page, #_name, _min, _max, &val))	\
+		return -EINVAL;						\
+	WRITE_ONCE(*srpt_tpg_attrib_##_name##_ptr(item), val);		\
+	return count;							\
+}									\
+CONFIGFS_ATTR(srpt_tpg_attrib_, _name)
+
+SRPT_TPG_ATTRIB_U32(srp_max_rdma_size, max_rdma_size,
+		    SRPT_MIN_RDMA_SIZE, SRPT_MAX_RDMA_SIZE);
+SRPT_TPG_ATTRIB_U32(srp_max_rsp_size, max_rsp_size,
+		    SRPT_MIN_RSP_SIZE, SRPT_MAX_RSP_SIZE);
+SRPT_TPG_ATTRIB_U32(srp_sq_size, sq_size, SRPT_MIN_SQ_SIZE, SRPT_MAX_SQ_SIZE);
+
+static ssize_t srpt_tpg_attrib_use_srq_show(struct config_item *item,
+					    char *page)
+{
+	return sysfs_emit(page, "%d\n",
+			  READ_ONCE(attrib_to_srpt_tpg(item)->attrib.use_srq));
+}
+
+static ssize_t srpt_tpg_attrib_use_srq_store(struct config_item *item,
+					     const char *page, size_t count)
+{
+	u32 val;
+
+	if (srpt_parse_u32_in_range(page, "use_srq", 0, 1, &val))
+		return -EINVAL;
+	WRITE_ONCE(attrib_to_srpt_tpg(item)->attrib.use_srq, val);
+	return count;
+}
+CONFIGFS_ATTR(srpt_tpg_attrib_, use_srq);
+
+struct configfs_attribute *srpt_tpg_attrib_attrs[] = {
+	&srpt_tpg_attrib_attr_srp_max_rdma_size,
+	&srpt_tpg_attrib_attr_srp_max_rsp_size,
+	&srpt_tpg_attrib_attr_srp_sq_size,
+	&srpt_tpg_attrib_attr_use_srq,
+	NULL,
+};
+
+static ssize_t srpt_rdma_cm_port_show(struct config_item *item, char *page)
+{
+	return sysfs_emit(page, "%u\n", srpt_get_rdma_cm_port());
+}
+
+static ssize_t srpt_rdma_cm_port_store(struct config_item *item,
+				       const char *page, size_t count)
+{
+	u32 val;
+	int ret;
+
+	if (srpt_parse_u32_in_range(page, "rdma_cm_port", 0, U16_MAX, &val))
+		return -EINVAL;
+	ret = srpt_set_rdma_cm_port(val);
+	return ret ? ret : count;
+}
+CONFIGFS_ATTR(srpt_, rdma_cm_port);
+
+struct configfs_attribute *srpt_discovery_attrs[] = {
+	&srpt_attr_rdma_cm_port,
+	NULL,
+};
+
+static ssize_t srpt_wwn_version_show(struct config_item *item, char *page)
+{
+	return sysfs_emit(page, "%s\n", SRPT_VERSION);
+}
+CONFIGFS_ATTR_RO(srpt_wwn_, version);
+
+struct configfs_attribute *srpt_wwn_attrs[] = {
+	&srpt_wwn_attr_version,
+	NULL,
+};
