@@ -13,6 +13,13 @@
  * (HCA reset, "rdma link delete") the binding is cleared, and when a device
  * with a port of the same GID/GUID is added again it is bound again, so the
  * configfs tree never has to be rebuilt.
+ *
+ * Sessions (see srpt_cm.c for the rules):
+ *
+ *   srpt_nexus  (I_T nexus: one target_core session) --> srpt_tpg
+ *     ch_list: srpt_rdma_ch (one RC QP each, SRP r16a 5.6: multichannel)
+ *       srpt_recv_ioctx[] (receive ring, or buffers of the device's SRQ)
+ *       srpt_send_ioctx[] (one per command in flight, embeds its se_cmd)
  */
 #ifndef SRPT_H
 #define SRPT_H
@@ -22,7 +29,12 @@
 #include <linux/mutex.h>
 #include <linux/socket.h>
 #include <linux/types.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <rdma/ib_verbs.h>
+#include <rdma/rw.h>
+#include <scsi/srp.h>
 #include <target/target_core_base.h>
 
 #define SRPT_FABRIC_NAME	"srpt"
@@ -48,6 +60,9 @@ enum {
 	SRPT_MIN_SQ_SIZE	= 16,
 	SRPT_MAX_SQ_SIZE	= 16384,
 	SRPT_DEF_SQ_SIZE	= 4096,
+
+	SRPT_MAX_RQ_SIZE	= 512,
+	SRPT_MAX_CH_PER_NEXUS	= 64,
 
 	SRPT_MIN_SRQ_SIZE	= 4,
 	SRPT_MAX_SRQ_SIZE	= 65535,
@@ -75,6 +90,13 @@ struct srpt_port {
  * @event_handler: asynchronous events (port state, GID table changes)
  *                 trigger a rebind of target ports.
  * @node:          entry in srpt_dev_list, protected by srpt_mutex.
+ * @ib_cm_id:      IB/CM listener for srpt_service_guid (NULL if the
+ *                 device has no IB/CM, e.g. iWARP).
+ * @srq:           shared receive queue, created by the first channel that
+ *                 asks for one; protected by srpt_mutex until created.
+ * @ch_list:       channels on this device, protected by srpt_mutex.
+ * @next_vector:   round-robin completion vector for the next channel.
+ * @removing:      the device is going away: refuse logins (srpt_mutex).
  * @port_count:    number of entries in @ports.
  * @ports:         one entry per physical port.
  */
@@ -84,6 +106,11 @@ struct srpt_device {
 	struct ib_pd		*pd;
 	struct ib_event_handler	event_handler;
 	struct list_head	node;
+	struct ib_cm_id		*ib_cm_id;
+	struct srpt_srq		*srq;
+	struct list_head	ch_list;
+	atomic_t		next_vector;
+	bool			removing;
 	u32			port_count;
 	struct srpt_port	ports[];
 };
@@ -142,6 +169,7 @@ struct srpt_tpg_attrib {
  * @tport:  the parent target port.
  * @attrib: see struct srpt_tpg_attrib.
  * @node:   entry in tport->tpg_list, protected by srpt_mutex.
+ * @nexus_list: srpt_nexus.node entries, protected by srpt_mutex.
  * @tag:    the TPG tag parsed from the directory name.
  */
 struct srpt_tpg {
@@ -149,6 +177,7 @@ struct srpt_tpg {
 	struct srpt_tport	*tport;
 	struct srpt_tpg_attrib	attrib;
 	struct list_head	node;
+	struct list_head	nexus_list;
 	u16			tag;
 };
 
@@ -175,6 +204,245 @@ struct srpt_nacl {
 	struct sockaddr_storage	addr;
 };
 
+/**
+ * struct srpt_srq - a shared receive queue and its buffers
+ * @srq:   the verbs object.
+ * @sdev:  owning device.
+ * @size:  number of buffers.
+ * @ring:  the buffers; each is posted once and reposted after use.
+ *
+ * Lifetime: created under srpt_mutex by the first use_srq=1 login on the
+ * device, destroyed by the ib_client remove callback after every channel
+ * of the device is gone.
+ */
+struct srpt_srq {
+	struct ib_srq		*srq;
+	struct srpt_device	*sdev;
+	u32			size;
+	struct srpt_recv_ioctx	**ring;
+};
+
+/**
+ * struct srpt_recv_ioctx - one receive buffer
+ * @cqe:  completion handle (srpt_recv_done()).
+ * @srq:  the SRQ this buffer is posted to, or NULL for a channel's ring;
+ *        with an SRQ the channel comes from the work completion's QP.
+ * @ch:   the channel whose ring this is (NULL for SRQ buffers).
+ * @buf:  the IU, DMA-mapped from the device.
+ * @dma:  its bus address.
+ * @len:  its size.
+ * @byte_len: length of the IU last received into it.
+ */
+struct srpt_recv_ioctx {
+	struct ib_cqe		cqe;
+	struct srpt_srq		*srq;
+	struct srpt_rdma_ch	*ch;
+	void			*buf;
+	dma_addr_t		dma;
+	u32			len;
+	u32			byte_len;
+};
+
+/* Progress of one command, reported to target_core by get_cmd_state. */
+enum srpt_cmd_state {
+	SRPT_CMD_NEW,		/* parsed, handed to target_core */
+	SRPT_CMD_NEED_DATA,	/* RDMA READ of write data posted */
+	SRPT_CMD_DATA_IN,	/* write data arrived, executing */
+	SRPT_CMD_RSP_SENT,	/* SRP_RSP (after any RDMA WRITE) posted */
+	SRPT_CMD_DONE,		/* response completed or channel gone */
+};
+
+/**
+ * struct srpt_rw - one RDMA R/W context: the part of a command's data
+ * described by one SRP memory descriptor
+ * @ctx:   the rdma_rw context.
+ * @sg:    scatterlist for this descriptor (a window on the command's data).
+ * @nents: entries in @sg.
+ */
+struct srpt_rw {
+	struct rdma_rw_ctx	ctx;
+	struct scatterlist	*sg;
+	u32			nents;
+};
+
+/**
+ * struct srpt_send_ioctx - a command or task management request in flight
+ * @se_cmd:    target_core's command; its lifetime bounds ours.
+ * @ch:        the channel it arrived on; responses go back on it.
+ * @node:      free list entry, or sq_wait_list entry while it waits for
+ *             send queue space.
+ * @rdma_cqe:  completion of the last RDMA READ (write data fetched).
+ * @send_cqe:  completion of the SRP_RSP send.
+ * @rsp:       response buffer, DMA-mapped to the device.
+ * @rsp_dma:   its bus address.
+ * @imm:       receive buffer held for immediate data until the backend
+ *             is done with it; reposted before the response is sent.
+ * @imm_sg:    scatterlist over the immediate data in @imm.
+ * @desc:      remote buffers from the SRP_CMD (inline copy for one).
+ * @rw:        one rdma_rw context per remote buffer.
+ * @n_desc:    number of entries used in @desc and @rw.
+ * @rw_ready:  number of @rw entries initialised (to destroy).
+ * @single_desc: storage for the common one-descriptor case.
+ * @single_rw: storage for the common one-descriptor case.
+ * @wait_wrs:  send queue entries the deferred post needs.
+ * @wait_rdma: the deferred post is the RDMA READ (else the response).
+ * @sq_wrs:    send queue entries held by the posted work requests.
+ * @state:     enum srpt_cmd_state.
+ * @tmf:       this is a task management request.
+ * @local:     answered without target_core (@se_cmd unused).
+ * @dynamic:   allocated because the pool was empty; freed on release.
+ * @rsp_len:   bytes of @rsp to send.
+ * @tag:       initiator's SRP tag, echoed in the response.
+ * @sense:     sense buffer target_core fills in.
+ */
+struct srpt_send_ioctx {
+	struct se_cmd		se_cmd;
+	struct srpt_rdma_ch	*ch;
+	struct list_head	node;
+	struct ib_cqe		rdma_cqe;
+	struct ib_cqe		send_cqe;
+	void			*rsp;
+	dma_addr_t		rsp_dma;
+	struct srpt_recv_ioctx	*imm;
+	struct scatterlist	imm_sg;
+	struct srp_direct_buf	*desc;
+	struct srpt_rw		*rw;
+	u32			n_desc;
+	u32			rw_ready;
+	struct srp_direct_buf	single_desc;
+	struct srpt_rw		single_rw;
+	u32			wait_wrs;
+	bool			wait_rdma;
+	u32			sq_wrs;
+	enum srpt_cmd_state	state;
+	bool			tmf;
+	bool			local;
+	bool			dynamic;
+	u32			rsp_len;
+	u64			tag;
+	u8			sense[TRANSPORT_SENSE_BUFFER];
+};
+
+/*
+ * Channel states. Transitions happen only in srpt_ch_set_state() under
+ * ch->lock:
+ *
+ *   CONNECTING --(RTU / ESTABLISHED / first IU)--> LIVE
+ *   CONNECTING, LIVE --(disconnect from either side, logout,
+ *                       configfs, device removal)--> CLOSING
+ *   CLOSING --(release work runs)--> RELEASING
+ *
+ * Only a LIVE (or CONNECTING) channel posts work requests. Entering CLOSING
+ * queues the release work exactly once.
+ */
+enum srpt_ch_state {
+	SRPT_CH_CONNECTING,
+	SRPT_CH_LIVE,
+	SRPT_CH_CLOSING,
+	SRPT_CH_RELEASING,
+};
+
+/**
+ * struct srpt_rdma_ch - one SRP RDMA channel (an RC queue pair)
+ * @sport:        the RDMA port the login arrived on.
+ * @sdev:         its device (a reference is held).
+ * @nexus:        the I_T nexus this channel belongs to.
+ * @using_rdma_cm: @rdma_cm_id is valid, else @ib_cm_id.
+ * @ib_cm_id:     IB/CM connection.
+ * @rdma_cm_id:   RDMA/CM connection.
+ * @qp:           the queue pair; qp->qp_context points back here.
+ * @cq:           completion queue from the device's CQ pool.
+ * @cq_size:      entries taken from the pool.
+ * @srq:          SRQ receiving for this channel, or NULL for @recv_ring.
+ * @recv_ring:    per-channel receive buffers (use_srq=0).
+ * @rq_size:      receive buffers of the channel = credits granted at login.
+ * @ioctx_ring:   preallocated send contexts.
+ * @ioctx_count:  entries in @ioctx_ring.
+ * @free_list:    unused send contexts.
+ * @sq_wait_list: send contexts waiting for send queue space.
+ * @lock:         protects @state, @free_list, @sq_wait_list, @in_flight.
+ * @state:        enum srpt_ch_state.
+ * @in_flight:    send contexts not on @free_list; release waits for zero.
+ * @release_wq:   woken when @in_flight drops to zero.
+ * @sq_wr_avail:  free send queue entries.
+ * @req_lim_delta: credits owed to the initiator: receive buffers reposted
+ *                since the last response carried them (SRP r16a 5.4.2).
+ * @sq_size:      send queue entries.
+ * @max_it_iu_len: accepted initiator-to-target IU size.
+ * @max_ti_iu_len: target-to-initiator IU size (SRP_RSP incl. sense).
+ * @max_rdma_size: largest data transfer of one command.
+ * @imm_data_offset: offset of immediate data in an SRP_CMD, 0 = none.
+ * @comp_vector:  completion vector of @cq.
+ * @release_work: tears the channel down; the only place it is freed.
+ * @nexus_node:   entry in nexus->ch_list (srpt_mutex).
+ * @dev_node:     entry in sdev->ch_list (srpt_mutex).
+ * @i_port_id:    initiator port identifier from the login.
+ * @name:         "<initiator port id>/<channel>" for messages.
+ *
+ * Lifetime: allocated by a login, freed only by @release_work, which runs
+ * once after the channel enters CLOSING. It drains the QP (so no
+ * completion handler runs afterwards), waits for every send context to be
+ * released by target_core, leaves the nexus (ending the session with the
+ * last channel) and only then destroys the CM id, QP, CQ and buffers. CM
+ * callbacks therefore always see a valid channel.
+ */
+struct srpt_rdma_ch {
+	struct srpt_port	*sport;
+	struct srpt_device	*sdev;
+	struct srpt_nexus	*nexus;
+	bool			using_rdma_cm;
+	struct ib_cm_id		*ib_cm_id;
+	struct rdma_cm_id	*rdma_cm_id;
+	struct ib_qp		*qp;
+	struct ib_cq		*cq;
+	u32			cq_size;
+	struct srpt_srq		*srq;
+	struct srpt_recv_ioctx	**recv_ring;
+	u32			rq_size;
+	struct srpt_send_ioctx	**ioctx_ring;
+	u32			ioctx_count;
+	struct list_head	free_list;
+	struct list_head	sq_wait_list;
+	spinlock_t		lock;	/* see @lock above */
+	enum srpt_ch_state	state;
+	u32			in_flight;
+	wait_queue_head_t	release_wq;
+	atomic_t		sq_wr_avail;
+	atomic_t		req_lim_delta;
+	u32			sq_size;
+	u32			max_it_iu_len;
+	u32			max_ti_iu_len;
+	u32			max_rdma_size;
+	u32			imm_data_offset;
+	int			comp_vector;
+	struct work_struct	release_work;
+	struct list_head	nexus_node;
+	struct list_head	dev_node;
+	u8			i_port_id[16];
+	char			name[64];
+};
+
+/**
+ * struct srpt_nexus - an I_T nexus: all channels of one initiator port to
+ * one target port, sharing one target_core session
+ * @se_sess:   the session; se_sess->fabric_sess_ptr points here.
+ * @tpg:       the TPG whose ACL admitted the initiator.
+ * @ch_list:   srpt_rdma_ch.nexus_node entries.
+ * @node:      entry in tpg->nexus_list.
+ * @i_port_id: initiator port identifier.
+ *
+ * Locking: all fields are protected by srpt_mutex. Lifetime: created by
+ * the first login, freed by the release work of its last channel after
+ * the session has been removed from target_core.
+ */
+struct srpt_nexus {
+	struct se_session	*se_sess;
+	struct srpt_tpg		*tpg;
+	struct list_head	ch_list;
+	struct list_head	node;
+	u8			i_port_id[16];
+};
+
 /* srpt_main.c */
 extern struct mutex srpt_mutex;
 extern struct list_head srpt_dev_list;
@@ -183,6 +451,8 @@ extern unsigned int srp_max_req_size;
 extern unsigned int srpt_srq_size;
 extern u64 srpt_service_guid;
 extern const struct target_core_fabric_ops srpt_fabric_ops;
+extern struct workqueue_struct *srpt_wq;
+extern struct ib_client srpt_client;
 
 bool srpt_port_get_gid(struct srpt_port *sport, union ib_gid *gid);
 bool srpt_port_matches(struct srpt_port *sport, enum srpt_tport_kind kind,
@@ -191,11 +461,44 @@ struct srpt_port *srpt_find_port(enum srpt_tport_kind kind,
 				 const union ib_gid *id);
 void srpt_bind_tports(void);
 void srpt_list_ports(char *buf, size_t len);
+void srpt_put_device(struct srpt_device *sdev);
 
-/* srpt_io.c: target_core callbacks for commands */
+/* srpt_cm.c: logins and channel lifetime */
+int srpt_cm_start(void);
+void srpt_cm_stop(void);
+int srpt_set_rdma_cm_port(u16 port);
+u16 srpt_get_rdma_cm_port(void);
+int srpt_ib_cm_listen(struct srpt_device *sdev);
+void srpt_ib_cm_stop(struct srpt_device *sdev);
+void srpt_close_device_channels(struct srpt_device *sdev);
+void srpt_close_tpg_sessions(struct srpt_tpg *tpg);
+void srpt_ch_close(struct srpt_rdma_ch *ch);
+void srpt_close_session(struct se_session *se_sess);
+bool srpt_ch_is_live(struct srpt_rdma_ch *ch);
+void srpt_ch_mark_live(struct srpt_rdma_ch *ch);
+void srpt_free_srq(struct srpt_device *sdev);
+
+/* srpt_io.c: receive, RDMA R/W, responses, target_core callbacks */
+struct srpt_recv_ioctx *srpt_alloc_recv_ioctx(struct srpt_device *sdev,
+					      u32 len);
+void srpt_free_recv_ioctx(struct srpt_device *sdev,
+			  struct srpt_recv_ioctx *recv);
+int srpt_post_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv);
+int srpt_post_srq_recv(struct srpt_srq *srq, struct srpt_recv_ioctx *recv);
+int srpt_alloc_ch_ioctxs(struct srpt_rdma_ch *ch);
+void srpt_free_ch_ioctxs(struct srpt_rdma_ch *ch);
+void srpt_fail_waiting(struct srpt_rdma_ch *ch);
+void srpt_recv_done(struct ib_cq *cq, struct ib_wc *wc);
+void srpt_repost_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv);
+void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx);
+void srpt_send_tmf_rsp(struct srpt_send_ioctx *ioctx, u8 code);
+
+/* srpt_tmf.c: task management */
+void srpt_handle_tsk_mgmt(struct srpt_rdma_ch *ch,
+			  struct srpt_recv_ioctx *recv,
+			  struct srpt_send_ioctx *ioctx);
 int srpt_check_stop_free(struct se_cmd *se_cmd);
 void srpt_release_cmd(struct se_cmd *se_cmd);
-void srpt_close_session(struct se_session *se_sess);
 int srpt_write_pending(struct se_cmd *se_cmd);
 int srpt_get_cmd_state(struct se_cmd *se_cmd);
 int srpt_queue_data_in(struct se_cmd *se_cmd);
@@ -207,8 +510,6 @@ void srpt_aborted_task(struct se_cmd *se_cmd);
 extern struct configfs_attribute *srpt_discovery_attrs[];
 extern struct configfs_attribute *srpt_tpg_attrib_attrs[];
 extern struct configfs_attribute *srpt_wwn_attrs[];
-int srpt_set_rdma_cm_port(u16 port);
-u16 srpt_get_rdma_cm_port(void);
 struct se_wwn *srpt_make_tport(struct target_fabric_configfs *tf,
 			       struct config_group *group, const char *name);
 void srpt_drop_tport(struct se_wwn *wwn);

@@ -26,23 +26,6 @@
 
 #define SRPT_VERSION "0.1"
 
-static u16 srpt_rdma_cm_port;
-
-u16 srpt_get_rdma_cm_port(void)
-{
-	return READ_ONCE(srpt_rdma_cm_port);
-}
-
-/**
- * srpt_set_rdma_cm_port - change the RDMA/CM listener port
- * @port: new port, 0 to stop listening.
- */
-int srpt_set_rdma_cm_port(u16 port)
-{
-	WRITE_ONCE(srpt_rdma_cm_port, port);
-	return 0;
-}
-
 /* Parse exactly @ndigits hex digits from @s into big-endian @out. */
 static int srpt_parse_hex(const char *s, size_t ndigits, u8 *out)
 {
@@ -216,6 +199,7 @@ struct se_portal_group *srpt_make_tpg(struct se_wwn *wwn, const char *name)
 	tpg->attrib.max_rsp_size = SRPT_DEF_RSP_SIZE;
 	tpg->attrib.sq_size = SRPT_DEF_SQ_SIZE;
 	tpg->attrib.use_srq = false;
+	INIT_LIST_HEAD(&tpg->nexus_list);
 
 	ret = core_tpg_register(wwn, &tpg->se_tpg, SCSI_PROTOCOL_SRP);
 	if (ret) {
@@ -239,8 +223,11 @@ void srpt_drop_tpg(struct se_portal_group *se_tpg)
 	kfree(tpg);
 }
 
+/* "enable": logins are admitted only while enabled (see srpt_find_tpg()). */
 int srpt_enable_tpg(struct se_portal_group *se_tpg, bool enable)
 {
+	if (!enable)
+		srpt_close_tpg_sessions(to_srpt_tpg(se_tpg));
 	return 0;
 }
 

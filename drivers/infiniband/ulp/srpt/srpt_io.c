@@ -2,14 +2,712 @@
 /*
  * SCSI RDMA Protocol (SRP) target: the I/O path.
  *
- * No channel can log in yet, so target_core never hands us a command; these
- * callbacks exist because target_core requires every one of them.
+ * An SRP_CMD (SRP r16a 6.8) arrives in a receive buffer, is parsed into a
+ * send context (srpt_send_ioctx) and handed to target_core. Write data is
+ * fetched with RDMA READs (or taken in place when it came as immediate
+ * data), read data is pushed with RDMA WRITEs chained in front of the
+ * SRP_RSP send, all through the RDMA R/W API.
+ *
+ * Send queue accounting: ch->sq_wr_avail counts free send queue entries.
+ * A post first reserves the entries it needs; when there are not enough,
+ * the context waits on ch->sq_wait_list and is posted again by the
+ * completion that frees space. The send queue can therefore never overflow.
+ *
+ * Credits (SRP r16a 5.4.2): every IU the initiator sends uses one credit;
+ * reposting its receive buffer owes one back, and each response returns
+ * all credits owed in REQ LIMIT DELTA.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <rdma/rw.h>
+#include <scsi/scsi_proto.h>
+#include <scsi/srp.h>
 #include <target/target_core_fabric.h>
 
 #include "srpt.h"
+
+static void srpt_rdma_read_done(struct ib_cq *cq, struct ib_wc *wc);
+static void srpt_send_done(struct ib_cq *cq, struct ib_wc *wc);
+
+/* ----- buffers ---------------------------------------------------------- */
+
+struct srpt_recv_ioctx *srpt_alloc_recv_ioctx(struct srpt_device *sdev,
+					      u32 len)
+{
+	struct srpt_recv_ioctx *recv;
+
+	recv = kzalloc(sizeof(*recv), GFP_KERNEL);
+	if (!recv)
+		return NULL;
+	recv->buf = kmalloc(len, GFP_KERNEL);
+	if (!recv->buf)
+		goto err;
+	recv->dma = ib_dma_map_single(sdev->ib_dev, recv->buf, len,
+				      DMA_FROM_DEVICE);
+	if (ib_dma_mapping_error(sdev->ib_dev, recv->dma))
+		goto err;
+	recv->len = len;
+	recv->cqe.done = srpt_recv_done;
+	return recv;
+err:
+	kfree(recv->buf);
+	kfree(recv);
+	return NULL;
+}
+
+void srpt_free_recv_ioctx(struct srpt_device *sdev,
+			  struct srpt_recv_ioctx *recv)
+{
+	ib_dma_unmap_single(sdev->ib_dev, recv->dma, recv->len,
+			    DMA_FROM_DEVICE);
+	kfree(recv->buf);
+	kfree(recv);
+}
+
+static void srpt_init_recv_wr(struct srpt_device *sdev,
+			      struct srpt_recv_ioctx *recv,
+			      struct ib_recv_wr *wr, struct ib_sge *sge)
+{
+	ib_dma_sync_single_for_device(sdev->ib_dev, recv->dma, recv->len,
+				      DMA_FROM_DEVICE);
+	sge->addr = recv->dma;
+	sge->length = recv->len;
+	sge->lkey = sdev->pd->local_dma_lkey;
+	wr->next = NULL;
+	wr->wr_cqe = &recv->cqe;
+	wr->sg_list = sge;
+	wr->num_sge = 1;
+}
+
+/* Post a buffer of the channel's own ring; only while the channel lives. */
+int srpt_post_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv)
+{
+	struct ib_recv_wr wr;
+	struct ib_sge sge;
+	unsigned long flags;
+	int ret = -ENOTCONN;
+
+	srpt_init_recv_wr(ch->sdev, recv, &wr, &sge);
+	/* ch->lock orders this post before the drain of a closing channel. */
+	spin_lock_irqsave(&ch->lock, flags);
+	if (ch->state <= SRPT_CH_CLOSING)
+		ret = ib_post_recv(ch->qp, &wr, NULL);
+	spin_unlock_irqrestore(&ch->lock, flags);
+	return ret;
+}
+
+int srpt_post_srq_recv(struct srpt_srq *srq, struct srpt_recv_ioctx *recv)
+{
+	struct ib_recv_wr wr;
+	struct ib_sge sge;
+
+	srpt_init_recv_wr(srq->sdev, recv, &wr, &sge);
+	return ib_post_srq_recv(srq->srq, &wr, NULL);
+}
+
+/* Give a receive buffer back; the initiator is owed one credit for it. */
+void srpt_repost_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv)
+{
+	int ret;
+
+	if (recv->srq) {
+		ret = srpt_post_srq_recv(recv->srq, recv);
+	} else {
+		if (!srpt_ch_is_live(ch))
+			return;
+		ret = srpt_post_recv(ch, recv);
+	}
+	if (ret) {
+		pr_warn_ratelimited("%s: reposting a receive buffer failed (%d)\n",
+				    ch->name, ret);
+		srpt_ch_close(ch);
+		return;
+	}
+	atomic_inc(&ch->req_lim_delta);
+}
+
+static struct srpt_send_ioctx *srpt_alloc_send_ioctx(struct srpt_rdma_ch *ch)
+{
+	struct ib_device *ib_dev = ch->sdev->ib_dev;
+	struct srpt_send_ioctx *ioctx;
+
+	ioctx = kzalloc(sizeof(*ioctx), GFP_KERNEL);
+	if (!ioctx)
+		return NULL;
+	ioctx->rsp = kzalloc(ch->max_ti_iu_len, GFP_KERNEL);
+	if (!ioctx->rsp)
+		goto err;
+	ioctx->rsp_dma = ib_dma_map_single(ib_dev, ioctx->rsp,
+					   ch->max_ti_iu_len, DMA_TO_DEVICE);
+	if (ib_dma_mapping_error(ib_dev, ioctx->rsp_dma))
+		goto err;
+	ioctx->ch = ch;
+	ioctx->rdma_cqe.done = srpt_rdma_read_done;
+	ioctx->send_cqe.done = srpt_send_done;
+	return ioctx;
+err:
+	kfree(ioctx->rsp);
+	kfree(ioctx);
+	return NULL;
+}
+
+static void srpt_free_send_ioctx(struct srpt_rdma_ch *ch,
+				 struct srpt_send_ioctx *ioctx)
+{
+	ib_dma_unmap_single(ch->sdev->ib_dev, ioctx->rsp_dma,
+			    ch->max_ti_iu_len, DMA_TO_DEVICE);
+	kfree(ioctx->rsp);
+	kfree(ioctx);
+}
+
+/* The receive ring (without SRQ) and the send contexts of a channel. */
+int srpt_alloc_ch_ioctxs(struct srpt_rdma_ch *ch)
+{
+	u32 i;
+
+	if (!ch->srq) {
+		ch->recv_ring = kcalloc(ch->rq_size, sizeof(*ch->recv_ring),
+					GFP_KERNEL);
+		if (!ch->recv_ring)
+			return -ENOMEM;
+		for (i = 0; i < ch->rq_size; i++) {
+			struct srpt_recv_ioctx *recv;
+
+			recv = srpt_alloc_recv_ioctx(ch->sdev,
+						     ch->max_it_iu_len);
+			ch->recv_ring[i] = recv;
+			if (!recv)
+				return -ENOMEM;
+			ch->recv_ring[i]->ch = ch;
+		}
+	}
+	ch->ioctx_count = ch->rq_size;
+	ch->ioctx_ring = kcalloc(ch->ioctx_count, sizeof(*ch->ioctx_ring),
+				 GFP_KERNEL);
+	if (!ch->ioctx_ring)
+		return -ENOMEM;
+	for (i = 0; i < ch->ioctx_count; i++) {
+		ch->ioctx_ring[i] = srpt_alloc_send_ioctx(ch);
+		if (!ch->ioctx_ring[i])
+			return -ENOMEM;
+		list_add_tail(&ch->ioctx_ring[i]->node, &ch->free_list);
+	}
+	return 0;
+}
+
+void srpt_free_ch_ioctxs(struct srpt_rdma_ch *ch)
+{
+	u32 i;
+
+	for (i = 0; ch->recv_ring && i < ch->rq_size; i++)
+		if (ch->recv_ring[i])
+			srpt_free_recv_ioctx(ch->sdev, ch->recv_ring[i]);
+	kfree(ch->recv_ring);
+	ch->recv_ring = NULL;
+	for (i = 0; ch->ioctx_ring && i < ch->ioctx_count; i++)
+		if (ch->ioctx_ring[i])
+			srpt_free_send_ioctx(ch, ch->ioctx_ring[i]);
+	kfree(ch->ioctx_ring);
+	ch->ioctx_ring = NULL;
+}
+
+/*
+ * A send context for a new IU. The pool holds one per credit; a response
+ * can reach the initiator (returning a credit) before its send completion
+ * returns the context, so a short-lived extra one may be needed. Beyond
+ * twice the credits the initiator is not honouring REQ_LIM.
+ */
+static struct srpt_send_ioctx *srpt_get_send_ioctx(struct srpt_rdma_ch *ch)
+{
+	struct srpt_send_ioctx *ioctx;
+	unsigned long flags;
+	bool extra = false;
+
+	spin_lock_irqsave(&ch->lock, flags);
+	ioctx = list_first_entry_or_null(&ch->free_list,
+					 struct srpt_send_ioctx, node);
+	if (ioctx)
+		list_del_init(&ioctx->node);
+	else
+		extra = ch->in_flight < 2 * ch->rq_size;
+	if (ioctx || extra)
+		ch->in_flight++;
+	spin_unlock_irqrestore(&ch->lock, flags);
+
+	if (extra) {
+		ioctx = srpt_alloc_send_ioctx(ch);
+		if (ioctx) {
+			ioctx->dynamic = true;
+		} else {
+			spin_lock_irqsave(&ch->lock, flags);
+			ch->in_flight--;
+			spin_unlock_irqrestore(&ch->lock, flags);
+		}
+	}
+	if (!ioctx)
+		return NULL;
+
+	memset(&ioctx->se_cmd, 0, sizeof(ioctx->se_cmd));
+	INIT_LIST_HEAD(&ioctx->node);
+	ioctx->imm = NULL;
+	ioctx->desc = &ioctx->single_desc;
+	ioctx->rw = &ioctx->single_rw;
+	ioctx->n_desc = 0;
+	ioctx->rw_ready = 0;
+	ioctx->sq_wrs = 0;
+	ioctx->state = SRPT_CMD_NEW;
+	ioctx->tmf = false;
+	ioctx->local = false;
+	ioctx->rsp_len = 0;
+	return ioctx;
+}
+
+static void srpt_destroy_rw(struct srpt_send_ioctx *ioctx)
+{
+	struct srpt_rdma_ch *ch = ioctx->ch;
+	enum dma_data_direction dir;
+	u32 i;
+
+	dir = ioctx->se_cmd.data_direction == DMA_TO_DEVICE ?
+	      DMA_FROM_DEVICE : DMA_TO_DEVICE;
+	for (i = 0; i < ioctx->rw_ready; i++)
+		rdma_rw_ctx_destroy(&ioctx->rw[i].ctx, ch->qp,
+				    ch->sport->port_num, ioctx->rw[i].sg,
+				    ioctx->rw[i].nents, dir);
+	if (ioctx->n_desc > 1)
+		for (i = 0; i < ioctx->rw_ready; i++)
+			kfree(ioctx->rw[i].sg);
+	ioctx->rw_ready = 0;
+	if (ioctx->desc != &ioctx->single_desc) {
+		kfree(ioctx->desc);
+		kfree(ioctx->rw);
+		ioctx->desc = &ioctx->single_desc;
+		ioctx->rw = &ioctx->single_rw;
+	}
+}
+
+/* Return a send context to the pool once target_core is done with it. */
+void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx)
+{
+	struct srpt_rdma_ch *ch = ioctx->ch;
+	unsigned long flags;
+	bool wake;
+
+	srpt_destroy_rw(ioctx);
+	if (ioctx->imm) {
+		srpt_repost_recv(ch, ioctx->imm);
+		ioctx->imm = NULL;
+	}
+	if (ioctx->dynamic)
+		srpt_free_send_ioctx(ch, ioctx);
+	spin_lock_irqsave(&ch->lock, flags);
+	if (!ioctx->dynamic)
+		list_add(&ioctx->node, &ch->free_list);
+	wake = --ch->in_flight == 0 && ch->state >= SRPT_CH_CLOSING;
+	spin_unlock_irqrestore(&ch->lock, flags);
+	if (wake)
+		wake_up(&ch->release_wq);
+}
+
+/* ----- posting ---------------------------------------------------------- */
+
+static int srpt_post_rdma_read(struct srpt_send_ioctx *ioctx);
+static int srpt_post_response(struct srpt_send_ioctx *ioctx);
+
+/* Post again the contexts waiting for send queue space, in order. */
+static void srpt_process_sq_waiters(struct srpt_rdma_ch *ch)
+{
+	struct srpt_send_ioctx *ioctx;
+	unsigned long flags;
+
+	for (;;) {
+		spin_lock_irqsave(&ch->lock, flags);
+		ioctx = list_first_entry_or_null(&ch->sq_wait_list,
+						 struct srpt_send_ioctx, node);
+		if (ioctx && atomic_read(&ch->sq_wr_avail) >= ioctx->wait_wrs)
+			list_del_init(&ioctx->node);
+		else
+			ioctx = NULL;
+		spin_unlock_irqrestore(&ch->lock, flags);
+		if (!ioctx)
+			return;
+		if (ioctx->wait_rdma)
+			srpt_post_rdma_read(ioctx);
+		else
+			srpt_post_response(ioctx);
+	}
+}
+
+/*
+ * Reserve @wrs send queue entries and post the chain starting at @first.
+ * Returns 0 when posted or queued to wait for space, -ENOTCONN when the
+ * channel no longer accepts work requests.
+ */
+static int srpt_sq_post(struct srpt_send_ioctx *ioctx,
+			struct ib_send_wr *first, u32 wrs, bool rdma_read)
+{
+	struct srpt_rdma_ch *ch = ioctx->ch;
+	unsigned long flags;
+	int ret;
+
+	if (atomic_sub_return(wrs, &ch->sq_wr_avail) < 0) {
+		atomic_add(wrs, &ch->sq_wr_avail);
+		ioctx->wait_wrs = wrs;
+		ioctx->wait_rdma = rdma_read;
+		spin_lock_irqsave(&ch->lock, flags);
+		ret = ch->state <= SRPT_CH_LIVE ? 0 : -ENOTCONN;
+		if (!ret)
+			list_add_tail(&ioctx->node, &ch->sq_wait_list);
+		spin_unlock_irqrestore(&ch->lock, flags);
+		/* Space may have been freed before we were on the list. */
+		if (!ret)
+			srpt_process_sq_waiters(ch);
+		return ret;
+	}
+	pr_debug("%s: tag %#llx: posting %u WRs (%s), %d left\n", ch->name,
+		 ioctx->tag, wrs, rdma_read ? "RDMA READ" : "response",
+		 atomic_read(&ch->sq_wr_avail));
+	ioctx->sq_wrs = wrs;
+	if (unlikely(wrs > ch->sq_size)) {
+		pr_warn_ratelimited("%s: a transfer needs %u send queue entries but srp_sq_size is %u; closing the channel\n",
+				    ch->name, wrs, ch->sq_size);
+		srpt_ch_close(ch);
+	}
+	spin_lock_irqsave(&ch->lock, flags);
+	ret = ch->state <= SRPT_CH_LIVE ? ib_post_send(ch->qp, first, NULL) :
+					  -ENOTCONN;
+	spin_unlock_irqrestore(&ch->lock, flags);
+	if (ret) {
+		atomic_add(wrs, &ch->sq_wr_avail);
+		if (ret != -ENOTCONN) {
+			pr_warn_ratelimited("%s: ib_post_send failed (%d)\n",
+					    ch->name, ret);
+			srpt_ch_close(ch);
+			ret = -ENOTCONN;
+		}
+	}
+	return ret;
+}
+
+/* Chain the rw contexts; the last one signals @cqe or continues to @tail. */
+static struct ib_send_wr *srpt_chain_rw(struct srpt_send_ioctx *ioctx,
+					struct ib_cqe *cqe,
+					struct ib_send_wr *tail, u32 *wrs)
+{
+	struct srpt_rdma_ch *ch = ioctx->ch;
+	struct ib_send_wr *first = tail;
+	int i;
+
+	*wrs = tail ? 1 : 0;
+	for (i = ioctx->rw_ready - 1; i >= 0; i--) {
+		first = rdma_rw_ctx_wrs(&ioctx->rw[i].ctx, ch->qp,
+					ch->sport->port_num,
+					i == ioctx->rw_ready - 1 ? cqe : NULL,
+					first);
+		*wrs += ioctx->rw[i].ctx.nr_ops;
+	}
+	return first;
+}
+
+/*
+ * The response was sent, or could not be because the channel is gone:
+ * hand the command back to target_core (or free a context it never saw).
+ */
+static void srpt_finish_unsent(struct srpt_send_ioctx *ioctx)
+{
+	ioctx->state = SRPT_CMD_DONE;
+	if (ioctx->local)
+		srpt_put_send_ioctx(ioctx);
+	else
+		transport_generic_free_cmd(&ioctx->se_cmd, 0);
+}
+
+static int srpt_post_response(struct srpt_send_ioctx *ioctx)
+{
+	struct srpt_rdma_ch *ch = ioctx->ch;
+	struct ib_send_wr send = {}, *first;
+	struct srp_rsp *rsp = ioctx->rsp;
+	struct ib_sge sge;
+	u32 wrs;
+
+	/* Credits are collected last so none is returned twice or lost. */
+	rsp->req_lim_delta = cpu_to_be32(atomic_xchg(&ch->req_lim_delta, 0));
+	ib_dma_sync_single_for_device(ch->sdev->ib_dev, ioctx->rsp_dma,
+				      ioctx->rsp_len, DMA_TO_DEVICE);
+	sge.addr = ioctx->rsp_dma;
+	sge.length = ioctx->rsp_len;
+	sge.lkey = ch->sdev->pd->local_dma_lkey;
+	send.wr_cqe = &ioctx->send_cqe;
+	send.opcode = IB_WR_SEND;
+	send.send_flags = IB_SEND_SIGNALED;
+	send.sg_list = &sge;
+	send.num_sge = 1;
+
+	/* READ data goes out as RDMA WRITEs chained before the response. */
+	first = srpt_chain_rw(ioctx, NULL, &send, &wrs);
+	ioctx->state = SRPT_CMD_RSP_SENT;
+	if (srpt_sq_post(ioctx, first, wrs, false)) {
+		atomic_add(be32_to_cpu(rsp->req_lim_delta), &ch->req_lim_delta);
+		srpt_finish_unsent(ioctx);
+	}
+	return 0;
+}
+
+static int srpt_post_rdma_read(struct srpt_send_ioctx *ioctx)
+{
+	struct ib_send_wr *first;
+	u32 wrs;
+
+	first = srpt_chain_rw(ioctx, &ioctx->rdma_cqe, NULL, &wrs);
+	ioctx->state = SRPT_CMD_NEED_DATA;
+	if (srpt_sq_post(ioctx, first, wrs, true)) {
+		/* No data will come: fail the command (SAM-5 5.3). */
+		ioctx->state = SRPT_CMD_DONE;
+		transport_generic_request_failure(&ioctx->se_cmd,
+						  TCM_CHECK_CONDITION_ABORT_CMD);
+	}
+	return 0;
+}
+
+/**
+ * srpt_fail_waiting - finish the contexts waiting for send queue space
+ * @ch: a channel whose QP has been drained.
+ */
+void srpt_fail_waiting(struct srpt_rdma_ch *ch)
+{
+	struct srpt_send_ioctx *ioctx;
+	unsigned long flags;
+
+	for (;;) {
+		spin_lock_irqsave(&ch->lock, flags);
+		ioctx = list_first_entry_or_null(&ch->sq_wait_list,
+						 struct srpt_send_ioctx, node);
+		if (ioctx)
+			list_del_init(&ioctx->node);
+		spin_unlock_irqrestore(&ch->lock, flags);
+		if (!ioctx)
+			return;
+		if (ioctx->wait_rdma)
+			srpt_post_rdma_read(ioctx);
+		else
+			srpt_post_response(ioctx);
+	}
+}
+
+/* ----- RDMA R/W contexts ------------------------------------------------ */
+
+/*
+ * Build a scatterlist for bytes [@off, @off + @len) of @sgl: the part of
+ * the command's data that one SRP memory descriptor describes.
+ */
+static struct scatterlist *srpt_sg_window(struct scatterlist *sgl, u64 off,
+					  u32 len, u32 *nents)
+{
+	struct scatterlist *sg = sgl, *win, *out;
+	u32 n = 0, left = len;
+	u64 skip;
+
+	while (sg && off >= sg->length) {
+		off -= sg->length;
+		sg = sg_next(sg);
+	}
+	if (!sg)
+		return NULL;
+	win = sg;
+	for (skip = off; sg && left; sg = sg_next(sg), skip = 0) {
+		left -= min_t(u64, left, sg->length - skip);
+		n++;
+	}
+	out = kmalloc_array(n, sizeof(*out), GFP_KERNEL);
+	if (!out)
+		return NULL;
+	sg_init_table(out, n);
+	left = len;
+	for (sg = win, n = 0, skip = off; left; sg = sg_next(sg), skip = 0) {
+		u32 chunk = min_t(u64, left, sg->length - skip);
+
+		sg_set_page(&out[n++], sg_page(sg), chunk, sg->offset + skip);
+		left -= chunk;
+	}
+	*nents = n;
+	return out;
+}
+
+/*
+ * One rdma_rw context per SRP memory descriptor, covering the data
+ * target_core allocated for the command. target_core never makes the data
+ * longer than the descriptors (an overflow is reported as a residual).
+ */
+static int srpt_init_rw(struct srpt_send_ioctx *ioctx,
+			enum dma_data_direction dir)
+{
+	struct se_cmd *se_cmd = &ioctx->se_cmd;
+	struct srpt_rdma_ch *ch = ioctx->ch;
+	u32 left = se_cmd->data_length;
+	u64 off = 0;
+	u32 i;
+	int ret;
+
+	for (i = 0; i < ioctx->n_desc && left; i++) {
+		struct srp_direct_buf *d = &ioctx->desc[i];
+		struct srpt_rw *rw = &ioctx->rw[ioctx->rw_ready];
+		u32 len = min(left, be32_to_cpu(d->len));
+
+		if (!len)
+			continue;
+		if (ioctx->n_desc == 1) {
+			rw->sg = se_cmd->t_data_sg;
+			rw->nents = se_cmd->t_data_nents;
+		} else {
+			rw->sg = srpt_sg_window(se_cmd->t_data_sg, off, len,
+						&rw->nents);
+			if (!rw->sg)
+				return -ENOMEM;
+		}
+		ret = rdma_rw_ctx_init(&rw->ctx, ch->qp, ch->sport->port_num,
+				       rw->sg, rw->nents, 0,
+				       be64_to_cpu(d->va), be32_to_cpu(d->key),
+				       dir);
+		if (ret < 0) {
+			if (ioctx->n_desc > 1)
+				kfree(rw->sg);
+			return ret;
+		}
+		ioctx->rw_ready++;
+		off += len;
+		left -= len;
+	}
+	return 0;
+}
+
+/* ----- responses -------------------------------------------------------- */
+
+static void srpt_build_cmd_rsp(struct srpt_send_ioctx *ioctx)
+{
+	struct se_cmd *se_cmd = &ioctx->se_cmd;
+	struct srpt_rdma_ch *ch = ioctx->ch;
+	struct srp_rsp *rsp = ioctx->rsp;
+	bool out = se_cmd->data_direction == DMA_TO_DEVICE;
+	u32 sense_len = 0;
+
+	memset(rsp, 0, sizeof(*rsp));
+	rsp->opcode = SRP_RSP;
+	rsp->tag = ioctx->tag;
+	rsp->status = se_cmd->scsi_status;
+	if (se_cmd->se_cmd_flags & SCF_UNDERFLOW_BIT) {
+		rsp->flags |= out ? SRP_RSP_FLAG_DOUNDER : SRP_RSP_FLAG_DIUNDER;
+		if (out)
+			rsp->data_out_res_cnt = cpu_to_be32(se_cmd->residual_count);
+		else
+			rsp->data_in_res_cnt = cpu_to_be32(se_cmd->residual_count);
+	} else if (se_cmd->se_cmd_flags & SCF_OVERFLOW_BIT) {
+		rsp->flags |= out ? SRP_RSP_FLAG_DOOVER : SRP_RSP_FLAG_DIOVER;
+		if (out)
+			rsp->data_out_res_cnt = cpu_to_be32(se_cmd->residual_count);
+		else
+			rsp->data_in_res_cnt = cpu_to_be32(se_cmd->residual_count);
+	}
+	if (se_cmd->scsi_sense_length && se_cmd->sense_buffer) {
+		/* The sense data is cut to what the initiator accepts. */
+		sense_len = min_t(u32, se_cmd->scsi_sense_length,
+				  ch->max_ti_iu_len - sizeof(*rsp));
+		rsp->flags |= SRP_RSP_FLAG_SNSVALID;
+		rsp->sense_data_len = cpu_to_be32(sense_len);
+		memcpy(rsp->data, se_cmd->sense_buffer, sense_len);
+	}
+	ioctx->rsp_len = sizeof(*rsp) + sense_len;
+}
+
+/**
+ * srpt_send_tmf_rsp - send the SRP_RSP answering a task management request
+ * @ioctx: the request.
+ * @code:  SRP r16a table 23 response code.
+ */
+void srpt_send_tmf_rsp(struct srpt_send_ioctx *ioctx, u8 code)
+{
+	struct srp_rsp *rsp = ioctx->rsp;
+
+	memset(rsp, 0, sizeof(*rsp) + 4);
+	rsp->opcode = SRP_RSP;
+	rsp->tag = ioctx->tag;
+	rsp->flags = SRP_RSP_FLAG_RSPVALID;
+	rsp->resp_data_len = cpu_to_be32(4);
+	rsp->data[3] = code;
+	ioctx->rsp_len = sizeof(*rsp) + 4;
+	srpt_post_response(ioctx);
+}
+
+/* ----- target_core callbacks -------------------------------------------- */
+
+static struct srpt_send_ioctx *to_ioctx(struct se_cmd *se_cmd)
+{
+	return container_of(se_cmd, struct srpt_send_ioctx, se_cmd);
+}
+
+int srpt_write_pending(struct se_cmd *se_cmd)
+{
+	struct srpt_send_ioctx *ioctx = to_ioctx(se_cmd);
+	int ret;
+
+	if (ioctx->imm) {
+		/* The data came inside the SRP_CMD (SRP2 immediate data). */
+		ioctx->state = SRPT_CMD_DATA_IN;
+		target_execute_cmd(se_cmd);
+		return 0;
+	}
+	ret = srpt_init_rw(ioctx, DMA_FROM_DEVICE);
+	pr_debug("%s: tag %#llx: fetching %u bytes in %u RDMA READ context(s): %d\n",
+		 ioctx->ch->name, ioctx->tag, se_cmd->data_length,
+		 ioctx->rw_ready, ret);
+	if (ret) {
+		srpt_destroy_rw(ioctx);
+		/* -ENOMEM makes target_core retry; anything else fails it. */
+		return ret == -ENOMEM ? ret : -EIO;
+	}
+	return srpt_post_rdma_read(ioctx);
+}
+
+int srpt_queue_data_in(struct se_cmd *se_cmd)
+{
+	struct srpt_send_ioctx *ioctx = to_ioctx(se_cmd);
+	sense_reason_t reason;
+	int ret;
+
+	ret = srpt_init_rw(ioctx, DMA_TO_DEVICE);
+	if (ret) {
+		srpt_destroy_rw(ioctx);
+		if (ret == -ENOMEM)
+			return ret;
+		/* Cannot map the data: report that instead of the data. */
+		reason = TCM_LOGICAL_UNIT_COMMUNICATION_FAILURE;
+		transport_send_check_condition_and_sense(se_cmd, reason, 0);
+		return 0;
+	}
+	srpt_build_cmd_rsp(ioctx);
+	return srpt_post_response(ioctx);
+}
+
+int srpt_queue_status(struct se_cmd *se_cmd)
+{
+	struct srpt_send_ioctx *ioctx = to_ioctx(se_cmd);
+
+	/* Only the status goes out; drop any data mapping. */
+	srpt_destroy_rw(ioctx);
+	if (ioctx->imm) {
+		/* The backend is done with the immediate data. */
+		srpt_repost_recv(ioctx->ch, ioctx->imm);
+		ioctx->imm = NULL;
+	}
+	srpt_build_cmd_rsp(ioctx);
+	return srpt_post_response(ioctx);
+}
+
+void srpt_aborted_task(struct se_cmd *se_cmd)
+{
+	to_ioctx(se_cmd)->state = SRPT_CMD_DONE;
+}
 
 int srpt_check_stop_free(struct se_cmd *se_cmd)
 {
@@ -18,36 +716,320 @@ int srpt_check_stop_free(struct se_cmd *se_cmd)
 
 void srpt_release_cmd(struct se_cmd *se_cmd)
 {
-}
-
-void srpt_close_session(struct se_session *se_sess)
-{
-}
-
-int srpt_write_pending(struct se_cmd *se_cmd)
-{
-	return -EOPNOTSUPP;
+	srpt_put_send_ioctx(to_ioctx(se_cmd));
 }
 
 int srpt_get_cmd_state(struct se_cmd *se_cmd)
 {
-	return 0;
+	return to_ioctx(se_cmd)->state;
 }
 
-int srpt_queue_data_in(struct se_cmd *se_cmd)
+/* ----- completions ------------------------------------------------------ */
+
+static void srpt_return_sq_space(struct srpt_send_ioctx *ioctx)
 {
-	return -EOPNOTSUPP;
+	atomic_add(ioctx->sq_wrs, &ioctx->ch->sq_wr_avail);
+	ioctx->sq_wrs = 0;
+	srpt_process_sq_waiters(ioctx->ch);
 }
 
-int srpt_queue_status(struct se_cmd *se_cmd)
+static void srpt_rdma_read_done(struct ib_cq *cq, struct ib_wc *wc)
 {
-	return -EOPNOTSUPP;
+	struct srpt_send_ioctx *ioctx =
+		container_of(wc->wr_cqe, struct srpt_send_ioctx, rdma_cqe);
+
+	pr_debug("%s: tag %#llx: RDMA READ done: %s\n", ioctx->ch->name,
+		 ioctx->tag, ib_wc_status_msg(wc->status));
+	srpt_return_sq_space(ioctx);
+	if (wc->status != IB_WC_SUCCESS) {
+		if (wc->status != IB_WC_WR_FLUSH_ERR)
+			pr_info("%s: RDMA READ of write data failed: %s\n",
+				ioctx->ch->name, ib_wc_status_msg(wc->status));
+		/* An RC QP in error is dead; the response cannot be sent. */
+		srpt_ch_close(ioctx->ch);
+		ioctx->state = SRPT_CMD_DONE;
+		transport_generic_request_failure(&ioctx->se_cmd,
+						  TCM_CHECK_CONDITION_ABORT_CMD);
+		return;
+	}
+	ioctx->state = SRPT_CMD_DATA_IN;
+	target_execute_cmd(&ioctx->se_cmd);
 }
 
-void srpt_queue_tm_rsp(struct se_cmd *se_cmd)
+static void srpt_send_done(struct ib_cq *cq, struct ib_wc *wc)
 {
+	struct srpt_send_ioctx *ioctx =
+		container_of(wc->wr_cqe, struct srpt_send_ioctx, send_cqe);
+
+	srpt_return_sq_space(ioctx);
+	if (wc->status != IB_WC_SUCCESS) {
+		if (wc->status != IB_WC_WR_FLUSH_ERR)
+			pr_info("%s: sending a response failed: %s\n",
+				ioctx->ch->name, ib_wc_status_msg(wc->status));
+		srpt_ch_close(ioctx->ch);
+	}
+	srpt_finish_unsent(ioctx);
 }
 
-void srpt_aborted_task(struct se_cmd *se_cmd)
+/* ----- SRP_CMD ---------------------------------------------------------- */
+
+static int srpt_task_attr(u8 srp_attr)
 {
+	/* SRP r16a table 21 uses the SAM task attribute codes. */
+	switch (srp_attr) {
+	case 1:
+		return TCM_HEAD_TAG;
+	case 2:
+		return TCM_ORDERED_TAG;
+	case 4:
+		return TCM_ACA_TAG;
+	default:
+		return TCM_SIMPLE_TAG;
+	}
+}
+
+/* Parse an indirect descriptor: the descriptor table must be in the IU. */
+static sense_reason_t srpt_parse_indirect(struct srpt_send_ioctx *ioctx,
+					  const void *p, u32 room,
+					  u8 desc_cnt, u32 *data_len)
+{
+	const struct srp_indirect_buf *idb = p;
+	u32 n, i, sum = 0;
+
+	if (room < sizeof(*idb))
+		return TCM_INVALID_FIELD_IN_COMMAND_IU;
+	n = be32_to_cpu(idb->table_desc.len) / sizeof(struct srp_direct_buf);
+	if (!n || be32_to_cpu(idb->table_desc.len) % sizeof(struct srp_direct_buf))
+		return TCM_INVALID_FIELD_IN_COMMAND_IU;
+	if (desc_cnt != n) {
+		/* SRP r16a 5.5.4.3: part of the table is in initiator memory. */
+		pr_warn_ratelimited("%s: external descriptor tables are not supported\n",
+				    ioctx->ch->name);
+		return TCM_UNSUPPORTED_SCSI_OPCODE;
+	}
+	if (room < sizeof(*idb) + n * sizeof(struct srp_direct_buf))
+		return TCM_INVALID_FIELD_IN_COMMAND_IU;
+	if (n > 1) {
+		ioctx->desc = kmalloc_array(n, sizeof(*ioctx->desc), GFP_KERNEL);
+		ioctx->rw = kcalloc(n, sizeof(*ioctx->rw), GFP_KERNEL);
+		if (!ioctx->desc || !ioctx->rw) {
+			kfree(ioctx->desc);
+			kfree(ioctx->rw);
+			ioctx->desc = &ioctx->single_desc;
+			ioctx->rw = &ioctx->single_rw;
+			return TCM_OUT_OF_RESOURCES;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		ioctx->desc[i] = idb->desc_list[i];
+		sum += be32_to_cpu(idb->desc_list[i].len);
+	}
+	ioctx->n_desc = n;
+	if (sum != be32_to_cpu(idb->len))
+		return TCM_INVALID_FIELD_IN_COMMAND_IU;
+	*data_len = sum;
+	return TCM_NO_SENSE;
+}
+
+/*
+ * Parse the data buffer descriptors of an SRP_CMD (SRP r16a 6.8, 5.5).
+ * Bidirectional commands are not supported.
+ */
+static sense_reason_t srpt_parse_data(struct srpt_send_ioctx *ioctx,
+				      struct srpt_recv_ioctx *recv,
+				      enum dma_data_direction *dir,
+				      u32 *data_len)
+{
+	struct srp_cmd *cmd = recv->buf;
+	struct srpt_rdma_ch *ch = ioctx->ch;
+	u8 fmt_out = cmd->buf_fmt >> 4, fmt_in = cmd->buf_fmt & 0xf;
+	u32 off = sizeof(*cmd) + (cmd->add_cdb_len & ~3);
+	u32 room = recv->byte_len > off ? recv->byte_len - off : 0;
+	const void *p = (u8 *)cmd + off;
+	sense_reason_t ret = TCM_NO_SENSE;
+	u8 fmt;
+
+	*data_len = 0;
+	*dir = fmt_out ? DMA_TO_DEVICE : fmt_in ? DMA_FROM_DEVICE : DMA_NONE;
+	if (off > recv->byte_len)
+		return TCM_INVALID_FIELD_IN_COMMAND_IU;
+	if (fmt_out && fmt_in)	/* bidirectional commands: not supported */
+		return TCM_INVALID_FIELD_IN_COMMAND_IU;
+	fmt = fmt_out ? fmt_out : fmt_in;
+
+	switch (fmt) {
+	case SRP_NO_DATA_DESC:
+		break;
+	case SRP_DATA_DESC_DIRECT:
+		if (room < sizeof(struct srp_direct_buf))
+			return TCM_INVALID_FIELD_IN_COMMAND_IU;
+		memcpy(&ioctx->single_desc, p, sizeof(ioctx->single_desc));
+		ioctx->n_desc = 1;
+		*data_len = be32_to_cpu(ioctx->single_desc.len);
+		break;
+	case SRP_DATA_DESC_INDIRECT:
+		ret = srpt_parse_indirect(ioctx, p, room,
+					  fmt_out ? cmd->data_out_desc_cnt :
+						    cmd->data_in_desc_cnt,
+					  data_len);
+		break;
+	case SRP_DATA_DESC_IMM: {
+		u32 len;
+
+		if (!fmt_out || !ch->imm_data_offset ||
+		    room < sizeof(struct srp_imm_buf))
+			return TCM_INVALID_FIELD_IN_COMMAND_IU;
+		len = be32_to_cpu(((struct srp_imm_buf *)p)->len);
+		if (len > recv->byte_len ||
+		    ch->imm_data_offset > recv->byte_len - len)
+			return TCM_INVALID_FIELD_IN_COMMAND_IU;
+		sg_init_one(&ioctx->imm_sg, recv->buf + ch->imm_data_offset,
+			    len);
+		ioctx->imm = recv;
+		*data_len = len;
+		break;
+	}
+	default:
+		return TCM_INVALID_FIELD_IN_COMMAND_IU;
+	}
+	if (ret)
+		return ret;
+	if (*data_len > ch->max_rdma_size) {
+		pr_warn_ratelimited("%s: transfer of %u bytes exceeds srp_max_rdma_size %u\n",
+				    ch->name, *data_len, ch->max_rdma_size);
+		return TCM_INVALID_FIELD_IN_COMMAND_IU;
+	}
+	return TCM_NO_SENSE;
+}
+
+static void srpt_handle_cmd(struct srpt_rdma_ch *ch,
+			    struct srpt_recv_ioctx *recv,
+			    struct srpt_send_ioctx *ioctx)
+{
+	struct se_session *se_sess = ch->nexus->se_sess;
+	struct srp_cmd *cmd = recv->buf;
+	struct se_cmd *se_cmd = &ioctx->se_cmd;
+	enum dma_data_direction dir = DMA_NONE;
+	sense_reason_t reason = TCM_INVALID_FIELD_IN_COMMAND_IU;
+	u32 data_len = 0;
+	int ret;
+
+	ioctx->tag = cmd->tag;
+	if (recv->byte_len >= sizeof(*cmd))
+		reason = srpt_parse_data(ioctx, recv, &dir, &data_len);
+	pr_debug("%s: tag %#llx: SRP_CMD op %#x, %u bytes, fmt %#x, dir %d, len %u, reason %u\n",
+		 ch->name, ioctx->tag, cmd->cdb[0], recv->byte_len,
+		 cmd->buf_fmt, dir, data_len, reason);
+	ret = target_init_cmd(se_cmd, se_sess, ioctx->sense,
+			      scsilun_to_int(&cmd->lun), data_len,
+			      srpt_task_attr(cmd->task_attr), dir,
+			      TARGET_SCF_ACK_KREF);
+	if (ret) {
+		/* The session is being stopped; the channel goes with it. */
+		ioctx->imm = NULL;
+		srpt_repost_recv(ch, recv);
+		srpt_put_send_ioctx(ioctx);
+		return;
+	}
+	se_cmd->tag = cmd->tag;
+	if (reason) {
+		/*
+		 * A malformed IU: answer CHECK CONDITION before any LUN
+		 * lookup, as target_submit_prep() does for a bad CDB.
+		 */
+		ioctx->imm = NULL;
+		srpt_repost_recv(ch, recv);
+		transport_send_check_condition_and_sense(se_cmd, reason, 0);
+		target_put_sess_cmd(se_cmd);
+		return;
+	}
+	/* The CDB, with its additional bytes, is contiguous in the IU. */
+	ret = target_submit_prep(se_cmd, cmd->cdb,
+				 ioctx->imm ? &ioctx->imm_sg : NULL,
+				 ioctx->imm ? 1 : 0, NULL, 0, NULL, 0,
+				 GFP_KERNEL);
+	/* Everything needed from the IU is copied unless it is data. */
+	if (!ioctx->imm)
+		srpt_repost_recv(ch, recv);
+	if (ret)
+		return;	/* target_core already sent CHECK CONDITION */
+	target_submit(se_cmd);
+}
+
+/* ----- receive ---------------------------------------------------------- */
+
+static void srpt_dispatch_iu(struct srpt_rdma_ch *ch,
+			     struct srpt_recv_ioctx *recv)
+{
+	struct srpt_send_ioctx *ioctx;
+	u8 opcode = *(u8 *)recv->buf;
+
+	switch (opcode) {
+	case SRP_CMD:
+	case SRP_TSK_MGMT:
+		ioctx = srpt_get_send_ioctx(ch);
+		if (!ioctx) {
+			pr_warn_ratelimited("%s: initiator exceeds its %u credits; closing the channel\n",
+					    ch->name, ch->rq_size);
+			srpt_repost_recv(ch, recv);
+			srpt_ch_close(ch);
+			return;
+		}
+		if (opcode == SRP_CMD)
+			srpt_handle_cmd(ch, recv, ioctx);
+		else
+			srpt_handle_tsk_mgmt(ch, recv, ioctx);
+		return;
+	case SRP_I_LOGOUT:
+		/* SRP r16a 6.3: the initiator ends this channel. */
+		pr_info("%s: initiator logout\n", ch->name);
+		srpt_repost_recv(ch, recv);
+		srpt_ch_close(ch);
+		return;
+	case SRP_CRED_RSP:
+	case SRP_AER_RSP:
+		srpt_repost_recv(ch, recv);
+		return;
+	default:
+		pr_warn_ratelimited("%s: ignoring IU with opcode 0x%02x\n",
+				    ch->name, opcode);
+		srpt_repost_recv(ch, recv);
+		return;
+	}
+}
+
+void srpt_recv_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct srpt_recv_ioctx *recv =
+		container_of(wc->wr_cqe, struct srpt_recv_ioctx, cqe);
+	struct srpt_rdma_ch *ch = wc->qp->qp_context;
+
+	if (wc->status != IB_WC_SUCCESS) {
+		if (wc->status != IB_WC_WR_FLUSH_ERR) {
+			pr_info("%s: receive failed: %s\n", ch->name,
+				ib_wc_status_msg(wc->status));
+			srpt_ch_close(ch);
+		}
+		if (recv->srq)
+			srpt_post_srq_recv(recv->srq, recv);
+		return;
+	}
+	recv->byte_len = wc->byte_len;
+	ib_dma_sync_single_for_cpu(ch->sdev->ib_dev, recv->dma, recv->len,
+				   DMA_FROM_DEVICE);
+	if (READ_ONCE(ch->state) == SRPT_CH_CONNECTING)
+		srpt_ch_mark_live(ch);
+	if (!srpt_ch_is_live(ch)) {
+		if (recv->srq)
+			srpt_post_srq_recv(recv->srq, recv);
+		return;
+	}
+	/* Every IU starts with an opcode and, at offset 8, a tag. */
+	if (recv->byte_len < 16) {
+		pr_warn_ratelimited("%s: ignoring IU of %u bytes\n", ch->name,
+				    recv->byte_len);
+		srpt_repost_recv(ch, recv);
+		return;
+	}
+	srpt_dispatch_iu(ch, recv);
 }

@@ -28,6 +28,9 @@ DEFINE_MUTEX(srpt_mutex);
 LIST_HEAD(srpt_dev_list);
 LIST_HEAD(srpt_tport_list);
 
+/* Channel release work; flushed by device removal and module unload. */
+struct workqueue_struct *srpt_wq;
+
 static int srpt_param_set_range(const char *val, const struct kernel_param *kp,
 				unsigned int min, unsigned int max)
 {
@@ -294,7 +297,11 @@ static void srpt_device_release(struct kref *kref)
 	kfree(sdev);
 }
 
-static struct ib_client srpt_client;
+/* Drop a device reference; the last one frees the device. */
+void srpt_put_device(struct srpt_device *sdev)
+{
+	kref_put(&sdev->refcount, srpt_device_release);
+}
 
 static int srpt_add_one(struct ib_device *ib_dev)
 {
@@ -306,6 +313,7 @@ static int srpt_add_one(struct ib_device *ib_dev)
 	if (!sdev)
 		return -ENOMEM;
 	kref_init(&sdev->refcount);
+	INIT_LIST_HEAD(&sdev->ch_list);
 	sdev->ib_dev = ib_dev;
 	sdev->port_count = nports;
 	for (i = 0; i < nports; i++) {
@@ -333,6 +341,11 @@ static int srpt_add_one(struct ib_device *ib_dev)
 	srpt_bind_tports();
 	mutex_unlock(&srpt_mutex);
 
+	/* Without the IB/CM listener RDMA/CM logins still work. */
+	if (srpt_ib_cm_listen(sdev))
+		pr_warn("%s: no IB/CM logins on this device\n",
+			dev_name(&ib_dev->dev));
+
 	pr_info("added %s with %u port(s)\n", dev_name(&ib_dev->dev), nports);
 	return 0;
 }
@@ -341,6 +354,10 @@ static void srpt_remove_one(struct ib_device *ib_dev, void *client_data)
 {
 	struct srpt_device *sdev = client_data;
 
+	/* No new logins, then no channels, then the SRQ they shared. */
+	srpt_ib_cm_stop(sdev);
+	srpt_close_device_channels(sdev);
+	srpt_free_srq(sdev);
 	ib_unregister_event_handler(&sdev->event_handler);
 	flush_work(&srpt_rebind_work);
 
@@ -350,10 +367,10 @@ static void srpt_remove_one(struct ib_device *ib_dev, void *client_data)
 	mutex_unlock(&srpt_mutex);
 
 	pr_info("removed %s\n", dev_name(&ib_dev->dev));
-	kref_put(&sdev->refcount, srpt_device_release);
+	srpt_put_device(sdev);
 }
 
-static struct ib_client srpt_client = {
+struct ib_client srpt_client = {
 	.name	= KBUILD_MODNAME,
 	.add	= srpt_add_one,
 	.remove	= srpt_remove_one,
@@ -429,28 +446,42 @@ static int __init srpt_init_module(void)
 {
 	int ret;
 
+	srpt_wq = alloc_workqueue("srpt", WQ_MEM_RECLAIM, 0);
+	if (!srpt_wq)
+		return -ENOMEM;
 	ret = ib_register_client(&srpt_client);
 	if (ret) {
 		pr_err("cannot register the RDMA client (%d)\n", ret);
-		return ret;
+		goto err_wq;
 	}
 	ret = target_register_template(&srpt_fabric_ops);
 	if (ret) {
 		pr_err("cannot register the %s fabric with target_core (%d)\n",
 		       SRPT_FABRIC_NAME, ret);
-		ib_unregister_client(&srpt_client);
-		return ret;
+		goto err_client;
 	}
+	/* A listener that cannot start is reported but not fatal. */
+	srpt_cm_start();
 	return 0;
+
+err_client:
+	ib_unregister_client(&srpt_client);
+err_wq:
+	destroy_workqueue(srpt_wq);
+	return ret;
 }
 
 static void __exit srpt_cleanup_module(void)
 {
-	/* configfs holds a module reference while any srpt object exists. */
+	/*
+	 * configfs holds a module reference while any srpt object exists,
+	 * so no session is left; channels may still be releasing.
+	 */
+	srpt_cm_stop();
 	target_unregister_template(&srpt_fabric_ops);
-	srpt_set_rdma_cm_port(0);
 	ib_unregister_client(&srpt_client);
 	flush_work(&srpt_rebind_work);
+	destroy_workqueue(srpt_wq);
 }
 
 module_init(srpt_init_module);

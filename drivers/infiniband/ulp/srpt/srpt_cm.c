@@ -1,0 +1,1223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SCSI RDMA Protocol (SRP) target: logins and channel lifetime.
+ *
+ * A login arrives as the private data of an IB/CM REQ or an RDMA/CM
+ * CONNECT_REQUEST. Both are turned into a struct srpt_login and handed to
+ * srpt_login(), which validates it (SRP r16a 6.2 and 5.6.2), finds the TPG
+ * and ACL, builds the channel and fills in the SRP_LOGIN_RSP. The CM
+ * specific code then accepts or rejects.
+ *
+ * Rules:
+ * - srpt_mutex is held for a whole login, from validation to accept or
+ *   reject, so a channel is on its lists only once fully built, and device
+ *   removal, TPG disable and ACL removal see every channel.
+ * - A channel is freed only by its release work (srpt_release_ch_work),
+ *   queued once on srpt_wq when the channel enters CLOSING.
+ * - CM ids are destroyed only from the release work, never under
+ *   srpt_mutex (destroying a CM id waits for its running callbacks, which
+ *   may be waiting for srpt_mutex).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/slab.h>
+#include <rdma/ib_cm.h>
+#include <rdma/rdma_cm.h>
+#include <scsi/srp.h>
+#include <target/target_core_fabric.h>
+
+#include "srpt.h"
+
+/* RDMA READs (of write data) we keep in flight per QP, at most. */
+#define SRPT_RDMA_READ_DEPTH 16
+
+/*
+ * Our RDMA READ depth (the QP's max_rd_atomic, "initiator depth") is
+ * bounded by the responder resources the initiator offers; CM events
+ * report both values from the receiver's point of view already.
+ */
+static u8 srpt_read_depth(struct srpt_device *sdev, u8 peer_resources)
+{
+	return min3(peer_resources, (u8)SRPT_RDMA_READ_DEPTH,
+		    (u8)min_t(int, sdev->ib_dev->attrs.max_qp_init_rd_atom,
+			      U8_MAX));
+}
+
+/**
+ * struct srpt_login - a login request in CM-independent form
+ * @tag:             initiator's tag, echoed in the response.
+ * @req_it_iu_len:   requested maximum initiator-to-target IU length.
+ * @req_buf_fmt:     buffer formats the initiator will use.
+ * @req_flags:       multichannel action and SRP_IMMED_REQUESTED.
+ * @imm_data_offset: where immediate data starts in an SRP_CMD.
+ * @i_port_id:       initiator port identifier.
+ * @t_port_id:       target port identifier (id_ext, ioc_guid).
+ * @sport:           the RDMA port the request arrived on.
+ * @src:             source address (RDMA/CM), or NULL.
+ * @rsp:             the SRP_LOGIN_RSP to send on success.
+ * @rej_reason:      the SRP_LOGIN_REJ reason on failure.
+ */
+struct srpt_login {
+	u64			tag;
+	u32			req_it_iu_len;
+	u16			req_buf_fmt;
+	u8			req_flags;
+	u16			imm_data_offset;
+	u8			i_port_id[16];
+	u8			t_port_id[16];
+	struct srpt_port	*sport;
+	const struct sockaddr	*src;
+	struct srp_login_rsp	rsp;
+	u32			rej_reason;
+};
+
+static struct rdma_cm_id *srpt_rdma_listener;
+static u16 srpt_rdma_cm_port;
+static bool srpt_cm_running;
+/* Serialises listener changes; never held with srpt_mutex. */
+static DEFINE_MUTEX(srpt_listen_mutex);
+
+static void srpt_release_ch_work(struct work_struct *work);
+
+static void srpt_format_port_id(char *buf, size_t len, const u8 id[16])
+{
+	snprintf(buf, len, "0x%016llx%016llx",
+		 be64_to_cpu(*(__be64 *)id), be64_to_cpu(*(__be64 *)(id + 8)));
+}
+
+/* Move @ch to @new_state; returns the previous state. */
+static enum srpt_ch_state srpt_ch_set_state(struct srpt_rdma_ch *ch,
+					    enum srpt_ch_state new_state)
+{
+	enum srpt_ch_state old;
+	unsigned long flags;
+
+	spin_lock_irqsave(&ch->lock, flags);
+	old = ch->state;
+	if (new_state > old)
+		ch->state = new_state;
+	spin_unlock_irqrestore(&ch->lock, flags);
+	return old;
+}
+
+bool srpt_ch_is_live(struct srpt_rdma_ch *ch)
+{
+	return READ_ONCE(ch->state) <= SRPT_CH_LIVE;
+}
+
+/**
+ * srpt_ch_close - start tearing a channel down
+ * @ch: the channel.
+ *
+ * Safe from any context and any number of times; only the first call
+ * queues the release work.
+ */
+void srpt_ch_close(struct srpt_rdma_ch *ch)
+{
+	if (srpt_ch_set_state(ch, SRPT_CH_CLOSING) < SRPT_CH_CLOSING) {
+		pr_info("%s: closing channel\n", ch->name);
+		queue_work(srpt_wq, &ch->release_work);
+	}
+}
+
+/**
+ * srpt_ch_mark_live - the connection is established
+ * @ch: the channel.
+ *
+ * Called on RTU/ESTABLISHED, or on the first IU if that arrives first (the
+ * initiator may send as soon as it has the login response).
+ */
+void srpt_ch_mark_live(struct srpt_rdma_ch *ch)
+{
+	unsigned long flags;
+	bool was_connecting;
+
+	spin_lock_irqsave(&ch->lock, flags);
+	was_connecting = ch->state == SRPT_CH_CONNECTING;
+	if (was_connecting)
+		ch->state = SRPT_CH_LIVE;
+	spin_unlock_irqrestore(&ch->lock, flags);
+	if (!was_connecting)
+		return;
+	if (ch->using_rdma_cm)
+		rdma_notify(ch->rdma_cm_id, IB_EVENT_COMM_EST);
+	else
+		ib_cm_notify(ch->ib_cm_id, IB_EVENT_COMM_EST);
+}
+
+static void srpt_qp_event(struct ib_event *event, void *ctx)
+{
+	struct srpt_rdma_ch *ch = ctx;
+
+	switch (event->event) {
+	case IB_EVENT_COMM_EST:
+		srpt_ch_mark_live(ch);
+		break;
+	case IB_EVENT_QP_LAST_WQE_REACHED:
+		break;
+	default:
+		pr_info("%s: QP event %s\n", ch->name,
+			ib_event_msg(event->event));
+		break;
+	}
+}
+
+/* Does ACL @nacl admit the initiator of @lg? */
+static bool srpt_nacl_matches(const struct srpt_nacl *nacl,
+			      const struct srpt_login *lg)
+{
+	const struct sockaddr_storage *a = &nacl->addr;
+
+	switch (nacl->kind) {
+	case SRPT_NACL_PORT_ID:
+		return !memcmp(nacl->port_id, lg->i_port_id, 16);
+	case SRPT_NACL_GUID:
+		return !memcmp(nacl->port_id + 8, lg->i_port_id + 8, 8);
+	case SRPT_NACL_ADDR:
+		if (!lg->src || a->ss_family != lg->src->sa_family)
+			return false;
+		if (a->ss_family == AF_INET)
+			return ((struct sockaddr_in *)a)->sin_addr.s_addr ==
+			       ((const struct sockaddr_in *)lg->src)->sin_addr.s_addr;
+		return ipv6_addr_equal(&((struct sockaddr_in6 *)a)->sin6_addr,
+				       &((const struct sockaddr_in6 *)lg->src)->sin6_addr);
+	}
+	return false;
+}
+
+/*
+ * Copy the name of the first ACL of @tpg admitting @lg into @name.
+ * target_setup_session() looks the ACL up again by name under its own lock,
+ * so a concurrent rmdir of the ACL is harmless.
+ */
+static bool srpt_find_acl(struct srpt_tpg *tpg, const struct srpt_login *lg,
+			  char *name, size_t len)
+{
+	struct se_portal_group *se_tpg = &tpg->se_tpg;
+	struct se_node_acl *se_nacl;
+	bool found = false;
+
+	mutex_lock(&se_tpg->acl_node_mutex);
+	list_for_each_entry(se_nacl, &se_tpg->acl_node_list, acl_list) {
+		if (se_nacl->dynamic_node_acl ||
+		    !srpt_nacl_matches(to_srpt_nacl(se_nacl), lg))
+			continue;
+		strscpy(name, se_nacl->initiatorname, len);
+		found = true;
+		break;
+	}
+	mutex_unlock(&se_tpg->acl_node_mutex);
+	return found;
+}
+
+/*
+ * The enabled TPG, on a target port bound to the RDMA port of the login,
+ * with an ACL for the initiator.
+ */
+static struct srpt_tpg *srpt_find_tpg(struct srpt_login *lg, char *acl,
+				      size_t len, const char *who)
+{
+	bool any_port = false, any_enabled = false;
+	struct srpt_tport *tport;
+	struct srpt_tpg *tpg;
+
+	lockdep_assert_held(&srpt_mutex);
+	list_for_each_entry(tport, &srpt_tport_list, node) {
+		if (tport->port != lg->sport)
+			continue;
+		any_port = true;
+		list_for_each_entry(tpg, &tport->tpg_list, node) {
+			if (!tpg->se_tpg.enabled)
+				continue;
+			any_enabled = true;
+			if (srpt_find_acl(tpg, lg, acl, len))
+				return tpg;
+		}
+	}
+	if (!any_port)
+		pr_info("login from %s rejected: no configfs target port for %s port %u\n",
+			who, dev_name(&lg->sport->sdev->ib_dev->dev),
+			lg->sport->port_num);
+	else if (!any_enabled)
+		pr_info("login from %s rejected: no enabled TPG on %s port %u\n",
+			who, dev_name(&lg->sport->sdev->ib_dev->dev),
+			lg->sport->port_num);
+	else if (lg->src)
+		pr_info("login from %s (address %pISc) rejected: no ACL admits it\n",
+			who, lg->src);
+	else
+		pr_info("login from %s rejected: no ACL admits it\n", who);
+	return NULL;
+}
+
+static struct srpt_nexus *srpt_find_nexus(struct srpt_tpg *tpg,
+					  const u8 i_port_id[16])
+{
+	struct srpt_nexus *nexus;
+
+	list_for_each_entry(nexus, &tpg->nexus_list, node)
+		if (!memcmp(nexus->i_port_id, i_port_id, 16))
+			return nexus;
+	return NULL;
+}
+
+/*
+ * SRP r16a 5.6.2: a SINGLE_CHANNEL login terminates every other channel of
+ * the same I_T nexus. Returns whether any channel was closed.
+ */
+static bool srpt_close_nexus_of(struct srpt_login *lg)
+{
+	struct srpt_tport *tport;
+	struct srpt_nexus *nexus;
+	struct srpt_rdma_ch *ch;
+	struct srpt_tpg *tpg;
+	bool closed = false;
+
+	list_for_each_entry(tport, &srpt_tport_list, node) {
+		if (tport->port != lg->sport)
+			continue;
+		list_for_each_entry(tpg, &tport->tpg_list, node) {
+			nexus = srpt_find_nexus(tpg, lg->i_port_id);
+			if (!nexus)
+				continue;
+			list_for_each_entry(ch, &nexus->ch_list, nexus_node) {
+				srpt_ch_close(ch);
+				closed = true;
+			}
+		}
+	}
+	return closed;
+}
+
+static struct srpt_nexus *srpt_new_nexus(struct srpt_tpg *tpg,
+					 const u8 i_port_id[16],
+					 const char *acl)
+{
+	struct srpt_nexus *nexus;
+
+	nexus = kzalloc(sizeof(*nexus), GFP_KERNEL);
+	if (!nexus)
+		return ERR_PTR(-ENOMEM);
+	INIT_LIST_HEAD(&nexus->ch_list);
+	memcpy(nexus->i_port_id, i_port_id, 16);
+	nexus->tpg = tpg;
+	nexus->se_sess = target_setup_session(&tpg->se_tpg, 0, 0,
+					      TARGET_PROT_NORMAL, acl, nexus,
+					      NULL);
+	if (IS_ERR(nexus->se_sess)) {
+		int ret = PTR_ERR(nexus->se_sess);
+
+		kfree(nexus);
+		return ERR_PTR(ret);
+	}
+	list_add_tail(&nexus->node, &tpg->nexus_list);
+	return nexus;
+}
+
+static void srpt_destroy_srq(struct srpt_srq *srq)
+{
+	u32 i;
+
+	if (srq->srq)
+		ib_destroy_srq(srq->srq);
+	for (i = 0; i < srq->size && srq->ring; i++)
+		if (srq->ring[i])
+			srpt_free_recv_ioctx(srq->sdev, srq->ring[i]);
+	kfree(srq->ring);
+	kfree(srq);
+}
+
+/*
+ * The device's shared receive queue, created on first use.
+ * Context: srpt_mutex held.
+ */
+static struct srpt_srq *srpt_get_srq(struct srpt_device *sdev)
+{
+	struct ib_srq_init_attr attr = {};
+	struct srpt_srq *srq;
+	u32 i, size;
+
+	lockdep_assert_held(&srpt_mutex);
+	if (sdev->srq)
+		return sdev->srq;
+	size = min_t(u32, srpt_srq_size, sdev->ib_dev->attrs.max_srq_wr);
+	srq = kzalloc(sizeof(*srq), GFP_KERNEL);
+	if (!srq)
+		return NULL;
+	srq->sdev = sdev;
+	srq->size = size;
+	srq->ring = kcalloc(size, sizeof(*srq->ring), GFP_KERNEL);
+	if (!srq->ring)
+		goto err;
+	attr.attr.max_wr = size;
+	attr.attr.max_sge = 1;
+	attr.srq_type = IB_SRQT_BASIC;
+	srq->srq = ib_create_srq(sdev->pd, &attr);
+	if (IS_ERR(srq->srq)) {
+		pr_warn("%s: cannot create an SRQ of %u entries (%ld)\n",
+			dev_name(&sdev->ib_dev->dev), size, PTR_ERR(srq->srq));
+		srq->srq = NULL;
+		goto err;
+	}
+	for (i = 0; i < size; i++) {
+		srq->ring[i] = srpt_alloc_recv_ioctx(sdev, srp_max_req_size);
+		if (!srq->ring[i])
+			goto err;
+		srq->ring[i]->srq = srq;
+		if (srpt_post_srq_recv(srq, srq->ring[i]))
+			goto err;
+	}
+	sdev->srq = srq;
+	pr_info("%s: shared receive queue with %u buffers of %u bytes\n",
+		dev_name(&sdev->ib_dev->dev), size, srp_max_req_size);
+	return srq;
+err:
+	srpt_destroy_srq(srq);
+	return NULL;
+}
+
+/* Called by device removal once every channel of @sdev is gone. */
+void srpt_free_srq(struct srpt_device *sdev)
+{
+	if (sdev->srq)
+		srpt_destroy_srq(sdev->srq);
+	sdev->srq = NULL;
+}
+
+static int srpt_create_qp(struct srpt_rdma_ch *ch)
+{
+	struct ib_device *ib_dev = ch->sdev->ib_dev;
+	struct ib_qp_init_attr init = {};
+	int ret;
+
+	init.event_handler = srpt_qp_event;
+	init.qp_context = ch;
+	init.send_cq = ch->cq;
+	init.recv_cq = ch->cq;
+	init.srq = ch->srq ? ch->srq->srq : NULL;
+	init.sq_sig_type = IB_SIGNAL_REQ_WR;
+	init.qp_type = IB_QPT_RC;
+	init.port_num = ch->sport->port_num;
+	init.cap.max_send_wr = ch->sq_size;
+	init.cap.max_rdma_ctxs = ch->sq_size;
+	init.cap.max_send_sge = min_t(u32, ib_dev->attrs.max_send_sge, 32);
+	init.cap.max_recv_wr = ch->srq ? 0 : ch->rq_size;
+	init.cap.max_recv_sge = 1;
+
+	if (ch->using_rdma_cm) {
+		ret = rdma_create_qp(ch->rdma_cm_id, ch->sdev->pd, &init);
+		ch->qp = ret ? NULL : ch->rdma_cm_id->qp;
+	} else {
+		ch->qp = ib_create_qp(ch->sdev->pd, &init);
+		ret = IS_ERR(ch->qp) ? PTR_ERR(ch->qp) : 0;
+		if (ret)
+			ch->qp = NULL;
+	}
+	if (ret)
+		pr_info("%s: cannot create a QP with %u send WRs (%d)\n",
+			ch->name, ch->sq_size, ret);
+	return ret;
+}
+
+/* IB/CM leaves the QP state to us: RESET -> INIT, then -> RTR. */
+static int srpt_ib_cm_modify_qp(struct srpt_rdma_ch *ch,
+				enum ib_qp_state state)
+{
+	struct ib_qp_attr attr = {};
+	int mask, ret;
+
+	attr.qp_state = state;
+	/* The RDMA READ depths come from the REQ and our REP. */
+	ret = ib_cm_init_qp_attr(ch->ib_cm_id, &attr, &mask);
+	if (ret)
+		return ret;
+	return ib_modify_qp(ch->qp, &attr, mask);
+}
+
+static int srpt_post_ch_recvs(struct srpt_rdma_ch *ch)
+{
+	u32 i;
+	int ret;
+
+	for (i = 0; !ch->srq && i < ch->rq_size; i++) {
+		ret = srpt_post_recv(ch, ch->recv_ring[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Channel resources: CQ, QP, receive buffers and send contexts. */
+static int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg)
+{
+	struct srpt_device *sdev = ch->sdev;
+	struct ib_device *ib_dev = sdev->ib_dev;
+	int ret;
+
+	ch->sq_size = min_t(u32, READ_ONCE(tpg->attrib.sq_size),
+			    ib_dev->attrs.max_qp_wr);
+	ch->max_ti_iu_len = READ_ONCE(tpg->attrib.max_rsp_size);
+	ch->max_rdma_size = READ_ONCE(tpg->attrib.max_rdma_size);
+	if (READ_ONCE(tpg->attrib.use_srq)) {
+		ch->srq = srpt_get_srq(sdev);
+		if (!ch->srq)
+			return -ENOMEM;
+	}
+	/*
+	 * Credits (SRP r16a 5.4.2): one per receive buffer the initiator may
+	 * fill. With an SRQ the buffers are shared, so the channel's credits
+	 * only bound its commands in flight.
+	 */
+	ch->rq_size = min_t(u32, ch->sq_size, SRPT_MAX_RQ_SIZE);
+	if (ch->srq)
+		ch->rq_size = min(ch->rq_size, ch->srq->size);
+
+	/*
+	 * Completions are handled in process context (IB_POLL_WORKQUEUE):
+	 * a receive may run the command in the backend inline through
+	 * target_submit(), an RDMA READ completion calls target_execute_cmd(),
+	 * and rdma_rw_ctx_init() allocates with GFP_KERNEL. Channels are
+	 * spread round-robin over the completion vectors.
+	 */
+	ch->comp_vector = atomic_inc_return(&sdev->next_vector) %
+			  ib_dev->num_comp_vectors;
+	ch->cq_size = ch->sq_size + ch->rq_size;
+	ch->cq = ib_cq_pool_get(ib_dev, ch->cq_size, ch->comp_vector,
+				IB_POLL_WORKQUEUE);
+	if (IS_ERR(ch->cq)) {
+		ret = PTR_ERR(ch->cq);
+		ch->cq = NULL;
+		pr_info("%s: cannot get a CQ of %u entries (%d)\n", ch->name,
+			ch->cq_size, ret);
+		return ret;
+	}
+	ret = srpt_alloc_ch_ioctxs(ch);
+	if (ret)
+		return ret;
+	ret = srpt_create_qp(ch);
+	if (ret)
+		return ret;
+	atomic_set(&ch->sq_wr_avail, ch->sq_size);
+
+	if (!ch->using_rdma_cm) {
+		ret = srpt_ib_cm_modify_qp(ch, IB_QPS_INIT);
+		if (ret)
+			return ret;
+	}
+	ret = srpt_post_ch_recvs(ch);
+	if (ret)
+		return ret;
+	if (!ch->using_rdma_cm)
+		ret = srpt_ib_cm_modify_qp(ch, IB_QPS_RTR);
+	return ret;
+}
+
+static struct srpt_rdma_ch *srpt_alloc_ch(struct srpt_login *lg)
+{
+	struct srpt_rdma_ch *ch;
+	char id[40];
+
+	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
+	if (!ch)
+		return NULL;
+	ch->sport = lg->sport;
+	ch->sdev = lg->sport->sdev;
+	kref_get(&ch->sdev->refcount);
+	spin_lock_init(&ch->lock);
+	init_waitqueue_head(&ch->release_wq);
+	INIT_LIST_HEAD(&ch->free_list);
+	INIT_LIST_HEAD(&ch->sq_wait_list);
+	INIT_LIST_HEAD(&ch->nexus_node);
+	INIT_LIST_HEAD(&ch->dev_node);
+	INIT_WORK(&ch->release_work, srpt_release_ch_work);
+	ch->state = SRPT_CH_CONNECTING;
+	memcpy(ch->i_port_id, lg->i_port_id, 16);
+	srpt_format_port_id(id, sizeof(id), lg->i_port_id);
+	snprintf(ch->name, sizeof(ch->name), "%s/%s", id,
+		 dev_name(&ch->sdev->ib_dev->dev));
+	return ch;
+}
+
+/* Check the parts of a login that do not depend on configuration. */
+static bool srpt_login_is_valid(struct srpt_login *lg, const char *who)
+{
+	__be64 guid = cpu_to_be64(srpt_service_guid);
+
+	if (lg->req_it_iu_len < SRPT_MIN_REQ_SIZE) {
+		pr_info("login from %s rejected: req_it_iu_len %u is below %u\n",
+			who, lg->req_it_iu_len, SRPT_MIN_REQ_SIZE);
+		lg->rej_reason = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL;
+		return false;
+	}
+	if (lg->req_it_iu_len > srp_max_req_size) {
+		pr_info("login from %s rejected: req_it_iu_len %u exceeds srp_max_req_size %u\n",
+			who, lg->req_it_iu_len, srp_max_req_size);
+		lg->rej_reason = SRP_LOGIN_REJ_REQ_IT_IU_LENGTH_TOO_LARGE;
+		return false;
+	}
+	if (lg->req_buf_fmt & ~(SRP_BUF_FORMAT_DIRECT |
+				SRP_BUF_FORMAT_INDIRECT)) {
+		pr_info("login from %s rejected: unsupported buffer formats 0x%x\n",
+			who, lg->req_buf_fmt);
+		lg->rej_reason = SRP_LOGIN_REJ_UNSUPPORTED_DESCRIPTOR_FMT;
+		return false;
+	}
+	/* SRP r16a 5.6.2: TARGET PORT IDENTIFIER is ID_EXT then IOC GUID. */
+	if (memcmp(lg->t_port_id, &guid, 8) ||
+	    memcmp(lg->t_port_id + 8, &guid, 8)) {
+		pr_info("login from %s rejected: target port id 0x%016llx%016llx is not ours (0x%016llx%016llx)\n",
+			who, be64_to_cpu(*(__be64 *)lg->t_port_id),
+			be64_to_cpu(*(__be64 *)(lg->t_port_id + 8)),
+			srpt_service_guid, srpt_service_guid);
+		lg->rej_reason = SRP_LOGIN_REJ_UNABLE_ASSOCIATE_CHANNEL;
+		return false;
+	}
+	return true;
+}
+
+/* Immediate data (SRP2): granted if asked for with a usable offset. */
+static u32 srpt_imm_data_offset(const struct srpt_login *lg)
+{
+	if (!(lg->req_flags & SRP_IMMED_REQUESTED))
+		return 0;
+	if (lg->imm_data_offset < sizeof(struct srp_cmd) +
+				  sizeof(struct srp_imm_buf) ||
+	    lg->imm_data_offset >= lg->req_it_iu_len)
+		return 0;
+	return lg->imm_data_offset;
+}
+
+static void srpt_fill_login_rsp(struct srpt_login *lg, struct srpt_rdma_ch *ch,
+				u8 multichan_result)
+{
+	struct srp_login_rsp *rsp = &lg->rsp;
+
+	memset(rsp, 0, sizeof(*rsp));
+	rsp->opcode = SRP_LOGIN_RSP;
+	rsp->req_lim_delta = cpu_to_be32(ch->rq_size);
+	rsp->tag = lg->tag;
+	rsp->max_it_iu_len = cpu_to_be32(ch->max_it_iu_len);
+	rsp->max_ti_iu_len = cpu_to_be32(ch->max_ti_iu_len);
+	rsp->buf_fmt = cpu_to_be16(SRP_BUF_FORMAT_DIRECT |
+				   SRP_BUF_FORMAT_INDIRECT);
+	rsp->rsp_flags = multichan_result;
+	if (ch->imm_data_offset)
+		rsp->rsp_flags |= SRP_LOGIN_RSP_IMMED_SUPP;
+}
+
+static u32 srpt_nexus_ch_count(struct srpt_nexus *nexus)
+{
+	struct srpt_rdma_ch *ch;
+	u32 n = 0;
+
+	list_for_each_entry(ch, &nexus->ch_list, nexus_node)
+		n++;
+	return n;
+}
+
+/**
+ * srpt_login - validate a login and build its channel
+ * @lg:  the request; on return holds the response or the reject reason.
+ * @ch:  a channel from srpt_alloc_ch() with its CM id set.
+ *
+ * Context: srpt_mutex held. On failure the caller rejects the login and
+ * frees @ch with srpt_release_ch_now().
+ */
+static int srpt_login(struct srpt_login *lg, struct srpt_rdma_ch *ch)
+{
+	u8 multichan_result = SRP_LOGIN_RSP_MULTICHAN_NO_CHAN;
+	char who[48], acl[TRANSPORT_IQN_LEN];
+	struct srpt_nexus *nexus = NULL;
+	struct srpt_tpg *tpg;
+	int ret;
+
+	lockdep_assert_held(&srpt_mutex);
+	srpt_format_port_id(who, sizeof(who), lg->i_port_id);
+	lg->rej_reason = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL;
+	if (!srpt_login_is_valid(lg, who))
+		return -EINVAL;
+	if (lg->sport->sdev->removing) {
+		pr_info("login from %s rejected: %s is being removed\n", who,
+			dev_name(&lg->sport->sdev->ib_dev->dev));
+		return -ENODEV;
+	}
+	tpg = srpt_find_tpg(lg, acl, sizeof(acl), who);
+	if (!tpg)
+		return -EPERM;
+
+	if ((lg->req_flags & SRP_MULTICHAN_MULTI) == SRP_MULTICHAN_SINGLE) {
+		if (srpt_close_nexus_of(lg))
+			multichan_result = SRP_LOGIN_RSP_MULTICHAN_TERMINATED;
+	} else {
+		nexus = srpt_find_nexus(tpg, lg->i_port_id);
+		if (nexus)
+			multichan_result = SRP_LOGIN_RSP_MULTICHAN_MAINTAINED;
+	}
+	if (nexus && srpt_nexus_ch_count(nexus) >= SRPT_MAX_CH_PER_NEXUS) {
+		pr_info("login from %s rejected: already %u channels\n", who,
+			SRPT_MAX_CH_PER_NEXUS);
+		lg->rej_reason = SRP_LOGIN_REJ_CHANNEL_LIMIT_REACHED;
+		return -EBUSY;
+	}
+
+	ch->max_it_iu_len = lg->req_it_iu_len;
+	ch->imm_data_offset = srpt_imm_data_offset(lg);
+	ret = srpt_setup_ch(ch, tpg);
+	if (ret) {
+		lg->rej_reason = SRP_LOGIN_REJ_INSUFFICIENT_RESOURCES;
+		return ret;
+	}
+	if (!nexus) {
+		nexus = srpt_new_nexus(tpg, lg->i_port_id, acl);
+		if (IS_ERR(nexus)) {
+			pr_info("login from %s rejected: no session for ACL %s (%ld)\n",
+				who, acl, PTR_ERR(nexus));
+			lg->rej_reason = SRP_LOGIN_REJ_INSUFFICIENT_RESOURCES;
+			return PTR_ERR(nexus);
+		}
+	}
+	ch->nexus = nexus;
+	list_add_tail(&ch->nexus_node, &nexus->ch_list);
+	list_add_tail(&ch->dev_node, &ch->sdev->ch_list);
+	srpt_fill_login_rsp(lg, ch, multichan_result);
+	pr_info("%s: login accepted on %s/%s (ACL %s): %u credits, IU %u/%u bytes, %s, %simmediate data, vector %d\n",
+		ch->name, tpg->tport->name, config_item_name(&tpg->se_tpg.tpg_group.cg_item),
+		acl, ch->rq_size, ch->max_it_iu_len, ch->max_ti_iu_len,
+		ch->srq ? "SRQ" : "own receive ring",
+		ch->imm_data_offset ? "" : "no ", ch->comp_vector);
+	return 0;
+}
+
+/* Remove @ch from the nexus; returns the session to end if it was last. */
+static struct se_session *srpt_leave_nexus(struct srpt_rdma_ch *ch)
+{
+	struct srpt_nexus *nexus = ch->nexus;
+	struct se_session *se_sess = NULL;
+
+	mutex_lock(&srpt_mutex);
+	list_del_init(&ch->dev_node);
+	if (nexus) {
+		list_del_init(&ch->nexus_node);
+		if (list_empty(&nexus->ch_list)) {
+			/* New logins must not join a nexus being ended. */
+			list_del_init(&nexus->node);
+			se_sess = nexus->se_sess;
+		}
+	}
+	mutex_unlock(&srpt_mutex);
+	return se_sess;
+}
+
+static void srpt_end_session(struct se_session *se_sess)
+{
+	struct srpt_nexus *nexus = se_sess->fabric_sess_ptr;
+
+	target_stop_session(se_sess);
+	target_wait_for_sess_cmds(se_sess);
+	target_remove_session(se_sess);
+	kfree(nexus);
+}
+
+/* Wait until target_core has released every command of @ch. */
+static void srpt_wait_in_flight(struct srpt_rdma_ch *ch)
+{
+	unsigned long flags;
+	u32 n;
+
+	for (;;) {
+		spin_lock_irqsave(&ch->lock, flags);
+		n = ch->in_flight;
+		spin_unlock_irqrestore(&ch->lock, flags);
+		if (!n)
+			return;
+		if (!wait_event_timeout(ch->release_wq,
+					READ_ONCE(ch->in_flight) == 0, 10 * HZ))
+			pr_info("%s: still waiting for %u command(s)\n",
+				ch->name, n);
+	}
+}
+
+static void srpt_disconnect(struct srpt_rdma_ch *ch)
+{
+	if (ch->using_rdma_cm)
+		rdma_disconnect(ch->rdma_cm_id);
+	else if (ib_send_cm_dreq(ch->ib_cm_id, NULL, 0))
+		ib_send_cm_drep(ch->ib_cm_id, NULL, 0);
+}
+
+/**
+ * srpt_release_ch - free a channel and everything it holds
+ * @ch:          the channel, already CLOSING.
+ * @cm_owns_id:  the CM destroys the id itself (a login being rejected).
+ */
+static void srpt_release_ch(struct srpt_rdma_ch *ch, bool cm_owns_id)
+{
+	struct se_session *se_sess;
+
+	srpt_ch_set_state(ch, SRPT_CH_RELEASING);
+	if (!cm_owns_id)
+		srpt_disconnect(ch);
+	/* After the drain no completion handler of this channel runs. */
+	if (ch->qp)
+		ib_drain_qp(ch->qp);
+	srpt_fail_waiting(ch);
+	srpt_wait_in_flight(ch);
+	se_sess = srpt_leave_nexus(ch);
+	if (se_sess)
+		srpt_end_session(se_sess);
+
+	if (ch->using_rdma_cm) {
+		if (ch->qp)
+			rdma_destroy_qp(ch->rdma_cm_id);
+		if (!cm_owns_id)
+			rdma_destroy_id(ch->rdma_cm_id);
+	} else {
+		if (ch->qp)
+			ib_destroy_qp(ch->qp);
+		if (!cm_owns_id)
+			ib_destroy_cm_id(ch->ib_cm_id);
+	}
+	srpt_free_ch_ioctxs(ch);
+	if (ch->cq)
+		ib_cq_pool_put(ch->cq, ch->cq_size);
+	pr_info("%s: channel released\n", ch->name);
+	srpt_put_device(ch->sdev);
+	kfree(ch);
+}
+
+static void srpt_release_ch_work(struct work_struct *work)
+{
+	srpt_release_ch(container_of(work, struct srpt_rdma_ch, release_work),
+			false);
+}
+
+/* A login that failed in its CM callback: free synchronously. */
+static void srpt_release_ch_now(struct srpt_rdma_ch *ch)
+{
+	srpt_ch_set_state(ch, SRPT_CH_CLOSING);
+	srpt_release_ch(ch, true);
+}
+
+/**
+ * srpt_close_device_channels - close every channel of a device and wait
+ * @sdev: the device being removed.
+ */
+void srpt_close_device_channels(struct srpt_device *sdev)
+{
+	struct srpt_rdma_ch *ch;
+
+	mutex_lock(&srpt_mutex);
+	sdev->removing = true;
+	list_for_each_entry(ch, &sdev->ch_list, dev_node)
+		srpt_ch_close(ch);
+	mutex_unlock(&srpt_mutex);
+	flush_workqueue(srpt_wq);
+}
+
+/**
+ * srpt_close_tpg_sessions - close every channel of every session of a TPG
+ * @tpg: a TPG being disabled.
+ */
+void srpt_close_tpg_sessions(struct srpt_tpg *tpg)
+{
+	struct srpt_nexus *nexus;
+	struct srpt_rdma_ch *ch;
+
+	mutex_lock(&srpt_mutex);
+	list_for_each_entry(nexus, &tpg->nexus_list, node)
+		list_for_each_entry(ch, &nexus->ch_list, nexus_node)
+			srpt_ch_close(ch);
+	mutex_unlock(&srpt_mutex);
+	flush_workqueue(srpt_wq);
+}
+
+/* target_core's close_session: the ACL of this session is being removed. */
+void srpt_close_session(struct se_session *se_sess)
+{
+	struct srpt_nexus *nexus = se_sess->fabric_sess_ptr;
+	struct srpt_rdma_ch *ch;
+
+	mutex_lock(&srpt_mutex);
+	list_for_each_entry(ch, &nexus->ch_list, nexus_node)
+		srpt_ch_close(ch);
+	mutex_unlock(&srpt_mutex);
+}
+
+/* ----- IB/CM ------------------------------------------------------------ */
+
+static void srpt_ib_cm_reject(struct ib_cm_id *cm_id, struct srpt_login *lg)
+{
+	struct srp_login_rej rej = {};
+
+	rej.opcode = SRP_LOGIN_REJ;
+	rej.reason = cpu_to_be32(lg->rej_reason);
+	rej.tag = lg->tag;
+	rej.buf_fmt = cpu_to_be16(SRP_BUF_FORMAT_DIRECT |
+				  SRP_BUF_FORMAT_INDIRECT);
+	ib_send_cm_rej(cm_id, IB_CM_REJ_CONSUMER_DEFINED, NULL, 0, &rej,
+		       sizeof(rej));
+}
+
+static int srpt_ib_cm_req(struct ib_cm_id *cm_id,
+			  const struct ib_cm_req_event_param *param,
+			  const void *private_data)
+{
+	struct srpt_device *sdev = cm_id->context;
+	const struct srp_login_req *req = private_data;
+	struct srpt_login lg = {};
+	struct ib_cm_rep_param rep = {};
+	struct srpt_rdma_ch *ch;
+	int ret;
+
+	/* IB/CM REQ private data is 92 bytes: the whole SRP_LOGIN_REQ. */
+	lg.rej_reason = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL;
+	if (param->port < 1 || param->port > sdev->port_count ||
+	    req->opcode != SRP_LOGIN_REQ) {
+		pr_info("IB/CM login rejected: not an SRP_LOGIN_REQ (opcode 0x%02x, port %u)\n",
+			req->opcode, param->port);
+		srpt_ib_cm_reject(cm_id, &lg);
+		return -EINVAL;
+	}
+	lg.tag = req->tag;
+	lg.req_it_iu_len = be32_to_cpu(req->req_it_iu_len);
+	lg.req_buf_fmt = be16_to_cpu(req->req_buf_fmt);
+	lg.req_flags = req->req_flags;
+	lg.imm_data_offset = be16_to_cpu(req->imm_data_offset);
+	memcpy(lg.i_port_id, req->initiator_port_id, 16);
+	memcpy(lg.t_port_id, req->target_port_id, 16);
+	lg.sport = &sdev->ports[param->port - 1];
+
+	mutex_lock(&srpt_mutex);
+	ch = srpt_alloc_ch(&lg);
+	if (!ch) {
+		mutex_unlock(&srpt_mutex);
+		lg.rej_reason = SRP_LOGIN_REJ_INSUFFICIENT_RESOURCES;
+		srpt_ib_cm_reject(cm_id, &lg);
+		return -ENOMEM;
+	}
+	ch->ib_cm_id = cm_id;
+	ret = srpt_login(&lg, ch);
+	if (!ret) {
+		rep.qp_num = ch->qp->qp_num;
+		rep.private_data = &lg.rsp;
+		rep.private_data_len = sizeof(lg.rsp);
+		/* The initiator never reads from us: no responder resources. */
+		rep.responder_resources = 0;
+		rep.initiator_depth = srpt_read_depth(sdev,
+						      param->initiator_depth);
+		rep.rnr_retry_count = 7;
+		rep.flow_control = 1;
+		rep.srq = !!ch->srq;
+		cm_id->context = ch;
+		ret = ib_send_cm_rep(cm_id, &rep);
+		if (ret) {
+			pr_info("%s: sending the login response failed (%d)\n",
+				ch->name, ret);
+			cm_id->context = sdev;
+		}
+	}
+	mutex_unlock(&srpt_mutex);
+	if (ret) {
+		if (lg.rej_reason)
+			srpt_ib_cm_reject(cm_id, &lg);
+		srpt_release_ch_now(ch);
+	}
+	return ret;
+}
+
+static int srpt_ib_cm_handler(struct ib_cm_id *cm_id,
+			      const struct ib_cm_event *event)
+{
+	struct srpt_rdma_ch *ch = cm_id->context;
+
+	switch (event->event) {
+	case IB_CM_REQ_RECEIVED:
+		return srpt_ib_cm_req(cm_id, &event->param.req_rcvd,
+				      event->private_data);
+	case IB_CM_RTU_RECEIVED:
+	case IB_CM_USER_ESTABLISHED:
+		if (srpt_ib_cm_modify_qp(ch, IB_QPS_RTS)) {
+			srpt_ch_close(ch);
+			break;
+		}
+		srpt_ch_mark_live(ch);
+		break;
+	case IB_CM_DREQ_RECEIVED:
+		ib_send_cm_drep(cm_id, NULL, 0);
+		srpt_ch_close(ch);
+		break;
+	case IB_CM_REJ_RECEIVED:
+	case IB_CM_REP_ERROR:
+	case IB_CM_DREQ_ERROR:
+	case IB_CM_DREP_RECEIVED:
+	case IB_CM_TIMEWAIT_EXIT:
+		srpt_ch_close(ch);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* Start the IB/CM listener of a device, if it speaks IB/CM. */
+int srpt_ib_cm_listen(struct srpt_device *sdev)
+{
+	struct ib_cm_id *cm_id;
+	int ret;
+
+	if (!rdma_cap_ib_cm(sdev->ib_dev, 1))
+		return 0;
+	cm_id = ib_create_cm_id(sdev->ib_dev, srpt_ib_cm_handler, sdev);
+	if (IS_ERR(cm_id))
+		return PTR_ERR(cm_id);
+	ret = ib_cm_listen(cm_id, cpu_to_be64(srpt_service_guid));
+	if (ret) {
+		pr_warn("%s: IB/CM listen on service id 0x%016llx failed (%d)\n",
+			dev_name(&sdev->ib_dev->dev), srpt_service_guid, ret);
+		ib_destroy_cm_id(cm_id);
+		return ret;
+	}
+	sdev->ib_cm_id = cm_id;
+	return 0;
+}
+
+void srpt_ib_cm_stop(struct srpt_device *sdev)
+{
+	if (sdev->ib_cm_id)
+		ib_destroy_cm_id(sdev->ib_cm_id);
+	sdev->ib_cm_id = NULL;
+}
+
+/* ----- RDMA/CM ---------------------------------------------------------- */
+
+static void srpt_rdma_cm_reject(struct rdma_cm_id *cm_id, struct srpt_login *lg)
+{
+	struct srp_login_rej rej = {};
+
+	rej.opcode = SRP_LOGIN_REJ;
+	rej.reason = cpu_to_be32(lg->rej_reason);
+	rej.tag = lg->tag;
+	rej.buf_fmt = cpu_to_be16(SRP_BUF_FORMAT_DIRECT |
+				  SRP_BUF_FORMAT_INDIRECT);
+	rdma_reject(cm_id, &rej, sizeof(rej), IB_CM_REJ_CONSUMER_DEFINED);
+}
+
+static struct srpt_port *srpt_rdma_cm_sport(struct rdma_cm_id *cm_id)
+{
+	struct srpt_device *sdev;
+
+	sdev = ib_get_client_data(cm_id->device, &srpt_client);
+	if (!sdev || cm_id->port_num < 1 || cm_id->port_num > sdev->port_count)
+		return NULL;
+	return &sdev->ports[cm_id->port_num - 1];
+}
+
+static int srpt_rdma_cm_req(struct rdma_cm_id *cm_id,
+			    const struct rdma_cm_event *event)
+{
+	const struct srp_login_req_rdma *req = event->param.conn.private_data;
+	struct rdma_conn_param param = {};
+	struct srpt_login lg = {};
+	struct srpt_rdma_ch *ch;
+	int ret;
+
+	lg.rej_reason = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL;
+	if (event->param.conn.private_data_len < sizeof(*req) ||
+	    req->opcode != SRP_LOGIN_REQ) {
+		pr_info("RDMA/CM login from %pISc rejected: private data of %u bytes is not an SRP_LOGIN_REQ\n",
+			&cm_id->route.addr.dst_addr,
+			event->param.conn.private_data_len);
+		srpt_rdma_cm_reject(cm_id, &lg);
+		return -EINVAL;
+	}
+	lg.tag = req->tag;
+	lg.req_it_iu_len = be32_to_cpu(req->req_it_iu_len);
+	lg.req_buf_fmt = be16_to_cpu(req->req_buf_fmt);
+	lg.req_flags = req->req_flags;
+	lg.imm_data_offset = be16_to_cpu(req->imm_data_offset);
+	memcpy(lg.i_port_id, req->initiator_port_id, 16);
+	memcpy(lg.t_port_id, req->target_port_id, 16);
+	lg.src = (struct sockaddr *)&cm_id->route.addr.dst_addr;
+
+	mutex_lock(&srpt_mutex);
+	lg.sport = srpt_rdma_cm_sport(cm_id);
+	ch = lg.sport ? srpt_alloc_ch(&lg) : NULL;
+	if (!ch) {
+		mutex_unlock(&srpt_mutex);
+		pr_info("RDMA/CM login from %pISc rejected: %s\n", lg.src,
+			lg.sport ? "out of memory" : "unknown RDMA device");
+		lg.rej_reason = SRP_LOGIN_REJ_INSUFFICIENT_RESOURCES;
+		srpt_rdma_cm_reject(cm_id, &lg);
+		return -ENOMEM;
+	}
+	ch->using_rdma_cm = true;
+	ch->rdma_cm_id = cm_id;
+	ret = srpt_login(&lg, ch);
+	if (!ret) {
+		param.private_data = &lg.rsp;
+		param.private_data_len = sizeof(lg.rsp);
+		param.responder_resources = 0;
+		param.initiator_depth =
+			srpt_read_depth(ch->sdev,
+					event->param.conn.initiator_depth);
+		param.rnr_retry_count = 7;
+		param.flow_control = 1;
+		cm_id->context = ch;
+		ret = rdma_accept(cm_id, &param);
+		if (ret) {
+			pr_info("%s: sending the login response failed (%d)\n",
+				ch->name, ret);
+			cm_id->context = NULL;
+			lg.rej_reason = 0;
+		}
+	}
+	mutex_unlock(&srpt_mutex);
+	if (ret) {
+		if (lg.rej_reason)
+			srpt_rdma_cm_reject(cm_id, &lg);
+		srpt_release_ch_now(ch);
+	}
+	return ret;
+}
+
+static int srpt_rdma_cm_handler(struct rdma_cm_id *cm_id,
+				struct rdma_cm_event *event)
+{
+	struct srpt_rdma_ch *ch = cm_id->context;
+
+	switch (event->event) {
+	case RDMA_CM_EVENT_CONNECT_REQUEST:
+		return srpt_rdma_cm_req(cm_id, event);
+	case RDMA_CM_EVENT_ESTABLISHED:
+		srpt_ch_mark_live(ch);
+		break;
+	case RDMA_CM_EVENT_CONNECT_ERROR:
+	case RDMA_CM_EVENT_UNREACHABLE:
+	case RDMA_CM_EVENT_REJECTED:
+	case RDMA_CM_EVENT_DISCONNECTED:
+	case RDMA_CM_EVENT_ADDR_CHANGE:
+	case RDMA_CM_EVENT_TIMEWAIT_EXIT:
+		if (ch)
+			srpt_ch_close(ch);
+		break;
+	case RDMA_CM_EVENT_DEVICE_REMOVAL:
+		/*
+		 * Our ib_client is removed before rdma_cm's, so channels are
+		 * gone by now; only the listener can see this.
+		 */
+		if (ch)
+			srpt_ch_close(ch);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static struct rdma_cm_id *srpt_rdma_cm_create_listener(u16 port)
+{
+	struct sockaddr_in6 addr = {
+		.sin6_family = AF_INET6,
+		.sin6_addr = IN6ADDR_ANY_INIT,
+		.sin6_port = htons(port),
+	};
+	struct rdma_cm_id *cm_id;
+	int ret;
+
+	cm_id = rdma_create_id(&init_net, srpt_rdma_cm_handler, NULL,
+			       RDMA_PS_TCP, IB_QPT_RC);
+	if (IS_ERR(cm_id))
+		return cm_id;
+	/* One listener on the IPv6 any-address also takes IPv4 logins. */
+	ret = rdma_set_afonly(cm_id, 0);
+	if (!ret)
+		ret = rdma_bind_addr(cm_id, (struct sockaddr *)&addr);
+	if (!ret)
+		ret = rdma_listen(cm_id, 128);
+	if (ret) {
+		rdma_destroy_id(cm_id);
+		return ERR_PTR(ret);
+	}
+	return cm_id;
+}
+
+/**
+ * srpt_set_rdma_cm_port - change the RDMA/CM listener port
+ * @port: new port, 0 to stop listening.
+ *
+ * Before the module is initialised (a module parameter) only records
+ * @port. If the new listener cannot be created the old one stays.
+ */
+int srpt_set_rdma_cm_port(u16 port)
+{
+	struct rdma_cm_id *old, *new = NULL;
+
+	mutex_lock(&srpt_listen_mutex);
+	if (!srpt_cm_running || port == srpt_rdma_cm_port) {
+		srpt_rdma_cm_port = port;
+		mutex_unlock(&srpt_listen_mutex);
+		return 0;
+	}
+	if (port) {
+		new = srpt_rdma_cm_create_listener(port);
+		if (IS_ERR(new)) {
+			mutex_unlock(&srpt_listen_mutex);
+			pr_warn("rdma_cm_port: cannot listen on port %u (%ld)\n",
+				port, PTR_ERR(new));
+			return -EINVAL;
+		}
+		pr_info("RDMA/CM: listening on port %u\n", port);
+	}
+	old = srpt_rdma_listener;
+	srpt_rdma_listener = new;
+	srpt_rdma_cm_port = port;
+	mutex_unlock(&srpt_listen_mutex);
+	if (old)
+		rdma_destroy_id(old);
+	return 0;
+}
+
+u16 srpt_get_rdma_cm_port(void)
+{
+	return READ_ONCE(srpt_rdma_cm_port);
+}
+
+/* Start the RDMA/CM listener configured before module init, if any. */
+int srpt_cm_start(void)
+{
+	struct rdma_cm_id *cm_id = NULL;
+	int ret = 0;
+
+	mutex_lock(&srpt_listen_mutex);
+	srpt_cm_running = true;
+	if (srpt_rdma_cm_port) {
+		cm_id = srpt_rdma_cm_create_listener(srpt_rdma_cm_port);
+		if (IS_ERR(cm_id)) {
+			ret = PTR_ERR(cm_id);
+			pr_err("rdma_cm_port: cannot listen on port %u (%d)\n",
+			       srpt_rdma_cm_port, ret);
+			cm_id = NULL;
+		} else {
+			pr_info("RDMA/CM: listening on port %u\n",
+				srpt_rdma_cm_port);
+		}
+	}
+	srpt_rdma_listener = cm_id;
+	mutex_unlock(&srpt_listen_mutex);
+	return ret;
+}
+
+void srpt_cm_stop(void)
+{
+	struct rdma_cm_id *cm_id;
+
+	mutex_lock(&srpt_listen_mutex);
+	srpt_cm_running = false;
+	cm_id = srpt_rdma_listener;
+	srpt_rdma_listener = NULL;
+	mutex_unlock(&srpt_listen_mutex);
+	if (cm_id)
+		rdma_destroy_id(cm_id);
+}

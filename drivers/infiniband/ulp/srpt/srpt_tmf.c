@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SCSI RDMA Protocol (SRP) target: task management (SRP r16a 6.7).
+ *
+ * An SRP_TSK_MGMT becomes a target_core TMR. Its answer is an SRP_RSP
+ * with RSPVALID set and four bytes of response data whose last byte is
+ * the response code (SRP r16a 6.9, table 23).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <scsi/scsi_proto.h>
+#include <scsi/srp.h>
+#include <target/target_core_fabric.h>
+
+#include "srpt.h"
+
+/* SRP r16a table 23: RSP_CODE values. */
+enum {
+	SRPT_TMF_COMPLETE	= 0x00,
+	SRPT_TMF_FIELDS_INVALID	= 0x02,
+	SRPT_TMF_NOT_SUPPORTED	= 0x04,
+	SRPT_TMF_FAILED		= 0x05,
+};
+
+static int srpt_tmf_to_tcm(u8 srp_func)
+{
+	switch (srp_func) {
+	case SRP_TSK_ABORT_TASK:
+		return TMR_ABORT_TASK;
+	case SRP_TSK_ABORT_TASK_SET:
+		return TMR_ABORT_TASK_SET;
+	case SRP_TSK_CLEAR_TASK_SET:
+		return TMR_CLEAR_TASK_SET;
+	case SRP_TSK_LUN_RESET:
+		return TMR_LUN_RESET;
+	case SRP_TSK_CLEAR_ACA:
+		return TMR_CLEAR_ACA;
+	default:
+		return -1;
+	}
+}
+
+static u8 srpt_tcm_to_rsp_code(u8 tcm_response)
+{
+	switch (tcm_response) {
+	case TMR_FUNCTION_COMPLETE:
+	case TMR_TASK_DOES_NOT_EXIST:	/* SAM-5 7.2: nothing left to abort */
+		return SRPT_TMF_COMPLETE;
+	case TMR_TASK_MGMT_FUNCTION_NOT_SUPPORTED:
+		return SRPT_TMF_NOT_SUPPORTED;
+	case TMR_LUN_DOES_NOT_EXIST:
+		return SRPT_TMF_FIELDS_INVALID;
+	default:
+		return SRPT_TMF_FAILED;
+	}
+}
+
+/*
+ * Answer a request target_core never saw: @ioctx has no se_cmd, so it is
+ * released straight after the send (srpt_send_done() sees ->local).
+ */
+static void srpt_reject_tmf(struct srpt_send_ioctx *ioctx, u8 code)
+{
+	ioctx->local = true;
+	srpt_send_tmf_rsp(ioctx, code);
+}
+
+void srpt_handle_tsk_mgmt(struct srpt_rdma_ch *ch,
+			  struct srpt_recv_ioctx *recv,
+			  struct srpt_send_ioctx *ioctx)
+{
+	struct srp_tsk_mgmt *tsk = recv->buf;
+	u64 lun = scsilun_to_int(&tsk->lun);
+	u8 func = tsk->tsk_mgmt_func;
+	u64 task_tag = tsk->task_tag;
+	int tcm_func, ret;
+
+	ioctx->tag = tsk->tag;
+	ioctx->tmf = true;
+	tcm_func = srpt_tmf_to_tcm(func);
+	srpt_repost_recv(ch, recv);
+	if (recv->byte_len < sizeof(*tsk)) {
+		pr_warn_ratelimited("%s: SRP_TSK_MGMT of %u bytes is truncated\n",
+				    ch->name, recv->byte_len);
+		srpt_reject_tmf(ioctx, SRPT_TMF_FIELDS_INVALID);
+		return;
+	}
+	if (tcm_func < 0) {
+		pr_info_ratelimited("%s: task management function 0x%02x is not supported\n",
+				    ch->name, func);
+		srpt_reject_tmf(ioctx, SRPT_TMF_NOT_SUPPORTED);
+		return;
+	}
+	ret = target_submit_tmr(&ioctx->se_cmd, ch->nexus->se_sess, NULL, lun,
+				ioctx, tcm_func, GFP_KERNEL, task_tag,
+				TARGET_SCF_ACK_KREF);
+	if (ret) {
+		/* The session is stopping: answer without target_core. */
+		srpt_reject_tmf(ioctx, SRPT_TMF_FAILED);
+	}
+}
+
+void srpt_queue_tm_rsp(struct se_cmd *se_cmd)
+{
+	struct srpt_send_ioctx *ioctx =
+		container_of(se_cmd, struct srpt_send_ioctx, se_cmd);
+
+	srpt_send_tmf_rsp(ioctx,
+			  srpt_tcm_to_rsp_code(se_cmd->se_tmr_req->response));
+}
