@@ -63,6 +63,7 @@ enum {
 
 	SRPT_MAX_RQ_SIZE	= 512,
 	SRPT_MAX_CH_PER_NEXUS	= 64,
+	SRPT_MAX_EXT_DESCS	= 1024,	/* external descriptor table entries */
 
 	SRPT_MIN_SRQ_SIZE	= 4,
 	SRPT_MAX_SRQ_SIZE	= 65535,
@@ -243,6 +244,13 @@ struct srpt_recv_ioctx {
 	u32			byte_len;
 };
 
+/* What a send context waiting for send queue space will post. */
+enum srpt_post_kind {
+	SRPT_POST_DATA_READ,	/* RDMA READ of write data */
+	SRPT_POST_RESPONSE,	/* RDMA WRITEs of read data + SRP_RSP */
+	SRPT_POST_TABLE_READ,	/* RDMA READ of a descriptor table */
+};
+
 /* Progress of one command, reported to target_core by get_cmd_state. */
 enum srpt_cmd_state {
 	SRPT_CMD_NEW,		/* parsed, handed to target_core */
@@ -285,7 +293,13 @@ struct srpt_rw {
  * @single_desc: storage for the common one-descriptor case.
  * @single_rw: storage for the common one-descriptor case.
  * @wait_wrs:  send queue entries the deferred post needs.
- * @wait_rdma: the deferred post is the RDMA READ (else the response).
+ * @wait_kind: which post is deferred (enum srpt_post_kind).
+ * @table_cqe: completion of the RDMA READ of an external descriptor table.
+ * @table:     SRP r16a 5.5.4.3: where that table is in initiator memory.
+ * @table_dma: bus address of @desc while the table is being fetched.
+ * @table_recv: the SRP_CMD waiting for its descriptor table.
+ * @data_dir:  data direction of the command.
+ * @data_len:  total data length from the descriptors.
  * @sq_wrs:    send queue entries held by the posted work requests.
  * @state:     enum srpt_cmd_state.
  * @tmf:       this is a task management request.
@@ -312,7 +326,13 @@ struct srpt_send_ioctx {
 	struct srp_direct_buf	single_desc;
 	struct srpt_rw		single_rw;
 	u32			wait_wrs;
-	bool			wait_rdma;
+	u8			wait_kind;
+	struct ib_cqe		table_cqe;
+	struct srp_direct_buf	table;
+	dma_addr_t		table_dma;
+	struct srpt_recv_ioctx	*table_recv;
+	enum dma_data_direction	data_dir;
+	u32			data_len;
 	u32			sq_wrs;
 	enum srpt_cmd_state	state;
 	bool			tmf;

@@ -315,6 +315,22 @@ void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx)
 
 static int srpt_post_rdma_read(struct srpt_send_ioctx *ioctx);
 static int srpt_post_response(struct srpt_send_ioctx *ioctx);
+static void srpt_post_table_read(struct srpt_send_ioctx *ioctx);
+
+static void srpt_post_deferred(struct srpt_send_ioctx *ioctx)
+{
+	switch (ioctx->wait_kind) {
+	case SRPT_POST_DATA_READ:
+		srpt_post_rdma_read(ioctx);
+		break;
+	case SRPT_POST_RESPONSE:
+		srpt_post_response(ioctx);
+		break;
+	case SRPT_POST_TABLE_READ:
+		srpt_post_table_read(ioctx);
+		break;
+	}
+}
 
 /* Post again the contexts waiting for send queue space, in order. */
 static void srpt_process_sq_waiters(struct srpt_rdma_ch *ch)
@@ -333,10 +349,7 @@ static void srpt_process_sq_waiters(struct srpt_rdma_ch *ch)
 		spin_unlock_irqrestore(&ch->lock, flags);
 		if (!ioctx)
 			return;
-		if (ioctx->wait_rdma)
-			srpt_post_rdma_read(ioctx);
-		else
-			srpt_post_response(ioctx);
+		srpt_post_deferred(ioctx);
 	}
 }
 
@@ -346,7 +359,8 @@ static void srpt_process_sq_waiters(struct srpt_rdma_ch *ch)
  * channel no longer accepts work requests.
  */
 static int srpt_sq_post(struct srpt_send_ioctx *ioctx,
-			struct ib_send_wr *first, u32 wrs, bool rdma_read)
+			struct ib_send_wr *first, u32 wrs,
+			enum srpt_post_kind kind)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
 	unsigned long flags;
@@ -355,7 +369,7 @@ static int srpt_sq_post(struct srpt_send_ioctx *ioctx,
 	if (atomic_sub_return(wrs, &ch->sq_wr_avail) < 0) {
 		atomic_add(wrs, &ch->sq_wr_avail);
 		ioctx->wait_wrs = wrs;
-		ioctx->wait_rdma = rdma_read;
+		ioctx->wait_kind = kind;
 		spin_lock_irqsave(&ch->lock, flags);
 		ret = ch->state <= SRPT_CH_LIVE ? 0 : -ENOTCONN;
 		if (!ret)
@@ -367,7 +381,7 @@ static int srpt_sq_post(struct srpt_send_ioctx *ioctx,
 		return ret;
 	}
 	pr_debug("%s: tag %#llx: posting %u WRs (%s), %d left\n", ch->name,
-		 ioctx->tag, wrs, rdma_read ? "RDMA READ" : "response",
+		 ioctx->tag, wrs, kind == SRPT_POST_RESPONSE ? "response" : "RDMA READ",
 		 atomic_read(&ch->sq_wr_avail));
 	ioctx->sq_wrs = wrs;
 	if (unlikely(wrs > ch->sq_size)) {
@@ -448,7 +462,7 @@ static int srpt_post_response(struct srpt_send_ioctx *ioctx)
 	/* READ data goes out as RDMA WRITEs chained before the response. */
 	first = srpt_chain_rw(ioctx, NULL, &send, &wrs);
 	ioctx->state = SRPT_CMD_RSP_SENT;
-	if (srpt_sq_post(ioctx, first, wrs, false)) {
+	if (srpt_sq_post(ioctx, first, wrs, SRPT_POST_RESPONSE)) {
 		atomic_add(be32_to_cpu(rsp->req_lim_delta), &ch->req_lim_delta);
 		srpt_finish_unsent(ioctx);
 	}
@@ -462,7 +476,7 @@ static int srpt_post_rdma_read(struct srpt_send_ioctx *ioctx)
 
 	first = srpt_chain_rw(ioctx, &ioctx->rdma_cqe, NULL, &wrs);
 	ioctx->state = SRPT_CMD_NEED_DATA;
-	if (srpt_sq_post(ioctx, first, wrs, true)) {
+	if (srpt_sq_post(ioctx, first, wrs, SRPT_POST_DATA_READ)) {
 		/* No data will come: fail the command (SAM-5 5.3). */
 		ioctx->state = SRPT_CMD_DONE;
 		transport_generic_request_failure(&ioctx->se_cmd,
@@ -489,10 +503,7 @@ void srpt_fail_waiting(struct srpt_rdma_ch *ch)
 		spin_unlock_irqrestore(&ch->lock, flags);
 		if (!ioctx)
 			return;
-		if (ioctx->wait_rdma)
-			srpt_post_rdma_read(ioctx);
-		else
-			srpt_post_response(ioctx);
+		srpt_post_deferred(ioctx);
 	}
 }
 
@@ -788,47 +799,71 @@ static int srpt_task_attr(u8 srp_attr)
 	}
 }
 
-/* Parse an indirect descriptor: the descriptor table must be in the IU. */
+/*
+ * Room for @n descriptors and their rw contexts. One inline descriptor
+ * needs no allocation, but a table fetched by RDMA READ gets its own
+ * buffer: it must not share cache lines with the rest of the context.
+ */
+static int srpt_alloc_descs(struct srpt_send_ioctx *ioctx, u32 n,
+			    bool fetched)
+{
+	if (n == 1 && !fetched)
+		return 0;
+	ioctx->desc = kmalloc_array(n, sizeof(*ioctx->desc), GFP_KERNEL);
+	ioctx->rw = kcalloc(n, sizeof(*ioctx->rw), GFP_KERNEL);
+	if (ioctx->desc && ioctx->rw)
+		return 0;
+	kfree(ioctx->desc);
+	kfree(ioctx->rw);
+	ioctx->desc = &ioctx->single_desc;
+	ioctx->rw = &ioctx->single_rw;
+	return -ENOMEM;
+}
+
+/* The descriptors must add up to the total length (SRP r16a 5.5.4.2). */
+static sense_reason_t srpt_check_desc_sum(struct srpt_send_ioctx *ioctx,
+					  u32 total)
+{
+	u64 sum = 0;
+	u32 i;
+
+	for (i = 0; i < ioctx->n_desc; i++)
+		sum += be32_to_cpu(ioctx->desc[i].len);
+	return sum == total ? TCM_NO_SENSE : TCM_INVALID_FIELD_IN_COMMAND_IU;
+}
+
+/*
+ * Parse an indirect data buffer descriptor (SRP r16a 5.5.4). When the IU
+ * carries fewer descriptors than the table holds, the whole table is
+ * fetched from initiator memory first (ioctx->table_recv is then set by
+ * the caller).
+ */
 static sense_reason_t srpt_parse_indirect(struct srpt_send_ioctx *ioctx,
 					  const void *p, u32 room,
 					  u8 desc_cnt, u32 *data_len)
 {
 	const struct srp_indirect_buf *idb = p;
-	u32 n, i, sum = 0;
+	u32 table_len, n;
 
 	if (room < sizeof(*idb))
 		return TCM_INVALID_FIELD_IN_COMMAND_IU;
-	n = be32_to_cpu(idb->table_desc.len) / sizeof(struct srp_direct_buf);
-	if (!n || be32_to_cpu(idb->table_desc.len) % sizeof(struct srp_direct_buf))
+	table_len = be32_to_cpu(idb->table_desc.len);
+	n = table_len / sizeof(struct srp_direct_buf);
+	if (!n || table_len % sizeof(struct srp_direct_buf) ||
+	    n > SRPT_MAX_EXT_DESCS || desc_cnt > n)
 		return TCM_INVALID_FIELD_IN_COMMAND_IU;
-	if (desc_cnt != n) {
-		/* SRP r16a 5.5.4.3: part of the table is in initiator memory. */
-		pr_warn_ratelimited("%s: external descriptor tables are not supported\n",
-				    ioctx->ch->name);
-		return TCM_UNSUPPORTED_SCSI_OPCODE;
-	}
-	if (room < sizeof(*idb) + n * sizeof(struct srp_direct_buf))
+	if (room < sizeof(*idb) + desc_cnt * sizeof(struct srp_direct_buf))
 		return TCM_INVALID_FIELD_IN_COMMAND_IU;
-	if (n > 1) {
-		ioctx->desc = kmalloc_array(n, sizeof(*ioctx->desc), GFP_KERNEL);
-		ioctx->rw = kcalloc(n, sizeof(*ioctx->rw), GFP_KERNEL);
-		if (!ioctx->desc || !ioctx->rw) {
-			kfree(ioctx->desc);
-			kfree(ioctx->rw);
-			ioctx->desc = &ioctx->single_desc;
-			ioctx->rw = &ioctx->single_rw;
-			return TCM_OUT_OF_RESOURCES;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		ioctx->desc[i] = idb->desc_list[i];
-		sum += be32_to_cpu(idb->desc_list[i].len);
-	}
+	if (srpt_alloc_descs(ioctx, n, desc_cnt < n))
+		return TCM_OUT_OF_RESOURCES;
 	ioctx->n_desc = n;
-	if (sum != be32_to_cpu(idb->len))
-		return TCM_INVALID_FIELD_IN_COMMAND_IU;
-	*data_len = sum;
-	return TCM_NO_SENSE;
+	*data_len = be32_to_cpu(idb->len);
+	if (desc_cnt < n) {
+		ioctx->table = idb->table_desc;
+		return TCM_NO_SENSE;
+	}
+	memcpy(ioctx->desc, idb->desc_list, n * sizeof(*ioctx->desc));
+	return srpt_check_desc_sum(ioctx, *data_len);
 }
 
 /*
@@ -902,27 +937,22 @@ static sense_reason_t srpt_parse_data(struct srpt_send_ioctx *ioctx,
 	return TCM_NO_SENSE;
 }
 
-static void srpt_handle_cmd(struct srpt_rdma_ch *ch,
+/*
+ * Hand a parsed SRP_CMD to target_core; @reason is set for a malformed IU.
+ * @recv is reposted here unless it holds immediate data.
+ */
+static void srpt_submit_cmd(struct srpt_rdma_ch *ch,
 			    struct srpt_recv_ioctx *recv,
-			    struct srpt_send_ioctx *ioctx)
+			    struct srpt_send_ioctx *ioctx, sense_reason_t reason)
 {
 	struct se_session *se_sess = ch->nexus->se_sess;
 	struct srp_cmd *cmd = recv->buf;
 	struct se_cmd *se_cmd = &ioctx->se_cmd;
-	enum dma_data_direction dir = DMA_NONE;
-	sense_reason_t reason = TCM_INVALID_FIELD_IN_COMMAND_IU;
-	u32 data_len = 0;
 	int ret;
 
-	ioctx->tag = cmd->tag;
-	if (recv->byte_len >= sizeof(*cmd))
-		reason = srpt_parse_data(ioctx, recv, &dir, &data_len);
-	pr_debug("%s: tag %#llx: SRP_CMD op %#x, %u bytes, fmt %#x, dir %d, len %u, reason %u\n",
-		 ch->name, ioctx->tag, cmd->cdb[0], recv->byte_len,
-		 cmd->buf_fmt, dir, data_len, reason);
 	ret = target_init_cmd(se_cmd, se_sess, ioctx->sense,
-			      scsilun_to_int(&cmd->lun), data_len,
-			      srpt_task_attr(cmd->task_attr), dir,
+			      scsilun_to_int(&cmd->lun), ioctx->data_len,
+			      srpt_task_attr(cmd->task_attr), ioctx->data_dir,
 			      TARGET_SCF_ACK_KREF);
 	if (ret) {
 		/* The session is being stopped; the channel goes with it. */
@@ -954,6 +984,93 @@ static void srpt_handle_cmd(struct srpt_rdma_ch *ch,
 	if (ret)
 		return;	/* target_core already sent CHECK CONDITION */
 	target_submit(se_cmd);
+}
+
+static void srpt_table_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct srpt_send_ioctx *ioctx =
+		container_of(wc->wr_cqe, struct srpt_send_ioctx, table_cqe);
+	struct srpt_recv_ioctx *recv = ioctx->table_recv;
+	struct srpt_rdma_ch *ch = ioctx->ch;
+
+	ib_dma_unmap_single(ch->sdev->ib_dev, ioctx->table_dma,
+			    ioctx->n_desc * sizeof(*ioctx->desc),
+			    DMA_FROM_DEVICE);
+	srpt_return_sq_space(ioctx);
+	ioctx->table_recv = NULL;
+	if (wc->status != IB_WC_SUCCESS) {
+		if (wc->status != IB_WC_WR_FLUSH_ERR)
+			pr_info("%s: RDMA READ of a descriptor table failed: %s\n",
+				ch->name, ib_wc_status_msg(wc->status));
+		srpt_ch_close(ch);
+		srpt_repost_recv(ch, recv);
+		srpt_put_send_ioctx(ioctx);
+		return;
+	}
+	srpt_submit_cmd(ch, recv, ioctx,
+			srpt_check_desc_sum(ioctx, ioctx->data_len));
+}
+
+/* Fetch the external descriptor table into ioctx->desc. */
+static void srpt_post_table_read(struct srpt_send_ioctx *ioctx)
+{
+	struct srpt_rdma_ch *ch = ioctx->ch;
+	struct ib_device *ib_dev = ch->sdev->ib_dev;
+	u32 len = ioctx->n_desc * sizeof(*ioctx->desc);
+	struct ib_rdma_wr wr = {};
+	struct ib_sge sge;
+
+	ioctx->table_dma = ib_dma_map_single(ib_dev, ioctx->desc, len,
+					     DMA_FROM_DEVICE);
+	if (ib_dma_mapping_error(ib_dev, ioctx->table_dma)) {
+		srpt_submit_cmd(ch, ioctx->table_recv, ioctx,
+				TCM_OUT_OF_RESOURCES);
+		return;
+	}
+	sge.addr = ioctx->table_dma;
+	sge.length = len;
+	sge.lkey = ch->sdev->pd->local_dma_lkey;
+	ioctx->table_cqe.done = srpt_table_done;
+	wr.wr.wr_cqe = &ioctx->table_cqe;
+	wr.wr.opcode = IB_WR_RDMA_READ;
+	wr.wr.send_flags = IB_SEND_SIGNALED;
+	wr.wr.sg_list = &sge;
+	wr.wr.num_sge = 1;
+	wr.remote_addr = be64_to_cpu(ioctx->table.va);
+	wr.rkey = be32_to_cpu(ioctx->table.key);
+	if (srpt_sq_post(ioctx, &wr.wr, 1, SRPT_POST_TABLE_READ)) {
+		/* The channel is gone: drop the command unanswered. */
+		ib_dma_unmap_single(ib_dev, ioctx->table_dma, len,
+				    DMA_FROM_DEVICE);
+		srpt_repost_recv(ch, ioctx->table_recv);
+		ioctx->table_recv = NULL;
+		srpt_put_send_ioctx(ioctx);
+	}
+}
+
+static void srpt_handle_cmd(struct srpt_rdma_ch *ch,
+			    struct srpt_recv_ioctx *recv,
+			    struct srpt_send_ioctx *ioctx)
+{
+	struct srp_cmd *cmd = recv->buf;
+	sense_reason_t reason = TCM_INVALID_FIELD_IN_COMMAND_IU;
+
+	ioctx->tag = cmd->tag;
+	ioctx->data_dir = DMA_NONE;
+	ioctx->data_len = 0;
+	ioctx->table.len = 0;
+	if (recv->byte_len >= sizeof(*cmd))
+		reason = srpt_parse_data(ioctx, recv, &ioctx->data_dir,
+					 &ioctx->data_len);
+	pr_debug("%s: tag %#llx: SRP_CMD op %#x, %u bytes, fmt %#x, dir %d, len %u, reason %u\n",
+		 ch->name, ioctx->tag, cmd->cdb[0], recv->byte_len,
+		 cmd->buf_fmt, ioctx->data_dir, ioctx->data_len, reason);
+	if (!reason && ioctx->table.len) {
+		ioctx->table_recv = recv;
+		srpt_post_table_read(ioctx);
+		return;
+	}
+	srpt_submit_cmd(ch, recv, ioctx, reason);
 }
 
 /* ----- receive ---------------------------------------------------------- */
