@@ -283,9 +283,8 @@ struct srpt_rw {
  * @send_cqe:  completion of the SRP_RSP send.
  * @rsp:       response buffer, DMA-mapped to the device.
  * @rsp_dma:   its bus address.
- * @imm:       receive buffer held for immediate data until the backend
- *             is done with it; reposted before the response is sent.
- * @imm_sg:    scatterlist over the immediate data in @imm.
+ * @imm:       receive buffer holding immediate data until write_pending
+ *             copies it out; then reposted.
  * @desc:      remote buffers from the SRP_CMD (inline copy for one).
  * @rw:        one rdma_rw context per remote buffer.
  * @n_desc:    number of entries used in @desc and @rw.
@@ -318,7 +317,6 @@ struct srpt_send_ioctx {
 	void			*rsp;
 	dma_addr_t		rsp_dma;
 	struct srpt_recv_ioctx	*imm;
-	struct scatterlist	imm_sg;
 	struct srp_direct_buf	*desc;
 	struct srpt_rw		*rw;
 	u32			n_desc;

@@ -663,7 +663,18 @@ int srpt_write_pending(struct se_cmd *se_cmd)
 	int ret;
 
 	if (ioctx->imm) {
-		/* The data came inside the SRP_CMD (SRP2 immediate data). */
+		/*
+		 * The data came inside the SRP_CMD (SRP2 immediate data). It is
+		 * copied, not passed in place: at imm_data_offset it is not
+		 * sector aligned, which block backends require.
+		 */
+		struct srpt_recv_ioctx *recv = ioctx->imm;
+
+		sg_copy_from_buffer(se_cmd->t_data_sg, se_cmd->t_data_nents,
+				    recv->buf + ioctx->ch->imm_data_offset,
+				    se_cmd->data_length);
+		ioctx->imm = NULL;
+		srpt_repost_recv(ioctx->ch, recv);
 		ioctx->state = SRPT_CMD_DATA_IN;
 		target_execute_cmd(se_cmd);
 		return 0;
@@ -918,8 +929,6 @@ static sense_reason_t srpt_parse_data(struct srpt_send_ioctx *ioctx,
 		if (len > recv->byte_len ||
 		    ch->imm_data_offset > recv->byte_len - len)
 			return TCM_INVALID_FIELD_IN_COMMAND_IU;
-		sg_init_one(&ioctx->imm_sg, recv->buf + ch->imm_data_offset,
-			    len);
 		ioctx->imm = recv;
 		*data_len = len;
 		break;
@@ -974,11 +983,9 @@ static void srpt_submit_cmd(struct srpt_rdma_ch *ch,
 		return;
 	}
 	/* The CDB, with its additional bytes, is contiguous in the IU. */
-	ret = target_submit_prep(se_cmd, cmd->cdb,
-				 ioctx->imm ? &ioctx->imm_sg : NULL,
-				 ioctx->imm ? 1 : 0, NULL, 0, NULL, 0,
+	ret = target_submit_prep(se_cmd, cmd->cdb, NULL, 0, NULL, 0, NULL, 0,
 				 GFP_KERNEL);
-	/* Everything needed from the IU is copied unless it is data. */
+	/* All but immediate data (see write_pending) is copied by now. */
 	if (!ioctx->imm)
 		srpt_repost_recv(ch, recv);
 	if (ret)
