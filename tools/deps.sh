@@ -1,0 +1,50 @@
+#!/bin/bash
+# tools/deps.sh: install the Debian 12 packages needed to build ib_srpt and to
+# run the qemu test guest (tools/vm/run-guest.sh).  Run as root; quick and
+# silent when everything is already installed.
+#
+#   sudo tools/deps.sh          install what is missing
+#   tools/deps.sh --check       only list what is missing (exit 1 if any)
+set -euo pipefail
+
+PACKAGES=(
+	# the guest: kernel to boot, qemu, busybox for the initramfs
+	qemu-system-x86 linux-image-amd64 busybox-static
+	# building the module
+	linux-headers-amd64 linux-source-6.1 make gcc bc flex bison libelf-dev sparse
+	xz-utils
+	# LIO and RDMA userspace used by the tests in the guest
+	targetcli-fb python3-rtslib-fb rdma-core ibverbs-utils infiniband-diags
+	libibverbs-dev librdmacm-dev fio sg3-utils multipath-tools
+	xfsprogs e2fsprogs dbus udev
+	# basics a minimal root may lack
+	kmod iproute2 psmisc lsof procps util-linux python3
+)
+
+# missing_packages: print the packages not installed, one per line.
+missing_packages() {
+	local pkg status
+	for pkg in "${PACKAGES[@]}"; do
+		status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+		[ "$status" = installed ] || echo "$pkg"
+	done
+}
+
+main() {
+	local -a missing
+	mapfile -t missing < <(missing_packages)
+	if [ ${#missing[@]} -eq 0 ]; then
+		return 0
+	fi
+	if [ "${1:-}" = --check ]; then
+		echo "missing: ${missing[*]}"
+		return 1
+	fi
+	[ "$(id -u)" = 0 ] || { echo "deps.sh: run as root to install: ${missing[*]}" >&2; return 1; }
+	echo "deps.sh: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
+main "$@"

@@ -1,0 +1,363 @@
+#!/bin/bash
+# run-guest.sh: run one command inside a throw-away qemu guest booted with the
+# Debian kernel, and fail on kernel splats.  Never loads modules on the host.
+#
+#   tools/vm/run-guest.sh [--timeout SECS] [--results DIR] [--mem MB] [--smp N]
+#                         [--accel kvm|tcg] [--] SCRIPT [ARGS...]
+#   --timeout: SCRIPT's time limit in the guest (default 1800 s); --mem/--smp:
+#   guest RAM (default $MEM or 2048 MB) and CPUs (default $SMP or 2).
+#
+#   tools/vm/run-guest.sh --timeout 300 selftests/run.sh            # all selftests
+#   tools/vm/run-guest.sh selftests/run.sh harness/test_guest_sanity.sh
+#   tools/vm/run-guest.sh bash -c 'lsmod; ip addr'
+#
+# The guest sees the host's whole root read-only through virtio-9p, with a
+# tmpfs overlay on top (guest writes anywhere, nothing reaches the host), so
+# SCRIPT runs in the host's current directory, at the same path.  Paths under
+# /tmp, /run, /dev, /proc and /sys are hidden in the guest by its own mounts.
+# Results go to a writable 9p share, /results in the guest, which is --results
+# on the host (default: <repo>/build/guest-results/<timestamp>):
+#   console.log  everything the guest printed on its serial console
+#   output.log   SCRIPT's stdout+stderr        status     SCRIPT's exit status
+#   dmesg.log    kernel log after SCRIPT       job.env    what the guest ran
+# In the guest SCRIPT runs as root under `timeout SECS` with RESULTS=/results,
+# SRPT_REPO=<repo>, KVER=<kernel version>, and any SELFTEST_* and SRPT_*
+# variables of the caller's environment passed through.
+#
+# Exit status: SCRIPT's status, or 1 if dmesg shows a splat (see
+# tools/guest/splat-patterns); 124 if the guest did not finish in time; 125 if
+# it ended without recording a status (crash, panic, setup failure; splats on
+# its console are printed then).
+#
+# Environment:
+#   KVER=6.1.0-NN-amd64   kernel to boot (default: newest /boot/vmlinuz-*-amd64
+#                         with a /lib/modules/<ver>);  KERNEL=/path/vmlinuz-<ver>
+#   SRPT_GUEST_ACCEL=kvm|tcg   skip the KVM probe (same as --accel)
+#   SRPT_GUEST_CACHE=DIR  initramfs and KVM-probe cache
+#                         (default ${XDG_CACHE_HOME:-$HOME/.cache}/srpt-guest)
+#   HUNG_TASK_TIMEOUT=S   guest kernel.hung_task_timeout_secs (default 60)
+#   SRPT_GUEST_BOOT_MARGIN=S  host-side time allowed on top of --timeout for
+#                         boot and power-off (default 240 TCG, 90 KVM)
+#
+# The accelerator: KVM when /dev/kvm works, else TCG.  On some machines qemu
+# hangs with -accel kvm, so KVM is probed once per host boot with a trivial
+# guest under a short timeout and the verdict cached (keyed by boot_id).
+# shellcheck disable=SC2054  # commas inside qemu arguments are not separators
+set -euo pipefail
+
+SELF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$SELF_DIR/../.." && pwd)
+CACHE=${SRPT_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/srpt-guest}
+BOOT_MARGIN_TCG=240   # seconds allowed for boot + power-off under TCG
+BOOT_MARGIN_KVM=90
+KVM_PROBE_TIMEOUT=20
+# Modules stage 1 loads (dependencies are added from modules.dep).
+INITRAMFS_MODULES=(virtio_pci virtio_net virtio_rng 9pnet_virtio 9p overlay)
+
+TIMEOUT=1800
+RESULTS=
+MEM=${MEM:-2048}
+SMP=${SMP:-2}
+ACCEL=${SRPT_GUEST_ACCEL:-}
+
+msg() { echo "run-guest: $*" >&2; }
+die() { msg "error: $*"; exit 2; }
+
+usage() {
+	local rc=${1:-2}
+	sed -n '2,/^set -euo/{/^set -euo/d;/^# shellcheck/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" |
+		if [ "$rc" = 0 ]; then cat; else cat >&2; fi
+	exit "$rc"
+}
+
+parse_args() {
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--timeout) TIMEOUT=${2:?}; shift 2 ;;
+		--results) RESULTS=${2:?}; shift 2 ;;
+		--mem) MEM=${2:?}; shift 2 ;;
+		--smp) SMP=${2:?}; shift 2 ;;
+		--accel) ACCEL=${2:?}; shift 2 ;;
+		-h|--help) usage 0 ;;
+		--) shift; break ;;
+		-*) die "unknown option $1 (see --help)" ;;
+		*) break ;;
+		esac
+	done
+	[ $# -gt 0 ] || usage
+	case $ACCEL in ''|kvm|tcg) ;; *) die "--accel must be kvm or tcg" ;; esac
+	ARGV=("$@")
+}
+
+# pick_kernel: set KVER and KERNEL (vmlinuz path).
+pick_kernel() {
+	if [ -n "${KERNEL:-}" ]; then
+		[ -f "$KERNEL" ] || die "KERNEL=$KERNEL does not exist"
+		KVER=${KVER:-$(basename "$KERNEL" | sed 's/^vmlinuz-//')}
+	elif [ -n "${KVER:-}" ]; then
+		KERNEL=/boot/vmlinuz-$KVER
+	else
+		local v
+		KVER=
+		for v in $(ls /boot/vmlinuz-*-amd64 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -rV); do
+			[ -f "/lib/modules/$v/modules.dep" ] && { KVER=$v; break; }
+		done
+		[ -n "$KVER" ] || die "no /boot/vmlinuz-*-amd64 with /lib/modules/<ver> (run tools/deps.sh)"
+		KERNEL=/boot/vmlinuz-$KVER
+	fi
+	[ -r "$KERNEL" ] || die "cannot read $KERNEL"
+	[ -f "/lib/modules/$KVER/modules.dep" ] || die "no /lib/modules/$KVER/modules.dep"
+}
+
+# module_deps NAME: print NAME's .ko path and those of its dependencies,
+# dependencies first, relative to /lib/modules/$KVER; nothing if built in.
+# Parses modules.dep directly (no modprobe on the host, not even a dry run).
+module_deps() {
+	local name=${1//-/_} line path dep
+	line=$(awk -v n="$name" -F: '{
+		b = $1; sub(/.*\//, "", b); sub(/\.ko(\.[a-z]+)?$/, "", b); gsub(/-/, "_", b)
+		if (b == n) { print; exit }
+	}' "/lib/modules/$KVER/modules.dep")
+	if [ -z "$line" ]; then
+		grep -Eq "/${name//_/[-_]}\.ko\$" "/lib/modules/$KVER/modules.builtin" ||
+			die "module $1 is neither in modules.dep nor built in for $KVER"
+		return 0
+	fi
+	path=${line%%:*}
+	for dep in ${line#*:}; do
+		dep=$(basename "$dep"); module_deps "${dep%%.ko*}"
+	done
+	echo "$path"
+}
+
+# copy_module SRC DSTDIR: copy a .ko, decompressing .ko.xz/.ko.zst/.ko.gz
+# (busybox insmod only takes plain ELF objects).
+copy_module() {
+	local src=$1 dst
+	dst=$2/$(basename "${1%%.ko*}").ko
+	case $src in
+	*.ko) cp "$src" "$dst" ;;
+	*.ko.xz) xz -dc "$src" >"$dst" ;;
+	*.ko.zst) zstd -qdc "$src" >"$dst" ;;
+	*.ko.gz) gzip -dc "$src" >"$dst" ;;
+	*) die "unknown module format: $src" ;;
+	esac
+	basename "$dst"
+}
+
+# build_initramfs: set INITRD, rebuilding it when its inputs changed.
+build_initramfs() {
+	local busybox key tmp m p
+	busybox=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
+	# The initramfs has no libc: busybox must be the static build.
+	! ldd "$busybox" >/dev/null 2>&1 || die "$busybox is dynamically linked; install busybox-static"
+	key=$( {
+		cat "$SELF_DIR/initramfs-init.sh" "$SELF_DIR/guest-boot.sh"
+		echo "$KVER ${INITRAMFS_MODULES[*]}"
+		stat -c '%s %Y' "$KERNEL" "/lib/modules/$KVER/modules.dep" "$busybox"
+	} | sha256sum | cut -c1-16)
+	INITRD=$CACHE/initramfs-$KVER-$key.cpio
+	if [ -s "$INITRD" ]; then
+		touch "$INITRD"
+		return 0
+	fi
+
+	msg "building $INITRD"
+	mkdir -p "$CACHE"
+	tmp=$(mktemp -d "$CACHE/initramfs.XXXXXX")
+	mkdir -p "$tmp/bin" "$tmp/modules"
+	cp "$busybox" "$tmp/bin/busybox"
+	install -m 755 "$SELF_DIR/initramfs-init.sh" "$tmp/init"
+	install -m 755 "$SELF_DIR/guest-boot.sh" "$tmp/guest-boot.sh"
+	for m in "${INITRAMFS_MODULES[@]}"; do module_deps "$m"; done | awk '!seen[$0]++' |
+		while read -r p; do copy_module "/lib/modules/$KVER/$p" "$tmp/modules"; done \
+			>"$tmp/modules.load"
+	(cd "$tmp" && find . -mindepth 1 | LC_ALL=C sort |
+		"$tmp/bin/busybox" cpio -o -H newc -R 0:0 2>/dev/null) >"$tmp.cpio"
+	mv "$tmp.cpio" "$INITRD"
+	rm -rf "$tmp"
+	# Drop images unused for a week (not younger ones: another checkout with
+	# other scripts may be about to boot its own).
+	find "$CACHE" -maxdepth 1 -name 'initramfs-*.cpio' -mtime +7 -delete
+}
+
+# qemu_base ACCEL: set the QEMU array to the command line common to all boots.
+qemu_base() {
+	local accel=$1
+	# The NIC keeps qemu's default MAC 52:54:00:12:34:56 (tests derive the rxe
+	# GID from it).  romfile=: no iPXE ROM to load; speed=: rxe otherwise
+	# warns "eth0 speed is unknown" each time a device is added.
+	QEMU=(qemu-system-x86_64 -nographic -no-reboot -kernel "$KERNEL" -initrd "$INITRD"
+		-netdev user,id=n0,restrict=on
+		-device virtio-net-pci,netdev=n0,romfile=,speed=10000,duplex=full
+		-device virtio-rng-pci)
+	if [ "$accel" = kvm ]; then
+		QEMU+=(-accel kvm -cpu host)
+	else
+		QEMU+=(-accel tcg,thread=multi -cpu max)
+	fi
+}
+
+# choose_accel: set ACCEL (kvm|tcg) and ACCEL_WHY.
+choose_accel() {
+	local verdict_file boot_id log rc
+	if [ -n "$ACCEL" ]; then ACCEL_WHY="requested"; return 0; fi
+	ACCEL=tcg
+	if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then ACCEL_WHY="no usable /dev/kvm"; return 0; fi
+	boot_id=$(cat /proc/sys/kernel/random/boot_id)
+	verdict_file=$CACHE/kvm-probe.$boot_id
+	if [ -s "$verdict_file" ]; then
+		read -r ACCEL ACCEL_WHY <"$verdict_file"
+		ACCEL_WHY="${ACCEL_WHY:+$ACCEL_WHY, }cached"
+		return 0
+	fi
+	msg "probing KVM (${KVM_PROBE_TIMEOUT}s at most)"
+	log=$(mktemp)
+	qemu_base kvm
+	rc=0
+	timeout --kill-after=5 "$KVM_PROBE_TIMEOUT" "${QEMU[@]}" -m 256 \
+		-append "console=ttyS0 panic=-1 srpt_guest=probe" </dev/null >"$log" 2>&1 || rc=$?
+	if [ "$rc" = 0 ] && grep -q SRPT-GUEST-PROBE-OK "$log"; then
+		ACCEL=kvm ACCEL_WHY="kvm probe passed"
+	elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		ACCEL_WHY="kvm probe failed: timeout"
+	else
+		ACCEL_WHY="kvm probe failed: rc=$rc $(grep -m1 -i error "$log" || true)"
+	fi
+	rm -f "$log"
+	rm -f "$CACHE"/kvm-probe.*
+	echo "$ACCEL $ACCEL_WHY" >"$verdict_file"
+}
+
+# check_visible PATH: the guest hides these host directories under its mounts.
+check_visible() {
+	case $1/ in
+	/tmp/*|/run/*|/dev/*|/proc/*|/sys/*)
+		die "$1 is not visible in the guest (its /tmp /run /dev /proc /sys are its own)" ;;
+	esac
+}
+
+# quote_words WORD...: the words shell-quoted on one line (nothing for none).
+quote_words() {
+	[ $# -eq 0 ] || printf ' %q' "$@"
+}
+
+# write_job FILE: the job description stage 2 sources (bash syntax).
+write_job() {
+	local v
+	local -a env=()
+	for v in $(compgen -e); do
+		case $v in
+		SRPT_REPO|SRPT_GUEST_*) ;;
+		SELFTEST_*|SRPT_*) env+=("$v=${!v}") ;;
+		esac
+	done
+	{
+		printf 'GUEST_CWD=%q\n' "$PWD"
+		printf 'GUEST_TIMEOUT=%q\n' "$TIMEOUT"
+		printf 'SRPT_REPO=%q\n' "$REPO"
+		printf 'KVER=%q\n' "$KVER"
+		printf 'HUNG_TASK_TIMEOUT=%q\n' "${HUNG_TASK_TIMEOUT:-60}"
+		printf 'GUEST_ARGV=(%s)\n' "$(quote_words "${ARGV[@]}")"
+		printf 'GUEST_ENV=(%s)\n' "$(quote_words ${env[@]+"${env[@]}"})"
+	} >"$1"
+}
+
+prepare_results() {
+	if [ -z "$RESULTS" ]; then
+		RESULTS=$REPO/build/guest-results/$(date +%Y%m%d-%H%M%S)-$$
+	fi
+	mkdir -p "$RESULTS"
+	RESULTS=$(cd "$RESULTS" && pwd)
+	rm -f "$RESULTS"/{status,output.log,dmesg.log,console.log,job.env,tap.txt} "$RESULTS"/tests/*.log
+	if [[ $RESULTS == "$REPO"/build/guest-results/* ]]; then
+		ln -sfn "$(basename "$RESULTS")" "$REPO/build/guest-results/latest"
+	fi
+}
+
+# run_qemu: boot the guest; sets QEMU_RC.  The host-side timeout covers the
+# guest's own SCRIPT timeout plus booting and powering off.
+run_qemu() {
+	local margin=$BOOT_MARGIN_TCG
+	[ "$ACCEL" != kvm ] || margin=$BOOT_MARGIN_KVM
+	margin=${SRPT_GUEST_BOOT_MARGIN:-$margin}
+	qemu_base "$ACCEL"
+	# loglevel=5: warnings reach the console too, so a splat is seen live and
+	# kept in console.log even if the guest dies before saving dmesg.
+	# printk.devkmsg=on: writes to /dev/kmsg (our dmesg marks) are not rate limited.
+	# net.ifnames=0: eth0 stays eth0 when a test starts udevd.
+	# multidevs=remap: the host root spans several filesystems (/proc, /dev,
+	# bind mounts); remapping keeps inode numbers unique for overlayfs.
+	QEMU+=(-m "$MEM" -smp "$SMP"
+		-append "console=ttyS0 quiet loglevel=5 panic=-1 printk.devkmsg=on log_buf_len=8M net.ifnames=0 srpt_guest=1"
+		-fsdev "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap"
+		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot
+		-fsdev "local,id=results,path=$RESULTS,security_model=none,multidevs=remap"
+		-device virtio-9p-pci,fsdev=results,mount_tag=results)
+	QEMU_RC=0
+	# stdin from /dev/null: qemu then leaves the terminal alone, and Ctrl-C
+	# stops it like any other command.
+	timeout --kill-after=10 "$((TIMEOUT + margin))" "${QEMU[@]}" </dev/null 2>&1 |
+		tee "$RESULTS/console.log" || QEMU_RC=${PIPESTATUS[0]}
+}
+
+# check_splats: print splat lines of dmesg.log (or of the console log when the
+# guest died before saving dmesg); return 1 if there are any.
+check_splats() {
+	local log=$RESULTS/dmesg.log hits
+	[ -s "$log" ] || log=$RESULTS/console.log
+	hits=$(grep -n -F -f "$REPO/tools/guest/splat-patterns" "$log" || true)
+	[ -z "$hits" ] && return 0
+	msg "kernel splat in $(basename "$log"):"
+	printf '%s\n' "$hits" >&2
+	return 1
+}
+
+# final_status: set STATUS from the guest's status file, qemu's exit and the
+# splat scan.
+final_status() {
+	if [ -s "$RESULTS/status" ]; then
+		STATUS=$(cat "$RESULTS/status")
+		[ "$QEMU_RC" != 124 ] || msg "warning: guest recorded a status but did not power off"
+		if ! check_splats; then
+			msg "FAIL: kernel splat (script status was $STATUS)"
+			STATUS=1
+		fi
+		return 0
+	fi
+	if [ "$QEMU_RC" = 124 ] || [ "$QEMU_RC" = 137 ]; then
+		msg "FAIL: guest did not finish within $TIMEOUT s + boot margin (no status)"
+		STATUS=124
+	else
+		msg "FAIL: guest ended without recording a status (crash or panic?)"
+		STATUS=125
+	fi
+	check_splats || true
+}
+
+main() {
+	local start
+	parse_args "$@"
+	if [[ ${ARGV[0]} == */* ]] && [ ! -x "${ARGV[0]}" ]; then
+		die "${ARGV[0]}: no such executable"
+	fi
+	check_visible "$PWD"
+	check_visible "$REPO"
+	command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (run tools/deps.sh)"
+	pick_kernel
+	mkdir -p "$CACHE"
+	build_initramfs
+	choose_accel
+	msg "accel=$ACCEL ($ACCEL_WHY) kernel=$KVER mem=${MEM}M smp=$SMP"
+	prepare_results
+	write_job "$RESULTS/job.env"
+	start=$(date +%s)
+	run_qemu
+	msg "qemu exited (rc $QEMU_RC) after $(($(date +%s) - start)) s; results in $RESULTS"
+
+	final_status
+	msg "status $STATUS"
+	exit "$STATUS"
+}
+
+main "$@"
