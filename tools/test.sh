@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The README's test command (and all that .ci/run does): build with W=1 and
+# warnings as errors, run the static checks, then boot the test guest and
+# run every selftest in it. Prints TAP; the last line is "N passed, M failed"
+# over the host checks and the guest tests together. Installs missing Debian
+# packages first when run as root.
+#
+#   tools/test.sh                 everything
+#   tools/test.sh configfs srp    only these selftest groups/tests in the guest
+#
+# Exit status 0 only if every check and test passed (a skip is not a pass).
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 2
+
+passed=0
+failed=0
+results=build/test-results/$(date +%Y%m%d-%H%M%S)
+mkdir -p "$results"
+
+# check NAME CMD...: one host-side check as a TAP line; output to a log.
+check() {
+	local name=$1 log
+	shift
+	log=$results/${name// /_}.log
+	if "$@" >"$log" 2>&1; then
+		passed=$((passed + 1))
+		echo "ok - host: $name"
+	else
+		failed=$((failed + 1))
+		echo "not ok - host: $name"
+		sed 's/^/# /' "$log" | tail -n 40
+	fi
+}
+
+if [ "$(id -u)" = 0 ]; then
+	tools/deps.sh || { echo "not ok - host: install dependencies"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+echo "TAP version 13"
+echo "# host checks (logs in $results)"
+check "build (W=1, -Werror)" make -j2
+check "sparse (C=2)" make sparse
+check "checkpatch --strict" make checkpatch
+
+echo "# guest selftests"
+guest_results=$(pwd)/$results/guest
+if [ $failed -eq 0 ]; then
+	tools/vm/run-guest.sh --timeout "${SELFTEST_TOTAL_TIMEOUT:-2400}" \
+		--results "$guest_results" selftests/run.sh "$@"
+	guest_rc=$?
+else
+	echo "# not booting the guest: the build or a static check failed"
+	guest_rc=1
+fi
+
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$guest_results/tap.txt" 2>/dev/null | tail -n 1)
+if [ -n "$summary" ]; then
+	passed=$((passed + ${summary%% passed*}))
+	g_failed=${summary#*passed, }
+	failed=$((failed + ${g_failed%% failed}))
+fi
+skipped=$(grep -E '^[0-9]+ skipped$' "$guest_results/tap.txt" 2>/dev/null | tail -n 1)
+# The guest itself failing (splat, timeout, crash) is a failure of its own.
+if [ $guest_rc -ne 0 ] && { [ -z "$summary" ] || [ "${g_failed%% failed}" = 0 ]; } &&
+	[ -z "$skipped" ]; then
+	echo "not ok - guest run (run-guest.sh exit $guest_rc, see $guest_results)"
+	failed=$((failed + 1))
+fi
+echo
+[ -n "$skipped" ] && echo "$skipped (not counted as passed)"
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ] && [ -z "$skipped" ] && [ $guest_rc -eq 0 ]
