@@ -5,7 +5,8 @@
 #   make            build drivers/infiniband/ulp/srpt/ib_srpt.ko (W=1, -Werror)
 #   make sparse     rebuild everything through sparse (C=2); any finding fails
 #   make checkpatch checkpatch.pl --strict on every driver source file
-#   make check      sparse + checkpatch
+#   make kerneldoc  kernel-doc on every driver source file
+#   make check      sparse + checkpatch + kerneldoc
 #   make install    install to /lib/modules/<kver>/updates/ and run depmod
 #   make demo       the README's demo (tools/demo.sh)
 #   make test       the README's test command (tools/test.sh)
@@ -18,7 +19,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 SRC  := drivers/infiniband/ulp/srpt
 KBUILD_ARGS := -C $(KDIR) M=$(CURDIR) CONFIG_INFINIBAND_SRPT=m W=1 KCFLAGS=-Werror
 
-.PHONY: all modules clean sparse checkpatch check install demo test
+.PHONY: all modules clean sparse checkpatch kerneldoc check install demo test
 
 all: modules
 
@@ -35,7 +36,10 @@ sparse:
 checkpatch:
 	tools/check-checkpatch.sh $(SRC)
 
-check: sparse checkpatch
+kerneldoc:
+	tools/check-kerneldoc.sh $(SRC)
+
+check: sparse checkpatch kerneldoc
 
 install: modules
 	$(MAKE) $(KBUILD_ARGS) INSTALL_MOD_DIR=updates modules_install

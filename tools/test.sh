@@ -42,6 +42,7 @@ echo "# host checks (logs in $results)"
 check "build (W=1, -Werror)" make -j2
 check "sparse (C=2)" make sparse
 check "checkpatch --strict" make checkpatch
+check "kernel-doc" make kerneldoc
 
 echo "# guest selftests"
 guest_results=$(pwd)/$results/guest

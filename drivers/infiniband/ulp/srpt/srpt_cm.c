@@ -624,6 +624,8 @@ static u32 srpt_nexus_ch_count(struct srpt_nexus *nexus)
  *
  * Context: srpt_mutex held. On failure the caller rejects the login and
  * frees @ch with srpt_release_ch_now().
+ * Return: 0 when the login is accepted, else a negative errno with
+ * @lg->rej_reason set.
  */
 static int srpt_login(struct srpt_login *lg, struct srpt_rdma_ch *ch)
 {
@@ -1149,6 +1151,7 @@ static struct rdma_cm_id *srpt_rdma_cm_create_listener(u16 port)
  *
  * Before the module is initialised (a module parameter) only records
  * @port. If the new listener cannot be created the old one stays.
+ * Return: 0 or -EINVAL.
  */
 int srpt_set_rdma_cm_port(u16 port)
 {

@@ -69,6 +69,8 @@ static const char *srpt_skip_0x(const char *s)
  *        32 hex digits (the whole GID), each optionally prefixed by "0x".
  * @kind: which of the two forms @name has.
  * @gid:  the identity; for a GUID only gid->global.interface_id is set.
+ *
+ * Return: 0, or -EINVAL if @name has neither form.
  */
 int srpt_parse_gid(const char *name, enum srpt_tport_kind *kind,
 		   union ib_gid *gid)
@@ -238,6 +240,8 @@ int srpt_enable_tpg(struct se_portal_group *se_tpg, bool enable)
  *           a port GUID (16 hex digits or xxxx:xxxx:xxxx:xxxx) that matches
  *           the low 64 bits of the port id, each with an optional "0x", or
  *           the IPv4/IPv6 source address of RDMA/CM logins.
+ *
+ * Return: 0, or -EINVAL (with a warning saying why) for any other name.
  */
 int srpt_init_nodeacl(struct se_node_acl *se_nacl, const char *name)
 {

@@ -150,6 +150,8 @@ MODULE_PARM_DESC(rdma_cm_port,
  *
  * Read live rather than cached: on RoCE the GID table is filled in after
  * the device is registered and changes with the netdev's addresses.
+ *
+ * Return: whether @gid was read.
  */
 bool srpt_port_get_gid(struct srpt_port *sport, union ib_gid *gid)
 {
@@ -174,6 +176,7 @@ bool srpt_port_matches(struct srpt_port *sport, enum srpt_tport_kind kind,
  * @id:   identity to look for.
  *
  * Context: srpt_mutex held.
+ * Return: the port, or NULL if no present port has this identity.
  */
 struct srpt_port *srpt_find_port(enum srpt_tport_kind kind,
 				 const union ib_gid *id)
@@ -245,11 +248,10 @@ static void srpt_bind_tport(struct srpt_tport *tport)
 }
 
 /**
- * srpt_bind_tports - (re)attach every target port to the RDMA port carrying
- * its identity
+ * srpt_bind_tports - bind every target port to the port with its identity
  *
- * Called whenever a device comes or goes or a port's GID table changes.
- * Context: srpt_mutex held.
+ * Called with srpt_mutex held whenever a device comes or goes or a port's
+ * GID table changes.
  */
 void srpt_bind_tports(void)
 {
