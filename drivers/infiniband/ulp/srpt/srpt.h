@@ -395,6 +395,8 @@ enum srpt_ch_state {
  * @nexus_node:   entry in nexus->ch_list (srpt_mutex).
  * @dev_node:     entry in sdev->ch_list (srpt_mutex).
  * @i_port_id:    initiator port identifier from the login.
+ * @cid:          channel number within the nexus, for the ACL's info file.
+ * @peer:         the initiator's address (IP for RDMA/CM, GID for IB/CM).
  * @name:         "<initiator port id>/<channel>" for messages.
  *
  * Lifetime: allocated by a login, freed only by @release_work, which runs
@@ -437,6 +439,8 @@ struct srpt_rdma_ch {
 	struct list_head	nexus_node;
 	struct list_head	dev_node;
 	u8			i_port_id[16];
+	u32			cid;
+	char			peer[48];
 	char			name[64];
 };
 
@@ -448,6 +452,8 @@ struct srpt_rdma_ch {
  * @ch_list:   srpt_rdma_ch.nexus_node entries.
  * @node:      entry in tpg->nexus_list.
  * @i_port_id: initiator port identifier.
+ * @sid:       session number shown in the ACL's info file.
+ * @next_cid:  number for the next channel that joins.
  *
  * Locking: all fields are protected by srpt_mutex. Lifetime: created by
  * the first login, freed by the release work of its last channel after
@@ -459,6 +465,8 @@ struct srpt_nexus {
 	struct list_head	ch_list;
 	struct list_head	node;
 	u8			i_port_id[16];
+	u32			sid;
+	u32			next_cid;
 };
 
 /* srpt_main.c */
@@ -528,6 +536,8 @@ void srpt_aborted_task(struct se_cmd *se_cmd);
 extern struct configfs_attribute *srpt_discovery_attrs[];
 extern struct configfs_attribute *srpt_tpg_attrib_attrs[];
 extern struct configfs_attribute *srpt_wwn_attrs[];
+extern struct configfs_attribute *srpt_nacl_attrs[];
+extern struct configfs_attribute *srpt_nacl_auth_attrs[];
 struct se_wwn *srpt_make_tport(struct target_fabric_configfs *tf,
 			       struct config_group *group, const char *name);
 void srpt_drop_tport(struct se_wwn *wwn);

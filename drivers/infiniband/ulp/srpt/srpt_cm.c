@@ -300,8 +300,11 @@ static struct srpt_nexus *srpt_new_nexus(struct srpt_tpg *tpg,
 	nexus = kzalloc(sizeof(*nexus), GFP_KERNEL);
 	if (!nexus)
 		return ERR_PTR(-ENOMEM);
+	static atomic_t srpt_next_sid = ATOMIC_INIT(0);
+
 	INIT_LIST_HEAD(&nexus->ch_list);
 	memcpy(nexus->i_port_id, i_port_id, 16);
+	nexus->sid = atomic_inc_return(&srpt_next_sid);
 	nexus->tpg = tpg;
 	nexus->se_sess = target_setup_session(&tpg->se_tpg, 0, 0,
 					      TARGET_PROT_NORMAL, acl, nexus,
@@ -681,6 +684,7 @@ static int srpt_login(struct srpt_login *lg, struct srpt_rdma_ch *ch)
 		}
 	}
 	ch->nexus = nexus;
+	ch->cid = nexus->next_cid++;
 	list_add_tail(&ch->nexus_node, &nexus->ch_list);
 	list_add_tail(&ch->dev_node, &ch->sdev->ch_list);
 	srpt_fill_login_rsp(lg, ch, multichan_result);
@@ -900,6 +904,8 @@ static int srpt_ib_cm_req(struct ib_cm_id *cm_id,
 		return -ENOMEM;
 	}
 	ch->ib_cm_id = cm_id;
+	snprintf(ch->peer, sizeof(ch->peer), "%pI6",
+		 param->primary_path->dgid.raw);
 	ret = srpt_login(&lg, ch);
 	if (!ret) {
 		rep.qp_num = ch->qp->qp_num;
@@ -1056,6 +1062,7 @@ static int srpt_rdma_cm_req(struct rdma_cm_id *cm_id,
 	}
 	ch->using_rdma_cm = true;
 	ch->rdma_cm_id = cm_id;
+	snprintf(ch->peer, sizeof(ch->peer), "%pISc", lg.src);
 	ret = srpt_login(&lg, ch);
 	if (!ret) {
 		param.private_data = &lg.rsp;

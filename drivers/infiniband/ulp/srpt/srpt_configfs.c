@@ -387,3 +387,84 @@ struct configfs_attribute *srpt_wwn_attrs[] = {
 	&srpt_wwn_attr_version,
 	NULL,
 };
+
+/*
+ * "acls/<initiator>/info": the initiator's sessions, in the format
+ * rtslib-fb parses for "targetcli sessions" (NodeACL._get_session()). The
+ * alias is the 128-bit initiator port id the session logged in with.
+ */
+static const char *srpt_ch_state_name(enum srpt_ch_state state)
+{
+	switch (state) {
+	case SRPT_CH_CONNECTING:
+		return "TARG_CONN_STATE_IN_LOGIN";
+	case SRPT_CH_LIVE:
+		return "TARG_CONN_STATE_LOGGED_IN";
+	default:
+		return "TARG_CONN_STATE_CLEANUP_WAIT";
+	}
+}
+
+static ssize_t srpt_show_nexus(struct srpt_nexus *nexus, char *page,
+			       ssize_t n)
+{
+	struct srpt_rdma_ch *ch;
+	u32 count = 0;
+
+	list_for_each_entry(ch, &nexus->ch_list, nexus_node)
+		count++;
+	n += scnprintf(page + n, PAGE_SIZE - n,
+		       "InitiatorName: %s\nInitiatorAlias: 0x%016llx%016llx\nLIO Session ID: %u   SessionType: Normal\nSession State: TARG_SESS_STATE_LOGGED_IN\nSRP channels: %u\n",
+		       nexus->se_sess->se_node_acl->initiatorname,
+		       be64_to_cpu(*(__be64 *)nexus->i_port_id),
+		       be64_to_cpu(*(__be64 *)(nexus->i_port_id + 8)),
+		       nexus->sid, count);
+	list_for_each_entry(ch, &nexus->ch_list, nexus_node)
+		n += scnprintf(page + n, PAGE_SIZE - n,
+			       "CID: %u   Connection State: %s\n   Address %s %s\n   credits %u, send queue %u, %s, completion vector %d, IU %u/%u bytes\n",
+			       ch->cid, srpt_ch_state_name(READ_ONCE(ch->state)),
+			       ch->peer, ch->using_rdma_cm ? "RDMA/CM" : "IB/CM",
+			       ch->rq_size, ch->sq_size,
+			       ch->srq ? "shared receive queue" : "own receive ring",
+			       ch->comp_vector, ch->max_it_iu_len,
+			       ch->max_ti_iu_len);
+	return n;
+}
+
+static ssize_t srpt_nacl_info_show(struct config_item *item, char *page)
+{
+	struct se_node_acl *se_nacl = acl_to_nacl(item);
+	struct srpt_tpg *tpg = to_srpt_tpg(se_nacl->se_tpg);
+	struct srpt_nexus *nexus;
+	ssize_t n = 0;
+
+	mutex_lock(&srpt_mutex);
+	list_for_each_entry(nexus, &tpg->nexus_list, node)
+		if (nexus->se_sess->se_node_acl == se_nacl)
+			n = srpt_show_nexus(nexus, page, n);
+	mutex_unlock(&srpt_mutex);
+	if (!n)
+		n = scnprintf(page, PAGE_SIZE,
+			      "No active SRP session for initiator %s\n",
+			      se_nacl->initiatorname);
+	return n;
+}
+CONFIGFS_ATTR_RO(srpt_nacl_, info);
+
+struct configfs_attribute *srpt_nacl_attrs[] = {
+	&srpt_nacl_attr_info,
+	NULL,
+};
+
+/* SRP has no authentication; targetcli's "sessions detail" asks anyway. */
+static ssize_t srpt_nacl_auth_authenticate_target_show(struct config_item *item,
+						       char *page)
+{
+	return sysfs_emit(page, "0\n");
+}
+CONFIGFS_ATTR_RO(srpt_nacl_auth_, authenticate_target);
+
+struct configfs_attribute *srpt_nacl_auth_attrs[] = {
+	&srpt_nacl_auth_attr_authenticate_target,
+	NULL,
+};
