@@ -3,11 +3,11 @@
  * SCSI RDMA Protocol (SRP) target: the configfs control plane.
  *
  *   /sys/kernel/config/target/srpt/
+ *     version                             driver version (read-only)
  *     discovery_auth/rdma_cm_port         RDMA/CM listener port, 0 = off
  *     <port>/                             srpt_tport, named by GUID or GID
- *       version                           driver version (read-only)
  *       <tpg>/                            srpt_tpg ("tpgt_<n>" or any name)
- *         enable, lun/, acls/<initiator>/
+ *         enable, lun/, acls/<initiator>/{info,auth/authenticate_target}
  *         attrib/srp_max_rdma_size, srp_max_rsp_size, srp_sq_size, use_srq
  *
  * Every write that is malformed or out of range fails with -EINVAL, logs
