@@ -24,6 +24,7 @@
 #ifndef SRPT_H
 #define SRPT_H
 
+#include <linux/completion.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -360,6 +361,33 @@ enum srpt_ch_state {
 	SRPT_CH_RELEASING,
 };
 
+/* SRP_T_LOGOUT reasons (SRP r16a 6.5, table 12) that we send. */
+enum {
+	SRPT_LOGOUT_NO_REASON		= 0x0,
+	SRPT_LOGOUT_MULTICHANNEL	= 0x4,	/* multichannel action */
+};
+
+/* Size of the buffer for one target-initiated IU. */
+#define SRPT_MSG_IU_LEN	64
+
+/**
+ * struct srpt_msg_iu - buffer for a target-initiated request (srpt_msg.c)
+ * @cqe:  send completion.
+ * @ch:   owning channel.
+ * @buf:  the IU, DMA-mapped to the device.
+ * @dma:  its bus address.
+ * @busy: bit 0 set while posted.
+ * @done: completed by the send completion.
+ */
+struct srpt_msg_iu {
+	struct ib_cqe		cqe;
+	struct srpt_rdma_ch	*ch;
+	void			*buf;
+	dma_addr_t		dma;
+	unsigned long		busy;
+	struct completion	done;
+};
+
 /**
  * struct srpt_rdma_ch - one SRP RDMA channel (an RC queue pair)
  * @sport:        the RDMA port the login arrived on.
@@ -396,6 +424,9 @@ enum srpt_ch_state {
  * @dev_node:     entry in sdev->ch_list (srpt_mutex).
  * @i_port_id:    initiator port identifier from the login.
  * @cid:          channel number within the nexus, for the ACL's info file.
+ * @logout_iu:    SRP_T_LOGOUT buffer.
+ * @cred_iu:      SRP_CRED_REQ buffer.
+ * @cred_tag:     tag of the last SRP_CRED_REQ (ch->lock).
  * @peer:         the initiator's address (IP for RDMA/CM, GID for IB/CM).
  * @name:         "<initiator port id>/<channel>" for messages.
  *
@@ -440,6 +471,9 @@ struct srpt_rdma_ch {
 	struct list_head	dev_node;
 	u8			i_port_id[16];
 	u32			cid;
+	struct srpt_msg_iu	logout_iu;
+	struct srpt_msg_iu	cred_iu;
+	u64			cred_tag;
 	char			peer[48];
 	char			name[64];
 };
@@ -499,6 +533,7 @@ void srpt_ib_cm_stop(struct srpt_device *sdev);
 void srpt_close_device_channels(struct srpt_device *sdev);
 void srpt_close_tpg_sessions(struct srpt_tpg *tpg);
 void srpt_ch_close(struct srpt_rdma_ch *ch);
+void srpt_ch_logout(struct srpt_rdma_ch *ch, u32 reason);
 void srpt_close_session(struct se_session *se_sess);
 bool srpt_ch_is_live(struct srpt_rdma_ch *ch);
 void srpt_ch_mark_live(struct srpt_rdma_ch *ch);
@@ -518,6 +553,14 @@ void srpt_recv_done(struct ib_cq *cq, struct ib_wc *wc);
 void srpt_repost_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv);
 void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx);
 void srpt_send_tmf_rsp(struct srpt_send_ioctx *ioctx, u8 code);
+
+/* srpt_msg.c: target-initiated requests */
+int srpt_alloc_msg_ius(struct srpt_rdma_ch *ch);
+void srpt_free_msg_ius(struct srpt_rdma_ch *ch);
+bool srpt_send_t_logout(struct srpt_rdma_ch *ch, u32 reason);
+void srpt_wait_t_logout(struct srpt_rdma_ch *ch);
+void srpt_check_credit_stall_locked(struct srpt_rdma_ch *ch);
+void srpt_check_credit_stall(struct srpt_rdma_ch *ch);
 
 /* srpt_tmf.c: task management */
 void srpt_handle_tsk_mgmt(struct srpt_rdma_ch *ch,

@@ -123,6 +123,29 @@ void srpt_ch_close(struct srpt_rdma_ch *ch)
 }
 
 /**
+ * srpt_ch_logout - close a channel on the target's initiative
+ * @ch:     the channel.
+ * @reason: SRP r16a table 12 reason sent in an SRP_T_LOGOUT first.
+ *
+ * Like srpt_ch_close(), from any context; the SRP_T_LOGOUT is only sent
+ * while the channel is live.
+ */
+void srpt_ch_logout(struct srpt_rdma_ch *ch, u32 reason)
+{
+	unsigned long flags;
+	bool sent = false;
+
+	spin_lock_irqsave(&ch->lock, flags);
+	if (ch->state == SRPT_CH_LIVE)
+		sent = srpt_send_t_logout(ch, reason);
+	spin_unlock_irqrestore(&ch->lock, flags);
+	if (sent)
+		pr_info("%s: sent SRP_T_LOGOUT (reason %#x)\n", ch->name,
+			reason);
+	srpt_ch_close(ch);
+}
+
+/**
  * srpt_ch_mark_live - the connection is established
  * @ch: the channel.
  *
@@ -283,7 +306,7 @@ static bool srpt_close_nexus_of(struct srpt_login *lg)
 			if (!nexus)
 				continue;
 			list_for_each_entry(ch, &nexus->ch_list, nexus_node) {
-				srpt_ch_close(ch);
+				srpt_ch_logout(ch, SRPT_LOGOUT_MULTICHANNEL);
 				closed = true;
 			}
 		}
@@ -497,6 +520,8 @@ static int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg)
 		return ret;
 	}
 	ret = srpt_alloc_ch_ioctxs(ch);
+	if (!ret)
+		ret = srpt_alloc_msg_ius(ch);
 	if (ret)
 		return ret;
 	ret = srpt_create_qp(ch);
@@ -762,6 +787,7 @@ static void srpt_release_ch(struct srpt_rdma_ch *ch, bool cm_owns_id)
 {
 	struct se_session *se_sess;
 
+	srpt_wait_t_logout(ch);
 	srpt_ch_set_state(ch, SRPT_CH_RELEASING);
 	if (!cm_owns_id)
 		srpt_disconnect(ch);
@@ -786,6 +812,7 @@ static void srpt_release_ch(struct srpt_rdma_ch *ch, bool cm_owns_id)
 			ib_destroy_cm_id(ch->ib_cm_id);
 	}
 	srpt_free_ch_ioctxs(ch);
+	srpt_free_msg_ius(ch);
 	if (ch->cq)
 		ib_cq_pool_put(ch->cq, ch->cq_size);
 	pr_info("%s: channel released\n", ch->name);
@@ -834,7 +861,7 @@ void srpt_close_tpg_sessions(struct srpt_tpg *tpg)
 	mutex_lock(&srpt_mutex);
 	list_for_each_entry(nexus, &tpg->nexus_list, node)
 		list_for_each_entry(ch, &nexus->ch_list, nexus_node)
-			srpt_ch_close(ch);
+			srpt_ch_logout(ch, SRPT_LOGOUT_NO_REASON);
 	mutex_unlock(&srpt_mutex);
 	flush_workqueue(srpt_wq);
 }
@@ -847,7 +874,7 @@ void srpt_close_session(struct se_session *se_sess)
 
 	mutex_lock(&srpt_mutex);
 	list_for_each_entry(ch, &nexus->ch_list, nexus_node)
-		srpt_ch_close(ch);
+		srpt_ch_logout(ch, SRPT_LOGOUT_NO_REASON);
 	mutex_unlock(&srpt_mutex);
 }
 

@@ -107,8 +107,9 @@ int srpt_post_srq_recv(struct srpt_srq *srq, struct srpt_recv_ioctx *recv)
 	return ib_post_srq_recv(srq->srq, &wr, NULL);
 }
 
-/* Give a receive buffer back; the initiator is owed one credit for it. */
-void srpt_repost_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv)
+/* Post a receive buffer again; returns 0 or closes the channel. */
+static int srpt_recycle_recv(struct srpt_rdma_ch *ch,
+			     struct srpt_recv_ioctx *recv)
 {
 	int ret;
 
@@ -116,16 +117,22 @@ void srpt_repost_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv)
 		ret = srpt_post_srq_recv(recv->srq, recv);
 	} else {
 		if (!srpt_ch_is_live(ch))
-			return;
+			return -ENOTCONN;
 		ret = srpt_post_recv(ch, recv);
 	}
 	if (ret) {
 		pr_warn_ratelimited("%s: reposting a receive buffer failed (%d)\n",
 				    ch->name, ret);
 		srpt_ch_close(ch);
-		return;
 	}
-	atomic_inc(&ch->req_lim_delta);
+	return ret;
+}
+
+/* Give a receive buffer back; the initiator is owed one credit for it. */
+void srpt_repost_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv)
+{
+	if (!srpt_recycle_recv(ch, recv))
+		atomic_inc(&ch->req_lim_delta);
 }
 
 static struct srpt_send_ioctx *srpt_alloc_send_ioctx(struct srpt_rdma_ch *ch)
@@ -293,7 +300,6 @@ void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
 	unsigned long flags;
-	bool wake;
 
 	srpt_destroy_rw(ioctx);
 	if (ioctx->imm) {
@@ -305,10 +311,15 @@ void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx)
 	spin_lock_irqsave(&ch->lock, flags);
 	if (!ioctx->dynamic)
 		list_add(&ioctx->node, &ch->free_list);
-	wake = --ch->in_flight == 0 && ch->state >= SRPT_CH_CLOSING;
-	spin_unlock_irqrestore(&ch->lock, flags);
-	if (wake)
+	/*
+	 * Under ch->lock: once the release work sees in_flight at zero it
+	 * may free the channel, so nothing may touch it after the unlock.
+	 */
+	if (--ch->in_flight == 0) {
 		wake_up(&ch->release_wq);
+		srpt_check_credit_stall_locked(ch);
+	}
+	spin_unlock_irqrestore(&ch->lock, flags);
 }
 
 /* ----- posting ---------------------------------------------------------- */
@@ -1112,12 +1123,14 @@ static void srpt_dispatch_iu(struct srpt_rdma_ch *ch,
 		return;
 	case SRP_CRED_RSP:
 	case SRP_AER_RSP:
-		srpt_repost_recv(ch, recv);
+		/* Answers to our requests use no credit (SRP r16a 5.4.2). */
+		srpt_recycle_recv(ch, recv);
 		return;
 	default:
 		pr_warn_ratelimited("%s: ignoring IU with opcode 0x%02x\n",
 				    ch->name, opcode);
 		srpt_repost_recv(ch, recv);
+		srpt_check_credit_stall(ch);
 		return;
 	}
 }
@@ -1153,6 +1166,7 @@ void srpt_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 		pr_warn_ratelimited("%s: ignoring IU of %u bytes\n", ch->name,
 				    recv->byte_len);
 		srpt_repost_recv(ch, recv);
+		srpt_check_credit_stall(ch);
 		return;
 	}
 	srpt_dispatch_iu(ch, recv);

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SCSI RDMA Protocol (SRP) target: target-initiated requests.
+ *
+ * SRP_T_LOGOUT (SRP r16a 6.5) tells the initiator why the target is about
+ * to disconnect a channel; SRP_CRED_REQ (SRP r16a 6.11) returns credits
+ * when no SRP_RSP is coming to carry them. Each channel has one
+ * preallocated buffer for each, so neither depends on a free send context.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <scsi/srp.h>
+
+#include "srpt.h"
+
+/* How long a closing channel waits for its SRP_T_LOGOUT to be sent. */
+#define SRPT_T_LOGOUT_TIMEOUT	(2 * HZ)
+
+static void srpt_msg_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct srpt_msg_iu *iu = container_of(wc->wr_cqe, struct srpt_msg_iu,
+					      cqe);
+	struct srpt_rdma_ch *ch = iu->ch;
+
+	atomic_inc(&ch->sq_wr_avail);
+	if (wc->status != IB_WC_SUCCESS && wc->status != IB_WC_WR_FLUSH_ERR)
+		pr_info("%s: sending a target request failed: %s\n", ch->name,
+			ib_wc_status_msg(wc->status));
+	clear_bit_unlock(0, &iu->busy);
+	complete(&iu->done);
+}
+
+static int srpt_alloc_msg_iu(struct srpt_rdma_ch *ch, struct srpt_msg_iu *iu)
+{
+	struct ib_device *ib_dev = ch->sdev->ib_dev;
+
+	iu->ch = ch;
+	iu->cqe.done = srpt_msg_done;
+	init_completion(&iu->done);
+	iu->buf = kzalloc(SRPT_MSG_IU_LEN, GFP_KERNEL);
+	if (!iu->buf)
+		return -ENOMEM;
+	iu->dma = ib_dma_map_single(ib_dev, iu->buf, SRPT_MSG_IU_LEN,
+				    DMA_TO_DEVICE);
+	if (ib_dma_mapping_error(ib_dev, iu->dma)) {
+		kfree(iu->buf);
+		iu->buf = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void srpt_free_msg_iu(struct srpt_rdma_ch *ch, struct srpt_msg_iu *iu)
+{
+	if (!iu->buf)
+		return;
+	ib_dma_unmap_single(ch->sdev->ib_dev, iu->dma, SRPT_MSG_IU_LEN,
+			    DMA_TO_DEVICE);
+	kfree(iu->buf);
+	iu->buf = NULL;
+}
+
+int srpt_alloc_msg_ius(struct srpt_rdma_ch *ch)
+{
+	int ret = srpt_alloc_msg_iu(ch, &ch->logout_iu);
+
+	return ret ? ret : srpt_alloc_msg_iu(ch, &ch->cred_iu);
+}
+
+void srpt_free_msg_ius(struct srpt_rdma_ch *ch)
+{
+	srpt_free_msg_iu(ch, &ch->logout_iu);
+	srpt_free_msg_iu(ch, &ch->cred_iu);
+}
+
+/*
+ * Post @len bytes of @iu. Context: ch->lock held, channel live; fails if
+ * the previous use of @iu has not completed or the send queue is full.
+ */
+static bool srpt_post_msg_locked(struct srpt_rdma_ch *ch,
+				 struct srpt_msg_iu *iu, u32 len)
+{
+	struct ib_send_wr wr = {};
+	struct ib_sge sge;
+
+	lockdep_assert_held(&ch->lock);
+	if (!iu->buf || test_and_set_bit_lock(0, &iu->busy))
+		return false;
+	if (atomic_dec_return(&ch->sq_wr_avail) < 0)
+		goto undo;
+	ib_dma_sync_single_for_device(ch->sdev->ib_dev, iu->dma, len,
+				      DMA_TO_DEVICE);
+	sge.addr = iu->dma;
+	sge.length = len;
+	sge.lkey = ch->sdev->pd->local_dma_lkey;
+	wr.wr_cqe = &iu->cqe;
+	wr.opcode = IB_WR_SEND;
+	wr.send_flags = IB_SEND_SIGNALED;
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	reinit_completion(&iu->done);
+	if (!ib_post_send(ch->qp, &wr, NULL))
+		return true;
+undo:
+	atomic_inc(&ch->sq_wr_avail);
+	clear_bit_unlock(0, &iu->busy);
+	return false;
+}
+
+/**
+ * srpt_send_t_logout - tell the initiator the channel is being closed
+ * @ch:     the channel.
+ * @reason: SRP r16a table 12 reason code.
+ *
+ * Context: ch->lock held, channel still LIVE.
+ * Return: whether the SRP_T_LOGOUT was posted.
+ */
+bool srpt_send_t_logout(struct srpt_rdma_ch *ch, u32 reason)
+{
+	struct srp_t_logout *logout = ch->logout_iu.buf;
+
+	if (!logout)
+		return false;
+	memset(logout, 0, sizeof(*logout));
+	logout->opcode = SRP_T_LOGOUT;
+	logout->reason = cpu_to_be32(reason);
+	return srpt_post_msg_locked(ch, &ch->logout_iu, sizeof(*logout));
+}
+
+/* The release work lets a posted SRP_T_LOGOUT go out before disconnecting. */
+void srpt_wait_t_logout(struct srpt_rdma_ch *ch)
+{
+	if (test_bit(0, &ch->logout_iu.busy) &&
+	    !wait_for_completion_timeout(&ch->logout_iu.done,
+					 SRPT_T_LOGOUT_TIMEOUT))
+		pr_info("%s: SRP_T_LOGOUT not acknowledged in time\n", ch->name);
+}
+
+/**
+ * srpt_check_credit_stall_locked - return owed credits with an SRP_CRED_REQ
+ * @ch: the channel.
+ *
+ * Credits normally travel in SRP_RSP. With no command in flight no
+ * response is coming, so credits owed now (for IUs that get no response)
+ * would strand the initiator once it runs out (SRP r16a 5.4.2).
+ * Context: ch->lock held.
+ */
+void srpt_check_credit_stall_locked(struct srpt_rdma_ch *ch)
+{
+	struct srp_cred_req *req = ch->cred_iu.buf;
+	int delta;
+
+	lockdep_assert_held(&ch->lock);
+	if (ch->state != SRPT_CH_LIVE || ch->in_flight ||
+	    !atomic_read(&ch->req_lim_delta) || test_bit(0, &ch->cred_iu.busy))
+		return;
+	delta = atomic_xchg(&ch->req_lim_delta, 0);
+	memset(req, 0, sizeof(*req));
+	req->opcode = SRP_CRED_REQ;
+	req->req_lim_delta = cpu_to_be32(delta);
+	req->tag = ++ch->cred_tag;	/* opaque to the initiator */
+	if (srpt_post_msg_locked(ch, &ch->cred_iu, sizeof(*req)))
+		pr_debug("%s: SRP_CRED_REQ returns %d credits\n", ch->name,
+			 delta);
+	else
+		atomic_add(delta, &ch->req_lim_delta);
+}
+
+void srpt_check_credit_stall(struct srpt_rdma_ch *ch)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ch->lock, flags);
+	srpt_check_credit_stall_locked(ch);
+	spin_unlock_irqrestore(&ch->lock, flags);
+}
