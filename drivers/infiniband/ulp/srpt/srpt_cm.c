@@ -826,11 +826,26 @@ static void srpt_release_ch_work(struct work_struct *work)
 			false);
 }
 
-/* A login that failed in its CM callback: free synchronously. */
+/*
+ * A login rejected by srpt_login(): the channel is on no list and its QP
+ * cannot have received anything, so free it synchronously; the CM
+ * destroys the CM id when the callback returns an error.
+ */
 static void srpt_release_ch_now(struct srpt_rdma_ch *ch)
 {
 	srpt_ch_set_state(ch, SRPT_CH_CLOSING);
 	srpt_release_ch(ch, true);
+}
+
+/*
+ * The login response could not be sent. The channel is already on its
+ * lists, so it goes down the normal way; the release work destroys the CM
+ * id, and the CM callback returns 0 to leave it to us.
+ */
+static void srpt_accept_failed(struct srpt_rdma_ch *ch)
+{
+	pr_info("%s: sending the login response failed\n", ch->name);
+	srpt_ch_close(ch);
 }
 
 /**
@@ -946,17 +961,12 @@ static int srpt_ib_cm_req(struct ib_cm_id *cm_id,
 		rep.flow_control = 1;
 		rep.srq = !!ch->srq;
 		cm_id->context = ch;
-		ret = ib_send_cm_rep(cm_id, &rep);
-		if (ret) {
-			pr_info("%s: sending the login response failed (%d)\n",
-				ch->name, ret);
-			cm_id->context = sdev;
-		}
+		if (ib_send_cm_rep(cm_id, &rep))
+			srpt_accept_failed(ch);
 	}
 	mutex_unlock(&srpt_mutex);
 	if (ret) {
-		if (lg.rej_reason)
-			srpt_ib_cm_reject(cm_id, &lg);
+		srpt_ib_cm_reject(cm_id, &lg);
 		srpt_release_ch_now(ch);
 	}
 	return ret;
@@ -1101,18 +1111,12 @@ static int srpt_rdma_cm_req(struct rdma_cm_id *cm_id,
 		param.rnr_retry_count = 7;
 		param.flow_control = 1;
 		cm_id->context = ch;
-		ret = rdma_accept(cm_id, &param);
-		if (ret) {
-			pr_info("%s: sending the login response failed (%d)\n",
-				ch->name, ret);
-			cm_id->context = NULL;
-			lg.rej_reason = 0;
-		}
+		if (rdma_accept(cm_id, &param))
+			srpt_accept_failed(ch);
 	}
 	mutex_unlock(&srpt_mutex);
 	if (ret) {
-		if (lg.rej_reason)
-			srpt_rdma_cm_reject(cm_id, &lg);
+		srpt_rdma_cm_reject(cm_id, &lg);
 		srpt_release_ch_now(ch);
 	}
 	return ret;
