@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Surviving an HCA reset: configure, log in, write data, then remove the
+# RDMA device under I/O (rdma link delete rxe0) and add it back. Nothing
+# hangs, the configfs tree is unchanged, the target port serves logins
+# again without any configfs write, and the data written before is intact.
+# Ours only: the in-tree driver drops its ports with the device.
+# selftest-timeout: 600
+set -euo pipefail
+source "$(dirname "$0")/../srp/lib-srp.sh"
+[ "$SRPT_IMPL" = ours ] || skip "the in-tree ib_srpt does not rebind target ports"
+
+# cfs_snapshot: every srpt configfs object and readable attribute, minus
+# the live session view and I/O statistics.
+cfs_snapshot() {
+	local f
+	find "$SRP_CFS" | LC_ALL=C sort
+	find "$SRP_CFS" -type f ! -name info ! -path '*/statistics/*' | LC_ALL=C sort | while read -r f; do
+		printf '%s=%s\n' "$f" "$(cat "$f" 2>/dev/null | tr '\n' ' ')"
+	done
+}
+
+srp_target_setup --bs rd --bs-mb 64
+dev=$(srp_login)
+head -c 16M /dev/urandom >/tmp/pattern
+dd if=/tmp/pattern of="$dev" bs=1M oflag=direct status=none
+sum_before=$(sha256sum </tmp/pattern | cut -d' ' -f1)
+cfs_snapshot >/tmp/cfs.before
+
+srp_bg_start /tmp/fio.log fio --name=bg --filename="$dev" --ioengine=libaio --direct=1 \
+	--rw=randrw --bs=16k --iodepth=16 --size=16M --time_based --runtime=60 --offset=32M \
+	--allow_file_create=0	# once the disk is gone, never create /dev/sdX as a file
+sleep 3
+guest_dmesg_mark
+echo "# rdma link delete $RXE_DEV under I/O"
+timeout 120 rdma link delete "$RXE_DEV" || fail "rdma link delete hung or failed"
+srp_expect_dmesg 'ib_srpt: removed rxe0' "device removal not seen by ib_srpt"
+srp_expect_dmesg 'its RDMA port is gone' "target port was not unbound"
+srp_bg_wait 120 || fail "I/O hung after the device was removed"	# errors are fine
+cfs_snapshot >/tmp/cfs.gone
+diff -u /tmp/cfs.before /tmp/cfs.gone || fail "configfs changed while the device was gone"
+
+echo "# rdma link add $RXE_DEV"
+timeout 60 rdma link add "$RXE_DEV" type rxe netdev eth0 || fail "rdma link add failed"
+srp_expect_dmesg "target port ${SRP_PORT##*/} is on rxe0 port 1" "target port was not bound again"
+cfs_snapshot >/tmp/cfs.after
+diff -u /tmp/cfs.before /tmp/cfs.after || fail "configfs changed across the device's return"
+
+# The initiator's SRP host went away with rxe0: clear its leftovers.
+srp_logout_all || true
+dev=$(srp_login) || fail "no login after the device came back"
+sum_after=$(dd if="$dev" bs=1M count=16 iflag=direct status=none | sha256sum | cut -d' ' -f1)
+expect_eq "$sum_after" "$sum_before" "data written before the reset"
+srp_fio_verify "$dev" --rw=randwrite --bs=4k --iodepth=16 --size=8M
+srp_target_teardown

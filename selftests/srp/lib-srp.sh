@@ -1,0 +1,519 @@
+# shellcheck shell=bash
+# selftests/srp/lib-srp.sh: shared helpers for the end-to-end SRP tests (our
+# or the in-tree ib_srpt as target, the kernel's ib_srp as initiator, both on
+# soft-RoCE rxe0 in the qemu guest).  Source it right after `set -euo pipefail`:
+#
+#   source "$(dirname "$0")/lib-srp.sh"
+#
+# It sources tools/guest/lib.sh (which refuses to run outside the guest),
+# brings up rxe0, loads sd_mod and ib_srp, marks dmesg and installs an EXIT
+# trap that undoes whatever a failing test left behind.
+#
+#   SRPT_IMPL              ours|intree (env, default ours)
+#   srp_target_setup [--impl ours|intree] [--bs rd|fileio|brd] [--bs-mb MB]
+#                    [--srq 0|1] [--acl NAME] [--no-enable] [--param P=V]...
+#       Load ib_srpt (unless loaded; --param only then), create a backstore,
+#       the target port named after rxe0's GID, tpgt_1, lun_0, an ACL for
+#       our initiator (or NAME) with lun_0 mapped, enable the TPG and listen
+#       on RDMA/CM port 5555.  Sets SRP_PORT SRP_TPG SRP_INIT_ID SRP_BS.
+#   srp_acl_add NAME / srp_acl_del NAME    ACL with lun_0 mapped / remove it
+#   srp_login [OPTS]       add_target (+ ",OPTS", e.g. ch_count=2,max_sect=2048)
+#                          and print the new /dev/sdX once it is usable
+#   srp_login_expect_fail [OPTS]   the add_target write fails or no disk appears
+#   srp_logout_all         delete every SRP remote port, wait for the disks
+#   srp_target_teardown [--keep-module]   logout, remove the configuration in
+#                          reverse order, backstores, unload ib_srpt
+#   srp_session_count      SRP remote ports (logins) on the initiator
+#   srp_channel_count      RDMA channels of those logins (ib_srp's ch_count)
+#   srp_disks              /dev/sdX of every SRP-attached disk
+#   srp_set_rport_tmo RECONNECT FAST_IO_FAIL DEV_LOSS   on every remote port
+#   srp_rport_state / srp_rport_is STATE   running, blocked, fail-fast, lost
+#   srp_fio LIMIT FIO_ARGS...        fio under a timeout, summary printed
+#   srp_fio_verify DEV FIO_ARGS...   libaio direct fio with crc32c verify
+#   srp_bg_start LOG CMD... / srp_bg_wait LIMIT   one background job
+#                          (srp_bg_wait sets SRP_BG_RC)
+#   srp_dmesg_count ERE    lines matching ERE since the test's dmesg mark
+#   srp_dmesg_count_ge ERE N         at least N such lines (for wait_for)
+#   srp_expect_dmesg ERE [MSG]       such a line appears (within 10 s)
+#   srp_expect_no_dmesg ERE [MSG]
+#   srp_timer_start / srp_timer_print LABEL   wall-clock phases
+#
+# A test may define srp_test_cleanup; the EXIT trap calls it first.
+
+# shellcheck disable=SC2016  # bash -c scripts get their arguments as $1 $2
+# shellcheck source=tools/guest/lib.sh
+source "$SRPT_REPO/tools/guest/lib.sh"
+
+SRPT_IMPL=${SRPT_IMPL:-ours}
+case $SRPT_IMPL in
+ours|intree) ;;
+*) fail "SRPT_IMPL must be ours or intree, not '$SRPT_IMPL'" ;;
+esac
+export SRPT_IMPL
+
+SRP_CFS=/sys/kernel/config/target/srpt
+SRP_CM_PORT=5555
+SRP_BS_NAME=srp_bs0
+# How long a login may take before we call it failed (add_target blocks
+# while the channels connect; then the SCSI scan and sd probe run).
+SRP_LOGIN_TIMEOUT=${SRP_LOGIN_TIMEOUT:-20}
+SRP_LOGOUT_TIMEOUT=${SRP_LOGOUT_TIMEOUT:-30}
+# Timeout for any single configfs/sysfs write or rmdir that could block.
+SRP_OP_TIMEOUT=${SRP_OP_TIMEOUT:-60}
+
+echo "# SRPT_IMPL=$SRPT_IMPL"
+
+srp_err() { echo "error: $*" >&2; }
+
+# _srp_write PATH VALUE [LIMIT]: write VALUE to PATH under a timeout (the
+# write may block in the kernel); prints the error and returns 1 on failure.
+_srp_write() {
+	local err
+	err=$(timeout -k 5 "${3:-$SRP_OP_TIMEOUT}" bash -c 'printf "%s\n" "$1" >"$2"' _ "$2" "$1" 2>&1) || {
+		srp_err "writing '$2' to $1 failed: ${err:-timeout}"
+		return 1
+	}
+}
+
+# _srp_rmdir DIR: rmdir under a timeout.
+_srp_rmdir() {
+	timeout -k 5 "$SRP_OP_TIMEOUT" rmdir "$1" || { srp_err "rmdir $1 failed"; return 1; }
+}
+
+_srp_rm_links() {
+	local l
+	for l in "$1"/*; do
+		[ -L "$l" ] || continue
+		timeout -k 5 "$SRP_OP_TIMEOUT" rm "$l" || { srp_err "rm $l failed"; return 1; }
+	done
+	return 0
+}
+
+# ---------------------------------------------------------------- timing
+
+srp_timer_start() { SRP_T0=$(date +%s.%N); }
+srp_timer_print() {
+	local now
+	now=$(date +%s.%N)
+	awk -v a="$SRP_T0" -v b="$now" -v l="$1" 'BEGIN { printf "# time: %s: %.1f s\n", l, b - a }'
+}
+
+# ---------------------------------------------------------------- dmesg
+
+srp_dmesg_since_mark() {
+	guest_dmesg_since_mark "$SRP_DMESG_MARK"
+}
+
+# srp_dmesg_count ERE: number of kernel log lines since the mark matching ERE.
+srp_dmesg_count() {
+	srp_dmesg_since_mark | grep -Ec -- "$1" || true
+}
+
+_srp_dmesg_has() { srp_dmesg_since_mark | grep -Eq -- "$1"; }
+
+srp_expect_dmesg() {
+	wait_for 10 _srp_dmesg_has "$1" ||
+		fail "${2:-kernel log}: no line matching /$1/ since the mark; last lines: $(srp_dmesg_since_mark | tail -n 8)"
+}
+
+# srp_dmesg_count_ge ERE N: at least N matching lines (for wait_for).
+srp_dmesg_count_ge() {
+	[ "$(srp_dmesg_count "$1")" -ge "$2" ]
+}
+
+srp_expect_no_dmesg() {
+	local hits
+	hits=$(srp_dmesg_since_mark | grep -E -- "$1" | head -n 5) || true
+	[ -z "$hits" ] || fail "${2:-kernel log}: unexpected lines matching /$1/: $hits"
+}
+
+# srp_dmesg_mark: start a new dmesg window for srp_dmesg_count & co.
+srp_dmesg_mark() {
+	guest_dmesg_mark
+	SRP_DMESG_MARK=$GUEST_DMESG_MARK
+}
+
+# ---------------------------------------------------------------- initiator
+
+# _srp_initiator_up: modules the initiator side needs (no udevd here).
+_srp_initiator_up() {
+	modprobe -a sd_mod ib_srp || { srp_err "modprobe sd_mod ib_srp failed"; return 1; }
+	[ -n "${RXE_DEV:-}" ] || { srp_err "rxe is not up"; return 1; }
+	# ib_srp adds srp-<dev>-<port> when it sees the device.
+	wait_for 10 test -e "/sys/class/infiniband_srp/srp-$RXE_DEV-1/add_target" ||
+		{ srp_err "no /sys/class/infiniband_srp/srp-$RXE_DEV-1"; return 1; }
+}
+
+# _srp_hosts: sysfs directories (/sys/class/scsi_host/hostN) of ib_srp hosts.
+_srp_hosts() {
+	local h
+	for h in /sys/class/scsi_host/host*; do
+		[ -e "$h/proc_name" ] || continue
+		[ "$(cat "$h/proc_name" 2>/dev/null)" = ib_srp ] && echo "$h"
+	done
+	return 0
+}
+
+# srp_disks: sdX names (no /dev/) of the disks behind ib_srp hosts.
+srp_disks() {
+	local h b
+	for h in $(_srp_hosts); do
+		for b in "$h"/device/target*/*/block/*; do
+			[ -e "$b" ] && echo "${b##*/}"
+		done
+	done
+	return 0
+}
+
+srp_session_count() {
+	local n=0 p
+	for p in /sys/class/srp_remote_ports/*; do
+		[ -e "$p" ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+srp_channel_count() {
+	local n=0 h c
+	for h in $(_srp_hosts); do
+		c=$(cat "$h/ch_count" 2>/dev/null) || c=0
+		n=$((n + c))
+	done
+	echo "$n"
+}
+
+# _srp_disk_ready sdX: the disk has a size and a device node.
+_srp_disk_ready() {
+	local size
+	size=$(cat "/sys/block/$1/size" 2>/dev/null) || return 1
+	[ "${size:-0}" -gt 0 ] && [ -b "/dev/$1" ]
+}
+
+# _srp_add_target_string [OPTS]
+_srp_add_target_string() {
+	local guid src
+	guid=$(cat /sys/module/ib_srpt/parameters/srpt_service_guid 2>/dev/null) ||
+		{ srp_err "ib_srpt is not loaded"; return 1; }
+	guid=${guid#0x}
+	src=$(ip -4 -o addr show dev "${RXE_NETDEV:-eth0}" | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
+	[ -n "$src" ] || { srp_err "no IPv4 address on ${RXE_NETDEV:-eth0}"; return 1; }
+	echo "id_ext=$guid,ioc_guid=$guid,initiator_ext=fe80000000000000,src=$src,dest=$src:$SRP_CM_PORT${1:+,$1}"
+}
+
+# srp_login [OPTS]: log in (add_target), wait for the new disk, print /dev/sdX.
+srp_login() {
+	local opts=${1:-} add str before dev d deadline err
+	_srp_initiator_up || return 1
+	add=/sys/class/infiniband_srp/srp-$RXE_DEV-1/add_target
+	str=$(_srp_add_target_string "$opts") || return 1
+	before=" $(srp_disks | tr '\n' ' ') "
+	err=$(timeout -k 5 "$SRP_LOGIN_TIMEOUT" bash -c 'printf "%s\n" "$1" >"$2"' _ "$str" "$add" 2>&1) || {
+		srp_err "login failed: add_target '$str': ${err:-timeout}"
+		return 1
+	}
+	deadline=$((SECONDS + SRP_LOGIN_TIMEOUT))
+	dev=
+	while [ -z "$dev" ]; do
+		for d in $(srp_disks); do
+			[[ $before == *" $d "* ]] && continue
+			_srp_disk_ready "$d" && { dev=$d; break; }
+		done
+		[ -n "$dev" ] && break
+		[ "$SECONDS" -lt "$deadline" ] || {
+			srp_err "login succeeded but no new SRP disk within ${SRP_LOGIN_TIMEOUT}s (had:$before now: $(srp_disks | tr '\n' ' '))"
+			return 1
+		}
+		sleep 0.1
+	done
+	echo "/dev/$dev"
+}
+
+# srp_login_expect_fail [OPTS]: the login must not give a disk: the
+# add_target write fails, or (checked for 5 s more) no new disk appears.
+# Returns 1 if a disk appeared.
+srp_login_expect_fail() {
+	local opts=${1:-} add str before d err rc=0
+	_srp_initiator_up || return 1
+	add=/sys/class/infiniband_srp/srp-$RXE_DEV-1/add_target
+	str=$(_srp_add_target_string "$opts") || return 1
+	before=" $(srp_disks | tr '\n' ' ') "
+	err=$(timeout -k 5 "$SRP_LOGIN_TIMEOUT" bash -c 'printf "%s\n" "$1" >"$2"' _ "$str" "$add" 2>&1) || rc=$?
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		srp_err "add_target did not return within ${SRP_LOGIN_TIMEOUT}s"
+		return 1
+	fi
+	if [ "$rc" != 0 ]; then
+		echo "# login refused as expected: ${err##*: }"
+	else
+		echo "# add_target returned success; checking that no disk appears"
+	fi
+	sleep "$([ "$rc" = 0 ] && echo 5 || echo 1)"
+	for d in $(srp_disks); do
+		[[ $before == *" $d "* ]] && continue
+		srp_err "a disk (/dev/$d) appeared although the login should have failed"
+		return 1
+	done
+	[ "$rc" != 0 ] || [ "$(srp_session_count)" = 0 ] ||
+		{ srp_err "add_target succeeded: $(srp_session_count) SRP remote port(s)"; return 1; }
+	return 0
+}
+
+_srp_logged_out() {
+	[ "$(srp_session_count)" = 0 ] && [ -z "$(_srp_hosts)" ]
+}
+
+# srp_logout_all: delete every SRP remote port; wait (bounded) until the SRP
+# hosts and their disks are gone.
+srp_logout_all() {
+	local p rc=0
+	for p in /sys/class/srp_remote_ports/*; do
+		[ -e "$p/delete" ] || continue
+		_srp_write "$p/delete" 1 || rc=1
+	done
+	wait_for "$SRP_LOGOUT_TIMEOUT" _srp_logged_out || {
+		srp_err "SRP logout not done after ${SRP_LOGOUT_TIMEOUT}s: ports: $(cd /sys/class/srp_remote_ports && echo *) disks: $(srp_disks | tr '\n' ' ')"
+		return 1
+	}
+	return "$rc"
+}
+
+# srp_set_rport_tmo RECONNECT_DELAY FAST_IO_FAIL_TMO DEV_LOSS_TMO: shorter
+# transport-layer timers (default 10/15/600 s) on every remote port, so that
+# a lost target fails I/O and gets reconnected quickly.
+srp_set_rport_tmo() {
+	local p
+	for p in /sys/class/srp_remote_ports/*; do
+		[ -e "$p" ] || continue
+		# dev_loss_tmo first: fast_io_fail_tmo must stay below it.
+		_srp_write "$p/dev_loss_tmo" "$3" && _srp_write "$p/fast_io_fail_tmo" "$2" &&
+			_srp_write "$p/reconnect_delay" "$1" || return 1
+	done
+}
+
+# srp_rport_is STATE: the remote port is in STATE (for wait_for).
+srp_rport_is() { [ "$(srp_rport_state)" = "$1" ]; }
+
+# srp_rport_state: state of the single remote port (running, blocked,
+# fail-fast, lost), or "none".
+srp_rport_state() {
+	local p
+	for p in /sys/class/srp_remote_ports/*; do
+		[ -e "$p/state" ] && { cat "$p/state"; return 0; }
+	done
+	echo none
+}
+
+# ---------------------------------------------------------------- target
+
+# srp_acl_add NAME: ACL NAME on $SRP_TPG with lun_0 mapped to it.
+srp_acl_add() {
+	local acl=$SRP_TPG/acls/$1
+	mkdir "$acl" || { srp_err "mkdir $acl failed"; return 1; }
+	mkdir "$acl/lun_0" || { srp_err "mkdir $acl/lun_0 failed"; return 1; }
+	ln -s "$SRP_TPG/lun/lun_0" "$acl/lun_0/mapped" || { srp_err "cannot map lun_0 in $acl"; return 1; }
+}
+
+# srp_acl_del NAME: remove the ACL (its mapped LUN first).
+srp_acl_del() {
+	local acl=$SRP_TPG/acls/$1 mlun
+	for mlun in "$acl"/lun_*/; do
+		[ -d "$mlun" ] || continue
+		_srp_rm_links "${mlun%/}" && _srp_rmdir "${mlun%/}" || return 1
+	done
+	_srp_rmdir "$acl"
+}
+
+srp_target_setup() {
+	local impl=$SRPT_IMPL bs=rd bs_mb=128 srq=0 acl='' enable=1
+	local -a params=()
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--impl) impl=${2:?}; shift 2 ;;
+		--bs) bs=${2:?}; shift 2 ;;
+		--bs-mb) bs_mb=${2:?}; shift 2 ;;
+		--srq) srq=${2:?}; shift 2 ;;
+		--acl) acl=${2:?}; shift 2 ;;
+		--no-enable) enable=0; shift ;;
+		--param) params+=("${2:?}"); shift 2 ;;
+		*) srp_err "srp_target_setup: unknown option $1"; return 1 ;;
+		esac
+	done
+	guest_rxe_up || return 1
+	if [ -d /sys/module/ib_srpt ]; then
+		[ ${#params[@]} -eq 0 ] ||
+			{ srp_err "ib_srpt is loaded; cannot apply ${params[*]}"; return 1; }
+	else
+		guest_load_srpt "$impl" ${params[@]+"${params[@]}"} || return 1
+	fi
+	[ -d "$SRP_CFS" ] || mkdir "$SRP_CFS" || { srp_err "mkdir $SRP_CFS failed"; return 1; }
+
+	case $bs in
+	rd) guest_bs_rd "$SRP_BS_NAME" "$bs_mb" ;;
+	fileio) guest_bs_fileio "$SRP_BS_NAME" "$bs_mb" ;;
+	brd) guest_bs_brd "$SRP_BS_NAME" "$bs_mb" ;;
+	*) srp_err "unknown backstore kind '$bs'"; false ;;
+	esac || { srp_err "cannot create the $bs backstore"; return 1; }
+	SRP_BS=$GUEST_BS_DIR
+
+	SRP_PORT=$SRP_CFS/$RXE_GID_HEX
+	SRP_TPG=$SRP_PORT/tpgt_1
+	# Initiator port id of ib_srp's RDMA/CM logins: initiator_ext (we pass
+	# fe80000000000000) followed by the low 64 bits of the source GID.
+	SRP_INIT_ID=0xfe80000000000000${RXE_GID_HEX:18}
+	mkdir "$SRP_PORT" || { srp_err "mkdir $SRP_PORT failed"; return 1; }
+	mkdir "$SRP_TPG" || { srp_err "mkdir $SRP_TPG failed"; return 1; }
+	_srp_write "$SRP_TPG/attrib/use_srq" "$srq" || return 1
+	mkdir "$SRP_TPG/lun/lun_0" || { srp_err "mkdir lun_0 failed"; return 1; }
+	ln -s "$SRP_BS" "$SRP_TPG/lun/lun_0/$SRP_BS_NAME" || { srp_err "cannot link the backstore"; return 1; }
+	srp_acl_add "${acl:-$SRP_INIT_ID}" || return 1
+	if [ "$enable" = 1 ]; then
+		_srp_write "$SRP_TPG/enable" 1 || return 1
+	fi
+	_srp_write "$SRP_CFS/discovery_auth/rdma_cm_port" "$SRP_CM_PORT" || return 1
+	export SRP_PORT SRP_TPG SRP_INIT_ID SRP_BS
+}
+
+# _srp_cfs_clear: every srpt object in configfs, children first.
+_srp_cfs_clear() {
+	local port tpg acl lun rc=0
+	[ -d "$SRP_CFS" ] || return 0
+	for port in "$SRP_CFS"/*/; do
+		port=${port%/}
+		[ "${port##*/}" = discovery_auth ] && continue
+		for tpg in "$port"/tpgt_*/; do
+			[ -d "$tpg" ] || continue
+			tpg=${tpg%/}
+			_srp_write "$tpg/enable" 0 || rc=1
+			for acl in "$tpg"/acls/*/; do
+				[ -d "$acl" ] || continue
+				SRP_TPG=$tpg srp_acl_del "$(basename "$acl")" || rc=1
+			done
+			for lun in "$tpg"/lun/lun_*/; do
+				[ -d "$lun" ] || continue
+				_srp_rm_links "${lun%/}" && _srp_rmdir "${lun%/}" || rc=1
+			done
+			_srp_rmdir "$tpg" || rc=1
+		done
+		_srp_rmdir "$port" || rc=1
+	done
+	return "$rc"
+}
+
+# srp_target_teardown [--keep-module]: log out, remove the whole srpt
+# configuration, the backstores and (unless --keep-module) the module.
+# Everything must succeed: a leaked reference fails the caller.
+# shellcheck disable=SC2120  # --keep-module is for the tests
+srp_target_teardown() {
+	local rc=0
+	srp_logout_all || rc=1
+	if [ -d "$SRP_CFS" ]; then
+		_srp_cfs_clear || rc=1
+		_srp_write "$SRP_CFS/discovery_auth/rdma_cm_port" 0 || rc=1
+		_srp_rmdir "$SRP_CFS" || rc=1
+	fi
+	guest_bs_cleanup || rc=1
+	if [ "${1:-}" != --keep-module ]; then
+		guest_unload_srpt || rc=1
+	fi
+	return "$rc"
+}
+
+# ---------------------------------------------------------------- I/O
+
+# srp_fio LIMIT FIO_ARGS...: run fio under `timeout LIMIT`; print the
+# per-job summary lines, or all of the output if fio fails.
+srp_fio() {
+	local limit=$1 out rc=0
+	shift
+	out=$(timeout -k 10 "$limit" fio "$@" 2>&1) || rc=$?
+	if [ "$rc" != 0 ]; then
+		printf '%s\n' "$out" | tail -n 60
+		case $rc in 124|137) srp_err "fio did not finish within ${limit}s" ;; esac
+		srp_err "fio $* failed (exit $rc)"
+		return "$rc"
+	fi
+	printf '%s\n' "$out" | grep -E '(read|write): IOPS=|err= *[0-9]|^ *(READ|WRITE):' | sed 's/^/# fio: /'
+	SRP_FIO_OUT=$out
+}
+
+# srp_fio_verify DEV FIO_ARGS...: a direct libaio job on DEV that writes and
+# then reads back and checks every block (crc32c, fatal); FIO_ARGS give the
+# pattern (--rw, --bs, --size...).  Fails unless the read-back ran.
+srp_fio_verify() {
+	local dev=$1
+	shift
+	srp_fio "${SRP_FIO_LIMIT:-150}" --name=srpverify --filename="$dev" --ioengine=libaio \
+		--direct=1 --verify=crc32c --verify_fatal=1 --do_verify=1 \
+		--exitall_on_error=1 --randrepeat=0 "$@" || return 1
+	grep -Eq '^ *READ: bw=' <<<"$SRP_FIO_OUT" ||
+		{ srp_err "fio: no read (verify) phase in the output"; return 1; }
+	! grep -Eq 'err= *[1-9]|verify: bad|verify failed' <<<"$SRP_FIO_OUT" ||
+		{ srp_err "fio reported errors"; return 1; }
+}
+
+# srp_bg_start LOG CMD...: run CMD in the background (stdout+stderr to LOG);
+# sets SRP_BG_PID.
+srp_bg_start() {
+	local log=$1
+	shift
+	"$@" >"$log" 2>&1 &
+	SRP_BG_PID=$!
+}
+
+# srp_bg_wait LIMIT: wait up to LIMIT s for the background job and set
+# SRP_BG_RC to its exit status; return 1 (after killing it) if it did not
+# finish.  Not in $(...): only this shell can wait for its child.
+srp_bg_wait() {
+	local limit=$1 rc=0
+	[ -n "${SRP_BG_PID:-}" ] || { srp_err "no background job"; return 1; }
+	if ! wait_for "$limit" _srp_bg_done; then
+		kill -KILL "$SRP_BG_PID" 2>/dev/null || true
+		srp_err "background job $SRP_BG_PID still running after ${limit}s"
+		SRP_BG_PID=
+		return 1
+	fi
+	wait "$SRP_BG_PID" || rc=$?
+	SRP_BG_PID=
+	# shellcheck disable=SC2034  # for the caller
+	SRP_BG_RC=$rc
+}
+
+_srp_bg_done() { ! kill -0 "$SRP_BG_PID" 2>/dev/null; }
+
+# srp_read_check DEV [MB]: read MB (default 1) MiB with O_DIRECT.
+srp_read_check() {
+	timeout -k 5 30 dd if="$1" of=/dev/null bs=1M count="${2:-1}" iflag=direct status=none ||
+		{ srp_err "reading $1 failed"; return 1; }
+}
+
+# ---------------------------------------------------------------- setup
+
+# _srp_exit_trap: on any exit, stop a background job and undo the
+# configuration so that the next test starts clean; keeps the exit status.
+_srp_exit_trap() {
+	local rc=$?
+	set +e
+	if [ -n "${SRP_BG_PID:-}" ]; then
+		kill -KILL "$SRP_BG_PID" 2>/dev/null
+		wait "$SRP_BG_PID" 2>/dev/null
+	fi
+	# A test's own cleanup (e.g. unmount) first.
+	declare -F srp_test_cleanup >/dev/null && srp_test_cleanup
+	if [ -d /sys/module/ib_srpt ] || [ -n "$(_srp_hosts)" ] || [ -d "$SRP_CFS" ]; then
+		[ "$rc" = 0 ] || echo "# cleaning up after failure (exit $rc)"
+		srp_target_teardown >/dev/null 2>&1 || srp_target_teardown
+	fi
+	exit "$rc"
+}
+
+# The minimal guest has no /dev/fd (process substitution).
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+trap _srp_exit_trap EXIT
+# A previous test that died may have left ib_srpt behind.
+if [ -d /sys/module/ib_srpt ] || [ -n "$(_srp_hosts)" ]; then
+	echo "# leftover SRP state from an earlier test; tearing it down"
+	srp_target_teardown || fail "cannot clean up the leftover SRP state"
+fi
+guest_rxe_up || fail "guest_rxe_up failed"
+_srp_initiator_up || fail "cannot set up the ib_srp initiator"
+srp_dmesg_mark
