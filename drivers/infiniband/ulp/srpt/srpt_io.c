@@ -968,6 +968,7 @@ static void srpt_submit_cmd(struct srpt_rdma_ch *ch,
 	struct se_session *se_sess = ch->nexus->se_sess;
 	struct srp_cmd *cmd = recv->buf;
 	struct se_cmd *se_cmd = &ioctx->se_cmd;
+	bool holds_imm;
 	int ret;
 
 	ret = target_init_cmd(se_cmd, se_sess, ioctx->sense,
@@ -993,11 +994,17 @@ static void srpt_submit_cmd(struct srpt_rdma_ch *ch,
 		target_put_sess_cmd(se_cmd);
 		return;
 	}
-	/* The CDB, with its additional bytes, is contiguous in the IU. */
+	/*
+	 * The CDB, with its additional bytes, is contiguous in the IU. When
+	 * target_submit_prep() fails it has already answered through
+	 * queue_status(), which reposts a receive buffer held for immediate
+	 * data: decide before the call who reposts @recv.
+	 */
+	holds_imm = ioctx->imm;
 	ret = target_submit_prep(se_cmd, cmd->cdb, NULL, 0, NULL, 0, NULL, 0,
 				 GFP_KERNEL);
 	/* All but immediate data (see write_pending) is copied by now. */
-	if (!ioctx->imm)
+	if (!holds_imm)
 		srpt_repost_recv(ch, recv);
 	if (ret)
 		return;	/* target_core already sent CHECK CONDITION */
