@@ -47,7 +47,7 @@ check "kernel-doc" make kerneldoc
 echo "# guest selftests"
 guest_results=$(pwd)/$results/guest
 if [ $failed -eq 0 ]; then
-	tools/vm/run-guest.sh --timeout "${SELFTEST_TOTAL_TIMEOUT:-2400}" \
+	tools/vm/run-guest.sh --timeout "${SELFTEST_TOTAL_TIMEOUT:-3600}" \
 		--results "$guest_results" selftests/run.sh "$@"
 	guest_rc=$?
 else
