@@ -895,15 +895,23 @@ void srpt_close_session(struct se_session *se_sess)
 
 /* ----- IB/CM ------------------------------------------------------------ */
 
+/* SRP r16a 6.4: the SRP_LOGIN_REJ both connection managers send. */
+static void srpt_build_login_rej(struct srp_login_rej *rej,
+				 const struct srpt_login *lg)
+{
+	memset(rej, 0, sizeof(*rej));
+	rej->opcode = SRP_LOGIN_REJ;
+	rej->reason = cpu_to_be32(lg->rej_reason);
+	rej->tag = lg->tag;
+	rej->buf_fmt = cpu_to_be16(SRP_BUF_FORMAT_DIRECT |
+				   SRP_BUF_FORMAT_INDIRECT);
+}
+
 static void srpt_ib_cm_reject(struct ib_cm_id *cm_id, struct srpt_login *lg)
 {
-	struct srp_login_rej rej = {};
+	struct srp_login_rej rej;
 
-	rej.opcode = SRP_LOGIN_REJ;
-	rej.reason = cpu_to_be32(lg->rej_reason);
-	rej.tag = lg->tag;
-	rej.buf_fmt = cpu_to_be16(SRP_BUF_FORMAT_DIRECT |
-				  SRP_BUF_FORMAT_INDIRECT);
+	srpt_build_login_rej(&rej, lg);
 	ib_send_cm_rej(cm_id, IB_CM_REJ_CONSUMER_DEFINED, NULL, 0, &rej,
 		       sizeof(rej));
 }
@@ -1039,13 +1047,9 @@ void srpt_ib_cm_stop(struct srpt_device *sdev)
 
 static void srpt_rdma_cm_reject(struct rdma_cm_id *cm_id, struct srpt_login *lg)
 {
-	struct srp_login_rej rej = {};
+	struct srp_login_rej rej;
 
-	rej.opcode = SRP_LOGIN_REJ;
-	rej.reason = cpu_to_be32(lg->rej_reason);
-	rej.tag = lg->tag;
-	rej.buf_fmt = cpu_to_be16(SRP_BUF_FORMAT_DIRECT |
-				  SRP_BUF_FORMAT_INDIRECT);
+	srpt_build_login_rej(&rej, lg);
 	rdma_reject(cm_id, &rej, sizeof(rej), IB_CM_REJ_CONSUMER_DEFINED);
 }
 
