@@ -39,6 +39,11 @@
 #   srp_timer_start / srp_timer_print LABEL   wall-clock phases
 #
 # A test may define srp_test_cleanup; the EXIT trap calls it first.
+#
+# The tests' "selftest-timeout" lines are generous on purpose: the first
+# test of a boot that loads our module pays for depmod (100-200 s under
+# TCG), and TCG runs at half speed when other guests share the host.  Hangs
+# are caught earlier: every step that can block has its own bound here.
 
 # shellcheck disable=SC2016  # bash -c scripts get their arguments as $1 $2
 # shellcheck source=tools/guest/lib.sh

@@ -4,7 +4,7 @@
 # many channels released as accepted; at the end nothing is left on the
 # initiator, the kernel log has no splat, and the module unloads.
 # SRP_CYCLES (env) changes the count.
-# selftest-timeout: 600
+# selftest-timeout: 900
 set -euo pipefail
 # shellcheck source=selftests/srp/lib-srp.sh
 source "$(dirname "$0")/lib-srp.sh"

@@ -13,7 +13,7 @@
 #      in-tree driver does not, so there the configuration is recreated.
 # Every step has a hard time limit.  The background fio has verify off: it
 # is expected to fail.
-# selftest-timeout: 480
+# selftest-timeout: 600
 set -euo pipefail
 # shellcheck source=selftests/srp/lib-srp.sh
 source "$(dirname "$0")/lib-srp.sh"
