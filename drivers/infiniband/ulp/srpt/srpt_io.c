@@ -22,6 +22,7 @@
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <rdma/rw.h>
+#include <scsi/scsi_common.h>
 #include <scsi/scsi_proto.h>
 #include <scsi/srp.h>
 #include <target/target_core_fabric.h>
@@ -889,6 +890,49 @@ static sense_reason_t srpt_parse_indirect(struct srpt_send_ioctx *ioctx,
 }
 
 /*
+ * The direction a data-transfer CDB implies (SBC-3), or DMA_BIDIRECTIONAL
+ * for "not checked". SRP carries the direction only in the buffer formats
+ * (SRP r16a 6.8) and target_core executes with the fabric's direction, so
+ * without this a READ with a data-out descriptor would write the medium.
+ */
+static enum dma_data_direction srpt_cdb_data_dir(const u8 *cdb)
+{
+	switch (cdb[0]) {
+	case READ_6:
+	case READ_10:
+	case READ_12:
+	case READ_16:
+		return DMA_FROM_DEVICE;
+	case WRITE_6:
+	case WRITE_10:
+	case WRITE_12:
+	case WRITE_16:
+	case WRITE_VERIFY:
+	case WRITE_VERIFY_12:
+	case WRITE_VERIFY_16:
+	case WRITE_SAME:
+	case WRITE_SAME_16:
+	case COMPARE_AND_WRITE:
+	case UNMAP:
+		return DMA_TO_DEVICE;
+	}
+	return DMA_BIDIRECTIONAL;
+}
+
+/*
+ * The CDB is the 16 bytes of the SRP_CMD plus ADDITIONAL CDB LENGTH bytes
+ * (SRP r16a 6.8); target_core copies scsi_command_size() bytes of it, up
+ * to 260 for a variable-length CDB, so that many must be in the IU.
+ */
+static bool srpt_cdb_fits(const struct srp_cmd *cmd, u32 byte_len)
+{
+	u32 cdb_room = sizeof(cmd->cdb) + (cmd->add_cdb_len & ~3);
+
+	return scsi_command_size(cmd->cdb) <= cdb_room &&
+	       offsetof(struct srp_cmd, cdb) + cdb_room <= byte_len;
+}
+
+/*
  * Parse the data buffer descriptors of an SRP_CMD (SRP r16a 6.8, 5.5).
  * Bidirectional commands are not supported.
  */
@@ -904,14 +948,22 @@ static sense_reason_t srpt_parse_data(struct srpt_send_ioctx *ioctx,
 	u32 room = recv->byte_len > off ? recv->byte_len - off : 0;
 	const void *p = (u8 *)cmd + off;
 	sense_reason_t ret = TCM_NO_SENSE;
+	enum dma_data_direction cdb_dir;
 	u8 fmt;
 
 	*data_len = 0;
 	*dir = fmt_out ? DMA_TO_DEVICE : fmt_in ? DMA_FROM_DEVICE : DMA_NONE;
-	if (off > recv->byte_len)
+	if (off > recv->byte_len || !srpt_cdb_fits(cmd, recv->byte_len))
 		return TCM_INVALID_FIELD_IN_COMMAND_IU;
 	if (fmt_out && fmt_in)	/* bidirectional commands: not supported */
 		return TCM_INVALID_FIELD_IN_COMMAND_IU;
+	cdb_dir = srpt_cdb_data_dir(cmd->cdb);
+	if (*dir != DMA_NONE && cdb_dir != DMA_BIDIRECTIONAL && cdb_dir != *dir) {
+		pr_warn_ratelimited("%s: CDB %#x with a data-%s descriptor\n",
+				    ch->name, cmd->cdb[0],
+				    fmt_out ? "out" : "in");
+		return TCM_INVALID_FIELD_IN_COMMAND_IU;
+	}
 	fmt = fmt_out ? fmt_out : fmt_in;
 
 	switch (fmt) {
@@ -1162,7 +1214,7 @@ void srpt_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	ib_dma_sync_single_for_cpu(ch->sdev->ib_dev, recv->dma, recv->len,
 				   DMA_FROM_DEVICE);
 	if (READ_ONCE(ch->state) == SRPT_CH_CONNECTING)
-		srpt_ch_mark_live(ch);
+		srpt_ch_mark_live(ch, false);
 	if (!srpt_ch_is_live(ch)) {
 		if (recv->srq)
 			srpt_post_srq_recv(recv->srq, recv);
