@@ -536,7 +536,7 @@ void srpt_ch_close(struct srpt_rdma_ch *ch);
 void srpt_ch_logout(struct srpt_rdma_ch *ch, u32 reason);
 void srpt_close_session(struct se_session *se_sess);
 bool srpt_ch_is_live(struct srpt_rdma_ch *ch);
-void srpt_ch_mark_live(struct srpt_rdma_ch *ch);
+void srpt_ch_mark_live(struct srpt_rdma_ch *ch, bool notify_cm);
 void srpt_free_srq(struct srpt_device *sdev);
 
 /* srpt_io.c: receive, RDMA R/W, responses, target_core callbacks */

@@ -147,12 +147,18 @@ void srpt_ch_logout(struct srpt_rdma_ch *ch, u32 reason)
 
 /**
  * srpt_ch_mark_live - the connection is established
- * @ch: the channel.
+ * @ch:        the channel.
+ * @notify_cm: tell the connection manager too (IB_EVENT_COMM_EST).
  *
- * Called on RTU/ESTABLISHED, or on the first IU if that arrives first (the
- * initiator may send as soon as it has the login response).
+ * Called on RTU/ESTABLISHED, on the COMM_EST QP event, or on the first IU if
+ * that arrives first (the initiator may send as soon as it has the login
+ * response). Only the QP event is passed on to the CM: ib_cm's
+ * cm_establish() moves to ESTABLISHED without cancelling the REP MAD, which
+ * then keeps its reference on the cm_id until all its retries time out, and
+ * destroying the channel would wait that long (about a minute). Without the
+ * notification the RTU, or a retransmitted REP answered by one, gets there.
  */
-void srpt_ch_mark_live(struct srpt_rdma_ch *ch)
+void srpt_ch_mark_live(struct srpt_rdma_ch *ch, bool notify_cm)
 {
 	unsigned long flags;
 	bool was_connecting;
@@ -162,7 +168,7 @@ void srpt_ch_mark_live(struct srpt_rdma_ch *ch)
 	if (was_connecting)
 		ch->state = SRPT_CH_LIVE;
 	spin_unlock_irqrestore(&ch->lock, flags);
-	if (!was_connecting)
+	if (!was_connecting || !notify_cm)
 		return;
 	if (ch->using_rdma_cm)
 		rdma_notify(ch->rdma_cm_id, IB_EVENT_COMM_EST);
@@ -176,7 +182,7 @@ static void srpt_qp_event(struct ib_event *event, void *ctx)
 
 	switch (event->event) {
 	case IB_EVENT_COMM_EST:
-		srpt_ch_mark_live(ch);
+		srpt_ch_mark_live(ch, true);
 		break;
 	case IB_EVENT_QP_LAST_WQE_REACHED:
 		break;
@@ -995,7 +1001,7 @@ static int srpt_ib_cm_handler(struct ib_cm_id *cm_id,
 			srpt_ch_close(ch);
 			break;
 		}
-		srpt_ch_mark_live(ch);
+		srpt_ch_mark_live(ch, false);
 		break;
 	case IB_CM_DREQ_RECEIVED:
 		ib_send_cm_drep(cm_id, NULL, 0);
@@ -1135,7 +1141,7 @@ static int srpt_rdma_cm_handler(struct rdma_cm_id *cm_id,
 	case RDMA_CM_EVENT_CONNECT_REQUEST:
 		return srpt_rdma_cm_req(cm_id, event);
 	case RDMA_CM_EVENT_ESTABLISHED:
-		srpt_ch_mark_live(ch);
+		srpt_ch_mark_live(ch, false);
 		break;
 	case RDMA_CM_EVENT_CONNECT_ERROR:
 	case RDMA_CM_EVENT_UNREACHABLE:
