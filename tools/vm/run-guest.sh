@@ -3,9 +3,13 @@
 # Debian kernel, and fail on kernel splats.  Never loads modules on the host.
 #
 #   tools/vm/run-guest.sh [--timeout SECS] [--results DIR] [--mem MB] [--smp N]
-#                         [--accel kvm|tcg] [--] SCRIPT [ARGS...]
+#                         [--accel kvm|tcg] [--kver RELEASE] [--append ARGS]
+#                         [--] SCRIPT [ARGS...]
 #   --timeout: SCRIPT's time limit in the guest (default 1800 s); --mem/--smp:
-#   guest RAM (default $MEM or 2048 MB) and CPUs (default $SMP or 2).
+#   guest RAM (default $MEM or 2048 MB) and CPUs (default $SMP or 2);
+#   --kver: boot /boot/vmlinuz-RELEASE with /lib/modules/RELEASE (same as
+#   KVER=; e.g. the debug kernel of tools/debug-lane.sh); --append: more
+#   kernel command line arguments.
 #
 #   tools/vm/run-guest.sh --timeout 300 selftests/run.sh            # all selftests
 #   tools/vm/run-guest.sh selftests/run.sh harness/test_guest_sanity.sh
@@ -56,6 +60,7 @@ INITRAMFS_MODULES=(virtio_pci virtio_net virtio_rng 9pnet_virtio 9p overlay)
 
 TIMEOUT=1800
 RESULTS=
+APPEND=
 MEM=${MEM:-2048}
 SMP=${SMP:-2}
 ACCEL=${SRPT_GUEST_ACCEL:-}
@@ -78,6 +83,8 @@ parse_args() {
 		--mem) MEM=${2:?}; shift 2 ;;
 		--smp) SMP=${2:?}; shift 2 ;;
 		--accel) ACCEL=${2:?}; shift 2 ;;
+		--kver) KVER=${2:?}; unset KERNEL; shift 2 ;;
+		--append) APPEND="$APPEND ${2:?}"; shift 2 ;;
 		-h|--help) usage 0 ;;
 		--) shift; break ;;
 		-*) die "unknown option $1 (see --help)" ;;
@@ -289,7 +296,7 @@ run_qemu() {
 	# multidevs=remap: the host root spans several filesystems (/proc, /dev,
 	# bind mounts); remapping keeps inode numbers unique for overlayfs.
 	QEMU+=(-m "$MEM" -smp "$SMP"
-		-append "console=ttyS0 quiet loglevel=5 panic=-1 printk.devkmsg=on log_buf_len=8M net.ifnames=0 srpt_guest=1"
+		-append "console=ttyS0 quiet loglevel=5 panic=-1 printk.devkmsg=on log_buf_len=8M net.ifnames=0 srpt_guest=1$APPEND"
 		-fsdev "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap"
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot
 		-fsdev "local,id=results,path=$RESULTS,security_model=none,multidevs=remap"
