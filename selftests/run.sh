@@ -22,6 +22,9 @@
 # Environment (run-guest.sh passes SELFTEST_* through from the host):
 #   SELFTEST_TIMEOUT=SECS   per-test timeout (default 600); a test may set its
 #                           own with a line "# selftest-timeout: SECS"
+#   SELFTEST_TIMEOUT_SCALE=N  multiply every test's timeout, and the waits of
+#                           tools/guest/lib.sh's wait_for, by N (default 1;
+#                           the debug-kernel lane's kernel is ~15x slower)
 #   SELFTEST_ALLOW_SKIP=1   see above
 set -euo pipefail
 
@@ -58,7 +61,7 @@ list_tests() {
 test_timeout() {
 	local t
 	t=$(sed -n 's/^# selftest-timeout: *\([0-9][0-9]*\).*/\1/p' "$1" | head -n 1)
-	echo "${t:-$DEFAULT_TIMEOUT}"
+	guest_scale_timeout "${t:-$DEFAULT_TIMEOUT}"
 }
 
 # run_in_session LOG LIMIT CMD...: run CMD in its own session under timeout,

@@ -425,11 +425,13 @@ srp_target_teardown() {
 
 # ---------------------------------------------------------------- I/O
 
-# srp_fio LIMIT FIO_ARGS...: run fio under `timeout LIMIT`; print the
+# srp_fio LIMIT FIO_ARGS...: run fio under `timeout LIMIT` (times
+# SELFTEST_TIMEOUT_SCALE); print the
 # per-job summary lines, or all of the output if fio fails.
 srp_fio() {
 	local limit=$1 out rc=0
 	shift
+	limit=$(guest_scale_timeout "$limit")
 	out=$(timeout -k 10 "$limit" fio "$@" 2>&1) || rc=$?
 	if [ "$rc" != 0 ]; then
 		printf '%s\n' "$out" | tail -n 60

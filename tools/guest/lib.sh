@@ -19,7 +19,9 @@
 #   guest_dmesg_mark              guest_dmesg_since_mark [MARK]
 #                                 guest_dmesg_check_since_mark [MARK]
 #   guest_start_udevd             guest_start_dbus
-#   wait_for SECONDS CMD...       poll CMD until it succeeds
+#   wait_for SECONDS CMD...       poll CMD until it succeeds (SECONDS times
+#                                 SELFTEST_TIMEOUT_SCALE, default 1)
+#   guest_scale_timeout SECONDS   SECONDS times SELFTEST_TIMEOUT_SCALE
 #   fail MSG   skip MSG   expect_eq GOT WANT [MSG]
 #   expect_write_ok PATH VALUE    expect_write_fails PATH VALUE
 
@@ -40,9 +42,19 @@ SRPT_KO_UPDATES=$SRPT_MODDIR/updates/ib_srpt.ko
 
 guest_err() { echo "error: $*" >&2; }
 
-# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
+# guest_scale_timeout SECONDS: SECONDS times SELFTEST_TIMEOUT_SCALE (a
+# positive integer, default 1; the debug-kernel lane sets it because its
+# kernel runs many times slower).
+guest_scale_timeout() {
+	local scale=${SELFTEST_TIMEOUT_SCALE:-1}
+	[[ $scale =~ ^[1-9][0-9]*$ ]] || scale=1
+	echo $(($1 * scale))
+}
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds, for at
+# most SECONDS (scaled by SELFTEST_TIMEOUT_SCALE).
 wait_for() {
-	local deadline=$((SECONDS + $1))
+	local deadline=$((SECONDS + $(guest_scale_timeout "$1")))
 	shift
 	until "$@"; do
 		[ "$SECONDS" -lt "$deadline" ] || return 1
