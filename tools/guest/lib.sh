@@ -36,7 +36,8 @@ SRPT_REPO=${SRPT_REPO:-$(cd "$GUEST_LIB_DIR/../.." && pwd)}
 # per line, no comments (grep -F -f).
 GUEST_SPLAT_PATTERNS=$GUEST_LIB_DIR/splat-patterns
 TARGET_CORE=/sys/kernel/config/target/core
-SRPT_KO_BUILT=$SRPT_REPO/drivers/infiniband/ulp/srpt/ib_srpt.ko
+# The debug-kernel lane builds ours against another kernel, elsewhere.
+SRPT_KO_BUILT=${SRPT_KO_BUILT:-$SRPT_REPO/drivers/infiniband/ulp/srpt/ib_srpt.ko}
 SRPT_MODDIR=/lib/modules/$(uname -r)
 SRPT_KO_UPDATES=$SRPT_MODDIR/updates/ib_srpt.ko
 
@@ -245,6 +246,21 @@ _srpt_verify() {
 	fi
 }
 
+# _srpt_record_load ours|intree: append where ib_srpt's core is mapped
+# ("BASE SIZE WHICH", base in hex, size in decimal) to GUEST_SRPT_LOADS.
+# kmemleak prints a stack frame of an unloaded module as a bare address; the
+# debug-kernel lane attributes such frames to ib_srpt with this list.
+GUEST_SRPT_LOADS=/run/srpt-guest/ib_srpt-loads
+_srpt_record_load() {
+	local name size base
+	mkdir -p "$(dirname "$GUEST_SRPT_LOADS")"
+	# /proc/modules: NAME SIZE REFCNT USERS STATE BASE [TAINT]
+	while read -r name size _ _ _ base _; do
+		[ "$name" = ib_srpt ] && echo "$base $size $1" >>"$GUEST_SRPT_LOADS"
+	done </proc/modules
+	return 0
+}
+
 # guest_load_srpt ours|intree [PARAM=VALUE...]: load our built module (via
 # /lib/modules/<kver>/updates, writable thanks to the overlay) or Debian's.
 guest_load_srpt() {
@@ -261,6 +277,7 @@ guest_load_srpt() {
 		guest_err "usage: guest_load_srpt ours|intree [PARAM=VALUE...]"; return 1 ;;
 	esac
 	modprobe ib_srpt "$@" || { guest_err "modprobe ib_srpt $* failed"; return 1; }
+	_srpt_record_load "$which"
 	_srpt_verify "$which" || return 1
 	SRPT_MODULE=$which
 	export SRPT_MODULE
