@@ -71,9 +71,10 @@ msg "kernel $KVER ($(fmt_s "$kernel_s")), tree $KDIR"
 start=$SECONDS
 MOD=$REPO/build/debug-lane/module
 rm -rf "$MOD"
-mkdir -p "$MOD/tools"
-cp -a Makefile Kbuild Kconfig drivers "$MOD/"
-cp -a tools/kver.sh "$MOD/tools/"
+mkdir -p "$MOD"
+# Sources only (tracked or new, not build products), uncommitted edits too.
+git ls-files -co --exclude-standard Makefile Kbuild Kconfig drivers tools/kver.sh |
+	cpio -pdm --quiet "$MOD" || die "cannot copy the sources to $MOD"
 make -C "$MOD" KDIR="$KDIR" KVER="$KVER" -j2 >"$OUT/module.log" 2>&1 ||
 	{ tail -n 40 "$OUT/module.log" >&2; die "ib_srpt does not build against $KDIR (W=1 -Werror; $OUT/module.log)"; }
 KO=$MOD/drivers/infiniband/ulp/srpt/ib_srpt.ko

@@ -169,6 +169,10 @@ install_kernel() {
 
 main() {
 	local rel old
+	# One build at a time (another checkout may be running the lane).
+	mkdir -p "$CACHE"
+	exec 9>"$CACHE/.lock"
+	flock -n 9 || { msg "waiting for another build in $CACHE"; flock 9; }
 	if [ "$FORCE" = 0 ] && rel=$(installed_release); then
 		msg "up to date: $rel (key $KEY)"
 	else
