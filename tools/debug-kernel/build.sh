@@ -19,7 +19,8 @@
 # Cached: the build is keyed by a hash of the stock config, the source
 # package version, modules.list, debug.config and RECIPE below (bump it when
 # a change to this script changes the kernel); with the same key installed it
-# only prints the result.  --force rebuilds anyway.
+# only prints the result; an interrupted build of the same key resumes.
+# --force rebuilds from scratch.
 #
 # Prints, as its last lines on stdout:  KVER=<release>  KDIR=<build tree>
 #
@@ -177,8 +178,15 @@ main() {
 		msg "up to date: $rel (key $KEY)"
 	else
 		extract_source
-		rm -rf "$OBJ"
-		configure
+		# A build of this key that was interrupted resumes (make is
+		# incremental); anything else starts from a clean tree.
+		if [ "$FORCE" = 1 ] || [ ! -f "$OBJ/.srpt-configured" ]; then
+			rm -rf "$OBJ"
+			configure
+			touch "$OBJ/.srpt-configured"
+		else
+			msg "resuming the build in $OBJ"
+		fi
 		build
 		install_kernel
 		rel=$(installed_release) || die "install did not take"
