@@ -27,7 +27,7 @@
 #
 # Environment:
 #   SELFTEST_TIMEOUT_SCALE=N     scale test timeouts and waits (default 6)
-#   SRPT_DEBUG_LANE_TIMEOUT=S    the guest's time limit (default 21600)
+#   SRPT_DEBUG_LANE_TIMEOUT=S    the guest's time limit (default 43200)
 #   SRPT_DEBUG_LANE_MEM=MB       guest RAM (default 4096)
 #   HUNG_TASK_TIMEOUT=S          guest hung-task timeout (default 300)
 #   SRPT_DEBUG_KERNEL_CACHE, SRPT_DEBUG_KERNEL_JOBS: see tools/debug-kernel/build.sh
@@ -88,7 +88,7 @@ grc=0
 SRPT_KO_BUILT=$KO SELFTEST_TIMEOUT_SCALE=${SELFTEST_TIMEOUT_SCALE:-6} \
 	HUNG_TASK_TIMEOUT=${HUNG_TASK_TIMEOUT:-300} \
 	tools/vm/run-guest.sh --kver "$KVER" --append kasan_multi_shot \
-	--mem "${SRPT_DEBUG_LANE_MEM:-4096}" --timeout "${SRPT_DEBUG_LANE_TIMEOUT:-21600}" \
+	--mem "${SRPT_DEBUG_LANE_MEM:-4096}" --timeout "${SRPT_DEBUG_LANE_TIMEOUT:-43200}" \
 	--results "$OUT/guest" tools/guest/debug-lane.sh "${groups[@]}" >"$OUT/run-guest.log" 2>&1 || grc=$?
 run_s=$((SECONDS - start))
 
