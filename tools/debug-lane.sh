@@ -81,10 +81,16 @@ KO=$MOD/drivers/infiniband/ulp/srpt/ib_srpt.ko
 vermagic=$(modinfo -F vermagic "$KO")
 [[ $vermagic == "$KVER "* ]] || die "$KO has vermagic '$vermagic', not $KVER"
 msg "ib_srpt built against $KVER in $((SECONDS - start)) s"
+# The hostile suite's userspace initiator runs from the host's tree.
+if [ -f tools/srp-initiator/Makefile ]; then
+	make -s -C tools/srp-initiator >>"$OUT/module.log" 2>&1 ||
+		die "tools/srp-initiator does not build ($OUT/module.log)"
+fi
 
 # 3. the guest
 start=$SECONDS
 grc=0
+msg "guest running (hours under TCG); follow it with: tail -f $OUT/guest/output.log"
 SRPT_KO_BUILT=$KO SELFTEST_TIMEOUT_SCALE=${SELFTEST_TIMEOUT_SCALE:-6} \
 	HUNG_TASK_TIMEOUT=${HUNG_TASK_TIMEOUT:-300} \
 	tools/vm/run-guest.sh --kver "$KVER" --append kasan_multi_shot \
