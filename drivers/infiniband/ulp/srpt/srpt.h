@@ -123,6 +123,23 @@ enum srpt_tport_kind {
 	SRPT_TPORT_GID,		/* "0x" + 32 hex digits: the whole GID 0 */
 };
 
+/*
+ * Login outcomes counted per target port, shown in
+ * "srpt/<port>/fabric_statistics/srpt_login_stats/".
+ */
+enum srpt_login_stat {
+	SRPT_LOGIN_ACCEPTED,
+	SRPT_LOGIN_REJ_MALFORMED,	/* not an SRP_LOGIN_REQ */
+	SRPT_LOGIN_REJ_IU_LEN,		/* req_it_iu_len out of bounds */
+	SRPT_LOGIN_REJ_BUF_FMT,		/* unsupported buffer formats */
+	SRPT_LOGIN_REJ_TARGET_ID,	/* target port id is not ours */
+	SRPT_LOGIN_REJ_NO_TPG,		/* no enabled TPG */
+	SRPT_LOGIN_REJ_NO_ACL,		/* no ACL admits the initiator */
+	SRPT_LOGIN_REJ_CH_LIMIT,	/* SRPT_MAX_CH_PER_NEXUS reached */
+	SRPT_LOGIN_REJ_RESOURCES,	/* QP, CQ, memory, device removal */
+	SRPT_LOGIN_NR_STATS
+};
+
 /**
  * struct srpt_tport - a configfs target port, "srpt/<name>"
  * @wwn:      target_core's handle.
@@ -132,8 +149,11 @@ enum srpt_tport_kind {
  * @tpg_list: srpt_tpg.node entries.
  * @node:     entry in srpt_tport_list.
  * @name:     the configfs name as written by the administrator.
+ * @login_stats: logins on @port by outcome; kept across HCA resets.
+ * @login_stats_group: their configfs directory.
  *
- * Locking: @port, @tpg_list and @node are protected by srpt_mutex.
+ * Locking: @port, @tpg_list, @node and @login_stats are protected by
+ * srpt_mutex.
  * Lifetime: created by mkdir, freed by rmdir; configfs guarantees that all
  * TPGs below it are gone first.
  */
@@ -145,6 +165,8 @@ struct srpt_tport {
 	struct list_head	tpg_list;
 	struct list_head	node;
 	char			name[64];
+	u64			login_stats[SRPT_LOGIN_NR_STATS];
+	struct config_group	login_stats_group;
 };
 
 /**
@@ -588,6 +610,7 @@ struct se_portal_group *srpt_make_tpg(struct se_wwn *wwn, const char *name);
 void srpt_drop_tpg(struct se_portal_group *se_tpg);
 int srpt_enable_tpg(struct se_portal_group *se_tpg, bool enable);
 int srpt_init_nodeacl(struct se_node_acl *se_nacl, const char *name);
+void srpt_add_wwn_groups(struct se_wwn *wwn);
 int srpt_parse_gid(const char *name, enum srpt_tport_kind *kind,
 		   union ib_gid *gid);
 
