@@ -16,6 +16,8 @@ PACKAGES=(
 	# LIO and RDMA userspace used by the tests in the guest
 	targetcli-fb python3-rtslib-fb rdma-core ibverbs-utils infiniband-diags
 	libibverbs-dev librdmacm-dev fio sg3-utils multipath-tools
+	# tools/dm-query (device management queries in selftests/dm)
+	libibumad-dev
 	xfsprogs e2fsprogs dbus udev
 	# basics a minimal root may lack
 	kmod iproute2 psmisc lsof procps util-linux python3
