@@ -19,6 +19,8 @@ PACKAGES=(
 	xfsprogs e2fsprogs dbus udev ibverbs-providers
 	# building and running blktests (tools/blktests.sh, selftests/blktests)
 	gawk
+	# tools/dm-query (device management queries in selftests/dm)
+	libibumad-dev
 	# basics a minimal root may lack
 	kmod iproute2 psmisc lsof procps util-linux python3
 )

@@ -45,6 +45,7 @@ check "checkpatch --strict" make checkpatch
 check "kernel-doc" make kerneldoc
 check "srp-initiator build (-Werror)" make -C tools/srp-initiator
 check "blktests build" tools/blktests.sh --prebuild
+check "dm-query tool (-Werror)" make -C tools/dm-query
 
 echo "# guest selftests"
 guest_results=$(pwd)/$results/guest

@@ -30,9 +30,6 @@
 
 #include "srpt.h"
 
-/* RDMA READs (of write data) we keep in flight per QP, at most. */
-#define SRPT_RDMA_READ_DEPTH 16
-
 /*
  * Our RDMA READ depth (the QP's max_rd_atomic, "initiator depth") is
  * bounded by the responder resources the initiator offers; CM events
