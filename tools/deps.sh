@@ -16,7 +16,11 @@ PACKAGES=(
 	# LIO and RDMA userspace used by the tests in the guest
 	targetcli-fb python3-rtslib-fb rdma-core ibverbs-utils infiniband-diags
 	libibverbs-dev librdmacm-dev fio sg3-utils multipath-tools
-	xfsprogs e2fsprogs dbus udev
+	xfsprogs e2fsprogs dbus udev ibverbs-providers
+	# building and running blktests (tools/blktests.sh, selftests/blktests)
+	gawk
+	# tools/dm-query (device management queries in selftests/dm)
+	libibumad-dev
 	# basics a minimal root may lack
 	kmod iproute2 psmisc lsof procps util-linux python3
 )

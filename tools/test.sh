@@ -43,6 +43,9 @@ check "build (W=1, -Werror)" make -j2
 check "sparse (C=2)" make sparse
 check "checkpatch --strict" make checkpatch
 check "kernel-doc" make kerneldoc
+check "srp-initiator build (-Werror)" make -C tools/srp-initiator
+check "blktests build" tools/blktests.sh --prebuild
+check "dm-query tool (-Werror)" make -C tools/dm-query
 
 echo "# guest selftests"
 guest_results=$(pwd)/$results/guest

@@ -33,6 +33,7 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <rdma/ib_mad.h>
 #include <rdma/ib_verbs.h>
 #include <rdma/rw.h>
 #include <scsi/srp.h>
@@ -63,6 +64,7 @@ enum {
 	SRPT_DEF_SQ_SIZE	= 4096,
 
 	SRPT_MAX_RQ_SIZE	= 512,
+	SRPT_RDMA_READ_DEPTH	= 16,	/* RDMA READs in flight per QP, at most */
 	SRPT_MAX_CH_PER_NEXUS	= 64,
 	SRPT_MAX_EXT_DESCS	= 1024,	/* external descriptor table entries */
 
@@ -75,12 +77,21 @@ enum {
  * struct srpt_port - one port of an RDMA device
  * @sdev:     device this port belongs to.
  * @port_num: IB port number (1-based).
+ * @dm_agent: device management MAD agent (srpt_dm.c), or NULL where the
+ *            port has no IB management datagrams (iWARP) or registering
+ *            failed. Set by srpt_dm_register() before the device is put on
+ *            srpt_dev_list and cleared by srpt_dm_unregister() in the
+ *            remove callback before anything else of the device is torn
+ *            down; unregistering waits for running MAD handlers, so it
+ *            must not be called with srpt_mutex held (the handler takes
+ *            it).
  *
  * Lifetime: embedded in and freed with its srpt_device.
  */
 struct srpt_port {
 	struct srpt_device	*sdev;
 	u32			port_num;
+	struct ib_mad_agent	*dm_agent;
 };
 
 /**
@@ -123,6 +134,23 @@ enum srpt_tport_kind {
 	SRPT_TPORT_GID,		/* "0x" + 32 hex digits: the whole GID 0 */
 };
 
+/*
+ * Login outcomes counted per target port, shown in
+ * "srpt/<port>/fabric_statistics/srpt_login_stats/".
+ */
+enum srpt_login_stat {
+	SRPT_LOGIN_ACCEPTED,
+	SRPT_LOGIN_REJ_MALFORMED,	/* not an SRP_LOGIN_REQ */
+	SRPT_LOGIN_REJ_IU_LEN,		/* req_it_iu_len out of bounds */
+	SRPT_LOGIN_REJ_BUF_FMT,		/* unsupported buffer formats */
+	SRPT_LOGIN_REJ_TARGET_ID,	/* target port id is not ours */
+	SRPT_LOGIN_REJ_NO_TPG,		/* no enabled TPG */
+	SRPT_LOGIN_REJ_NO_ACL,		/* no ACL admits the initiator */
+	SRPT_LOGIN_REJ_CH_LIMIT,	/* SRPT_MAX_CH_PER_NEXUS reached */
+	SRPT_LOGIN_REJ_RESOURCES,	/* QP, CQ, memory, device removal */
+	SRPT_LOGIN_NR_STATS
+};
+
 /**
  * struct srpt_tport - a configfs target port, "srpt/<name>"
  * @wwn:      target_core's handle.
@@ -132,8 +160,11 @@ enum srpt_tport_kind {
  * @tpg_list: srpt_tpg.node entries.
  * @node:     entry in srpt_tport_list.
  * @name:     the configfs name as written by the administrator.
+ * @login_stats: logins on @port by outcome; kept across HCA resets.
+ * @login_stats_group: their configfs directory.
  *
- * Locking: @port, @tpg_list and @node are protected by srpt_mutex.
+ * Locking: @port, @tpg_list, @node and @login_stats are protected by
+ * srpt_mutex.
  * Lifetime: created by mkdir, freed by rmdir; configfs guarantees that all
  * TPGs below it are gone first.
  */
@@ -145,6 +176,8 @@ struct srpt_tport {
 	struct list_head	tpg_list;
 	struct list_head	node;
 	char			name[64];
+	u64			login_stats[SRPT_LOGIN_NR_STATS];
+	struct config_group	login_stats_group;
 };
 
 /**
@@ -503,6 +536,191 @@ struct srpt_nexus {
 	u32			next_cid;
 };
 
+/*
+ * Device management (DM) class MADs, InfiniBand Architecture Specification
+ * vol 1, 16.3 "Device Management": the service ibsrpdm and srp_daemon
+ * query to discover SRP targets. The common MAD header, ClassPortInfo and
+ * the class-independent status codes come from <rdma/ib_mad.h>; what
+ * follows is defined by IBA 16.3 and is not in the kernel's headers.
+ */
+
+/* IBA 16.3: the DM attributes we answer. */
+enum {
+	SRPT_DM_ATTR_CLASS_PORT_INFO	= 0x0001,	/* IBA 13.4.8.1 */
+	SRPT_DM_ATTR_IO_UNIT_INFO	= 0x0010,
+	SRPT_DM_ATTR_IOC_PROFILE	= 0x0011,
+	SRPT_DM_ATTR_SERVICE_ENTRIES	= 0x0012,
+};
+
+/*
+ * IBA 16.3: class-specific values of the MAD status field (bits 8-15):
+ * the IOC in the slot does not respond, the requested service entries do
+ * not exist.
+ */
+enum {
+	SRPT_DM_STATUS_NO_IOC		= 0x0100,
+	SRPT_DM_STATUS_NO_SVC_ENTRIES	= 0x0200,
+};
+
+/* IBA 16.3, IOUnitInfo.ControllerList: one nibble per slot. */
+enum {
+	SRPT_DM_SLOT_EMPTY	= 0x0,	/* no IOC installed in the slot */
+	SRPT_DM_SLOT_IOC	= 0x1,	/* IOC present */
+	SRPT_DM_SLOT_NONE	= 0xf,	/* slot does not exist */
+};
+
+/*
+ * IBA 16.3, IOControllerProfile.ControllerOperationsCapabilityMask: which
+ * operations the IOC accepts (To) and issues (From).
+ */
+enum {
+	SRPT_DM_OP_SEND_TO_IOC		= 1 << 0,
+	SRPT_DM_OP_SEND_FROM_IOC	= 1 << 1,
+	SRPT_DM_OP_READ_TO_IOC		= 1 << 2,
+	SRPT_DM_OP_READ_FROM_IOC	= 1 << 3,
+	SRPT_DM_OP_WRITE_TO_IOC		= 1 << 4,
+	SRPT_DM_OP_WRITE_FROM_IOC	= 1 << 5,
+};
+
+/*
+ * The IOControllerProfile values SRP r16a (its InfiniBand annex) assigns
+ * to an SRP target; the IOClass is SRP_REV16A_IB_IO_CLASS (<scsi/srp.h>).
+ */
+enum {
+	SRPT_DM_SRP_IO_SUBCLASS		= 0x609e,
+	SRPT_DM_SRP_PROTOCOL		= 0x0108,
+	SRPT_DM_SRP_PROTOCOL_VERSION	= 0x0001,
+};
+
+/* Our IO unit: one slot with one IOC offering one service. */
+enum {
+	SRPT_DM_MAX_CONTROLLERS		= 1,
+	SRPT_DM_SVC_ENTRIES		= 1,
+	SRPT_DM_SVC_PER_MAD		= 4,	/* entries in one ServiceEntries */
+	SRPT_DM_RESP_TIME		= 18,	/* 4.096 us * 2^18 = 1.07 s */
+};
+
+/**
+ * struct srpt_dm_mad - a DM class MAD (IBA 16.3)
+ * @hdr:      common MAD header.
+ * @reserved: 40 reserved bytes.
+ * @data:     the attribute.
+ */
+struct srpt_dm_mad {
+	struct ib_mad_hdr	hdr;
+	u8			reserved[IB_MGMT_DEVICE_HDR - IB_MGMT_MAD_HDR];
+	u8			data[IB_MGMT_DEVICE_DATA];
+};
+
+/**
+ * struct srpt_dm_iou_info - the IOUnitInfo attribute (IBA 16.3)
+ * @change_id:       changes whenever the IO unit's contents change.
+ * @max_controllers: number of slots (entries in @controller_list).
+ * @flags:           DiagDeviceID and OptionROM bits; 0 for us.
+ * @controller_list: one SRPT_DM_SLOT_* nibble per slot, slot 1 in the
+ *                   high nibble of byte 0.
+ */
+struct srpt_dm_iou_info {
+	__be16	change_id;
+	u8	max_controllers;
+	u8	flags;
+	u8	controller_list[128];
+};
+
+/**
+ * struct srpt_dm_ioc_profile - the IOControllerProfile attribute (IBA 16.3)
+ * @guid:              IOC GUID.
+ * @vendor_id:         IEEE vendor id in bits 31:8.
+ * @device_id:         vendor-assigned device id.
+ * @device_version:    device version.
+ * @reserved1:         reserved.
+ * @subsys_vendor_id:  subsystem vendor id in bits 31:8.
+ * @subsys_id:         subsystem id.
+ * @io_class:          IO class (SRP: 0x0100).
+ * @io_subclass:       IO subclass.
+ * @protocol:          protocol.
+ * @protocol_version:  protocol version.
+ * @reserved2:         reserved.
+ * @send_queue_depth:  messages an initiator may have queued to the IOC.
+ * @reserved3:         reserved.
+ * @rdma_read_depth:   RDMA READs the IOC keeps in flight per channel.
+ * @send_size:         largest message the IOC receives, in bytes.
+ * @rdma_size:         largest RDMA transfer of one request, in bytes.
+ * @op_cap_mask:       SRPT_DM_OP_* bits.
+ * @reserved4:         reserved.
+ * @svc_entries:       number of service entries.
+ * @reserved5:         reserved.
+ * @id_string:         NUL-padded text identifying the IOC.
+ */
+struct srpt_dm_ioc_profile {
+	__be64	guid;
+	__be32	vendor_id;
+	__be32	device_id;
+	__be16	device_version;
+	__be16	reserved1;
+	__be32	subsys_vendor_id;
+	__be32	subsys_id;
+	__be16	io_class;
+	__be16	io_subclass;
+	__be16	protocol;
+	__be16	protocol_version;
+	__be32	reserved2;
+	__be16	send_queue_depth;
+	u8	reserved3;
+	u8	rdma_read_depth;
+	__be32	send_size;
+	__be32	rdma_size;
+	u8	op_cap_mask;
+	u8	reserved4;
+	u8	svc_entries;
+	u8	reserved5[9];
+	char	id_string[64];
+};
+
+/**
+ * struct srpt_dm_svc_entry - one entry of the ServiceEntries attribute
+ * (IBA 16.3)
+ * @name: NUL-padded service name; for SRP "SRP.T10:" and the target
+ *        port's ID_EXT as 16 hex digits (SRP r16a).
+ * @id:   service ID to connect to (the IB/CM service ID).
+ */
+struct srpt_dm_svc_entry {
+	char	name[40];
+	__be64	id;
+};
+
+/**
+ * struct srpt_dm_facts - what the DM agent reports about one RDMA port;
+ * srpt_dm_build_rsp() needs nothing else
+ * @ioc_guid:         IOC GUID (srpt_service_guid).
+ * @id_ext:           SRP target port ID_EXT (srpt_service_guid).
+ * @service_id:       IB/CM service ID (srpt_service_guid).
+ * @vendor_id:        device's IEEE vendor id (24 bits).
+ * @device_id:        device's vendor part id.
+ * @device_version:   device's hardware version.
+ * @send_queue_depth: credits a channel can grant.
+ * @rdma_read_depth:  RDMA READs in flight per channel.
+ * @send_size:        srp_max_req_size.
+ * @rdma_size:        largest data transfer of one SRP_CMD on this port.
+ * @ioc_present:      the IOC takes logins; false while the device is
+ *                    being removed.
+ * @id_string:        IOControllerProfile.IDString.
+ */
+struct srpt_dm_facts {
+	u64	ioc_guid;
+	u64	id_ext;
+	u64	service_id;
+	u32	vendor_id;
+	u32	device_id;
+	u16	device_version;
+	u16	send_queue_depth;
+	u8	rdma_read_depth;
+	u32	send_size;
+	u32	rdma_size;
+	bool	ioc_present;
+	char	id_string[64];
+};
+
 /* srpt_main.c */
 extern struct mutex srpt_mutex;
 extern struct list_head srpt_dev_list;
@@ -575,6 +793,13 @@ int srpt_queue_status(struct se_cmd *se_cmd);
 void srpt_queue_tm_rsp(struct se_cmd *se_cmd);
 void srpt_aborted_task(struct se_cmd *se_cmd);
 
+/* srpt_dm.c: device management agent */
+bool srpt_dm_build_rsp(const struct srpt_dm_mad *req,
+		       const struct srpt_dm_facts *facts,
+		       struct srpt_dm_mad *rsp);
+void srpt_dm_register(struct srpt_device *sdev);
+void srpt_dm_unregister(struct srpt_device *sdev);
+
 /* srpt_configfs.c */
 extern struct configfs_attribute *srpt_discovery_attrs[];
 extern struct configfs_attribute *srpt_tpg_attrib_attrs[];
@@ -588,6 +813,7 @@ struct se_portal_group *srpt_make_tpg(struct se_wwn *wwn, const char *name);
 void srpt_drop_tpg(struct se_portal_group *se_tpg);
 int srpt_enable_tpg(struct se_portal_group *se_tpg, bool enable);
 int srpt_init_nodeacl(struct se_node_acl *se_nacl, const char *name);
+void srpt_add_wwn_groups(struct se_wwn *wwn);
 int srpt_parse_gid(const char *name, enum srpt_tport_kind *kind,
 		   union ib_gid *gid);
 

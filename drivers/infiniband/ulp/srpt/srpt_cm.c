@@ -30,9 +30,6 @@
 
 #include "srpt.h"
 
-/* RDMA READs (of write data) we keep in flight per QP, at most. */
-#define SRPT_RDMA_READ_DEPTH 16
-
 /*
  * Our RDMA READ depth (the QP's max_rd_atomic, "initiator depth") is
  * bounded by the responder resources the initiator offers; CM events
@@ -58,6 +55,7 @@ static u8 srpt_read_depth(struct srpt_device *sdev, u8 peer_resources)
  * @src:             source address (RDMA/CM), or NULL.
  * @rsp:             the SRP_LOGIN_RSP to send on success.
  * @rej_reason:      the SRP_LOGIN_REJ reason on failure.
+ * @stat:            the outcome counted in the target port's login_stats.
  */
 struct srpt_login {
 	u64			tag;
@@ -71,6 +69,7 @@ struct srpt_login {
 	const struct sockaddr	*src;
 	struct srp_login_rsp	rsp;
 	u32			rej_reason;
+	enum srpt_login_stat	stat;
 };
 
 static struct rdma_cm_id *srpt_rdma_listener;
@@ -265,6 +264,7 @@ static struct srpt_tpg *srpt_find_tpg(struct srpt_login *lg, char *acl,
 				return tpg;
 		}
 	}
+	lg->stat = any_enabled ? SRPT_LOGIN_REJ_NO_ACL : SRPT_LOGIN_REJ_NO_TPG;
 	if (!any_port)
 		pr_info("login from %s rejected: no configfs target port for %s port %u\n",
 			who, dev_name(&lg->sport->sdev->ib_dev->dev),
@@ -583,12 +583,14 @@ static bool srpt_login_is_valid(struct srpt_login *lg, const char *who)
 		pr_info("login from %s rejected: req_it_iu_len %u is below %u\n",
 			who, lg->req_it_iu_len, SRPT_MIN_REQ_SIZE);
 		lg->rej_reason = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL;
+		lg->stat = SRPT_LOGIN_REJ_IU_LEN;
 		return false;
 	}
 	if (lg->req_it_iu_len > srp_max_req_size) {
 		pr_info("login from %s rejected: req_it_iu_len %u exceeds srp_max_req_size %u\n",
 			who, lg->req_it_iu_len, srp_max_req_size);
 		lg->rej_reason = SRP_LOGIN_REJ_REQ_IT_IU_LENGTH_TOO_LARGE;
+		lg->stat = SRPT_LOGIN_REJ_IU_LEN;
 		return false;
 	}
 	if (lg->req_buf_fmt & ~(SRP_BUF_FORMAT_DIRECT |
@@ -596,6 +598,7 @@ static bool srpt_login_is_valid(struct srpt_login *lg, const char *who)
 		pr_info("login from %s rejected: unsupported buffer formats 0x%x\n",
 			who, lg->req_buf_fmt);
 		lg->rej_reason = SRP_LOGIN_REJ_UNSUPPORTED_DESCRIPTOR_FMT;
+		lg->stat = SRPT_LOGIN_REJ_BUF_FMT;
 		return false;
 	}
 	/* SRP r16a 5.6.2: TARGET PORT IDENTIFIER is ID_EXT then IOC GUID. */
@@ -606,6 +609,7 @@ static bool srpt_login_is_valid(struct srpt_login *lg, const char *who)
 			be64_to_cpu(*(__be64 *)(lg->t_port_id + 8)),
 			srpt_service_guid, srpt_service_guid);
 		lg->rej_reason = SRP_LOGIN_REJ_UNABLE_ASSOCIATE_CHANNEL;
+		lg->stat = SRPT_LOGIN_REJ_TARGET_ID;
 		return false;
 	}
 	return true;
@@ -651,8 +655,23 @@ static u32 srpt_nexus_ch_count(struct srpt_nexus *nexus)
 	return n;
 }
 
+/*
+ * Count a login outcome on the target port(s) bound to @sport; a login on a
+ * port no target port is bound to is only reported in the kernel log.
+ */
+static void srpt_count_login(struct srpt_port *sport,
+			     enum srpt_login_stat stat)
+{
+	struct srpt_tport *tport;
+
+	lockdep_assert_held(&srpt_mutex);
+	list_for_each_entry(tport, &srpt_tport_list, node)
+		if (sport && tport->port == sport)
+			tport->login_stats[stat]++;
+}
+
 /**
- * srpt_login - validate a login and build its channel
+ * srpt_try_login - validate a login and build its channel
  * @lg:  the request; on return holds the response or the reject reason.
  * @ch:  a channel from srpt_alloc_ch() with its CM id set.
  *
@@ -661,7 +680,7 @@ static u32 srpt_nexus_ch_count(struct srpt_nexus *nexus)
  * Return: 0 when the login is accepted, else a negative errno with
  * @lg->rej_reason set.
  */
-static int srpt_login(struct srpt_login *lg, struct srpt_rdma_ch *ch)
+static int srpt_try_login(struct srpt_login *lg, struct srpt_rdma_ch *ch)
 {
 	u8 multichan_result = SRP_LOGIN_RSP_MULTICHAN_NO_CHAN;
 	char who[48], acl[TRANSPORT_IQN_LEN];
@@ -672,6 +691,7 @@ static int srpt_login(struct srpt_login *lg, struct srpt_rdma_ch *ch)
 	lockdep_assert_held(&srpt_mutex);
 	srpt_format_port_id(who, sizeof(who), lg->i_port_id);
 	lg->rej_reason = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL;
+	lg->stat = SRPT_LOGIN_REJ_RESOURCES;
 	if (!srpt_login_is_valid(lg, who))
 		return -EINVAL;
 	if (lg->sport->sdev->removing) {
@@ -695,6 +715,7 @@ static int srpt_login(struct srpt_login *lg, struct srpt_rdma_ch *ch)
 		pr_info("login from %s rejected: already %u channels\n", who,
 			SRPT_MAX_CH_PER_NEXUS);
 		lg->rej_reason = SRP_LOGIN_REJ_CHANNEL_LIMIT_REACHED;
+		lg->stat = SRPT_LOGIN_REJ_CH_LIMIT;
 		return -EBUSY;
 	}
 
@@ -725,6 +746,14 @@ static int srpt_login(struct srpt_login *lg, struct srpt_rdma_ch *ch)
 		ch->srq ? "SRQ" : "own receive ring",
 		ch->imm_data_offset ? "" : "no ", ch->comp_vector);
 	return 0;
+}
+
+static int srpt_login(struct srpt_login *lg, struct srpt_rdma_ch *ch)
+{
+	int ret = srpt_try_login(lg, ch);
+
+	srpt_count_login(lg->sport, ret ? lg->stat : SRPT_LOGIN_ACCEPTED);
+	return ret;
 }
 
 /* Remove @ch from the nexus; returns the session to end if it was last. */
@@ -939,6 +968,12 @@ static int srpt_ib_cm_req(struct ib_cm_id *cm_id,
 	    req->opcode != SRP_LOGIN_REQ) {
 		pr_info("IB/CM login rejected: not an SRP_LOGIN_REQ (opcode 0x%02x, port %u)\n",
 			req->opcode, param->port);
+		if (param->port >= 1 && param->port <= sdev->port_count) {
+			mutex_lock(&srpt_mutex);
+			srpt_count_login(&sdev->ports[param->port - 1],
+					 SRPT_LOGIN_REJ_MALFORMED);
+			mutex_unlock(&srpt_mutex);
+		}
 		srpt_ib_cm_reject(cm_id, &lg);
 		return -EINVAL;
 	}
@@ -1084,6 +1119,10 @@ static int srpt_rdma_cm_req(struct rdma_cm_id *cm_id,
 		pr_info("RDMA/CM login from %pISc rejected: private data of %u bytes is not an SRP_LOGIN_REQ\n",
 			&cm_id->route.addr.dst_addr,
 			event->param.conn.private_data_len);
+		mutex_lock(&srpt_mutex);
+		srpt_count_login(srpt_rdma_cm_sport(cm_id),
+				 SRPT_LOGIN_REJ_MALFORMED);
+		mutex_unlock(&srpt_mutex);
 		srpt_rdma_cm_reject(cm_id, &lg);
 		return -EINVAL;
 	}

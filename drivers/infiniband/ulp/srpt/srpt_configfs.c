@@ -389,6 +389,74 @@ struct configfs_attribute *srpt_wwn_attrs[] = {
 };
 
 /*
+ * "<port>/fabric_statistics/srpt_login_stats/<outcome>": logins on the
+ * target port by outcome, one counter per file.
+ */
+static ssize_t srpt_login_stat_show(struct config_item *item, char *page,
+				    enum srpt_login_stat stat)
+{
+	struct srpt_tport *tport = container_of(to_config_group(item),
+						struct srpt_tport,
+						login_stats_group);
+	u64 n;
+
+	mutex_lock(&srpt_mutex);
+	n = tport->login_stats[stat];
+	mutex_unlock(&srpt_mutex);
+	return sysfs_emit(page, "%llu\n", n);
+}
+
+#define SRPT_LOGIN_STAT_ATTR(_name, _stat)				\
+static ssize_t srpt_login_stat_##_name##_show(struct config_item *item,	\
+					      char *page)		\
+{									\
+	return srpt_login_stat_show(item, page, _stat);			\
+}									\
+CONFIGFS_ATTR_RO(srpt_login_stat_, _name)
+
+SRPT_LOGIN_STAT_ATTR(accepted, SRPT_LOGIN_ACCEPTED);
+SRPT_LOGIN_STAT_ATTR(rejected_malformed, SRPT_LOGIN_REJ_MALFORMED);
+SRPT_LOGIN_STAT_ATTR(rejected_iu_length, SRPT_LOGIN_REJ_IU_LEN);
+SRPT_LOGIN_STAT_ATTR(rejected_buffer_format, SRPT_LOGIN_REJ_BUF_FMT);
+SRPT_LOGIN_STAT_ATTR(rejected_target_port_id, SRPT_LOGIN_REJ_TARGET_ID);
+SRPT_LOGIN_STAT_ATTR(rejected_no_enabled_tpg, SRPT_LOGIN_REJ_NO_TPG);
+SRPT_LOGIN_STAT_ATTR(rejected_no_acl, SRPT_LOGIN_REJ_NO_ACL);
+SRPT_LOGIN_STAT_ATTR(rejected_channel_limit, SRPT_LOGIN_REJ_CH_LIMIT);
+SRPT_LOGIN_STAT_ATTR(rejected_resources, SRPT_LOGIN_REJ_RESOURCES);
+
+static struct configfs_attribute *srpt_login_stat_attrs[] = {
+	&srpt_login_stat_attr_accepted,
+	&srpt_login_stat_attr_rejected_malformed,
+	&srpt_login_stat_attr_rejected_iu_length,
+	&srpt_login_stat_attr_rejected_buffer_format,
+	&srpt_login_stat_attr_rejected_target_port_id,
+	&srpt_login_stat_attr_rejected_no_enabled_tpg,
+	&srpt_login_stat_attr_rejected_no_acl,
+	&srpt_login_stat_attr_rejected_channel_limit,
+	&srpt_login_stat_attr_rejected_resources,
+	NULL,
+};
+
+static const struct config_item_type srpt_login_stats_cit = {
+	.ct_attrs	= srpt_login_stat_attrs,
+	.ct_owner	= THIS_MODULE,
+};
+
+/*
+ * target_core removes the default groups of fabric_statistics before it
+ * calls srpt_drop_tport(), so the group never outlives its tport.
+ */
+void srpt_add_wwn_groups(struct se_wwn *wwn)
+{
+	struct srpt_tport *tport = to_srpt_tport(wwn);
+
+	config_group_init_type_name(&tport->login_stats_group,
+				    "srpt_login_stats", &srpt_login_stats_cit);
+	configfs_add_default_group(&tport->login_stats_group,
+				   &wwn->fabric_stat_group);
+}
+
+/*
  * "acls/<initiator>/info": the initiator's sessions, in the format
  * rtslib-fb parses for "targetcli sessions" (NodeACL._get_session()). The
  * alias is the 128-bit initiator port id the session logged in with.
@@ -421,10 +489,12 @@ static ssize_t srpt_show_nexus(struct srpt_nexus *nexus, char *page,
 		       nexus->sid, count);
 	list_for_each_entry(ch, &nexus->ch_list, nexus_node)
 		n += scnprintf(page + n, PAGE_SIZE - n,
-			       "CID: %u   Connection State: %s\n   Address %s %s\n   credits %u, send queue %u, %s, completion vector %d, IU %u/%u bytes\n",
+			       "CID: %u   Connection State: %s\n   Address %s %s\n   request limit %u, commands in flight %u, credits owed %d, send queue %u (%d free), %s, completion vector %d, IU %u/%u bytes\n",
 			       ch->cid, srpt_ch_state_name(READ_ONCE(ch->state)),
 			       ch->peer, ch->using_rdma_cm ? "RDMA/CM" : "IB/CM",
-			       ch->rq_size, ch->sq_size,
+			       ch->rq_size, READ_ONCE(ch->in_flight),
+			       atomic_read(&ch->req_lim_delta), ch->sq_size,
+			       atomic_read(&ch->sq_wr_avail),
 			       ch->srq ? "shared receive queue" : "own receive ring",
 			       ch->comp_vector, ch->max_it_iu_len,
 			       ch->max_ti_iu_len);

@@ -392,9 +392,6 @@ static int srpt_sq_post(struct srpt_send_ioctx *ioctx,
 			srpt_process_sq_waiters(ch);
 		return ret;
 	}
-	pr_debug("%s: tag %#llx: posting %u WRs (%s), %d left\n", ch->name,
-		 ioctx->tag, wrs, kind == SRPT_POST_RESPONSE ? "response" : "RDMA READ",
-		 atomic_read(&ch->sq_wr_avail));
 	ioctx->sq_wrs = wrs;
 	if (unlikely(wrs > ch->sq_size)) {
 		pr_warn_ratelimited("%s: a transfer needs %u send queue entries but srp_sq_size is %u; closing the channel\n",
@@ -692,9 +689,6 @@ int srpt_write_pending(struct se_cmd *se_cmd)
 		return 0;
 	}
 	ret = srpt_init_rw(ioctx, DMA_FROM_DEVICE);
-	pr_debug("%s: tag %#llx: fetching %u bytes in %u RDMA READ context(s): %d\n",
-		 ioctx->ch->name, ioctx->tag, se_cmd->data_length,
-		 ioctx->rw_ready, ret);
 	if (ret) {
 		srpt_destroy_rw(ioctx);
 		/* -ENOMEM makes target_core retry; anything else fails it. */
@@ -772,8 +766,6 @@ static void srpt_rdma_read_done(struct ib_cq *cq, struct ib_wc *wc)
 	struct srpt_send_ioctx *ioctx =
 		container_of(wc->wr_cqe, struct srpt_send_ioctx, rdma_cqe);
 
-	pr_debug("%s: tag %#llx: RDMA READ done: %s\n", ioctx->ch->name,
-		 ioctx->tag, ib_wc_status_msg(wc->status));
 	srpt_return_sq_space(ioctx);
 	if (wc->status != IB_WC_SUCCESS) {
 		if (wc->status != IB_WC_WR_FLUSH_ERR)
@@ -1139,9 +1131,14 @@ static void srpt_handle_cmd(struct srpt_rdma_ch *ch,
 	if (recv->byte_len >= sizeof(*cmd))
 		reason = srpt_parse_data(ioctx, recv, &ioctx->data_dir,
 					 &ioctx->data_len);
-	pr_debug("%s: tag %#llx: SRP_CMD op %#x, %u bytes, fmt %#x, dir %d, len %u, reason %u\n",
-		 ch->name, ioctx->tag, cmd->cdb[0], recv->byte_len,
-		 cmd->buf_fmt, ioctx->data_dir, ioctx->data_len, reason);
+	/*
+	 * Only malformed commands are traced: blktests runs with dynamic
+	 * debug on, and a line per command would cost more than the I/O.
+	 */
+	if (reason)
+		pr_debug("%s: tag %#llx: malformed SRP_CMD op %#x, %u bytes, fmt %#x, sense reason %u\n",
+			 ch->name, ioctx->tag, cmd->cdb[0], recv->byte_len,
+			 cmd->buf_fmt, reason);
 	if (!reason && ioctx->table.len) {
 		ioctx->table_recv = recv;
 		srpt_post_table_read(ioctx);

@@ -339,6 +339,12 @@ static int srpt_add_one(struct ib_device *ib_dev)
 	mutex_lock(&srpt_mutex);
 	if (!srpt_service_guid)
 		srpt_service_guid = be64_to_cpu(ib_dev->node_guid);
+	mutex_unlock(&srpt_mutex);
+
+	/* Discovery (srpt_dm.c); answers use srpt_service_guid. */
+	srpt_dm_register(sdev);
+
+	mutex_lock(&srpt_mutex);
 	list_add_tail(&sdev->node, &srpt_dev_list);
 	srpt_bind_tports();
 	mutex_unlock(&srpt_mutex);
@@ -356,9 +362,13 @@ static void srpt_remove_one(struct ib_device *ib_dev, void *client_data)
 {
 	struct srpt_device *sdev = client_data;
 
-	/* No new logins, then no channels, then the SRQ they shared. */
+	/*
+	 * No new logins, then no channels, then the SRQ they shared. While
+	 * the channels close, discovery reports the IOC as not responding.
+	 */
 	srpt_ib_cm_stop(sdev);
 	srpt_close_device_channels(sdev);
+	srpt_dm_unregister(sdev);
 	srpt_free_srq(sdev);
 	ib_unregister_event_handler(&sdev->event_handler);
 	flush_work(&srpt_rebind_work);
@@ -441,6 +451,7 @@ const struct target_core_fabric_ops srpt_fabric_ops = {
 
 	.tfc_discovery_attrs		= srpt_discovery_attrs,
 	.tfc_wwn_attrs			= srpt_wwn_attrs,
+	.add_wwn_groups			= srpt_add_wwn_groups,
 	.tfc_tpg_attrib_attrs		= srpt_tpg_attrib_attrs,
 	.tfc_tpg_nacl_base_attrs	= srpt_nacl_attrs,
 	.tfc_tpg_nacl_auth_attrs	= srpt_nacl_auth_attrs,

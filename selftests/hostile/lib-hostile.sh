@@ -1,0 +1,143 @@
+# shellcheck shell=bash disable=SC2119  # option-less calls are intended
+# selftests/hostile/lib-hostile.sh: setup for the hostile-initiator tests.
+# They drive ib_srpt with tools/srp-initiator/srp-initiator (userspace, on
+# rdma-core, over soft-RoCE rxe0 inside the qemu guest) instead of the
+# kernel's ib_srp. Source it right after `set -euo pipefail`:
+#
+#   source "$(dirname "$0")/lib-hostile.sh"
+#
+# It sources tools/guest/lib.sh (which refuses to run outside the guest),
+# checks that the initiator binary was built on the host, and installs an
+# EXIT trap that tears down whatever a failing test left behind.
+#
+#   hostile_setup [--srq 0|1] [--bs-mb MB] [--param P=V]...
+#       rxe0, ib_uverbs + rdma_ucm (for the userspace initiator), ib_srpt
+#       (SRPT_IMPL, default ours), an rd_mcp backstore (64 MiB), target port
+#       named after rxe0's GID, tpgt_1 with lun_0, an ACL named after the
+#       initiator's port id (`srp-initiator port-id`) with lun_0 mapped, the
+#       TPG enabled and RDMA/CM listening on 5555. Sets HOSTILE_TPG.
+#   hostile_run ARGS...    srp-initiator --tpg $HOSTILE_TPG ARGS... (timed)
+#   hostile_teardown       remove the configuration and unload ib_srpt; fails
+#                          if anything (e.g. a leaked channel) holds it
+#
+# Build the initiator on the host first: make -C tools/srp-initiator
+
+source "$SRPT_REPO/tools/guest/lib.sh"
+
+HOSTILE_BIN=$SRPT_REPO/tools/srp-initiator/srp-initiator
+HOSTILE_CFS=/sys/kernel/config/target/srpt
+HOSTILE_CM_PORT=5555
+HOSTILE_BS=hostile0
+SRPT_IMPL=${SRPT_IMPL:-ours}
+
+[ -x "$HOSTILE_BIN" ] ||
+	fail "$HOSTILE_BIN is missing: build it on the host with 'make -C tools/srp-initiator'"
+
+_hostile_w() {
+	local err
+	# shellcheck disable=SC2016  # $1/$2 expand in the inner bash
+	err=$(timeout -k 5 60 bash -c 'printf "%s\n" "$1" >"$2"' _ "$2" "$1" 2>&1) || {
+		echo "error: writing '$2' to $1 failed: ${err:-timeout}" >&2
+		return 1
+	}
+}
+
+_hostile_uverbs_ready() {
+	[ -c /dev/infiniband/rdma_cm ] && ls /dev/infiniband/uverbs* >/dev/null 2>&1
+}
+
+hostile_setup() {
+	local srq=0 bs_mb=64 acl port
+	local -a params=()
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--srq) srq=${2:?}; shift 2 ;;
+		--bs-mb) bs_mb=${2:?}; shift 2 ;;
+		--param) params+=("${2:?}"); shift 2 ;;
+		*) echo "error: hostile_setup: unknown option $1" >&2; return 1 ;;
+		esac
+	done
+	guest_rxe_up || return 1
+	modprobe -a ib_uverbs rdma_ucm || { echo "error: modprobe ib_uverbs rdma_ucm failed" >&2; return 1; }
+	wait_for 10 _hostile_uverbs_ready ||
+		{ echo "error: no /dev/infiniband/rdma_cm or uverbs device" >&2; return 1; }
+	guest_load_srpt "$SRPT_IMPL" ${params[@]+"${params[@]}"} || return 1
+	[ -d "$HOSTILE_CFS" ] || mkdir "$HOSTILE_CFS" || return 1
+	guest_bs_rd "$HOSTILE_BS" "$bs_mb" || return 1
+	port=$HOSTILE_CFS/$RXE_GID_HEX
+	HOSTILE_TPG=$port/tpgt_1
+	mkdir "$port" "$HOSTILE_TPG" || return 1
+	_hostile_w "$HOSTILE_TPG/attrib/use_srq" "$srq" || return 1
+	mkdir "$HOSTILE_TPG/lun/lun_0" || return 1
+	ln -s "$GUEST_BS_DIR" "$HOSTILE_TPG/lun/lun_0/$HOSTILE_BS" || return 1
+	acl=$("$HOSTILE_BIN" port-id) || { echo "error: srp-initiator port-id failed" >&2; return 1; }
+	mkdir "$HOSTILE_TPG/acls/$acl" "$HOSTILE_TPG/acls/$acl/lun_0" || return 1
+	ln -s "$HOSTILE_TPG/lun/lun_0" "$HOSTILE_TPG/acls/$acl/lun_0/mapped" || return 1
+	_hostile_w "$HOSTILE_TPG/enable" 1 || return 1
+	_hostile_w "$HOSTILE_CFS/discovery_auth/rdma_cm_port" "$HOSTILE_CM_PORT" || return 1
+	echo "# target: $HOSTILE_TPG (use_srq=$srq), ACL $acl, LUN 0 = rd_mcp ${bs_mb} MiB"
+	export HOSTILE_TPG
+}
+
+# hostile_run ARGS...: the initiator under a time limit (HOSTILE_LIMIT, 900 s).
+hostile_run() {
+	local t0 rc=0
+	t0=$SECONDS
+	timeout -k 10 "${HOSTILE_LIMIT:-900}" "$HOSTILE_BIN" --tpg "$HOSTILE_TPG" "$@" || rc=$?
+	echo "# time: srp-initiator $*: $((SECONDS - t0)) s (exit $rc)"
+	return "$rc"
+}
+
+_hostile_clear_cfs() {
+	local port tpg d l rc=0
+	[ -d "$HOSTILE_CFS" ] || return 0
+	for port in "$HOSTILE_CFS"/*/; do
+		port=${port%/}
+		[ "${port##*/}" = discovery_auth ] && continue
+		for tpg in "$port"/tpgt_*/; do
+			[ -d "$tpg" ] || continue
+			tpg=${tpg%/}
+			_hostile_w "$tpg/enable" 0 || rc=1
+			for d in "$tpg"/acls/*/lun_*/ "$tpg"/lun/lun_*/; do
+				[ -d "$d" ] || continue
+				for l in "$d"*; do
+					[ -L "$l" ] && { timeout 60 rm "$l" || rc=1; }
+				done
+				timeout 60 rmdir "$d" || rc=1
+			done
+			for d in "$tpg"/acls/*/; do
+				[ -d "$d" ] && { timeout 60 rmdir "$d" || rc=1; }
+			done
+			timeout 60 rmdir "$tpg" || rc=1
+		done
+		timeout 60 rmdir "$port" || rc=1
+	done
+	_hostile_w "$HOSTILE_CFS/discovery_auth/rdma_cm_port" 0 || rc=1
+	timeout 60 rmdir "$HOSTILE_CFS" || rc=1
+	return "$rc"
+}
+
+hostile_teardown() {
+	local rc=0
+	_hostile_clear_cfs || rc=1
+	guest_bs_cleanup || rc=1
+	guest_unload_srpt || rc=1
+	return "$rc"
+}
+
+_hostile_exit_trap() {
+	local rc=$?
+	set +e
+	if [ -d /sys/module/ib_srpt ]; then
+		[ "$rc" = 0 ] || echo "# cleaning up after failure (exit $rc)"
+		hostile_teardown >/dev/null 2>&1 || hostile_teardown
+	fi
+	exit "$rc"
+}
+
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+trap _hostile_exit_trap EXIT
+if [ -d /sys/module/ib_srpt ]; then
+	echo "# leftover ib_srpt from an earlier test; tearing it down"
+	hostile_teardown || fail "cannot clean up the leftover target state"
+fi

@@ -1,0 +1,2423 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * srp-initiator: the hostile cases. Each states its expected answer (in the
+ * table at the end, printed by "list") and checks it byte for byte; the
+ * runner then checks that a fresh login still does I/O and that every
+ * channel was released.
+ *
+ * Expected answers come from SRP r16a / SRP2 and, where the standard leaves
+ * the choice to the target, from what ib_srpt documents (srpt_cm.c login
+ * validation, srpt_io.c descriptor parsing) and target_core does
+ * (target_core_transport.c: sense for TCM_INVALID_FIELD_IN_COMMAND_IU is
+ * ILLEGAL REQUEST 0x0e/0x03, fixed format, 96 bytes; residuals from
+ * target_cmd_size_check()).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "srpi.h"
+
+#define MiB (1u << 20)
+
+/* ------------------------------------------------------ target facts */
+
+static uint32_t read_u32(const char *dir, const char *attr, uint32_t dflt)
+{
+	char buf[64];
+
+	if (!dir || cfs_read(dir, attr, buf, sizeof(buf)))
+		return dflt;
+	return strtoul(buf, NULL, 0);
+}
+
+static char attrib_dir[512];
+
+static const char *attrib(void)
+{
+	if (!cfg.tpg)
+		return NULL;
+	snprintf(attrib_dir, sizeof(attrib_dir), "%s/attrib", cfg.tpg);
+	return attrib_dir;
+}
+
+static bool use_srq(void)
+{
+	return read_u32(attrib(), "use_srq", 0);
+}
+
+/* srpt_setup_ch(): credits = min(sq_size, 512[, SRQ size]) */
+static uint32_t exp_req_lim(void)
+{
+	uint32_t rq = read_u32(attrib(), "srp_sq_size", 4096);
+
+	if (rq > 512)
+		rq = 512;
+	if (use_srq()) {
+		uint32_t s = read_u32("/sys/module/ib_srpt/parameters", "srpt_srq_size", 4095);
+
+		if (rq > s)
+			rq = s;
+	}
+	return rq;
+}
+
+static uint32_t exp_max_ti(void)
+{
+	return read_u32(attrib(), "srp_max_rsp_size", 256);
+}
+
+static uint32_t max_rdma(void)
+{
+	return read_u32(attrib(), "srp_max_rdma_size", MiB);
+}
+
+static uint32_t max_req_size(void)
+{
+	return read_u32("/sys/module/ib_srpt/parameters", "srp_max_req_size", 8260);
+}
+
+/* --------------------------------------------------------- helpers */
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+static struct conn *open_ch(const char *what, const struct login_params *p)
+{
+	struct conn *c = srp_login_ok(what, p);
+
+	if (c && clear_ua(c)) {
+		check(false, "%s: TEST UNIT READY never GOOD", what);
+		conn_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+static struct conn *open_default(const char *what)
+{
+	struct login_params p;
+
+	login_defaults(&p);
+	return open_ch(what, &p);
+}
+
+static struct conn *open_imm(const char *what)
+{
+	struct login_params p;
+
+	login_defaults(&p);
+	p.flags |= SRP_IMMED_REQUESTED;
+	p.imm_off = 68;
+	return open_ch(what, &p);
+}
+
+static int tur_good(struct conn *c, const char *what)
+{
+	uint8_t cdb[6];
+	struct iu *r;
+	int f;
+
+	cdb_tur(cdb);
+	if (scsi_exec(c, cdb, 6, DIR_NONE, 0, 0, &r, 10000))
+		return check(false, "%s: TEST UNIT READY not answered%s", what,
+			     conn_dead(c) ? " (channel died)" : "");
+	f = check_rsp(what, r, c->max_ti, c->next_tag - 1, &WANT_GOOD);
+	free(r);
+	return f;
+}
+
+/*
+ * Credits owed for IUs that got no SRP_RSP (or whose SRP_RSP left before
+ * the buffer was reposted) come in an SRP_CRED_REQ once nothing is in
+ * flight: give it up to @ms.
+ */
+static void wait_credits(struct conn *c, int ms)
+{
+	double end = now_s() + ms / 1000.0;
+
+	while (c->credits != c->req_lim0 && !conn_dead(c) && now_s() < end)
+		conn_pump(c, 50);
+}
+
+/* Print and drop IUs nobody asked for; 1 if there were any. */
+static int drain_unexpected(struct conn *c, const char *what)
+{
+	struct iu *iu;
+	int n = 0;
+
+	while (c->q_head && (iu = conn_wait_iu(c, 0))) {
+		if (!n++)
+			check(false, "%s: unexpected IU(s) from the target:", what);
+		print_iu("   unexpected: ", iu->buf, iu->len);
+		free(iu);
+	}
+	return n ? 1 : 0;
+}
+
+/* The channel lives, answers TEST UNIT READY, and has all its credits back. */
+static int survives(struct conn *c, const char *what)
+{
+	int f;
+
+	if (check(!conn_dead(c), "%s: the channel died (first WC error %s)", what,
+		  c->first_wc_err >= 0 ? ibv_wc_status_str(c->first_wc_err) : "none"))
+		return 1;
+	f = tur_good(c, what);
+	wait_credits(c, 2000);
+	f |= drain_unexpected(c, what);
+	f |= check(c->credits == c->req_lim0,
+		   "%s: %lld credits after all answers, want %lld (credit accounting)",
+		   what, (long long)c->credits, (long long)c->req_lim0);
+	return f;
+}
+
+/* Send @iu and check the SRP_RSP for @tag against @w. */
+static int send_expect(struct conn *c, const char *what, const void *iu, size_t len,
+		       uint64_t tag, struct want w)
+{
+	struct iu *r;
+	int f;
+
+	if (conn_send(c, iu, len))
+		return check(false, "%s: send failed", what);
+	r = conn_wait_tag(c, tag, 10000);
+	if (!r)
+		return check(false, "%s: no SRP_RSP within 10 s%s", what,
+			     conn_dead(c) ? " (channel died)" : "");
+	f = check_rsp(what, r, c->max_ti, tag, &w);
+	free(r);
+	return f;
+}
+
+/* The IU is ignored: no answer within 0.5 s, and the channel goes on. */
+static int expect_ignored(struct conn *c, const char *what, const void *iu, size_t len)
+{
+	int n;
+
+	if (conn_send(c, iu, len))
+		return check(false, "%s: send failed", what);
+	n = conn_quiet(c, 500);
+	if (n)
+		drain_unexpected(c, what);
+	/* nothing in flight: the target returns the credit in an SRP_CRED_REQ */
+	wait_credits(c, 2000);
+	check(c->credits == c->req_lim0,
+	      "%s: %lld credits 2 s after an ignored IU, want %lld (no SRP_CRED_REQ?)", what,
+	      (long long)c->credits, (long long)c->req_lim0);
+	return survives(c, what);
+}
+
+/* The channel must die (connection error or DISCONNECTED) within @ms. */
+static int expect_dies(struct conn *c, const char *what, int ms)
+{
+	return check(conn_wait_dead(c, ms) == 0, "%s: channel still up after %d ms", what, ms);
+}
+
+/* No GOOD SRP_RSP for @tag may have arrived. */
+static int no_good_rsp(struct conn *c, const char *what, uint64_t tag)
+{
+	struct iu *r = conn_wait_tag(c, tag, 0);
+	int f = 0;
+
+	if (r && r->len >= 36)
+		f = check(r->buf[19] != SAM_STAT_GOOD,
+			  "%s: the command completed GOOD although its data transfer must have failed",
+			  what);
+	free(r);
+	return f;
+}
+
+/*
+ * Make the target's responses wait: stop reposting receive buffers and use
+ * up the posted ones, so that every SRP_RSP the target sends meets an empty
+ * receive queue (RNR; the target retries forever) and its command stays in
+ * flight until conn_post_recvs().
+ */
+static int stall_responses(struct conn *c, const char *what)
+{
+	uint8_t cdb[6];
+	struct iu *r;
+
+	c->auto_repost = false;
+	cdb_tur(cdb);
+	while (c->recv_posted > 0) {
+		if (scsi_exec(c, cdb, 6, DIR_NONE, 0, 0, &r, 10000))
+			return check(false, "%s: TEST UNIT READY not answered", what);
+		free(r);
+	}
+	return 0;
+}
+
+static size_t cmd_rw(uint8_t *iu, uint64_t tag, uint8_t op, uint32_t lba, uint16_t blocks)
+{
+	uint8_t cdb[10];
+
+	cdb_rw10(cdb, op, lba, blocks);
+	return build_cmd(iu, tag, cfg.lun, cdb, 10);
+}
+
+/* A READ(10)/WRITE(10) with one direct descriptor over data[off, off+len). */
+static size_t cmd_rw_direct(struct conn *c, uint8_t *iu, uint64_t tag, uint8_t op,
+			    uint32_t lba, uint16_t blocks, size_t off, uint32_t len)
+{
+	struct srp_cmd *cmd = (struct srp_cmd *)iu;
+	size_t n = cmd_rw(iu, tag, op, lba, blocks);
+
+	n = add_direct(iu, n, (uintptr_t)(c->data + off), c->dmr->rkey, len);
+	if (op == SCSI_WRITE_10) {
+		cmd->buf_fmt = SRP_DATA_DESC_DIRECT << 4;
+		cmd->data_out_desc_cnt = 1;
+	} else {
+		cmd->buf_fmt = SRP_DATA_DESC_DIRECT;
+		cmd->data_in_desc_cnt = 1;
+	}
+	return n;
+}
+
+/* Write a pattern to [lba, +blocks) through a plain WRITE(10). */
+static int write_pattern(struct conn *c, const char *what, uint32_t lba, uint16_t blocks,
+			 uint32_t seed)
+{
+	uint8_t iu[64];
+	uint64_t tag = conn_tag(c);
+	size_t n;
+
+	fill_pattern(c->data + 2 * MiB, blocks * 512, seed);
+	n = cmd_rw_direct(c, iu, tag, SCSI_WRITE_10, lba, blocks, 2 * MiB, blocks * 512);
+	return send_expect(c, what, iu, n, tag, WANT_GOOD);
+}
+
+/* Read [lba, +blocks) through a plain READ(10) and compare with the pattern. */
+static int verify_pattern(struct conn *c, const char *what, uint32_t lba, uint16_t blocks,
+			  uint32_t seed)
+{
+	uint8_t iu[64];
+	uint64_t tag = conn_tag(c);
+	size_t n;
+	int f, bad;
+
+	memset(c->data + 3 * MiB, 0, blocks * 512);
+	n = cmd_rw_direct(c, iu, tag, SCSI_READ_10, lba, blocks, 3 * MiB, blocks * 512);
+	f = send_expect(c, what, iu, n, tag, WANT_GOOD);
+	bad = check_pattern(c->data + 3 * MiB, blocks * 512, seed);
+	f |= check(bad < 0, "%s: LBA %u.. differs from the pattern at byte %d", what, lba, bad);
+	return f;
+}
+
+/* ---------------------------------------------------- login checks */
+
+static int check_rej(const char *what, const struct login_result *r, uint64_t tag,
+		     uint32_t reason, bool tag_may_be_zero)
+{
+	const struct srp_login_rej *j = &r->rej;
+	int f = 0;
+
+	if (r->outcome == LOGIN_ACCEPTED)
+		return check(false, "%s: login accepted, want SRP_LOGIN_REJ 0x%08x", what, reason);
+	if (r->outcome != LOGIN_REJECTED)
+		return check(false, "%s: %s, want SRP_LOGIN_REJ 0x%08x", what, r->err, reason);
+	f |= check(r->cm_status == 28, "%s: CM reject status %d, want 28 (IB_CM_REJ_CONSUMER_DEFINED)",
+		   what, r->cm_status);
+	if (check(r->pdata_len >= 32, "%s: reject private data %d bytes, want >= 32", what,
+		  r->pdata_len))
+		return 1;
+	f |= check(j->opcode == SRP_LOGIN_REJ, "%s: opcode 0x%02x, want 0xc2", what, j->opcode);
+	f |= check(be32toh(j->reason) == reason, "%s: reason 0x%08x, want 0x%08x", what,
+		   be32toh(j->reason), reason);
+	f |= check(j->tag == tag || (tag_may_be_zero && !j->tag),
+		   "%s: tag 0x%016llx, want 0x%016llx", what, (unsigned long long)j->tag,
+		   (unsigned long long)tag);
+	f |= check(be16toh(j->buf_fmt) == (SRP_BUF_FORMAT_DIRECT | SRP_BUF_FORMAT_INDIRECT),
+		   "%s: buf_fmt 0x%04x, want 0x0006", what, be16toh(j->buf_fmt));
+	f |= check(all_zero(j->reserved1, 3) && all_zero(j->reserved2, 8) &&
+		   all_zero(j->reserved3, 6) && all_zero(r->pdata + 32, r->pdata_len - 32),
+		   "%s: nonzero reserved bytes in SRP_LOGIN_REJ", what);
+	if (f)
+		hexdump("   rej: ", r->pdata, 32);
+	return f;
+}
+
+static int expect_reject(const char *what, const struct login_params *p, uint32_t reason)
+{
+	struct login_result r;
+	struct conn *c = srp_connect(p, &r);
+
+	if (c) {
+		conn_close(c);
+		return check(false, "%s: login accepted, want SRP_LOGIN_REJ 0x%08x", what, reason);
+	}
+	return check_rej(what, &r, p->tag, reason, false);
+}
+
+static int check_login_rsp(const char *what, const struct login_result *r,
+			   const struct login_params *p, uint8_t flags)
+{
+	const struct srp_login_rsp *s = &r->rsp;
+	int f = 0;
+
+	if (check(r->pdata_len >= 52, "%s: login response private data %d bytes, want >= 52",
+		  what, r->pdata_len))
+		return 1;
+	f |= check(s->opcode == SRP_LOGIN_RSP, "%s: opcode 0x%02x, want 0xc0", what, s->opcode);
+	f |= check(be32toh(s->req_lim_delta) == exp_req_lim(), "%s: REQUEST LIMIT DELTA %u, want %u",
+		   what, be32toh(s->req_lim_delta), exp_req_lim());
+	f |= check(s->tag == p->tag, "%s: tag 0x%016llx, want 0x%016llx", what,
+		   (unsigned long long)s->tag, (unsigned long long)p->tag);
+	f |= check(be32toh(s->max_it_iu_len) == p->it_iu_len, "%s: MAX_IT_IU_LEN %u, want %u",
+		   what, be32toh(s->max_it_iu_len), p->it_iu_len);
+	f |= check(be32toh(s->max_ti_iu_len) == exp_max_ti(), "%s: MAX_TI_IU_LEN %u, want %u",
+		   what, be32toh(s->max_ti_iu_len), exp_max_ti());
+	f |= check(be16toh(s->buf_fmt) == (SRP_BUF_FORMAT_DIRECT | SRP_BUF_FORMAT_INDIRECT),
+		   "%s: SUPPORTED BUFFER FORMATS 0x%04x, want 0x0006", what, be16toh(s->buf_fmt));
+	f |= check(s->rsp_flags == flags, "%s: rsp_flags 0x%02x, want 0x%02x", what,
+		   s->rsp_flags, flags);
+	f |= check(all_zero(s->reserved1, 3) && all_zero(s->reserved2, 25) &&
+		   all_zero(r->pdata + 52, r->pdata_len - 52),
+		   "%s: nonzero reserved bytes in SRP_LOGIN_RSP", what);
+	if (f)
+		hexdump("   rsp: ", r->pdata, 52);
+	return f;
+}
+
+/* Log in; the response must carry @flags; returns the channel. */
+static struct conn *login_expect(const char *what, const struct login_params *p, uint8_t flags)
+{
+	struct login_result r;
+	struct conn *c = srp_connect(p, &r);
+
+	if (!c) {
+		check(false, "%s: login failed: %s", what, r.err);
+		return NULL;
+	}
+	check_login_rsp(what, &r, p, flags);
+	return c;
+}
+
+/* ============================================================ logins */
+
+static int c_login_good(void)
+{
+	struct login_params p;
+	struct conn *c;
+	int f;
+
+	login_defaults(&p);
+	c = login_expect("default login", &p, SRP_LOGIN_RSP_MULTICHAN_NO_CHAN);
+	if (!c)
+		return RES_FAIL;
+	f = clear_ua(c) ? check(false, "TEST UNIT READY never GOOD") : survives(c, "default login");
+	conn_close(c);
+	return f;
+}
+
+static int c_login_imm(void)
+{
+	struct login_params p;
+	struct conn *c;
+
+	login_defaults(&p);
+	p.flags |= SRP_IMMED_REQUESTED;
+	p.imm_off = 68;
+	c = login_expect("immediate data login", &p,
+			 SRP_LOGIN_RSP_MULTICHAN_NO_CHAN | SRP_LOGIN_RSP_IMMED_SUPP);
+	conn_close(c);
+	return RES_PASS;
+}
+
+static int c_login_imm_bad_offset(void)
+{
+	static const uint16_t offs[] = { 0, 51, 8260, 65535 };
+	struct login_params p;
+	struct conn *c;
+	size_t i;
+	char what[64];
+
+	for (i = 0; i < ARRAY_SIZE(offs); i++) {
+		snprintf(what, sizeof(what), "imm_data_offset %u", offs[i]);
+		login_defaults(&p);
+		p.flags |= SRP_IMMED_REQUESTED;
+		p.imm_off = offs[i];
+		c = login_expect(what, &p, SRP_LOGIN_RSP_MULTICHAN_NO_CHAN);
+		conn_close(c);
+	}
+	return RES_PASS;
+}
+
+static int c_login_it_iu_len_63(void)
+{
+	struct login_params p;
+
+	login_defaults(&p);
+	p.it_iu_len = 63;
+	expect_reject("req_it_iu_len 63", &p, SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL);
+	p.it_iu_len = 0;
+	expect_reject("req_it_iu_len 0", &p, SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL);
+	return RES_PASS;
+}
+
+static int c_login_it_iu_len_64(void)
+{
+	struct login_params p;
+	struct conn *c;
+
+	login_defaults(&p);
+	p.it_iu_len = 64;
+	c = login_expect("req_it_iu_len 64", &p, 0);
+	if (c) {
+		uint8_t iu[64];
+		uint64_t tag = conn_tag(c);
+		size_t n;
+
+		clear_ua(c);
+		/* the largest IU that fits: READ(10) with one direct descriptor */
+		n = cmd_rw_direct(c, iu, tag, SCSI_READ_10, cfg.lba, 1, 0, 512);
+		send_expect(c, "64-byte READ(10)", iu, n, tag, WANT_GOOD);
+		survives(c, "req_it_iu_len 64");
+		conn_close(c);
+	}
+	return RES_PASS;
+}
+
+static int c_login_it_iu_len_max(void)
+{
+	struct login_params p;
+	struct conn *c;
+
+	login_defaults(&p);
+	p.it_iu_len = max_req_size();
+	c = login_expect("req_it_iu_len = srp_max_req_size", &p, 0);
+	conn_close(c);
+	p.it_iu_len = max_req_size() + 1;
+	expect_reject("req_it_iu_len = srp_max_req_size + 1", &p,
+		      SRP_LOGIN_REJ_REQ_IT_IU_LENGTH_TOO_LARGE);
+	p.it_iu_len = 0xffffffff;
+	expect_reject("req_it_iu_len 0xffffffff", &p, SRP_LOGIN_REJ_REQ_IT_IU_LENGTH_TOO_LARGE);
+	return RES_PASS;
+}
+
+static int c_login_buf_fmt(void)
+{
+	static const uint16_t bad[] = { 0x0001, 0x0008, 0x0007, 0x8006, 0xffff };
+	struct login_params p;
+	struct conn *c;
+	char what[64];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		snprintf(what, sizeof(what), "req_buf_fmt 0x%04x", bad[i]);
+		login_defaults(&p);
+		p.buf_fmt = bad[i];
+		expect_reject(what, &p, SRP_LOGIN_REJ_UNSUPPORTED_DESCRIPTOR_FMT);
+	}
+	/* only direct, only indirect, none: all supported subsets */
+	for (i = 0; i < 3; i++) {
+		static const uint16_t ok[] = { 0x0002, 0x0004, 0x0000 };
+
+		snprintf(what, sizeof(what), "req_buf_fmt 0x%04x", ok[i]);
+		login_defaults(&p);
+		p.buf_fmt = ok[i];
+		c = login_expect(what, &p, 0);
+		conn_close(c);
+	}
+	return RES_PASS;
+}
+
+static int c_login_wrong_target(void)
+{
+	struct login_params p;
+
+	login_defaults(&p);
+	p.tport[7] ^= 1;	/* id_ext */
+	expect_reject("wrong id_ext", &p, SRP_LOGIN_REJ_UNABLE_ASSOCIATE_CHANNEL);
+	login_defaults(&p);
+	p.tport[15] ^= 1;	/* ioc_guid */
+	expect_reject("wrong ioc_guid", &p, SRP_LOGIN_REJ_UNABLE_ASSOCIATE_CHANNEL);
+	login_defaults(&p);
+	memset(p.tport, 0, 16);
+	expect_reject("zero target port id", &p, SRP_LOGIN_REJ_UNABLE_ASSOCIATE_CHANNEL);
+	return RES_PASS;
+}
+
+static int c_login_no_acl(void)
+{
+	struct login_params p;
+
+	login_defaults(&p);
+	p.iport[0] ^= 0x80;	/* initiator_ext no ACL names */
+	expect_reject("initiator without ACL", &p, SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL);
+	login_defaults(&p);
+	p.iport[15] ^= 0x01;	/* GID part */
+	expect_reject("initiator without ACL (GID part)", &p, SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL);
+	return RES_PASS;
+}
+
+static int c_login_tpg_disabled(void)
+{
+	struct login_params p;
+	struct conn *c;
+
+	if (!cfg.tpg)
+		return RES_SKIP;
+	if (cfs_write(cfg.tpg, "enable", "0"))
+		return RES_FAIL;
+	login_defaults(&p);
+	expect_reject("TPG disabled", &p, SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL);
+	if (cfs_write(cfg.tpg, "enable", "1"))
+		return RES_FAIL;
+	login_defaults(&p);
+	c = login_expect("TPG enabled again", &p, 0);
+	conn_close(c);
+	return RES_PASS;
+}
+
+/* An open channel is closed when its TPG is disabled. */
+static int c_login_tpg_disable_live(void)
+{
+	struct conn *c;
+
+	if (!cfg.tpg)
+		return RES_SKIP;
+	c = open_default("before disable");
+	if (!c)
+		return RES_FAIL;
+	if (cfs_write(cfg.tpg, "enable", "0")) {
+		conn_close(c);
+		return RES_FAIL;
+	}
+	expect_dies(c, "TPG disabled under a live channel", 10000);
+	check(c->t_logouts == 1 && c->t_logout_reason == 0,
+	      "TPG disabled: %llu SRP_T_LOGOUT(s), reason 0x%x; want one, reason 0x0",
+	      (unsigned long long)c->t_logouts, c->t_logout_reason);
+	conn_close(c);
+	return cfs_write(cfg.tpg, "enable", "1") ? RES_FAIL : RES_PASS;
+}
+
+/* Removing the ACL of a live session closes it with SRP_T_LOGOUT. */
+static int c_login_acl_removed(void)
+{
+	char acl[512], lun[600], map[700], target[600], name[40];
+	uint8_t id[16];
+	struct conn *c;
+	int i, f = 0;
+
+	if (!cfg.tpg || local_port_id(id))
+		return RES_SKIP;
+	strcpy(name, "0x");
+	for (i = 0; i < 16; i++)
+		sprintf(name + 2 + 2 * i, "%02x", id[i]);
+	snprintf(acl, sizeof(acl), "%s/acls/%s", cfg.tpg, name);
+	snprintf(lun, sizeof(lun), "%s/lun_0", acl);
+	snprintf(map, sizeof(map), "%s/mapped", lun);
+	snprintf(target, sizeof(target), "%s/lun/lun_0", cfg.tpg);
+	c = open_default("before the ACL goes");
+	if (!c)
+		return RES_FAIL;
+	if (check(!unlink(map) && !rmdir(lun) && !rmdir(acl), "removing ACL %s: %s", acl,
+		  strerror(errno)))
+		f = 1;
+	else
+		expect_dies(c, "session whose ACL was removed", 10000);
+	check(c->t_logouts == 1 && c->t_logout_reason == 0,
+	      "ACL removed: %llu SRP_T_LOGOUT(s), reason 0x%x; want one, reason 0x0",
+	      (unsigned long long)c->t_logouts, c->t_logout_reason);
+	conn_close(c);
+	if (check((!mkdir(acl, 0755) || errno == EEXIST) && (!mkdir(lun, 0755) || errno == EEXIST) &&
+		  (!symlink(target, map) || errno == EEXIST),
+		  "restoring ACL %s: %s", acl, strerror(errno)))
+		return RES_FAIL;
+	return f ? RES_FAIL : RES_PASS;
+}
+
+static int c_login_wrong_opcode(void)
+{
+	struct login_params p;
+	struct login_result r;
+	struct conn *c;
+
+	login_defaults(&p);
+	p.opcode = SRP_CMD;
+	c = srp_connect(&p, &r);
+	if (c)
+		conn_close(c);
+	/* not an SRP_LOGIN_REQ: the tag need not be read */
+	check_rej("login opcode 0x02", &r, p.tag, SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL, true);
+	return RES_PASS;
+}
+
+/*
+ * RDMA/CM pads the private data of a connect request to 56 bytes with
+ * zeros, so a short login reaches the target as a login whose missing
+ * fields are zero.
+ */
+static int c_login_truncated(void)
+{
+	struct srp_login_req_rdma req;
+	struct login_params p;
+	struct login_result r;
+	struct conn *c;
+
+	login_defaults(&p);
+	p.raw = &req;
+	memset(&req, 0, sizeof(req));
+	p.raw_len = 0;
+	c = srp_connect(&p, &r);
+	conn_close(c);
+	check_rej("no private data", &r, 0, SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL, true);
+
+	/* the tag only: req_it_iu_len reads as 0 */
+	req.tag = p.tag;
+	p.raw_len = 8;
+	c = srp_connect(&p, &r);
+	conn_close(c);
+	check_rej("8 bytes of private data", &r, p.tag, SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL, false);
+
+	/* up to the first half of the target port id: ioc_guid reads as 0 */
+	req.req_buf_fmt = htobe16(p.buf_fmt);
+	req.opcode = SRP_LOGIN_REQ;
+	req.req_it_iu_len = htobe32(p.it_iu_len);
+	memcpy(req.initiator_port_id, p.iport, 16);
+	memcpy(req.target_port_id, p.tport, 16);
+	p.raw_len = 40;
+	c = srp_connect(&p, &r);
+	conn_close(c);
+	check_rej("40 bytes of private data", &r, p.tag, SRP_LOGIN_REJ_UNABLE_ASSOCIATE_CHANNEL, false);
+
+	/* 48 bytes: everything but imm_data_offset: a normal login */
+	p.raw_len = 48;
+	c = srp_connect(&p, &r);
+	check(c != NULL, "48 bytes of private data: %s, want accepted", r.err);
+	conn_close(c);
+	return RES_PASS;
+}
+
+static int c_login_single_kicks(void)
+{
+	struct login_params p;
+	struct conn *a, *b;
+
+	login_defaults(&p);
+	a = open_ch("first channel", &p);
+	if (!a)
+		return RES_FAIL;
+	login_defaults(&p);
+	b = login_expect("second SINGLE_CHANNEL login", &p, SRP_LOGIN_RSP_MULTICHAN_TERMINATED);
+	if (b) {
+		expect_dies(a, "first channel after a SINGLE_CHANNEL login", 10000);
+		check(a->t_logouts == 1 && a->t_logout_reason == 4,
+		      "first channel: %llu SRP_T_LOGOUT(s), reason 0x%x; want one, reason 0x4 (multichannel action)",
+		      (unsigned long long)a->t_logouts, a->t_logout_reason);
+		clear_ua(b);
+		survives(b, "second channel");
+	}
+	conn_close(a);
+	conn_close(b);
+	return RES_PASS;
+}
+
+static int c_login_multi_join(void)
+{
+	struct login_params p;
+	struct conn *a, *b, *d;
+
+	login_defaults(&p);
+	p.flags = SRP_MULTICHAN_MULTI;
+	a = login_expect("first MULTICHANNEL login (no nexus yet)", &p,
+			 SRP_LOGIN_RSP_MULTICHAN_NO_CHAN);
+	if (!a)
+		return RES_FAIL;
+	clear_ua(a);
+	login_defaults(&p);
+	p.flags = SRP_MULTICHAN_MULTI;
+	b = login_expect("second MULTICHANNEL login", &p, SRP_LOGIN_RSP_MULTICHAN_MAINTAINED);
+	login_defaults(&p);
+	p.flags = SRP_MULTICHAN_MULTI | SRP_IMMED_REQUESTED;
+	p.imm_off = 68;
+	d = login_expect("third MULTICHANNEL login with immediate data", &p,
+			 SRP_LOGIN_RSP_MULTICHAN_MAINTAINED | SRP_LOGIN_RSP_IMMED_SUPP);
+	survives(a, "first channel");
+	if (b)
+		survives(b, "second channel");
+	if (d)
+		survives(d, "third channel");
+	conn_close(a);
+	conn_close(b);
+	conn_close(d);
+	return RES_PASS;
+}
+
+/* SRPT_MAX_CH_PER_NEXUS = 64 channels per I_T nexus. */
+static int c_login_channel_limit(void)
+{
+	enum { LIMIT = 64 };
+	struct conn *ch[LIMIT + 1] = {};
+	char old_sq[32] = "";
+	struct login_params p;
+	struct login_result r;
+	struct conn *s;
+	int i, dead = 0, logouts = 0;
+
+	/* small channels: 16 credits each (the target's srp_sq_size) */
+	if (cfg.tpg && !cfs_read(attrib(), "srp_sq_size", old_sq, sizeof(old_sq)))
+		cfs_write(attrib(), "srp_sq_size", "16");
+	for (i = 0; i < LIMIT; i++) {
+		login_defaults(&p);
+		p.flags = i ? SRP_MULTICHAN_MULTI : SRP_MULTICHAN_SINGLE;
+		p.it_iu_len = 64;
+		p.nrecv = p.max_recv = 4;
+		p.nsend = 4;
+		p.data_len = 4096;
+		ch[i] = srp_connect(&p, &r);
+		if (check(ch[i] != NULL, "channel %d of %d: %s", i + 1, LIMIT, r.err))
+			goto out;
+		check(r.rsp.rsp_flags == (i ? SRP_LOGIN_RSP_MULTICHAN_MAINTAINED : 0),
+		      "channel %d: rsp_flags 0x%02x", i + 1, r.rsp.rsp_flags);
+	}
+	login_defaults(&p);
+	p.flags = SRP_MULTICHAN_MULTI;
+	p.it_iu_len = 64;
+	p.nrecv = p.max_recv = 4;
+	p.nsend = 4;
+	p.data_len = 4096;
+	s = srp_connect(&p, &r);
+	conn_close(s);
+	check_rej("channel 65", &r, p.tag, SRP_LOGIN_REJ_CHANNEL_LIMIT_REACHED, false);
+	clear_ua(ch[0]);
+	survives(ch[0], "channel 1 after the refused 65th");
+	survives(ch[LIMIT - 1], "channel 64 after the refused 65th");
+	/* a SINGLE_CHANNEL login ends all 64 */
+	login_defaults(&p);
+	p.nrecv = p.max_recv = 4;
+	s = login_expect("SINGLE_CHANNEL login over 64 channels", &p,
+			 SRP_LOGIN_RSP_MULTICHAN_TERMINATED);
+	for (i = 0; i < LIMIT; i++) {
+		dead += conn_wait_dead(ch[i], 15000) == 0;
+		logouts += ch[i]->t_logouts == 1 && ch[i]->t_logout_reason == 4;
+	}
+	check(dead == LIMIT, "%d of %d channels closed after the SINGLE_CHANNEL login", dead, LIMIT);
+	check(logouts == LIMIT, "%d of %d channels got SRP_T_LOGOUT reason 0x4", logouts, LIMIT);
+	conn_close(s);
+out:
+	for (i = 0; i < LIMIT; i++)
+		conn_close(ch[i]);
+	if (old_sq[0])
+		cfs_write(attrib(), "srp_sq_size", old_sq);
+	return RES_PASS;
+}
+
+/*
+ * Logins racing with TPG disable/enable: each must be accepted or rejected
+ * with UNABLE_ESTABLISH_CHANNEL, within the login timeout; nothing hangs.
+ */
+static int c_login_during_tpg_disable(void)
+{
+	int acc = 0, rej = 0, i, st;
+	struct login_params p;
+	struct login_result r;
+	double end;
+	pid_t pid;
+
+	if (!cfg.tpg)
+		return RES_SKIP;
+	pid = fork();
+	if (pid == 0) {
+		end = now_s() + 6;
+		for (i = 0; now_s() < end; i++) {
+			cfs_write(cfg.tpg, "enable", i & 1 ? "1" : "0");
+			sleep_ms(20 + (i * 37) % 60);
+		}
+		cfs_write(cfg.tpg, "enable", "1");
+		_exit(0);
+	}
+	end = now_s() + 6;
+	while (now_s() < end) {
+		struct conn *c;
+
+		login_defaults(&p);
+		p.nrecv = p.max_recv = 8;
+		p.nsend = 8;
+		p.data_len = 4096;
+		c = srp_connect(&p, &r);
+		if (c) {
+			uint8_t cdb[6];
+			struct iu *rsp = NULL;
+
+			acc++;
+			cdb_tur(cdb);
+			/* answered (GOOD, UA) or the channel was closed: both fine */
+			if (scsi_exec(c, cdb, 6, DIR_NONE, 0, 0, &rsp, 10000) && !conn_dead(c))
+				check(false, "TEST UNIT READY neither answered nor channel closed");
+			free(rsp);
+			conn_close(c);
+		} else if (r.outcome == LOGIN_REJECTED) {
+			rej++;
+			check_rej("login during TPG disable", &r, p.tag,
+				  SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL, false);
+		} else {
+			check(false, "login during TPG disable: %s", r.err);
+		}
+	}
+	waitpid(pid, &st, 0);
+	cfs_write(cfg.tpg, "enable", "1");
+	msg("   %d logins accepted, %d rejected while the TPG toggled", acc, rej);
+	return RES_PASS;
+}
+
+/* 100 logins each dropped right away: every channel must be released. */
+static int c_login_churn(void)
+{
+	struct login_params p;
+	struct login_result r;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		struct conn *c;
+
+		login_defaults(&p);
+		p.flags = i & 1 ? SRP_MULTICHAN_MULTI : SRP_MULTICHAN_SINGLE;
+		p.nrecv = p.max_recv = 4;
+		p.nsend = 4;
+		p.data_len = 4096;
+		c = srp_connect(&p, &r);
+		if (check(c != NULL, "login %d: %s", i, r.err))
+			break;
+		if (i % 3 == 0)
+			conn_close(c);
+		else
+			conn_abandon(c);	/* destroy the id without disconnecting first */
+	}
+	return RES_PASS;
+}
+
+/* ============================================================ IUs */
+
+static int c_iu_unknown_opcode(void)
+{
+	uint8_t iu[64] = { 0x7f };
+	struct conn *c = open_default("unknown opcode");
+
+	if (!c)
+		return RES_FAIL;
+	memcpy(iu + 8, &(uint64_t){ conn_tag(c) }, 8);
+	expect_ignored(c, "IU with opcode 0x7f", iu, sizeof(iu));
+	iu[0] = 0xff;
+	expect_ignored(c, "IU with opcode 0xff", iu, sizeof(iu));
+	conn_close(c);
+	return RES_PASS;
+}
+
+static int c_iu_short(void)
+{
+	uint8_t iu[16] = { SRP_CMD };
+	struct conn *c = open_default("short IUs");
+
+	if (!c)
+		return RES_FAIL;
+	expect_ignored(c, "IU of 0 bytes", iu, 0);
+	expect_ignored(c, "IU of 1 byte (SRP_CMD opcode)", iu, 1);
+	expect_ignored(c, "IU of 15 bytes (SRP_CMD)", iu, 15);
+	iu[0] = SRP_TSK_MGMT;
+	expect_ignored(c, "IU of 8 bytes (SRP_TSK_MGMT)", iu, 8);
+	conn_close(c);
+	return RES_PASS;
+}
+
+/*
+ * The initiator never answers SRP_CRED_REQ, or answers with a tag the
+ * target never used: the target goes on (its request buffer is free again
+ * once sent) and keeps returning credits.
+ */
+static int c_iu_cred_rsp_misbehave(void)
+{
+	struct conn *c = open_default("SRP_CRED_RSP misbehaviour");
+	struct srp_cred_rsp bogus = { .opcode = SRP_CRED_RSP, .tag = 0x0badc0de };
+	uint8_t iu[64] = { 0x7f };
+	uint64_t before;
+	int i;
+
+	if (!c)
+		return RES_FAIL;
+	c->answer_requests = false;
+	for (i = 0; i < 5; i++) {
+		before = c->cred_reqs;
+		expect_ignored(c, "ignored IU, SRP_CRED_REQ left unanswered", iu, sizeof(iu));
+		check(c->cred_reqs > before, "no SRP_CRED_REQ after ignored IU %d", i + 1);
+	}
+	c->answer_requests = true;
+	expect_ignored(c, "unsolicited SRP_CRED_RSP with a bogus tag", &bogus, sizeof(bogus));
+	bogus.opcode = SRP_AER_RSP;
+	expect_ignored(c, "unsolicited SRP_AER_RSP", &bogus, sizeof(bogus));
+	conn_close(c);
+	return RES_PASS;
+}
+
+/* SRP_CMD shorter than its 48-byte header: CHECK CONDITION for the tag. */
+static int c_iu_cmd_short(void)
+{
+	static const size_t lens[] = { 16, 32, 47 };
+	uint8_t iu[64], cdb[6];
+	struct conn *c = open_default("short SRP_CMD");
+	char what[64];
+	size_t i;
+
+	if (!c)
+		return RES_FAIL;
+	cdb_tur(cdb);
+	for (i = 0; i < ARRAY_SIZE(lens); i++) {
+		uint64_t tag = conn_tag(c);
+
+		build_cmd(iu, tag, cfg.lun, cdb, 6);
+		snprintf(what, sizeof(what), "SRP_CMD of %zu bytes", lens[i]);
+		send_expect(c, what, iu, lens[i], tag, WANT_BAD_IU);
+	}
+	survives(c, "short SRP_CMDs");
+	conn_close(c);
+	return RES_PASS;
+}
+
+static int c_iu_add_cdb_beyond(void)
+{
+	uint8_t iu[128], cdb[6];
+	struct srp_cmd *cmd = (struct srp_cmd *)iu;
+	struct conn *c = open_default("additional CDB length");
+	uint64_t tag;
+
+	if (!c)
+		return RES_FAIL;
+	cdb_tur(cdb);
+	tag = conn_tag(c);
+	build_cmd(iu, tag, cfg.lun, cdb, 6);
+	cmd->add_cdb_len = 0xfc;	/* 252 more CDB bytes in a 64-byte IU */
+	send_expect(c, "ADDITIONAL CDB LENGTH 252 in a 64-byte IU", iu, 64, tag, WANT_BAD_IU);
+	tag = conn_tag(c);
+	build_cmd(iu, tag, cfg.lun, cdb, 6);
+	cmd->add_cdb_len = 20;	/* 68 bytes of header in a 64-byte IU */
+	send_expect(c, "ADDITIONAL CDB LENGTH 20 in a 64-byte IU", iu, 64, tag, WANT_BAD_IU);
+	survives(c, "additional CDB length");
+	conn_close(c);
+	return RES_PASS;
+}
+
+/* 4 additional CDB bytes (zero): the descriptor moves to offset 52. */
+static int c_iu_add_cdb_ok(void)
+{
+	uint8_t iu[128];
+	struct srp_cmd *cmd = (struct srp_cmd *)iu;
+	struct conn *c = open_default("additional CDB bytes");
+	uint64_t tag;
+	size_t n;
+	int bad;
+
+	if (!c)
+		return RES_FAIL;
+	write_pattern(c, "pattern", cfg.lba, 8, 0xadcd);
+	tag = conn_tag(c);
+	n = cmd_rw(iu, tag, SCSI_READ_10, cfg.lba, 8);
+	cmd->add_cdb_len = 4;
+	memset(iu + 48, 0, 4);
+	n = add_direct(iu, 52, (uintptr_t)c->data, c->dmr->rkey, 4096);
+	cmd->buf_fmt = SRP_DATA_DESC_DIRECT;
+	cmd->data_in_desc_cnt = 1;
+	memset(c->data, 0, 4096);
+	send_expect(c, "READ(10) with 4 additional CDB bytes", iu, n, tag, WANT_GOOD);
+	bad = check_pattern(c->data, 4096, 0xadcd);
+	check(bad < 0, "READ(10) with additional CDB bytes: data differs at %d", bad);
+	survives(c, "additional CDB bytes");
+	conn_close(c);
+	return RES_PASS;
+}
+
+/* Build an indirect descriptor at iu[48]; returns the IU length. */
+static size_t put_indirect(uint8_t *iu, bool out, uint8_t inline_cnt,
+			   const struct srp_direct_buf *table_desc, uint32_t total,
+			   const struct srp_direct_buf *descs, int ndescs)
+{
+	struct srp_cmd *cmd = (struct srp_cmd *)iu;
+	struct srp_indirect_buf ib = { .table_desc = *table_desc, .len = htobe32(total) };
+
+	memcpy(iu + 48, &ib, sizeof(ib));
+	memcpy(iu + 68, descs, ndescs * sizeof(*descs));
+	if (out) {
+		cmd->buf_fmt = SRP_DATA_DESC_INDIRECT << 4;
+		cmd->data_out_desc_cnt = inline_cnt;
+	} else {
+		cmd->buf_fmt = SRP_DATA_DESC_INDIRECT;
+		cmd->data_in_desc_cnt = inline_cnt;
+	}
+	return 68 + ndescs * sizeof(*descs);
+}
+
+static struct srp_direct_buf desc(struct conn *c, size_t off, uint32_t len)
+{
+	return (struct srp_direct_buf){ htobe64((uintptr_t)(c->data + off)),
+					htobe32(c->dmr->rkey), htobe32(len) };
+}
+
+static struct srp_direct_buf tdesc(struct conn *c, size_t off, int n)
+{
+	return desc(c, off, n * 16);
+}
+
+static int c_iu_indirect_bad(void)
+{
+	struct srp_direct_buf d[4], t;
+	struct conn *c = open_default("indirect descriptor checks");
+	uint8_t iu[256];
+	uint64_t tag;
+	size_t n;
+
+	if (!c)
+		return RES_FAIL;
+	d[0] = desc(c, 0, 2048);
+	d[1] = desc(c, 8192, 2048);
+	d[2] = desc(c, 16384, 2048);
+
+	tag = conn_tag(c);
+	cmd_rw(iu, tag, SCSI_READ_10, cfg.lba, 8);
+	t = tdesc(c, 65536, 2);
+	n = put_indirect(iu, false, 3, &t, 4096, d, 3);
+	send_expect(c, "3 inline descriptors, table of 2", iu, n, tag, WANT_BAD_IU);
+
+	tag = conn_tag(c);
+	cmd_rw(iu, tag, SCSI_READ_10, cfg.lba, 8);
+	t = desc(c, 65536, 20);
+	n = put_indirect(iu, false, 1, &t, 4096, d, 1);
+	send_expect(c, "table length 20 (not a multiple of 16)", iu, n, tag, WANT_BAD_IU);
+
+	tag = conn_tag(c);
+	cmd_rw(iu, tag, SCSI_READ_10, cfg.lba, 8);
+	t = desc(c, 65536, 0);
+	n = put_indirect(iu, false, 0, &t, 4096, d, 0);
+	send_expect(c, "table length 0", iu, n, tag, WANT_BAD_IU);
+
+	tag = conn_tag(c);
+	cmd_rw(iu, tag, SCSI_READ_10, cfg.lba, 8);
+	t = tdesc(c, 65536, 2);
+	d[1] = desc(c, 8192, 1024);
+	n = put_indirect(iu, false, 2, &t, 4096, d, 2);
+	send_expect(c, "descriptors add up to 3072, total length 4096", iu, n, tag, WANT_BAD_IU);
+
+	tag = conn_tag(c);
+	cmd_rw(iu, tag, SCSI_READ_10, cfg.lba, 8);
+	t = tdesc(c, 65536, 1025);
+	n = put_indirect(iu, false, 0, &t, 4096, d, 0);
+	send_expect(c, "external table of 1025 descriptors (limit 1024)", iu, n, tag, WANT_BAD_IU);
+
+	/* the IU ends inside the inline descriptor list */
+	tag = conn_tag(c);
+	cmd_rw(iu, tag, SCSI_READ_10, cfg.lba, 8);
+	t = tdesc(c, 65536, 3);
+	d[1] = desc(c, 8192, 2048);
+	n = put_indirect(iu, false, 3, &t, 6144, d, 3);
+	send_expect(c, "3 inline descriptors, IU ends after 2", iu, n - 16, tag, WANT_BAD_IU);
+
+	tag = conn_tag(c);
+	cmd_rw(iu, tag, SCSI_READ_10, cfg.lba, 8);
+	t = tdesc(c, 65536, 1);
+	put_indirect(iu, false, 1, &t, 4096, d, 1);
+	send_expect(c, "indirect format, IU ends before the descriptor header", iu, 60, tag,
+		    WANT_BAD_IU);
+	survives(c, "indirect descriptor checks");
+	conn_close(c);
+	return RES_PASS;
+}
+
+/* Inline descriptor lists scatter/gather: READ and WRITE. */
+static int c_iu_indirect_ok(void)
+{
+	struct srp_direct_buf d[3], t;
+	struct conn *c = open_default("indirect descriptors");
+	uint8_t iu[256];
+	uint64_t tag;
+	size_t n;
+	int bad;
+
+	if (!c)
+		return RES_FAIL;
+	/* WRITE 8 blocks gathered from 3 pieces */
+	fill_pattern(c->data + 2 * MiB, 4096, 0x1d1d);
+	memcpy(c->data + 0, c->data + 2 * MiB, 1024);
+	memcpy(c->data + 10000, c->data + 2 * MiB + 1024, 512);
+	memcpy(c->data + 20000, c->data + 2 * MiB + 1536, 2560);
+	d[0] = desc(c, 0, 1024);
+	d[1] = desc(c, 10000, 512);
+	d[2] = desc(c, 20000, 2560);
+	tag = conn_tag(c);
+	cmd_rw(iu, tag, SCSI_WRITE_10, cfg.lba, 8);
+	t = tdesc(c, 65536, 3);
+	n = put_indirect(iu, true, 3, &t, 4096, d, 3);
+	send_expect(c, "WRITE(10) with 3 inline descriptors", iu, n, tag, WANT_GOOD);
+	verify_pattern(c, "read back", cfg.lba, 8, 0x1d1d);
+	/* READ scattered into 2 pieces */
+	memset(c->data + 100000, 0, 4096);
+	memset(c->data + 200000, 0, 4096);
+	d[0] = desc(c, 100000, 3584);
+	d[1] = desc(c, 200000, 512);
+	tag = conn_tag(c);
+	cmd_rw(iu, tag, SCSI_READ_10, cfg.lba, 8);
+	t = tdesc(c, 65536, 2);
+	n = put_indirect(iu, false, 2, &t, 4096, d, 2);
+	send_expect(c, "READ(10) with 2 inline descriptors", iu, n, tag, WANT_GOOD);
+	memcpy(c->data + 300000, c->data + 100000, 3584);
+	memcpy(c->data + 300000 + 3584, c->data + 200000, 512);
+	bad = check_pattern(c->data + 300000, 4096, 0x1d1d);
+	check(bad < 0, "READ(10) with inline descriptors: data differs at %d", bad);
+	survives(c, "indirect descriptors");
+	conn_close(c);
+	return RES_PASS;
+}
+
+/*
+ * External descriptor table (fewer inline descriptors than the table has):
+ * the target fetches the table by RDMA READ (SRP r16a 5.5.4.3).
+ */
+static int c_iu_external_table(void)
+{
+	struct srp_direct_buf d[4], t;
+	struct conn *c = open_default("external descriptor table");
+	uint8_t iu[256];
+	uint64_t tag;
+	size_t n;
+	int bad, i;
+
+	if (!c)
+		return RES_FAIL;
+	fill_pattern(c->data + 2 * MiB, 8192, 0xe7a1);
+	for (i = 0; i < 4; i++) {
+		memcpy(c->data + 32768 * (i + 1), c->data + 2 * MiB + 2048 * i, 2048);
+		d[i] = desc(c, 32768 * (i + 1), 2048);
+	}
+	memcpy(c->data + 4096, d, sizeof(d));	/* the table in initiator memory */
+	t = tdesc(c, 4096, 4);
+
+	tag = conn_tag(c);
+	cmd_rw(iu, tag, SCSI_WRITE_10, cfg.lba, 16);
+	n = put_indirect(iu, true, 0, &t, 8192, d, 0);
+	send_expect(c, "WRITE(10), 0 inline descriptors, external table of 4", iu, n, tag, WANT_GOOD);
+	verify_pattern(c, "read back", cfg.lba, 16, 0xe7a1);
+
+	for (i = 0; i < 4; i++)
+		memset(c->data + 32768 * (i + 1), 0, 2048);
+	tag = conn_tag(c);
+	cmd_rw(iu, tag, SCSI_READ_10, cfg.lba, 16);
+	n = put_indirect(iu, false, 1, &t, 8192, d, 1);
+	send_expect(c, "READ(10), 1 inline descriptor, external table of 4", iu, n, tag, WANT_GOOD);
+	for (i = 0; i < 4; i++)
+		memcpy(c->data + 3 * MiB + 2048 * i, c->data + 32768 * (i + 1), 2048);
+	bad = check_pattern(c->data + 3 * MiB, 8192, 0xe7a1);
+	check(bad < 0, "READ(10) through an external table: data differs at %d", bad);
+
+	/* the fetched table does not add up to the total length */
+	d[3] = desc(c, 32768 * 4, 1024);
+	memcpy(c->data + 4096, d, sizeof(d));
+	tag = conn_tag(c);
+	cmd_rw(iu, tag, SCSI_READ_10, cfg.lba, 16);
+	n = put_indirect(iu, false, 0, &t, 8192, d, 0);
+	send_expect(c, "external table adding up to 7168 of 8192", iu, n, tag, WANT_BAD_IU);
+	survives(c, "external descriptor table");
+	conn_close(c);
+	return RES_PASS;
+}
+
+/* External table with a bogus rkey: the table READ fails, the channel closes. */
+static int c_iu_external_table_bad_rkey(void)
+{
+	struct srp_direct_buf d[4], t;
+	struct conn *c = open_default("external table, bad rkey");
+	uint8_t iu[256];
+	uint64_t tag;
+	size_t n;
+	int i;
+
+	if (!c)
+		return RES_FAIL;
+	for (i = 0; i < 4; i++)
+		d[i] = desc(c, 32768 * (i + 1), 2048);
+	memcpy(c->data + 4096, d, sizeof(d));
+	t = tdesc(c, 4096, 4);
+	t.key = htobe32(c->dmr->rkey ^ 0x5a5a00);
+	tag = conn_tag(c);
+	cmd_rw(iu, tag, SCSI_READ_10, cfg.lba, 16);
+	n = put_indirect(iu, false, 0, &t, 8192, d, 0);
+	if (!conn_send(c, iu, n))
+		expect_dies(c, "descriptor table with a bogus rkey", 10000);
+	no_good_rsp(c, "descriptor table with a bogus rkey", tag);
+	conn_close(c);
+	return RES_PASS;
+}
+
+static int c_iu_direct_len(void)
+{
+	struct conn *c = open_default("direct descriptor lengths");
+	uint8_t iu[64];
+	uint64_t tag;
+	size_t n;
+	struct want w;
+
+	if (!c)
+		return RES_FAIL;
+	/* READ of 1 block into a zero-length buffer: nothing moves, overflow 512 */
+	tag = conn_tag(c);
+	n = cmd_rw_direct(c, iu, tag, SCSI_READ_10, cfg.lba, 1, 0, 0);
+	w = WANT_GOOD;
+	w.flags = SRP_RSP_FLAG_DIOVER;
+	w.din_res = 512;
+	send_expect(c, "READ(10) 1 block, descriptor length 0", iu, n, tag, w);
+	/* WRITE of 1 block from a zero-length buffer: target_core refuses */
+	tag = conn_tag(c);
+	n = cmd_rw_direct(c, iu, tag, SCSI_WRITE_10, cfg.lba, 1, 0, 0);
+	w = WANT_BAD_IU;
+	w.flags |= SRP_RSP_FLAG_DOOVER;
+	w.dout_res = 512;
+	send_expect(c, "WRITE(10) 1 block, descriptor length 0", iu, n, tag, w);
+	/* 4 GiB - 1: above srp_max_rdma_size */
+	tag = conn_tag(c);
+	n = cmd_rw_direct(c, iu, tag, SCSI_READ_10, cfg.lba, 1, 0, 0xffffffff);
+	send_expect(c, "READ(10), descriptor length 0xffffffff", iu, n, tag, WANT_BAD_IU);
+	tag = conn_tag(c);
+	n = cmd_rw_direct(c, iu, tag, SCSI_WRITE_10, cfg.lba, 1, 0, 0xffffffff);
+	send_expect(c, "WRITE(10), descriptor length 0xffffffff", iu, n, tag, WANT_BAD_IU);
+	survives(c, "direct descriptor lengths");
+	conn_close(c);
+	return RES_PASS;
+}
+
+/* srp_max_rdma_size (1 MiB by default) is accepted, one block more is not. */
+static int c_iu_max_rdma(void)
+{
+	struct login_params p;
+	struct conn *c;
+	uint32_t max = max_rdma(), blocks = max / 512;
+	uint8_t iu[64];
+	uint64_t tag;
+	size_t n;
+
+	if (blocks + 1 > 0xffff || max + 512 > 8 * MiB)
+		return RES_SKIP;
+	login_defaults(&p);
+	p.data_len = 2 * max + 4096;
+	c = open_ch("srp_max_rdma_size", &p);
+	if (!c)
+		return RES_FAIL;
+	tag = conn_tag(c);
+	n = cmd_rw_direct(c, iu, tag, SCSI_WRITE_10, cfg.lba, blocks, 0, max);
+	fill_pattern(c->data, max, 0x3a3a);
+	send_expect(c, "WRITE(10) of exactly srp_max_rdma_size", iu, n, tag, WANT_GOOD);
+	tag = conn_tag(c);
+	memset(c->data + max, 0, max);
+	n = cmd_rw_direct(c, iu, tag, SCSI_READ_10, cfg.lba, blocks, max, max);
+	send_expect(c, "READ(10) of exactly srp_max_rdma_size", iu, n, tag, WANT_GOOD);
+	check(check_pattern(c->data + max, max, 0x3a3a) < 0, "srp_max_rdma_size READ: data differs");
+	tag = conn_tag(c);
+	n = cmd_rw_direct(c, iu, tag, SCSI_READ_10, cfg.lba, blocks + 1, 0, max + 512);
+	send_expect(c, "READ(10) of srp_max_rdma_size + 512", iu, n, tag, WANT_BAD_IU);
+	tag = conn_tag(c);
+	n = cmd_rw_direct(c, iu, tag, SCSI_WRITE_10, cfg.lba, blocks + 1, 0, max + 512);
+	send_expect(c, "WRITE(10) of srp_max_rdma_size + 512", iu, n, tag, WANT_BAD_IU);
+	survives(c, "srp_max_rdma_size");
+	conn_close(c);
+	return RES_PASS;
+}
+
+/* Buffer and CDB lengths disagree: residuals (SAM-5 5.4.3), target_cmd_size_check(). */
+static int c_iu_residuals(void)
+{
+	struct conn *c = open_default("residuals");
+	uint8_t iu[64];
+	uint64_t tag;
+	size_t n;
+	struct want w;
+	int bad;
+
+	if (!c)
+		return RES_FAIL;
+	write_pattern(c, "pattern", cfg.lba, 2, 0x4e51);
+	/* READ 2 blocks into 512 bytes: overflow, the first block arrives */
+	memset(c->data, 0, 1024);
+	tag = conn_tag(c);
+	n = cmd_rw_direct(c, iu, tag, SCSI_READ_10, cfg.lba, 2, 0, 512);
+	w = WANT_GOOD;
+	w.flags = SRP_RSP_FLAG_DIOVER;
+	w.din_res = 512;
+	send_expect(c, "READ(10) 2 blocks, 512-byte buffer", iu, n, tag, w);
+	bad = check_pattern(c->data, 512, 0x4e51);
+	check(bad < 0, "overflowing READ: first block differs at %d", bad);
+	check(all_zero(c->data + 512, 512), "overflowing READ wrote past its 512-byte buffer");
+	/* READ 1 block into 1024 bytes: underflow */
+	tag = conn_tag(c);
+	n = cmd_rw_direct(c, iu, tag, SCSI_READ_10, cfg.lba, 1, 0, 1024);
+	w.flags = SRP_RSP_FLAG_DIUNDER;
+	send_expect(c, "READ(10) 1 block, 1024-byte buffer", iu, n, tag, w);
+	/* WRITE with a mismatching buffer: refused, nothing written */
+	tag = conn_tag(c);
+	n = cmd_rw_direct(c, iu, tag, SCSI_WRITE_10, cfg.lba, 1, 0, 1024);
+	w = WANT_BAD_IU;
+	w.flags |= SRP_RSP_FLAG_DOUNDER;
+	w.dout_res = 512;
+	send_expect(c, "WRITE(10) 1 block, 1024-byte buffer", iu, n, tag, w);
+	tag = conn_tag(c);
+	n = cmd_rw_direct(c, iu, tag, SCSI_WRITE_10, cfg.lba, 2, 0, 512);
+	w = WANT_BAD_IU;
+	w.flags |= SRP_RSP_FLAG_DOOVER;
+	w.dout_res = 512;
+	send_expect(c, "WRITE(10) 2 blocks, 512-byte buffer", iu, n, tag, w);
+	verify_pattern(c, "medium unchanged by the refused WRITEs", cfg.lba, 2, 0x4e51);
+	survives(c, "residuals");
+	conn_close(c);
+	return RES_PASS;
+}
+
+static size_t imm_cmd(uint8_t *iu, uint64_t tag, uint32_t lba, uint16_t blocks, uint32_t ilen,
+		      uint32_t seed, size_t datalen)
+{
+	struct srp_cmd *cmd = (struct srp_cmd *)iu;
+	uint32_t be = htobe32(ilen);
+
+	cmd_rw(iu, tag, SCSI_WRITE_10, lba, blocks);
+	cmd->buf_fmt = SRP_DATA_DESC_IMM << 4;
+	memcpy(iu + 48, &be, 4);
+	memset(iu + 52, 0, 16);
+	fill_pattern(iu + 68, datalen, seed);
+	return 68 + datalen;
+}
+
+static int c_iu_imm(void)
+{
+	static uint8_t iu[8192 + 128];
+	struct srp_cmd *cmd = (struct srp_cmd *)iu;
+	struct conn *c = open_imm("immediate data");
+	uint64_t tag;
+	size_t n;
+
+	if (!c)
+		return RES_FAIL;
+	check(c->imm, "immediate data not granted");
+	tag = conn_tag(c);
+	n = imm_cmd(iu, tag, cfg.lba, 8, 4096, 0x1111, 4096);
+	send_expect(c, "WRITE(10) 4 KiB immediate data", iu, n, tag, WANT_GOOD);
+	verify_pattern(c, "immediate data read back", cfg.lba, 8, 0x1111);
+	/* the largest that fits: max_it_iu_len - 68 = 8192 */
+	tag = conn_tag(c);
+	n = imm_cmd(iu, tag, cfg.lba, 16, 8192, 0x2222, 8192);
+	send_expect(c, "WRITE(10) 8 KiB immediate data (IU = max_it_iu_len)", iu, n, tag, WANT_GOOD);
+	verify_pattern(c, "8 KiB immediate data read back", cfg.lba, 16, 0x2222);
+	/* length beyond the IU */
+	tag = conn_tag(c);
+	n = imm_cmd(iu, tag, cfg.lba, 8, 4096, 0x3333, 512);
+	send_expect(c, "immediate data length 4096 in an IU carrying 512", iu, n, tag, WANT_BAD_IU);
+	tag = conn_tag(c);
+	n = imm_cmd(iu, tag, cfg.lba, 8, 0xffffffff, 0x3333, 512);
+	send_expect(c, "immediate data length 0xffffffff", iu, n, tag, WANT_BAD_IU);
+	/* immediate data as data-in */
+	tag = conn_tag(c);
+	n = imm_cmd(iu, tag, cfg.lba, 1, 512, 0x3333, 512);
+	iu[32] = SCSI_READ_10;
+	cmd->buf_fmt = SRP_DATA_DESC_IMM;
+	send_expect(c, "immediate-data format for data-in", iu, n, tag, WANT_BAD_IU);
+	/* IU ends inside the srp_imm_buf */
+	tag = conn_tag(c);
+	imm_cmd(iu, tag, cfg.lba, 1, 512, 0x3333, 512);
+	send_expect(c, "IU ends inside the immediate data descriptor", iu, 50, tag, WANT_BAD_IU);
+	verify_pattern(c, "medium unchanged", cfg.lba, 16, 0x2222);
+	survives(c, "immediate data");
+	conn_close(c);
+	return RES_PASS;
+}
+
+/*
+ * A WRITE with immediate data that target_core refuses while parsing it
+ * (unmapped LUN, LBA beyond the capacity, unsupported opcode): CHECK
+ * CONDITION, and exactly one credit back for the IU. Each on a fresh
+ * channel (a double repost of the receive buffer would corrupt the ring).
+ */
+static int c_iu_imm_cc_credit(void)
+{
+	static uint8_t iu[1024];
+	static const struct { const char *what; int kind; struct want w; } sub[] = {
+		{ "immediate-data WRITE(10) to an unmapped LUN", 0,
+		  WANT_CC(SENSE_ILLEGAL_REQUEST, 0x25, 0x00) },
+		{ "immediate-data WRITE(10) beyond the last LBA", 1,
+		  WANT_CC(SENSE_ILLEGAL_REQUEST, 0x21, 0x00) },
+		{ "immediate data with an unsupported opcode (0xff)", 2,
+		  WANT_CC(SENSE_ILLEGAL_REQUEST, 0x20, 0x00) },
+	};
+	size_t i, n;
+
+	for (i = 0; i < ARRAY_SIZE(sub); i++) {
+		struct conn *c = open_imm(sub[i].what);
+		struct srp_cmd *cmd = (struct srp_cmd *)iu;
+		uint64_t tag;
+
+		if (!c)
+			return RES_FAIL;
+		tag = conn_tag(c);
+		n = imm_cmd(iu, tag, cfg.lba, 1, 512, 0x7777, 512);
+		if (sub[i].kind == 0)
+			scsi_lun(cmd->lun, cfg.bad_lun);
+		else if (sub[i].kind == 1)
+			cdb_rw10(cmd->cdb, SCSI_WRITE_10, 0xfffffff0, 1);
+		else
+			cmd->cdb[0] = 0xff;
+		send_expect(c, sub[i].what, iu, n, tag, sub[i].w);
+		wait_credits(c, 2000);
+		check(c->credits == c->req_lim0,
+		      "%s: %lld credits once answered, want %lld (the receive buffer was reposted %s)",
+		      sub[i].what, (long long)c->credits, (long long)c->req_lim0,
+		      c->credits > c->req_lim0 ? "twice" : "not at all");
+		conn_close(c);
+	}
+	return RES_PASS;
+}
+
+/*
+ * The consequence of a receive buffer posted twice: after the refused
+ * immediate-data WRITE, the two receive-queue entries that share one buffer
+ * sit at the tail; 511 filler commands bring them to the head. Then A, a
+ * READ(10) whose descriptor table the target must fetch by RDMA READ (it
+ * keeps the receive buffer until then and parses the CDB afterwards), and
+ * right behind it B, a TEST UNIT READY, land in the same buffer. Expected
+ * (no aliasing): A answered once, GOOD, with the right data; B answered once.
+ */
+static int c_iu_rq_alias(void)
+{
+	struct srp_cmd *cmd;
+	struct srp_direct_buf d[2], t;
+	uint8_t iu[1024], tur[48], cdb[6];
+	struct login_params p;
+	uint64_t ta, tb, tag, sent0;
+	struct conn *c;
+	struct iu *r;
+	size_t n;
+	int i, got_a = 0, got_b = 0, other = 0, bad;
+
+	login_defaults(&p);
+	p.flags |= SRP_IMMED_REQUESTED;
+	p.imm_off = 68;
+	c = open_ch("receive buffer aliasing", &p);
+	if (!c)
+		return RES_FAIL;
+	write_pattern(c, "pattern", cfg.lba + 64, 8, 0xa11a);
+	cmd = (struct srp_cmd *)iu;
+	tag = conn_tag(c);
+	n = imm_cmd(iu, tag, cfg.lba, 1, 512, 0x7777, 512);
+	scsi_lun(cmd->lun, cfg.bad_lun);
+	send_expect(c, "immediate-data WRITE(10) to an unmapped LUN", iu, n, tag,
+		    WANT_CC(SENSE_ILLEGAL_REQUEST, 0x25, 0x00));
+	sent0 = c->ius_sent;	/* the refused WRITE was the last IU so far */
+	wait_credits(c, 2000);
+	conn_quiet(c, 200);
+	cdb_tur(cdb);
+	/*
+	 * The ring had req_lim0 - 1 entries ahead of the two that share a
+	 * buffer: the IU that lands in the first of those is number req_lim0
+	 * after the refused WRITE. Every IU counts, the SRP_CRED_RSP answering
+	 * the target's SRP_CRED_REQ as well.
+	 */
+	for (i = 0; c->ius_sent - sent0 < (uint64_t)c->req_lim0 - 1; i++) {
+		if (scsi_exec(c, cdb, 6, DIR_NONE, 0, 0, &r, 10000)) {
+			check(false, "TEST UNIT READY %d not answered", i);
+			goto out;
+		}
+		free(r);
+	}
+	memset(c->data + 65536, 0, 4096);
+	d[0] = desc(c, 65536, 2048);
+	d[1] = desc(c, 65536 + 2048, 2048);
+	memcpy(c->data + 4096, d, sizeof(d));
+	t = tdesc(c, 4096, 2);
+	ta = conn_tag(c);
+	cmd_rw(iu, ta, SCSI_READ_10, cfg.lba + 64, 8);
+	n = put_indirect(iu, false, 0, &t, 4096, d, 0);
+	tb = conn_tag(c);
+	build_cmd(tur, tb, cfg.lun, cdb, 6);
+	conn_send(c, iu, n);
+	conn_send(c, tur, 48);
+	while ((r = conn_wait_iu(c, 3000))) {
+		uint64_t rt;
+
+		memcpy(&rt, r->buf + 8, 8);
+		if (rt == ta) {
+			got_a++;
+			check_rsp("READ(10) through an external table", r, c->max_ti, ta, &WANT_GOOD);
+		} else if (rt == tb) {
+			got_b++;
+		} else {
+			other++;
+		}
+		free(r);
+	}
+	check(got_a == 1 && got_b == 1 && !other, "%d answer(s) for the READ, %d for the TUR, %d other",
+	      got_a, got_b, other);
+	bad = check_pattern(c->data + 65536, 4096, 0xa11a);
+	check(bad < 0, "READ(10) through an external table: data differs at byte %d%s", bad,
+	      bad == 0 && all_zero(c->data + 65536, 4096) ? " (no data arrived)" : "");
+out:
+	conn_close(c);
+	return RES_PASS;
+}
+
+static int c_iu_imm_not_granted(void)
+{
+	uint8_t iu[1024];
+	struct conn *c = open_default("immediate data not granted");
+	uint64_t tag;
+	size_t n;
+
+	if (!c)
+		return RES_FAIL;
+	tag = conn_tag(c);
+	n = imm_cmd(iu, tag, cfg.lba, 1, 512, 0x4444, 512);
+	send_expect(c, "immediate data without having asked for it", iu, n, tag, WANT_BAD_IU);
+	survives(c, "immediate data not granted");
+	conn_close(c);
+	return RES_PASS;
+}
+
+static int c_iu_bidi_and_formats(void)
+{
+	struct conn *c = open_default("buffer formats");
+	struct srp_cmd *cmd;
+	uint8_t iu[128];
+	uint64_t tag;
+	size_t n;
+	int f;
+
+	if (!c)
+		return RES_FAIL;
+	cmd = (struct srp_cmd *)iu;
+	/* bidirectional: both a data-out and a data-in descriptor */
+	tag = conn_tag(c);
+	n = cmd_rw_direct(c, iu, tag, SCSI_READ_10, cfg.lba, 1, 0, 512);
+	n = add_direct(iu, n, (uintptr_t)(c->data + 4096), c->dmr->rkey, 512);
+	cmd->buf_fmt = SRP_DATA_DESC_DIRECT << 4 | SRP_DATA_DESC_DIRECT;
+	cmd->data_out_desc_cnt = 1;
+	send_expect(c, "bidirectional (data-out and data-in descriptors)", iu, n, tag, WANT_BAD_IU);
+	/* reserved formats 4..15, data-out and data-in */
+	for (f = 4; f < 16; f += 11) {
+		char what[64];
+
+		tag = conn_tag(c);
+		n = cmd_rw_direct(c, iu, tag, SCSI_READ_10, cfg.lba, 1, 0, 512);
+		cmd->buf_fmt = f;
+		snprintf(what, sizeof(what), "data-in format %d", f);
+		send_expect(c, what, iu, n, tag, WANT_BAD_IU);
+		tag = conn_tag(c);
+		n = cmd_rw_direct(c, iu, tag, SCSI_WRITE_10, cfg.lba, 1, 0, 512);
+		cmd->buf_fmt = f << 4;
+		snprintf(what, sizeof(what), "data-out format %d", f);
+		send_expect(c, what, iu, n, tag, WANT_BAD_IU);
+	}
+	survives(c, "buffer formats");
+	conn_close(c);
+	return RES_PASS;
+}
+
+/*
+ * The data direction in the SRP_CMD contradicts the CDB. SAM-5: the CDB
+ * defines the transfer; the target must not write the medium for a READ
+ * (or read it for a WRITE). Expected: CHECK CONDITION, medium unchanged.
+ */
+static int c_iu_dir_mismatch(void)
+{
+	struct conn *c = open_default("direction mismatch");
+	struct srp_cmd *cmd;
+	uint8_t iu[64];
+	uint64_t tag;
+	size_t n;
+	struct iu *r;
+
+	if (!c)
+		return RES_FAIL;
+	cmd = (struct srp_cmd *)iu;
+	write_pattern(c, "pattern", cfg.lba, 1, 0x5151);
+	/* READ(10) CDB with a data-out descriptor pointing at other data */
+	fill_pattern(c->data, 512, 0x6262);
+	tag = conn_tag(c);
+	n = cmd_rw_direct(c, iu, tag, SCSI_READ_10, cfg.lba, 1, 0, 512);
+	cmd->buf_fmt = SRP_DATA_DESC_DIRECT << 4;
+	cmd->data_out_desc_cnt = 1;
+	cmd->data_in_desc_cnt = 0;
+	if (!conn_send(c, iu, n) && (r = conn_wait_tag(c, tag, 10000))) {
+		struct rsp_info ri;
+		char err[128];
+
+		if (!parse_rsp(r->buf, r->len, c->max_ti, &ri, err, sizeof(err)))
+			check(ri.status == SAM_STAT_CHECK_CONDITION,
+			      "READ(10) with a data-out descriptor: status 0x%02x, want CHECK CONDITION",
+			      ri.status);
+		free(r);
+	} else {
+		check(false, "READ(10) with a data-out descriptor: not answered");
+	}
+	verify_pattern(c, "READ(10) with a data-out descriptor must not write the medium",
+		       cfg.lba, 1, 0x5151);
+	/* WRITE(10) CDB with a data-in descriptor */
+	memset(c->data, 0, 512);
+	tag = conn_tag(c);
+	n = cmd_rw_direct(c, iu, tag, SCSI_WRITE_10, cfg.lba, 1, 0, 512);
+	cmd->buf_fmt = SRP_DATA_DESC_DIRECT;
+	cmd->data_out_desc_cnt = 0;
+	cmd->data_in_desc_cnt = 1;
+	if (!conn_send(c, iu, n) && (r = conn_wait_tag(c, tag, 10000))) {
+		struct rsp_info ri;
+		char err[128];
+
+		if (!parse_rsp(r->buf, r->len, c->max_ti, &ri, err, sizeof(err)))
+			check(ri.status == SAM_STAT_CHECK_CONDITION,
+			      "WRITE(10) with a data-in descriptor: status 0x%02x, want CHECK CONDITION",
+			      ri.status);
+		free(r);
+	} else {
+		check(false, "WRITE(10) with a data-in descriptor: not answered");
+	}
+	check(all_zero(c->data, 512), "WRITE(10) with a data-in descriptor returned medium data");
+	verify_pattern(c, "after WRITE(10) with a data-in descriptor", cfg.lba, 1, 0x5151);
+	survives(c, "direction mismatch");
+	conn_close(c);
+	return RES_PASS;
+}
+
+/* A transfer with a bogus rkey or address: the connection dies. */
+static int bad_remote(const char *what, uint8_t op, bool bad_key)
+{
+	struct conn *c = open_default(what);
+	uint8_t iu[64];
+	uint64_t tag;
+	size_t n;
+
+	if (!c)
+		return RES_FAIL;
+	tag = conn_tag(c);
+	n = cmd_rw_direct(c, iu, tag, op, cfg.lba, 8, 0, 4096);
+	if (bad_key)
+		add_direct(iu, 48, (uintptr_t)c->data, c->dmr->rkey ^ 0x00a5a500, 4096);
+	else
+		add_direct(iu, 48, (uintptr_t)c->data + c->data_len + 65536, c->dmr->rkey, 4096);
+	if (!conn_send(c, iu, n))
+		expect_dies(c, what, 15000);
+	no_good_rsp(c, what, tag);
+	conn_close(c);
+	return RES_PASS;
+}
+
+static int c_iu_bad_rkey_read(void)
+{
+	return bad_remote("READ(10) into a bogus rkey", SCSI_READ_10, true);
+}
+
+static int c_iu_bad_rkey_write(void)
+{
+	return bad_remote("WRITE(10) from a bogus rkey", SCSI_WRITE_10, true);
+}
+
+static int c_iu_bad_addr_read(void)
+{
+	return bad_remote("READ(10) into an address outside the MR", SCSI_READ_10, false);
+}
+
+static int c_iu_bad_addr_write(void)
+{
+	return bad_remote("WRITE(10) from an address outside the MR", SCSI_WRITE_10, false);
+}
+
+/* A second command with the tag of one still in flight: both are answered. */
+static int c_iu_tag_reuse(void)
+{
+	struct login_params p;
+	struct conn *c;
+	uint8_t iu[64], cdb[6];
+	uint64_t tag;
+	int i;
+
+	login_defaults(&p);
+	p.nrecv = 2;
+	p.max_recv = 16;
+	c = open_ch("tag reuse", &p);
+	if (!c)
+		return RES_FAIL;
+	if (stall_responses(c, "tag reuse"))
+		goto out;
+	tag = conn_tag(c);
+	cdb_tur(cdb);
+	build_cmd(iu, tag, cfg.lun, cdb, 6);
+	conn_send(c, iu, 48);
+	conn_send(c, iu, 48);
+	conn_flush_sends(c, 5000);
+	sleep_ms(300);
+	conn_post_recvs(c, 16);
+	for (i = 0; i < 2; i++) {
+		struct iu *r = conn_wait_tag(c, tag, 10000);
+
+		if (check(r != NULL, "answer %d of 2 to the reused tag missing", i + 1))
+			break;
+		check_rsp("reused tag", r, c->max_ti, tag, &WANT_GOOD);
+		free(r);
+	}
+	survives(c, "tag reuse");
+out:
+	conn_close(c);
+	return RES_PASS;
+}
+
+/*
+ * More commands in flight than the target has credits for (responses
+ * stalled): ib_srpt tolerates up to twice REQUEST LIMIT (a response may
+ * reach us before its send completion frees the context) and closes the
+ * channel beyond that.
+ */
+static int c_iu_credit_overrun(void)
+{
+	struct login_params p;
+	struct conn *c;
+	uint8_t iu[64], cdb[6];
+	int i, n;
+
+	login_defaults(&p);
+	p.nrecv = 2;
+	p.max_recv = 8;
+	p.nsend = 256;
+	c = open_ch("credit overrun", &p);
+	if (!c)
+		return RES_FAIL;
+	if (stall_responses(c, "credit overrun"))
+		goto out;
+	n = 2 * c->req_lim0 + 16;
+	cdb_tur(cdb);
+	for (i = 0; i < n && !conn_dead(c); i++) {
+		build_cmd(iu, conn_tag(c), cfg.lun, cdb, 6);
+		if (conn_send(c, iu, 48))
+			break;
+	}
+	msg("   sent %d of %d commands before the channel died", i, n);
+	expect_dies(c, "credit overrun", 30000);
+out:
+	conn_close(c);
+	return RES_PASS;
+}
+
+/* Exactly REQUEST LIMIT commands outstanding: all answered. */
+static int c_iu_credit_full(void)
+{
+	struct login_params p;
+	struct conn *c;
+	uint8_t iu[64], cdb[6];
+	uint64_t first;
+	int i, got = 0;
+
+	login_defaults(&p);
+	p.nrecv = 2;
+	p.max_recv = 600;
+	p.nsend = 128;
+	c = open_ch("all credits", &p);
+	if (!c)
+		return RES_FAIL;
+	if (stall_responses(c, "all credits"))
+		goto out;
+	cdb_tur(cdb);
+	first = c->next_tag;
+	for (i = 0; c->credits > 0 && !conn_dead(c); i++) {
+		build_cmd(iu, conn_tag(c), cfg.lun, cdb, 6);
+		if (conn_send(c, iu, 48))
+			break;
+	}
+	conn_flush_sends(c, 10000);
+	sleep_ms(500);
+	conn_post_recvs(c, 600);
+	for (; got < i; got++) {
+		struct iu *r = conn_wait_tag(c, first + got, 15000);
+
+		if (!r)
+			break;
+		free(r);
+	}
+	check(got == i, "%d of %d commands answered", got, i);
+	survives(c, "all credits used");
+out:
+	conn_close(c);
+	return RES_PASS;
+}
+
+/* An IU longer than MAX_IT_IU_LEN. */
+static int c_iu_too_long(void)
+{
+	struct login_params p;
+	struct conn *c;
+	uint8_t iu[1024] = {};
+	uint8_t cdb[6];
+	uint64_t tag;
+	bool srq = use_srq();
+
+	login_defaults(&p);
+	p.it_iu_len = 256;
+	c = open_ch("IU above MAX_IT_IU_LEN", &p);
+	if (!c)
+		return RES_FAIL;
+	tag = conn_tag(c);
+	cdb_tur(cdb);
+	build_cmd(iu, tag, cfg.lun, cdb, 6);
+	if (!srq) {
+		/* the receive buffer is max_it_iu_len long: the receive fails */
+		if (!conn_send(c, iu, 512))
+			expect_dies(c, "512-byte IU, MAX_IT_IU_LEN 256", 10000);
+		no_good_rsp(c, "512-byte IU", tag);
+	} else {
+		/* SRQ buffers are srp_max_req_size long: the IU is taken */
+		send_expect(c, "512-byte IU, MAX_IT_IU_LEN 256 (SRQ)", iu, 512, tag, WANT_GOOD);
+		survives(c, "IU above MAX_IT_IU_LEN (SRQ)");
+	}
+	conn_close(c);
+	return RES_PASS;
+}
+
+static int c_iu_after_logout(void)
+{
+	struct conn *c = open_default("IUs after SRP_I_LOGOUT");
+	struct srp_i_logout lo = { .opcode = SRP_I_LOGOUT };
+	uint8_t iu[64], cdb[6];
+	uint64_t tag;
+
+	if (!c)
+		return RES_FAIL;
+	lo.tag = conn_tag(c);
+	tag = conn_tag(c);
+	cdb_tur(cdb);
+	build_cmd(iu, tag, cfg.lun, cdb, 6);
+	conn_send(c, &lo, sizeof(lo));
+	conn_send(c, iu, 48);
+	conn_send(c, iu, 48);
+	expect_dies(c, "SRP_I_LOGOUT followed by SRP_CMDs", 10000);
+	check(conn_wait_tag(c, tag, 1000) == NULL, "an SRP_CMD after SRP_I_LOGOUT was answered");
+	conn_close(c);
+	return RES_PASS;
+}
+
+/* Target-to-initiator IUs sent by the initiator: ignored. */
+static int c_iu_wrong_direction(void)
+{
+	static const struct { uint8_t op; size_t len; } ius[] = {
+		{ SRP_RSP, 36 }, { SRP_LOGIN_RSP, 52 }, { SRP_LOGIN_REJ, 32 },
+		{ SRP_LOGIN_REQ, 64 }, { SRP_T_LOGOUT, 16 }, { SRP_CRED_REQ, 16 },
+		{ SRP_AER_REQ, 36 }, { SRP_CRED_RSP, 16 }, { SRP_AER_RSP, 16 },
+	};
+	struct conn *c = open_default("wrong-direction IUs");
+	uint8_t iu[64];
+	char what[64];
+	size_t i;
+
+	if (!c)
+		return RES_FAIL;
+	for (i = 0; i < ARRAY_SIZE(ius); i++) {
+		memset(iu, 0, sizeof(iu));
+		iu[0] = ius[i].op;
+		iu[7] = 1;	/* a REQ LIMIT DELTA of 1 in the target-sent formats */
+		memcpy(iu + 8, &(uint64_t){ conn_tag(c) }, 8);
+		snprintf(what, sizeof(what), "%s from the initiator", opcode_name(ius[i].op));
+		expect_ignored(c, what, iu, ius[i].len);
+	}
+	conn_close(c);
+	return RES_PASS;
+}
+
+/*
+ * A variable-length CDB (0x7f) announces 260 bytes, ADDITIONAL CDB LENGTH
+ * says 16: the CDB does not fit in the IU (here 64 bytes, the receive
+ * buffer's size). Expected: CHECK CONDITION INVALID FIELD IN COMMAND IU
+ * without reading beyond the IU.
+ */
+static int c_iu_varlen_cdb(void)
+{
+	struct login_params p;
+	struct conn *c;
+	uint8_t iu[64];
+	uint64_t tag;
+
+	login_defaults(&p);
+	p.it_iu_len = 64;
+	c = open_ch("variable-length CDB", &p);
+	if (!c)
+		return RES_FAIL;
+	tag = conn_tag(c);
+	memset(iu, 0, sizeof(iu));
+	iu[0] = SRP_CMD;
+	memcpy(iu + 8, &tag, 8);
+	scsi_lun(((struct srp_cmd *)iu)->lun, cfg.lun);
+	iu[32] = SCSI_VARLEN;
+	iu[32 + 7] = 0xfc;	/* additional CDB length 252: a 260-byte CDB */
+	iu[32 + 8] = 0x00;
+	iu[32 + 9] = 0x09;	/* READ(32) service action */
+	send_expect(c, "260-byte variable-length CDB in a 48-byte SRP_CMD", iu, 48, tag,
+		    WANT_BAD_IU);
+	survives(c, "variable-length CDB");
+	conn_close(c);
+	return RES_PASS;
+}
+
+/* ========================================================== TMF / SCSI */
+
+static int tmf(struct conn *c, const char *what, uint64_t lun, uint8_t func, uint64_t task,
+	       int code, size_t len)
+{
+	uint8_t iu[64];
+	uint64_t tag = conn_tag(c);
+
+	build_tmf(iu, tag, lun, func, task);
+	return send_expect(c, what, iu, len, tag, WANT_TMF(code));
+}
+
+static int c_tmf_basic(void)
+{
+	struct conn *c = open_default("task management");
+
+	if (!c)
+		return RES_FAIL;
+	tmf(c, "ABORT TASK of an unknown tag", cfg.lun, SRP_TSK_ABORT_TASK, 0xdeadbeef,
+	    SRP_TMF_RSP_COMPLETE, 48);
+	tmf(c, "ABORT TASK on an unmapped LUN", cfg.bad_lun, SRP_TSK_ABORT_TASK, 0xdeadbeef,
+	    SRP_TMF_RSP_FIELDS_INVALID, 48);
+	tmf(c, "LUN RESET on an unmapped LUN", cfg.bad_lun, SRP_TSK_LUN_RESET, 0,
+	    SRP_TMF_RSP_FIELDS_INVALID, 48);
+	tmf(c, "ABORT TASK SET (not supported by target_core)", cfg.lun, SRP_TSK_ABORT_TASK_SET, 0,
+	    SRP_TMF_RSP_NOT_SUPPORTED, 48);
+	tmf(c, "CLEAR TASK SET", cfg.lun, SRP_TSK_CLEAR_TASK_SET, 0, SRP_TMF_RSP_NOT_SUPPORTED, 48);
+	tmf(c, "CLEAR ACA", cfg.lun, SRP_TSK_CLEAR_ACA, 0, SRP_TMF_RSP_NOT_SUPPORTED, 48);
+	tmf(c, "function 0x00", cfg.lun, 0x00, 0, SRP_TMF_RSP_NOT_SUPPORTED, 48);
+	tmf(c, "function 0x10", cfg.lun, 0x10, 0, SRP_TMF_RSP_NOT_SUPPORTED, 48);
+	tmf(c, "function 0xff", cfg.lun, 0xff, 0, SRP_TMF_RSP_NOT_SUPPORTED, 48);
+	tmf(c, "SRP_TSK_MGMT of 20 bytes", cfg.lun, SRP_TSK_ABORT_TASK, 1,
+	    SRP_TMF_RSP_FIELDS_INVALID, 20);
+	tmf(c, "SRP_TSK_MGMT of 47 bytes", cfg.lun, SRP_TSK_LUN_RESET, 0,
+	    SRP_TMF_RSP_FIELDS_INVALID, 47);
+	survives(c, "task management");
+	conn_close(c);
+	return RES_PASS;
+}
+
+static int c_tmf_lun_reset(void)
+{
+	struct conn *c = open_default("LUN RESET");
+	uint8_t cdb[6];
+	struct iu *r;
+
+	if (!c)
+		return RES_FAIL;
+	tmf(c, "LUN RESET", cfg.lun, SRP_TSK_LUN_RESET, 0, SRP_TMF_RSP_COMPLETE, 48);
+	/* SAM-5: the next command reports the reset as a unit attention */
+	cdb_tur(cdb);
+	if (!scsi_exec(c, cdb, 6, DIR_NONE, 0, 0, &r, 10000)) {
+		check_rsp("TEST UNIT READY after LUN RESET", r, c->max_ti, c->next_tag - 1,
+			  &WANT_CC(SENSE_UNIT_ATTENTION, 0x29, 0x03));
+		free(r);
+	} else {
+		check(false, "TEST UNIT READY after LUN RESET not answered");
+	}
+	survives(c, "LUN RESET");
+	conn_close(c);
+	return RES_PASS;
+}
+
+/*
+ * ABORT TASK of a command whose response is stalled (our receive queue is
+ * empty): the TMF answer (COMPLETE) must come after the command's own
+ * answer, if the command is answered at all (SAM-5 7.2).
+ */
+static int c_tmf_abort_stalled(void)
+{
+	struct login_params p;
+	struct conn *c;
+	uint8_t iu[64];
+	uint64_t rtag, ttag;
+	int order = 0, seen_r = 0, seen_t = 0;
+	struct iu *r;
+
+	login_defaults(&p);
+	p.nrecv = 2;
+	p.max_recv = 16;
+	c = open_ch("abort a stalled command", &p);
+	if (!c)
+		return RES_FAIL;
+	if (stall_responses(c, "abort a stalled command"))
+		goto out;
+	rtag = conn_tag(c);
+	conn_send(c, iu, cmd_rw_direct(c, iu, rtag, SCSI_READ_10, cfg.lba, 8, 0, 4096));
+	ttag = conn_tag(c);
+	build_tmf(iu, ttag, cfg.lun, SRP_TSK_ABORT_TASK, rtag);
+	conn_flush_sends(c, 5000);
+	conn_send(c, iu, 48);
+	conn_flush_sends(c, 5000);
+	sleep_ms(300);
+	conn_post_recvs(c, 16);
+	while ((r = conn_wait_iu(c, seen_t ? 1000 : 15000))) {
+		uint64_t t;
+
+		memcpy(&t, r->buf + 8, 8);
+		if (t == rtag) {
+			seen_r = ++order;
+			check(r->len >= 36 && (r->buf[19] == SAM_STAT_GOOD ||
+					       r->buf[19] == SAM_STAT_TASK_ABORTED),
+			      "aborted READ answered with status 0x%02x", r->buf[19]);
+		} else if (t == ttag) {
+			seen_t = ++order;
+			check_rsp("ABORT TASK of a stalled READ", r, c->max_ti, ttag,
+				  &WANT_TMF(SRP_TMF_RSP_COMPLETE));
+		} else {
+			check(false, "unexpected IU");
+		}
+		free(r);
+	}
+	check(seen_t, "no answer to ABORT TASK");
+	check(!seen_r || seen_r < seen_t, "the aborted command was answered after the TMF");
+	msg("   READ %s, TMF answered", seen_r ? "answered first" : "not answered");
+	survives(c, "abort a stalled command");
+out:
+	conn_close(c);
+	return RES_PASS;
+}
+
+static int c_scsi_report_luns(void)
+{
+	struct conn *c = open_default("REPORT LUNS");
+	uint8_t cdb[12], want[16] = { 0, 0, 0, 8 };
+	struct iu *r;
+
+	if (!c)
+		return RES_FAIL;
+	cdb_report_luns(cdb, 4096);
+	memset(c->data, 0xee, 4096);
+	if (!scsi_exec(c, cdb, 12, DIR_IN, 0, 4096, &r, 10000)) {
+		struct want w = WANT_GOOD;
+
+		w.flags = SRP_RSP_FLAG_DIUNDER;
+		w.din_res = 4096 - 16;
+		check_rsp("REPORT LUNS (LUN 0 only)", r, c->max_ti, c->next_tag - 1, &w);
+		scsi_lun(want + 8, cfg.lun);
+		if (check(!memcmp(c->data, want, 16), "REPORT LUNS data differs"))
+			hexdump("   ", c->data, 32);
+		free(r);
+	} else {
+		check(false, "REPORT LUNS not answered");
+	}
+	survives(c, "REPORT LUNS");
+	conn_close(c);
+	return RES_PASS;
+}
+
+static int c_scsi_unmapped_lun(void)
+{
+	struct conn *c = open_default("unmapped LUN");
+	uint8_t iu[64], cdb[6];
+	uint64_t tag;
+	size_t n;
+
+	if (!c)
+		return RES_FAIL;
+	cdb_tur(cdb);
+	tag = conn_tag(c);
+	build_cmd(iu, tag, cfg.bad_lun, cdb, 6);
+	send_expect(c, "TEST UNIT READY to an unmapped LUN", iu, 48, tag,
+		    WANT_CC(SENSE_ILLEGAL_REQUEST, 0x25, 0x00));
+	tag = conn_tag(c);
+	n = cmd_rw_direct(c, iu, tag, SCSI_READ_10, 0, 1, 0, 512);
+	scsi_lun(((struct srp_cmd *)iu)->lun, cfg.bad_lun);
+	send_expect(c, "READ(10) to an unmapped LUN", iu, n, tag,
+		    WANT_CC(SENSE_ILLEGAL_REQUEST, 0x25, 0x00));
+	tag = conn_tag(c);
+	n = cmd_rw_direct(c, iu, tag, SCSI_WRITE_10, 0, 1, 0, 512);
+	scsi_lun(((struct srp_cmd *)iu)->lun, cfg.bad_lun);
+	send_expect(c, "WRITE(10) to an unmapped LUN", iu, n, tag,
+		    WANT_CC(SENSE_ILLEGAL_REQUEST, 0x25, 0x00));
+	tag = conn_tag(c);
+	n = cmd_rw_direct(c, iu, tag, SCSI_READ_10, 0, 1, 0, 512);
+	scsi_lun(((struct srp_cmd *)iu)->lun, 0x3fff);
+	send_expect(c, "READ(10) to LUN 16383", iu, n, tag, WANT_CC(SENSE_ILLEGAL_REQUEST, 0x25, 0x00));
+	survives(c, "unmapped LUN");
+	conn_close(c);
+	return RES_PASS;
+}
+
+static int c_scsi_inquiry(void)
+{
+	struct conn *c = open_default("INQUIRY");
+	uint8_t cdb[6];
+	struct iu *r;
+
+	if (!c)
+		return RES_FAIL;
+	cdb_inquiry(cdb, 96);
+	if (!scsi_exec(c, cdb, 6, DIR_IN, 0, 96, &r, 10000)) {
+		struct rsp_info ri;
+		char err[128];
+
+		if (!check(!parse_rsp(r->buf, r->len, c->max_ti, &ri, err, sizeof(err)),
+			   "INQUIRY: %s", err)) {
+			check(ri.status == SAM_STAT_GOOD, "INQUIRY status 0x%02x", ri.status);
+			check(!memcmp(c->data + 8, "LIO-ORG ", 8), "INQUIRY vendor '%.8s'",
+			      (char *)c->data + 8);
+			check((c->data[0] & 0x1f) == 0 && (c->data[0] >> 5) == 0,
+			      "INQUIRY peripheral 0x%02x, want 0x00 (connected disk)", c->data[0]);
+		}
+		free(r);
+	} else {
+		check(false, "INQUIRY not answered");
+	}
+	survives(c, "INQUIRY");
+	conn_close(c);
+	return RES_PASS;
+}
+
+/* ====================================================== disconnects */
+
+/* Queue @n 1 MiB transfers (WRITE if @write) on a fresh channel. */
+static struct conn *big_transfers(const char *what, int n, bool write, bool both)
+{
+	struct login_params p;
+	struct conn *c;
+	uint8_t iu[64];
+	int i;
+
+	login_defaults(&p);
+	p.data_len = (size_t)n * MiB + MiB;
+	p.nsend = 64;
+	c = open_ch(what, &p);
+	if (!c)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		bool w = both ? i & 1 : write;
+
+		conn_send(c, iu, cmd_rw_direct(c, iu, conn_tag(c), w ? SCSI_WRITE_10 : SCSI_READ_10,
+					       cfg.lba + 32 + i * 2048, 2048, (size_t)i * MiB, MiB));
+	}
+	return c;
+}
+
+static int c_disc_mid_write(void)
+{
+	struct conn *c = big_transfers("disconnect during 1 MiB WRITEs", 16, true, false);
+
+	if (!c)
+		return RES_FAIL;
+	conn_wait_iu(c, 50);	/* let the RDMA READs start */
+	conn_close(c);
+	return RES_PASS;	/* the runner checks the channel is released */
+}
+
+static int c_disc_mid_read(void)
+{
+	struct conn *c = big_transfers("disconnect during 1 MiB READs", 16, false, false);
+
+	if (!c)
+		return RES_FAIL;
+	conn_wait_iu(c, 50);
+	conn_close(c);
+	return RES_PASS;	/* the runner checks the channel is released */
+}
+
+/* Deregister the buffer under the target's RDMA: access errors, channel dies. */
+static int c_disc_dereg_mid_transfer(void)
+{
+	struct conn *c = big_transfers("deregister the data buffer during transfers", 16, false, true);
+
+	if (!c)
+		return RES_FAIL;
+	conn_wait_iu(c, 20);
+	ibv_dereg_mr(c->dmr);
+	c->dmr = NULL;
+	expect_dies(c, "data buffer deregistered during transfers", 15000);
+	conn_close(c);
+	return RES_PASS;	/* the runner checks the channel is released */
+}
+
+/*
+ * Run "srp-initiator _child NAME" (a fresh process: librdmacm keeps the
+ * device contexts it opened, and uverbs refuses a forked child's writes
+ * on them because its credentials differ from the opener's).
+ */
+static int run_child(const char *name)
+{
+	char exe[4096], guid[32], iext[32], lba[16], lun[24], port[8];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	int st;
+	pid_t pid;
+
+	if (n <= 0)
+		return check(false, "cannot find /proc/self/exe");
+	exe[n] = 0;
+	snprintf(guid, sizeof(guid), "%llx", (unsigned long long)cfg.guid);
+	snprintf(iext, sizeof(iext), "%llx", (unsigned long long)cfg.iext);
+	snprintf(lba, sizeof(lba), "%u", cfg.lba);
+	snprintf(lun, sizeof(lun), "%llu", (unsigned long long)cfg.lun);
+	snprintf(port, sizeof(port), "%d", cfg.port);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		execl(exe, exe, "--dst", cfg.dst, "--src", cfg.src ? cfg.src : cfg.dst,
+		      "--port", port, "--guid", guid, "--iext", iext, "--lba", lba, "--lun", lun,
+		      "_child", name, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) < 0)
+		return check(false, "cannot run the child: %s", strerror(errno));
+	return check(WIFEXITED(st) && !WEXITSTATUS(st), "child %s failed (status 0x%x)", name, st);
+}
+
+/* The initiator process exits in the middle of transfers (no cleanup). */
+static int c_disc_exit_mid_transfer(void)
+{
+	run_child("exit_mid_transfer");
+	return RES_PASS;	/* the runner checks the channel is released */
+}
+
+/* Disconnect while the target's responses are stuck (RNR) and a TMF waits. */
+static int c_disc_stalled(void)
+{
+	struct login_params p;
+	struct conn *c;
+	uint8_t iu[64], cdb[6];
+	uint64_t rtag;
+	int i;
+
+	login_defaults(&p);
+	p.nrecv = 2;
+	p.max_recv = 8;
+	c = open_ch("disconnect with stalled responses", &p);
+	if (!c)
+		return RES_FAIL;
+	if (!stall_responses(c, "disconnect with stalled responses")) {
+		cdb_tur(cdb);
+		for (i = 0; i < 32; i++) {
+			build_cmd(iu, conn_tag(c), cfg.lun, cdb, 6);
+			conn_send(c, iu, 48);
+		}
+		rtag = conn_tag(c);
+		conn_send(c, iu, cmd_rw_direct(c, iu, rtag, SCSI_READ_10, cfg.lba, 8, 0, 4096));
+		build_tmf(iu, conn_tag(c), cfg.lun, SRP_TSK_ABORT_TASK, rtag);
+		conn_send(c, iu, 48);
+		build_tmf(iu, conn_tag(c), cfg.lun, SRP_TSK_LUN_RESET, 0);
+		conn_send(c, iu, 48);
+		conn_flush_sends(c, 5000);
+		sleep_ms(500);
+	}
+	conn_close(c);
+	return RES_PASS;	/* the runner checks the channel is released */
+}
+
+static int c_disc_stalled_exit(void)
+{
+	run_child("stalled_exit");
+	return RES_PASS;	/* the runner checks the channel is released */
+}
+
+/* The children: set up, then _exit() without any cleanup. */
+int child_main(const char *name)
+{
+	if (!strcmp(name, "exit_mid_transfer")) {
+		struct conn *c = big_transfers("exit during transfers", 16, false, true);
+
+		if (!c)
+			return 1;
+		conn_wait_iu(c, 30);
+		_exit(0);
+	}
+	if (!strcmp(name, "stalled_exit")) {
+		struct login_params p;
+		struct conn *c;
+		uint8_t iu[64], cdb[6];
+		int i;
+
+		login_defaults(&p);
+		p.nrecv = 2;
+		p.max_recv = 8;
+		c = open_ch("exit with stalled responses", &p);
+		if (!c || stall_responses(c, "exit with stalled responses"))
+			return 1;
+		cdb_tur(cdb);
+		for (i = 0; i < 64; i++) {
+			build_cmd(iu, conn_tag(c), cfg.lun, cdb, 6);
+			conn_send(c, iu, 48);
+		}
+		conn_flush_sends(c, 5000);
+		_exit(0);
+	}
+	msg("error: unknown child '%s'", name);
+	return 2;
+}
+
+/* ============================================================ table */
+
+const struct hcase hcases[] = {
+	/* logins */
+	{ "login_good", "logins", "accepted; SRP_LOGIN_RSP: REQ_LIM min(srp_sq_size,512), MAX_IT = requested, MAX_TI = srp_max_rsp_size, buf_fmt 0x0006, rsp_flags 0, reserved 0", c_login_good, NULL },
+	{ "login_imm", "logins", "immediate data requested at offset 68: rsp_flags 0x80 (IMMED_SUPP)", c_login_imm, NULL },
+	{ "login_imm_bad_offset", "logins", "imm_data_offset 0/51/>=it_iu_len: accepted without IMMED_SUPP", c_login_imm_bad_offset, NULL },
+	{ "login_it_iu_len_63", "logins", "req_it_iu_len 63 and 0: SRP_LOGIN_REJ 0x00010000 UNABLE_ESTABLISH_CHANNEL", c_login_it_iu_len_63, NULL },
+	{ "login_it_iu_len_64", "logins", "req_it_iu_len 64: accepted, a 64-byte READ(10) works", c_login_it_iu_len_64, NULL },
+	{ "login_it_iu_len_max", "logins", "= srp_max_req_size accepted; +1 and 0xffffffff: REJ 0x00010002 REQ_IT_IU_LENGTH_TOO_LARGE", c_login_it_iu_len_max, NULL },
+	{ "login_buf_fmt", "logins", "req_buf_fmt with bits beyond DIRECT|INDIRECT: REJ 0x00010004; 0x2/0x4/0x0 accepted", c_login_buf_fmt, NULL },
+	{ "login_wrong_target", "logins", "wrong id_ext / ioc_guid / zero: REJ 0x00010003 UNABLE_ASSOCIATE_CHANNEL", c_login_wrong_target, NULL },
+	{ "login_no_acl", "logins", "initiator port id no ACL names: REJ 0x00010000", c_login_no_acl, NULL },
+	{ "login_tpg_disabled", "logins", "TPG disabled: REJ 0x00010000; enabled again: accepted", c_login_tpg_disabled, NULL },
+	{ "login_tpg_disable_live", "logins", "disabling the TPG: SRP_T_LOGOUT reason 0x0, channel closed", c_login_tpg_disable_live, NULL },
+	{ "login_acl_removed", "logins", "removing the ACL of a live session: SRP_T_LOGOUT reason 0x0, channel closed", c_login_acl_removed, NULL },
+	{ "login_wrong_opcode", "logins", "private data with opcode 0x02: REJ 0x00010000 (tag 0 or echoed)", c_login_wrong_opcode, NULL },
+	{ "login_truncated", "logins", "0/8 bytes: REJ 0x00010000; 40 bytes: REJ 0x00010003; 48 bytes: accepted (RDMA/CM zero-pads)", c_login_truncated, NULL },
+	{ "login_single_kicks", "logins", "2nd SINGLE_CHANNEL login: rsp_flags 0x01 TERMINATED; 1st channel gets SRP_T_LOGOUT reason 0x4 and is disconnected", c_login_single_kicks, NULL },
+	{ "login_multi_join", "logins", "MULTICHANNEL: first rsp_flags 0x00, joins 0x02 MAINTAINED (+0x80 with imm); all channels work", c_login_multi_join, NULL },
+	{ "login_channel_limit", "logins", "64 channels per nexus accepted, 65th: REJ 0x00010006 CHANNEL_LIMIT_REACHED; a SINGLE login then ends all 64 (SRP_T_LOGOUT 0x4 each)", c_login_channel_limit, NULL },
+	{ "login_during_tpg_disable", "logins", "logins while the TPG toggles: accepted or REJ 0x00010000, never unanswered", c_login_during_tpg_disable, NULL },
+	{ "login_churn", "logins", "100 logins dropped at once (half without disconnect): all channels released", c_login_churn, NULL },
+	/* IUs */
+	{ "iu_unknown_opcode", "ius", "opcodes 0x7f/0xff: ignored (no SRP_RSP); the credit comes back in an SRP_CRED_REQ", c_iu_unknown_opcode, NULL },
+	{ "iu_short", "ius", "IUs of 0/1/15/8 bytes (< 16): ignored", c_iu_short, NULL },
+	{ "iu_cred_rsp_misbehave", "ius", "SRP_CRED_REQ left unanswered 5 times, bogus SRP_CRED_RSP/SRP_AER_RSP: ignored, credits still returned", c_iu_cred_rsp_misbehave, NULL },
+	{ "iu_cmd_short", "ius", "SRP_CMD of 16/32/47 bytes: CHECK CONDITION 05/0e/03 with its tag", c_iu_cmd_short, NULL },
+	{ "iu_add_cdb_beyond", "ius", "ADDITIONAL CDB LENGTH beyond the IU: CHECK CONDITION 05/0e/03", c_iu_add_cdb_beyond, NULL },
+	{ "iu_add_cdb_ok", "ius", "4 additional CDB bytes, descriptor at 52: READ works", c_iu_add_cdb_ok, NULL },
+	{ "iu_indirect_bad", "ius", "count > table, table len %16, 0, >1024 entries, sum != total, IU too short: CHECK CONDITION 05/0e/03 each", c_iu_indirect_bad, NULL },
+	{ "iu_indirect_ok", "ius", "inline descriptor lists gather a WRITE and scatter a READ correctly", c_iu_indirect_ok, NULL },
+	{ "iu_external_table", "ius", "external table (0 or 1 inline of 4) fetched by RDMA READ: WRITE and READ work; sum mismatch: 05/0e/03", c_iu_external_table, NULL },
+	{ "iu_external_table_bad_rkey", "ius", "external table with a bogus rkey: no GOOD answer, channel closed", c_iu_external_table_bad_rkey, NULL },
+	{ "iu_direct_len", "ius", "len 0 READ: GOOD DIOVER 512; len 0 WRITE: 05/0e/03 DOOVER 512; len 0xffffffff: 05/0e/03", c_iu_direct_len, NULL },
+	{ "iu_max_rdma", "ius", "exactly srp_max_rdma_size: GOOD; +512: CHECK CONDITION 05/0e/03", c_iu_max_rdma, NULL },
+	{ "iu_residuals", "ius", "READ over/underflow: GOOD DIOVER/DIUNDER 512; WRITE mismatch: 05/0e/03 DOOVER/DOUNDER, medium unchanged", c_iu_residuals, NULL },
+	{ "iu_imm", "ius", "immediate data 4 KiB and 8 KiB (IU = max_it_iu_len) work; length beyond the IU / data-in / truncated: 05/0e/03", c_iu_imm, NULL },
+	{ "iu_imm_cc_credit", "ius", "immediate-data WRITE refused by target_core (unmapped LUN 05/25/00, LBA out of range 05/21/00, bad opcode 05/20/00): exactly one credit back", c_iu_imm_cc_credit, NULL },
+	{ "iu_rq_alias", "ius", "after such a refused WRITE, a READ with an external descriptor table and a TUR right behind it: each answered once, the READ GOOD with its data", c_iu_rq_alias, NULL },
+	{ "iu_imm_not_granted", "ius", "immediate data without IMMED_SUPP: CHECK CONDITION 05/0e/03", c_iu_imm_not_granted, NULL },
+	{ "iu_bidi_and_formats", "ius", "bidirectional and reserved formats 4/15: CHECK CONDITION 05/0e/03", c_iu_bidi_and_formats, NULL },
+	{ "iu_dir_mismatch", "ius", "READ CDB with data-out / WRITE CDB with data-in descriptor: CHECK CONDITION, medium and buffer untouched", c_iu_dir_mismatch, NULL },
+	{ "iu_bad_rkey_read", "ius", "READ into a bogus rkey: channel closed, no GOOD", c_iu_bad_rkey_read, NULL },
+	{ "iu_bad_rkey_write", "ius", "WRITE from a bogus rkey: channel closed, no GOOD", c_iu_bad_rkey_write, NULL },
+	{ "iu_bad_addr_read", "ius", "READ into an address outside the MR: channel closed, no GOOD", c_iu_bad_addr_read, NULL },
+	{ "iu_bad_addr_write", "ius", "WRITE from an address outside the MR: channel closed, no GOOD", c_iu_bad_addr_write, NULL },
+	{ "iu_tag_reuse", "ius", "a tag reused while its command is in flight: both answered GOOD", c_iu_tag_reuse, NULL },
+	{ "iu_credit_full", "ius", "exactly REQUEST LIMIT commands outstanding: all answered", c_iu_credit_full, NULL },
+	{ "iu_credit_overrun", "ius", "2*REQ_LIM+16 commands outstanding (responses stalled): target closes the channel", c_iu_credit_overrun, NULL },
+	{ "iu_too_long", "ius", "IU of 512 bytes with MAX_IT_IU_LEN 256: channel closed (SRQ: accepted)", c_iu_too_long, NULL },
+	{ "iu_after_logout", "ius", "SRP_CMDs after SRP_I_LOGOUT: not answered, channel closed", c_iu_after_logout, NULL },
+	{ "iu_wrong_direction", "ius", "SRP_RSP/LOGIN_RSP/LOGIN_REJ/LOGIN_REQ/T_LOGOUT/CRED_REQ/AER_REQ/CRED_RSP/AER_RSP sent by the initiator: ignored", c_iu_wrong_direction, NULL },
+	{ "iu_varlen_cdb", "ius", "0x7f CDB announcing 260 bytes in a 48-byte IU (64-byte buffer): CHECK CONDITION 05/0e/03", c_iu_varlen_cdb, NULL },
+	/* task management and SCSI */
+	{ "tmf_basic", "tmf", "ABORT TASK unknown tag: 0x00; unmapped LUN: 0x02; ABORT/CLEAR TASK SET, CLEAR ACA, unknown: 0x04; truncated: 0x02", c_tmf_basic, NULL },
+	{ "tmf_lun_reset", "tmf", "LUN RESET: 0x00, next command UNIT ATTENTION 06/29/03", c_tmf_lun_reset, NULL },
+	{ "tmf_abort_stalled", "tmf", "ABORT TASK of a command in flight: TMF 0x00, after the command's own answer if any", c_tmf_abort_stalled, NULL },
+	{ "scsi_report_luns", "tmf", "REPORT LUNS: list length 8, LUN 0; GOOD DIUNDER", c_scsi_report_luns, NULL },
+	{ "scsi_unmapped_lun", "tmf", "TUR/READ/WRITE to an unmapped LUN: CHECK CONDITION 05/25/00", c_scsi_unmapped_lun, NULL },
+	{ "scsi_inquiry", "tmf", "INQUIRY: GOOD, LIO-ORG disk", c_scsi_inquiry, NULL },
+	/* disconnects */
+	{ "disc_mid_write", "disconnect", "disconnect during 16 x 1 MiB WRITEs: channel released", c_disc_mid_write, NULL },
+	{ "disc_mid_read", "disconnect", "disconnect during 16 x 1 MiB READs: channel released", c_disc_mid_read, NULL },
+	{ "disc_dereg_mid_transfer", "disconnect", "data MR deregistered during transfers: channel closed and released", c_disc_dereg_mid_transfer, NULL },
+	{ "disc_exit_mid_transfer", "disconnect", "initiator process exits during transfers: channel released", c_disc_exit_mid_transfer, NULL },
+	{ "disc_stalled", "disconnect", "disconnect with 33 responses stuck (RNR) plus pending ABORT TASK and LUN RESET: released", c_disc_stalled, NULL },
+	{ "disc_stalled_exit", "disconnect", "process exit with 64 responses stuck: channel released", c_disc_stalled_exit, NULL },
+};
+const size_t n_hcases = ARRAY_SIZE(hcases);
