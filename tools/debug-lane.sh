@@ -14,7 +14,8 @@
 #    build/debug-lane/module, so the normal build stays as it is);
 # 3. boots the qemu guest on the debug kernel and runs tools/guest/debug-lane.sh:
 #    the selftest groups (default: harness configfs srp lifecycle observe
-#    hostile, those present), then unloads ib_srpt and has kmemleak scan;
+#    hostile dm, those present; not blktests, which has its own command),
+#    then unloads ib_srpt and has kmemleak scan;
 # 4. prints every kernel report found (report.txt) and the times.
 #
 # The run fails on any KASAN report, lockdep or RCU splat, WARNING, BUG, hung
@@ -34,7 +35,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 REPO=$(pwd)
-DEFAULT_GROUPS=(harness configfs srp lifecycle observe hostile)
+DEFAULT_GROUPS=(harness configfs srp lifecycle observe hostile dm)
 
 msg() { echo "debug-lane: $*" >&2; }
 die() { msg "error: $*"; exit 2; }
