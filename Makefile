@@ -6,7 +6,8 @@
 #   make sparse     rebuild everything through sparse (C=2); any finding fails
 #   make checkpatch checkpatch.pl --strict on every driver source file
 #   make kerneldoc  kernel-doc on every driver source file
-#   make check      sparse + checkpatch + kerneldoc
+#   make coccicheck the kernel's coccinelle scripts (report mode); any finding fails
+#   make check      sparse + checkpatch + kerneldoc + coccicheck
 #   make install    install to /lib/modules/<kver>/updates/ and run depmod
 #   make demo       the README's demo (tools/demo.sh)
 #   make test       the README's test command (tools/test.sh)
@@ -19,7 +20,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 SRC  := drivers/infiniband/ulp/srpt
 KBUILD_ARGS := -C $(KDIR) M=$(CURDIR) CONFIG_INFINIBAND_SRPT=m W=1 KCFLAGS=-Werror
 
-.PHONY: all modules clean sparse checkpatch kerneldoc check install demo test
+.PHONY: all modules clean sparse checkpatch kerneldoc coccicheck check install demo test
 
 all: modules
 
@@ -39,7 +40,10 @@ checkpatch:
 kerneldoc:
 	tools/check-kerneldoc.sh $(SRC)
 
-check: sparse checkpatch kerneldoc
+coccicheck:
+	KDIR=$(KDIR) tools/check-coccinelle.sh $(SRC)
+
+check: sparse checkpatch kerneldoc coccicheck
 
 install: modules
 	$(MAKE) $(KBUILD_ARGS) INSTALL_MOD_DIR=updates modules_install

@@ -13,6 +13,8 @@ PACKAGES=(
 	# building the module
 	linux-headers-amd64 linux-source-6.1 make gcc bc flex bison libelf-dev sparse
 	xz-utils
+	# coccicheck (its OCaml rules need ocamlopt)
+	coccinelle ocaml-nox
 	# LIO and RDMA userspace used by the tests in the guest
 	targetcli-fb python3-rtslib-fb rdma-core ibverbs-utils infiniband-diags
 	libibverbs-dev librdmacm-dev fio sg3-utils multipath-tools

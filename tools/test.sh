@@ -43,6 +43,7 @@ check "build (W=1, -Werror)" make -j2
 check "sparse (C=2)" make sparse
 check "checkpatch --strict" make checkpatch
 check "kernel-doc" make kerneldoc
+check "coccicheck (kernel coccinelle scripts)" make coccicheck
 
 echo "# guest selftests"
 guest_results=$(pwd)/$results/guest
