@@ -15,6 +15,8 @@ PACKAGES=(
 	xz-utils
 	# coccicheck (its OCaml rules need ocamlopt)
 	coccinelle ocaml-nox
+	# checkpatch on the in-tree patch series (its spdxcheck.py), git am
+	python3-ply python3-git git
 	# LIO and RDMA userspace used by the tests in the guest
 	targetcli-fb python3-rtslib-fb rdma-core ibverbs-utils infiniband-diags
 	libibverbs-dev librdmacm-dev fio sg3-utils multipath-tools
