@@ -45,6 +45,9 @@ check "sparse (C=2)" make sparse
 check "checkpatch --strict" make checkpatch
 check "kernel-doc" make kerneldoc
 check "coccicheck (kernel coccinelle scripts)" make coccicheck
+# The DKMS package, built here for selftests/packaging/test_dkms.sh to
+# install in the guest (a DKMS build under TCG takes about 8 minutes).
+check "dkms build (scratch trees in build/dkms)" tools/dkms-build.sh
 # The in-tree series in a kernel tree: about 2 minutes with the tree cached
 # under build/, 7.5 more (and 1.7 GB) to set that up: only when asked for.
 if [ "${SRPT_CHECK_SERIES:-0}" = 1 ]; then
