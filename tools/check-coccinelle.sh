@@ -40,8 +40,10 @@ fi
 [ $# -ge 1 ] || { echo "usage: $0 <dir>..." >&2; exit 2; }
 command -v spatch >/dev/null ||
 	{ echo "check-coccinelle: spatch is not installed (apt-get install coccinelle ocaml-nox)"; exit 1; }
-command -v ocamlfind >/dev/null && command -v ocamlopt >/dev/null ||
-	{ echo "check-coccinelle: the OCaml rules need ocamlopt (apt-get install ocaml-nox)"; exit 1; }
+if ! command -v ocamlfind >/dev/null || ! command -v ocamlopt >/dev/null; then
+	echo "check-coccinelle: the OCaml rules need ocamlopt (apt-get install ocaml-nox)"
+	exit 1
+fi
 kdir=${KDIR:-/lib/modules/$("$top/tools/kver.sh")/build}
 [ -d "$kdir" ] || { echo "check-coccinelle: no kernel build tree at '$kdir'"; exit 1; }
 

@@ -88,7 +88,10 @@ fi
 
 # --- the series -----------------------------------------------------------
 "$top/tools/mk-patch-series.sh" -o "$series"
-mapfile -t patches < <(ls "$series"/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/0000-cover-letter')
+patches=()
+for p in "$series"/[0-9][0-9][0-9][0-9]-*.patch; do
+	[[ $p == */0000-cover-letter.patch ]] || patches+=("$p")
+done
 [ ${#patches[@]} -ge 2 ] || die "no patches in $series"
 
 cd "$ktree"

@@ -108,8 +108,13 @@ put_doc() {
 	local f
 	for f in "$@"; do
 		mkdir -p "$(dirname "$f")"
-		sed '/^\.\. srpt-out-of-tree-begin/,/^\.\. srpt-out-of-tree-end/d' \
-			"$top/$f" | cat -s >"$f"
+		python3 - "$top/$f" "$f" <<'EOF'
+import re, sys
+text = open(sys.argv[1]).read()
+text = re.sub(r'\n*^\.\. srpt-out-of-tree-begin$.*?^\.\. srpt-out-of-tree-end$\n?',
+	      '\n', text, flags=re.M | re.S)
+open(sys.argv[2], 'w').write(text.rstrip('\n') + '\n')
+EOF
 		git add "$f"
 	done
 }
