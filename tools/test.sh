@@ -47,7 +47,7 @@ check "kernel-doc" make kerneldoc
 check "coccicheck (kernel coccinelle scripts)" make coccicheck
 # The DKMS package, built here for selftests/packaging/test_dkms.sh to
 # install in the guest (a DKMS build under TCG takes about 8 minutes).
-check "dkms build (scratch trees in build/dkms)" tools/dkms-build.sh
+check "dkms build (host, scratch trees)" tools/dkms-build.sh
 # The in-tree series in a kernel tree: about 2 minutes with the tree cached
 # under build/, 7.5 more (and 1.7 GB) to set that up: only when asked for.
 if [ "${SRPT_CHECK_SERIES:-0}" = 1 ]; then

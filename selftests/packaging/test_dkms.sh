@@ -40,10 +40,16 @@ else
 	dkms_tree=$pre/tree
 	[ -d "$pre/tree/ib_srpt/$version/$kver" ] ||
 		fail "no DKMS build for $kver in $pre: run tools/dkms-build.sh on the host first (tools/test.sh does)"
-	# It must be a build of this tree's driver, not a stale one.
-	for f in "$SRPT_REPO/$drv"/*.[ch]; do
-		cmp -s "$f" "$pre/src/ib_srpt-$version/$drv/${f##*/}" ||
-			fail "$pre is stale ($drv/${f##*/} differs): run tools/dkms-build.sh again"
+	# It must be a build of this tree's driver, not a stale one (the
+	# package's Makefile has one line more, see tools/dkms-source.sh).
+	files=$(git -C "$SRPT_REPO" ls-files "$drv") || fail "git ls-files $drv failed"
+	for f in $files; do
+		have=$pre/src/ib_srpt-$version/$f
+		if [ "${f##*/}" = Makefile ]; then
+			head -n "$(wc -l <"$SRPT_REPO/$f")" "$have" | cmp -s - "$SRPT_REPO/$f"
+		else
+			cmp -s "$SRPT_REPO/$f" "$have"
+		fi || fail "$pre is stale ($f differs): run tools/dkms-build.sh again"
 	done
 fi
 
