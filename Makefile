@@ -6,8 +6,11 @@
 #   make sparse     rebuild everything through sparse (C=2); any finding fails
 #   make checkpatch checkpatch.pl --strict on every driver source file
 #   make kerneldoc  kernel-doc on every driver source file
-#   make check      sparse + checkpatch + kerneldoc
+#   make coccicheck the kernel's coccinelle scripts (report mode); any finding fails
+#   make check      sparse + checkpatch + kerneldoc + coccicheck
 #   make install    install to /lib/modules/<kver>/updates/ and run depmod
+#   make patch-series        the in-tree series for linux 6.1 (build/patch-series/out)
+#   make patch-series-check  apply it to linux-source-6.1 and build every step
 #   make demo       the README's demo (tools/demo.sh)
 #   make test       the README's test command (tools/test.sh)
 #
@@ -19,7 +22,8 @@ KDIR ?= /lib/modules/$(KVER)/build
 SRC  := drivers/infiniband/ulp/srpt
 KBUILD_ARGS := -C $(KDIR) M=$(CURDIR) CONFIG_INFINIBAND_SRPT=m W=1 KCFLAGS=-Werror
 
-.PHONY: all modules clean sparse checkpatch kerneldoc check install demo test
+.PHONY: all modules clean sparse checkpatch kerneldoc coccicheck check install demo test \
+	patch-series patch-series-check
 
 all: modules
 
@@ -39,11 +43,20 @@ checkpatch:
 kerneldoc:
 	tools/check-kerneldoc.sh $(SRC)
 
-check: sparse checkpatch kerneldoc
+coccicheck:
+	KDIR=$(KDIR) tools/check-coccinelle.sh $(SRC)
+
+check: sparse checkpatch kerneldoc coccicheck
 
 install: modules
 	$(MAKE) $(KBUILD_ARGS) INSTALL_MOD_DIR=updates modules_install
 	depmod -a $(KVER)
+
+patch-series:
+	tools/mk-patch-series.sh
+
+patch-series-check:
+	tools/check-patch-series.sh
 
 demo:
 	tools/demo.sh

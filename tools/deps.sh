@@ -13,6 +13,12 @@ PACKAGES=(
 	# building the module
 	linux-headers-amd64 linux-source-6.1 make gcc bc flex bison libelf-dev sparse
 	xz-utils
+	# coccicheck (its OCaml rules need ocamlopt)
+	coccinelle ocaml-nox
+	# checkpatch on the in-tree patch series (its spdxcheck.py), git am
+	python3-ply python3-git git
+	# the DKMS package (tools/dkms-build.sh, selftests/packaging)
+	dkms openssl
 	# LIO and RDMA userspace used by the tests in the guest
 	targetcli-fb python3-rtslib-fb rdma-core ibverbs-utils infiniband-diags
 	libibverbs-dev librdmacm-dev fio sg3-utils multipath-tools
