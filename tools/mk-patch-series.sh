@@ -95,6 +95,7 @@ git config user.email "$email"
 (cd "$base" && cp --parents "${base_files[@]}" "$repo/")
 git add -A
 GIT_AUTHOR_DATE="1970-01-01T00:00:00Z" GIT_COMMITTER_DATE="1970-01-01T00:00:00Z" git commit -q -m "base: Debian linux-source-6.1 $src_ver"
+git tag -f srpt-base >/dev/null
 
 # put FILE...: copy FILEs from this tree into the scratch repository.
 put() {
@@ -271,7 +272,7 @@ left=$(git ls-files "$drv" | grep -vxF -f <(cd "$top" && git ls-files "$drv") ||
 
 # --- format ----------------------------------------------------------------
 rm -rf "$out"
-git -c core.abbrev=12 format-patch -q --cover-letter --no-signature -o "$out" series~7..series
+git -c core.abbrev=12 format-patch -q --cover-letter --no-signature -o "$out" srpt-base..series
 n=$(ls "$out"/*.patch | wc -l)
 cover=$(ls "$out"/0000-*.patch)
 blurb=$work/cover-blurb.txt
