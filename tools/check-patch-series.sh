@@ -152,7 +152,9 @@ for f in $(cd "$top" && git ls-files "$drv"); do
 done
 extra=$(git ls-files "$drv" | grep -vxF -f <(cd "$top" && git ls-files "$drv") || true)
 [ -z "$extra" ] || die "after the series these are still in the tree: $extra"
-for o in $(sed -n 's/^ib_srpt-y[[:space:]]*:=//p' "$top/$drv/Makefile"); do
+# (continuation lines joined first)
+for o in $(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$top/$drv/Makefile" |
+	sed -n 's/^ib_srpt-y[[:space:]]*:=//p'); do
 	[ -e "$drv/$o" ] || die "$drv/$o was not built"
 done
 modinfo -F parm "$drv/ib_srpt.ko" | grep -q '^rdma_cm_port:' ||
