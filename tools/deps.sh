@@ -13,8 +13,9 @@ PACKAGES=(
 	# building the module
 	linux-headers-amd64 linux-source-6.1 make gcc bc flex bison libelf-dev sparse
 	xz-utils
-	# coccicheck (its OCaml rules need ocamlopt)
-	coccinelle ocaml-nox
+	# coccicheck (its OCaml rules need ocamlopt, its Python rules
+	# libpython3.11.so)
+	coccinelle ocaml-nox libpython3.11-dev
 	# checkpatch on the in-tree patch series (its spdxcheck.py), git am
 	python3-ply python3-git git
 	# the DKMS package (tools/dkms-build.sh, selftests/packaging)
@@ -24,7 +25,7 @@ PACKAGES=(
 	libibverbs-dev librdmacm-dev fio sg3-utils multipath-tools
 	xfsprogs e2fsprogs dbus udev ibverbs-providers
 	# building and running blktests (tools/blktests.sh, selftests/blktests)
-	gawk
+	gawk g++
 	# tools/dm-query (device management queries in selftests/dm)
 	libibumad-dev
 	# basics a minimal root may lack
