@@ -17,6 +17,9 @@ PACKAGES=(
 	targetcli-fb python3-rtslib-fb rdma-core ibverbs-utils infiniband-diags
 	libibverbs-dev librdmacm-dev fio sg3-utils multipath-tools
 	xfsprogs e2fsprogs dbus udev
+	# the benchmark (tools/bench.sh): raw RDMA limits, the nvme-rdma host,
+	# profiles in the guest, the report's chart
+	perftest nvme-cli linux-perf python3-matplotlib
 	# basics a minimal root may lack
 	kmod iproute2 psmisc lsof procps util-linux python3
 )
