@@ -23,7 +23,7 @@
 # the counters around it), runs/<id>.fio.json, runs/<id>.perftest.log,
 # runs/<id>.trace (non-GOOD completions seen), profile-*.txt.
 #
-# Per fio run, sampled at the end of fio's ramp and after fio exits:
+# Per fio run, sampled at the first completed I/O and after fio exits:
 # /proc/stat (whole guest), the CPU time (/proc/<pid>/schedstat) of kworker
 # and ksoftirqd threads, and the disk's completed I/O count
 # (/sys/block/<dev>/stat).  Non-GOOD SCSI
@@ -121,24 +121,35 @@ kthread_cpu() {
 
 # disk_ios DEV: completed reads + writes of /dev/DEV.
 disk_ios() {
-	local -a s
-	read -ra s <"/sys/block/$1/stat"
-	echo $((s[0] + s[4]))
+	local -a st
+	read -ra st <"/sys/block/$1/stat"
+	echo $((st[0] + st[4]))
 }
-_io_started() { [ "$(disk_ios "$1")" -gt "$2" ]; }
 
-# now_us: the time in microseconds.  sleep_until US: sleep until then.
-now_us() { local t=${EPOCHREALTIME/./}; echo $((10#$t)); }
-sleep_until() {
-	local d=$(($1 - $(now_us)))
-	[ "$d" -le 0 ] || sleep "$((d / 1000000)).$(printf '%06d' $((d % 1000000)))"
+# wait_io_start DEV BASE LIMIT: wait until DEV has completed more than BASE
+# I/Os (at most LIMIT s).  No forks: with fio and the target keeping both
+# vCPUs busy, a loop of $(...) and sleep noticed the start seconds late.
+wait_io_start() {
+	local -a st
+	local deadline=$((SECONDS + $3))
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		read -ra st <"/sys/block/$1/stat"
+		[ $((st[0] + st[4])) -le "$2" ] || return 0
+		read -rt 0.05 -u "$SLEEP_FD" || true
+	done
+	return 1
 }
+# A FIFO nobody writes to: "read -t" on it is a sleep without a fork.
+rm -f /tmp/bench-sleep.fifo
+mkfifo /tmp/bench-sleep.fifo
+exec {SLEEP_FD}<>/tmp/bench-sleep.fifo
 
 # sample a|b DEV: append the counters to $META.  The window is [a, b]: at
 # "a" the thread times of $KPIDS come first, at "b" last, after a new scan
 # for kworkers started meanwhile (counted from zero).
 sample() {
 	local tag=$1 dev=$2 up threads=
+	# shellcheck disable=SC2086  # a list of pids
 	[ "$tag" = b ] || threads=$(kthread_cpu $KPIDS)
 	read -r up _ </proc/uptime
 	{
@@ -146,6 +157,7 @@ sample() {
 		echo "stat_$tag=\"$(grep '^cpu ' /proc/stat)\""
 		echo "disk_$tag=\"$(cat "/sys/block/$dev/stat")\""
 	} >>"$META"
+	# shellcheck disable=SC2046  # a list of pids
 	[ "$tag" = a ] || threads=$(kthread_cpu $(kthread_pids))
 	echo "threads_$tag=\"$threads\"" >>"$META"
 }
@@ -209,7 +221,7 @@ trace_off() {
 
 # run_fio CONFIG ROUND DEV "rw bs qd nj": one measured fio run.
 run_fio() {
-	local config=$1 round=$2 dev=$3 rw bs qd nj id fpid rc=0 limit base t0 sampled
+	local config=$1 round=$2 dev=$3 rw bs qd nj id fpid rc=0 limit base sampled
 	read -r rw bs qd nj <<<"$4"
 	id=r$round-$config-$rw-$bs-qd$qd-nj$nj
 	META=$RUNS/$id.meta
@@ -220,7 +232,7 @@ run_fio() {
 		echo "job=$rw-$bs-qd$qd-nj$nj"
 		echo "rw=$rw bs=$bs qd=$qd nj=$nj"
 		echo "dev=$dev"
-		echo "runtime=$RUNTIME ramp=$RAMP"
+		echo "runtime=$RUNTIME ramp=$RAMP window=first-io"
 		echo "queue_depth=$(cat "/sys/block/$dev/device/queue_depth" 2>/dev/null ||
 			cat "/sys/block/$dev/queue/nr_requests")"
 	} >"$META"
@@ -235,16 +247,15 @@ run_fio() {
 		--norandommap --randrepeat=0 --lat_percentiles=1 --percentile_list=50:99:99.9 \
 		--output-format=json --output="$RUNS/$id.fio.json" >"$RUNS/$id.fio.log" 2>&1 &
 	fpid=$!
-	# The CPU window: from the end of fio's ramp (timed from the first
-	# completed I/O, as fio takes seconds to start under TCG) until fio has
-	# exited, i.e. fio's measured period plus its exit.  I/O over rxe
-	# under TCG stalls for a second or two now and then; a short window
-	# inside the period would make the per-I/O numbers swing with that.
+	# The CPU window: from the first completed I/O until fio has exited,
+	# i.e. fio's ramp, its measured period and its exit, with the I/O
+	# count from the disk over the same window.  (A window inside fio's
+	# measured period, timed from the first I/O, came out seconds late
+	# when fio and the target kept both vCPUs busy; and I/O over rxe under
+	# TCG stalls for a second or two now and then, so a longer window also
+	# makes the per-I/O numbers swing less.)
 	sampled=0
-	if wait_for $((limit - RAMP - RUNTIME)) _io_started "$dev" "$base"; then
-		t0=$(now_us)
-		echo "t_io=$(cut -d' ' -f1 /proc/uptime)" >>"$META"
-		sleep_until $((t0 + RAMP * 1000000))
+	if wait_io_start "$dev" "$base" $((limit - RAMP - RUNTIME)); then
 		sample a "$dev"
 		sampled=1
 	else
@@ -406,7 +417,8 @@ run_config() {
 
 # profile IMPL: perf record -a -g across a 4 KiB randread qd32 job.
 profile() {
-	local impl=$1 dev fpid base data=/tmp/perf-$impl.data secs=$((RUNTIME + 3))
+	local impl=$1 dev fpid base data secs=$((RUNTIME + 3))
+	data=/tmp/perf-$impl.data
 	log "profile: $impl-brd, randread 4k qd32, perf record -a -g for $secs s"
 	srp_target_setup --impl "$impl" --bs brd --bs-mb "$BS_MB" >/dev/null || fail "profile setup"
 	prefill_brd "$BS_MB"
@@ -418,7 +430,7 @@ profile() {
 		--runtime=$((RAMP + secs + 240)) --norandommap --randrepeat=0 \
 		--output-format=json --output="$OUT/profile-$impl.fio.json" >/dev/null 2>&1 &
 	fpid=$!
-	wait_for 60 _io_started "${dev#/dev/}" "$base" || log "profile: no I/O"
+	wait_io_start "${dev#/dev/}" "$base" 60 || log "profile: no I/O"
 	sleep "$RAMP"
 	perf record -q -a -g -e cpu-clock -F 999 -o "$data" -- sleep "$secs" \
 		>"$OUT/profile-$impl.record.log" 2>&1 || log "perf record failed (see profile-$impl.record.log)"
@@ -437,8 +449,10 @@ profile() {
 		perf report -i "$data" --stdio --no-children --sort dso -g none 2>/dev/null | grep -v '^$'
 		echo
 		echo "# $impl: time including callees (children), top symbols"
+		# sed, not head: an early exit would kill perf with SIGPIPE and,
+		# with pipefail, the script.
 		perf report -i "$data" --stdio --children --sort sym -g none --percent-limit 2 2>/dev/null |
-			grep -v '^$' | head -n 80
+			sed -n '/^$/d; 1,80p'
 	} >"$OUT/profile-$impl-dso.txt"
 	rm -f "$data"
 }
@@ -462,7 +476,7 @@ srp_test_cleanup() {
 	echo "configs=$CONFIGS"
 	echo "ours_ko_sha256=$(sha256sum <"$SRPT_KO_BUILT" | cut -c1-16)"
 } >"$OUT/guest.txt"
-cat "$OUT/guest.txt" | sed 's/^/# guest: /'
+sed 's/^/# guest: /' "$OUT/guest.txt"
 
 trace_setup
 # Pay for depmod (our module into updates/; minutes under TCG) before
