@@ -7,8 +7,8 @@
 # (tools/bench-report.py).  Installs missing Debian packages first when run
 # as root.
 #
-#   sudo tools/bench.sh            full run: 3 rounds, ~40 min under TCG
-#   sudo tools/bench.sh --quick    1 round, a few short jobs (~10 min):
+#   sudo tools/bench.sh            full run: 3 rounds, ~50 min under TCG
+#   sudo tools/bench.sh --quick    1 round, a few short jobs (~20 min):
 #                                  checks the tool, numbers mean little
 #
 # Other options go to the guest runner: --rounds N, --runtime S, --ramp S,
