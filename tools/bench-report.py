@@ -524,7 +524,9 @@ def chart(res, configs, jobs, path):
     def bars(ax, bs, jobfilter, metric, title, ylabel, cfgs=("intree", "ours", "nvmet")):
         cs = [f"{c}-{bs}" for c in cfgs if f"{c}-{bs}" in configs]
         js = sorted({j for c in cs for j in jobs[c] if jobfilter(j)}, key=job_sort_key)
-        if not js:
+        # Only the configurations that ran these jobs (nvmet: numjobs 1).
+        cs = [c for c in cs if any(res["summary"][c].get(j, {}).get(metric) for j in js)]
+        if not js or not cs:
             ax.set_visible(False)
             return
         width = 0.8 / len(cs)
