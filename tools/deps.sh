@@ -28,6 +28,9 @@ PACKAGES=(
 	gawk g++
 	# tools/dm-query (device management queries in selftests/dm)
 	libibumad-dev
+	# the benchmark (tools/bench.sh): raw RDMA limits, the nvme-rdma host,
+	# profiles in the guest, the report's chart
+	perftest nvme-cli linux-perf python3-matplotlib
 	# basics a minimal root may lack
 	kmod iproute2 psmisc lsof procps util-linux python3
 )

@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The performance benchmark (not part of tools/test.sh): build ib_srpt, boot
+# one guest and, in that one boot, alternate between the perftest limit, the
+# distribution's ib_srpt, ours and nvmet-rdma for several rounds of the same
+# fio jobs (tools/guest/bench-guest.sh), then write the report
+# (tools/bench-report.py).  Installs missing Debian packages first when run
+# as root.
+#
+#   sudo tools/bench.sh            full run: 3 rounds, ~50 min under TCG
+#   sudo tools/bench.sh --quick    1 round, a few short jobs (~20 min):
+#                                  checks the tool, numbers mean little
+#
+# Other options go to the guest runner: --rounds N, --runtime S, --ramp S,
+# --bs-mb MB, --configs "limit intree-brd ours-brd nvmet-brd intree-rd
+# ours-rd", --no-profile.  Environment: BENCH_MEM (guest MB, default 3072),
+# BENCH_SMP (guest CPUs, default 2: the machine has 2 cores).
+#
+# Output in build/bench/<stamp>/ (build/bench/latest links to it):
+#   results.json  every run and the aggregates     results.txt   the table
+#   results.png   the chart     host.txt   the machine    guest/   raw data
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=0
+for a in "$@"; do
+	case $a in
+	--quick) quick=1 ;;
+	-h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+	esac
+done
+
+if [ "$(id -u)" = 0 ]; then
+	tools/deps.sh
+fi
+make -j2
+
+stamp=$(date +%Y%m%d-%H%M%S)
+out=build/bench/$stamp
+mkdir -p "$out"
+ln -sfn "$stamp" build/bench/latest
+
+# host_context: what the numbers were measured on.
+host_context() {
+	echo "date=$(date -Is)"
+	echo "host_kernel=$(uname -r)"
+	echo "host_cpus=$(nproc)"
+	echo "host_cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+	echo "host_mem_kb=$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)"
+	echo "qemu=$(qemu-system-x86_64 --version | head -n 1)"
+	echo "git=$(git describe --always --dirty 2>/dev/null || echo unknown)"
+	echo "guest_mem_mb=${BENCH_MEM:-3072} guest_smp=${BENCH_SMP:-2}"
+}
+host_context >"$out/host.txt"
+
+# The host is shared: record its load while the guest runs.
+(
+	while sleep 30; do
+		echo "$(date +%s) $(cut -d' ' -f1-3 /proc/loadavg)"
+	done
+) >"$out/host-load.txt" &
+loadpid=$!
+trap 'kill "$loadpid" 2>/dev/null || true' EXIT
+echo "$(date +%s) $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/host-load.txt"
+
+timeout=4800
+[ "$quick" = 0 ] || timeout=1800
+rc=0
+tools/vm/run-guest.sh --timeout "$timeout" --mem "${BENCH_MEM:-3072}" --smp "${BENCH_SMP:-2}" \
+	--results "$out/guest" tools/guest/bench-guest.sh "$@" 2>&1 | tee "$out/run-guest.log" ||
+	rc=${PIPESTATUS[0]}
+kill "$loadpid" 2>/dev/null || true
+# The accelerator (kvm or tcg) as run-guest.sh reported it.
+grep -m1 -o 'accel=[a-z]* ([^)]*)' "$out/run-guest.log" | sed 's/^/guest_/' >>"$out/host.txt" || true
+
+if [ ! -d "$out/guest/bench/runs" ]; then
+	echo "bench: the guest produced no results (exit $rc); see $out/guest/output.log" >&2
+	exit 1
+fi
+/usr/bin/python3 tools/bench-report.py "$out" || rc=1
+[ "$rc" = 0 ] || echo "bench: the guest run failed (exit $rc): partial results; see $out/guest/output.log" >&2
+echo "bench: $out/results.txt $out/results.png $out/results.json"
+exit "$rc"

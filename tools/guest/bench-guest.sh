@@ -1,0 +1,510 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The performance benchmark, run INSIDE the test guest by tools/bench.sh (see
+# there for the host side and tools/bench-report.py for the report).  In one
+# boot, for ROUNDS rounds, it measures each configuration in turn:
+#
+#   limit       perftest ib_read_bw / ib_write_bw (128 KiB) and ib_send_lat
+#               over rxe0 (no SCSI, no target)
+#   intree-brd  the distribution's ib_srpt, iblock on brd (/dev/ram0)
+#   ours-brd    our ib_srpt, the same
+#   nvmet-brd   nvmet-rdma + the kernel nvme-rdma host on the same brd
+#   intree-rd   the distribution's ib_srpt, rd_mcp (fewer jobs)
+#   ours-rd     our ib_srpt, rd_mcp (fewer jobs)
+#
+# Odd rounds go through the list forwards and even rounds backwards, so that
+# drift in the (shared, noisy) host's speed hits every configuration alike.
+# Initiator and target share the guest and talk over rxe0 loopback.
+#
+#   bench-guest.sh [--quick] [--rounds N] [--runtime S] [--ramp S]
+#                  [--bs-mb MB] [--configs "C1 C2..."] [--no-profile]
+#
+# Writes $RESULTS/bench/: guest.txt (the guest), runs/<id>.meta (what ran and
+# the counters around it), runs/<id>.fio.json, runs/<id>.perftest.log,
+# runs/<id>.trace (non-GOOD completions seen), profile-*.txt.
+#
+# Per fio run, sampled at the first completed I/O and after fio exits:
+# /proc/stat (whole guest), the CPU time (/proc/<pid>/schedstat) of kworker
+# and ksoftirqd threads, and the disk's completed I/O count
+# (/sys/block/<dev>/stat).  Non-GOOD SCSI
+# completions are counted by tracepoints on both sides: scsi_dispatch_cmd_done
+# (initiator, result != 0), scsi_dispatch_cmd_error (ib_srp refused a command:
+# out of credits) and target_cmd_complete (LIO, scsi_status != 0); for NVMe
+# nvme_complete_rq (status != 0).
+set -euo pipefail
+# shellcheck source=selftests/srp/lib-srp.sh
+source "$SRPT_REPO/selftests/srp/lib-srp.sh"
+
+QUICK=0
+ROUNDS=3
+RUNTIME=5
+RAMP=2
+BS_MB=256
+PROFILE=1
+CONFIGS="limit intree-brd ours-brd nvmet-brd intree-rd ours-rd"
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) QUICK=1; ROUNDS=1; RUNTIME=4; RAMP=1; shift ;;
+	--rounds) ROUNDS=${2:?}; shift 2 ;;
+	--runtime) RUNTIME=${2:?}; shift 2 ;;
+	--ramp) RAMP=${2:?}; shift 2 ;;
+	--bs-mb) BS_MB=${2:?}; shift 2 ;;
+	--configs) CONFIGS=${2:?}; shift 2 ;;
+	--no-profile) PROFILE=0; shift ;;
+	*) fail "unknown option $1" ;;
+	esac
+done
+[ "$RUNTIME" -ge 3 ] || fail "--runtime must be at least 3 s"
+# perftest iterations: 128 KiB messages (125 MiB) and ping-pongs.
+BW_ITERS=1000
+LAT_ITERS=5000
+[ "$QUICK" = 0 ] || { BW_ITERS=400; LAT_ITERS=2000; }
+
+OUT=${RESULTS:?}/bench
+RUNS=$OUT/runs
+mkdir -p "$RUNS"
+TRACEFS=/sys/kernel/tracing
+NVME_NQN=nqn.2024-01.org.example:srpt-bench
+NVME_PORT=4420
+NVME_CFS=/sys/kernel/config/nvmet
+IP=$(ip -4 -o addr show dev "${RXE_NETDEV:-eth0}" | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
+[ -n "$IP" ] || fail "no IPv4 address on eth0"
+
+# The fio jobs: "rw bs iodepth numjobs".
+if [ "$QUICK" = 1 ]; then
+	JOBS_MAIN=("randread 4k 1 1" "randread 4k 32 1" "randwrite 4k 128 1" "read 128k 16 1"
+		"randwrite 4k 32 2")
+	JOBS_RD=("randread 4k 32 1")
+	JOBS_NVME=("${JOBS_MAIN[@]}")
+else
+	JOBS_MAIN=()
+	for nj in 1 2; do
+		for rw in randread randwrite; do
+			for qd in 1 32 128; do JOBS_MAIN+=("$rw 4k $qd $nj"); done
+		done
+		JOBS_MAIN+=("read 128k 16 $nj" "write 128k 16 $nj")
+	done
+	# nvmet is there for context: numjobs 1 only.  rd_mcp: a second
+	# backstore for ours vs in-tree, the main jobs only.
+	JOBS_NVME=()
+	for j in "${JOBS_MAIN[@]}"; do
+		[[ $j == *" 1" ]] && JOBS_NVME+=("$j")
+	done
+	JOBS_RD=("randread 4k 1 1" "randread 4k 32 1" "randwrite 4k 32 1" "read 128k 16 1")
+fi
+
+log() { echo "# $(date +%T) $*"; }
+
+# ---------------------------------------------------------------- counters
+
+# kthread_pids: pids of the kworker and ksoftirqd threads (slow under TCG:
+# a full /proc scan; only done outside the measured window).
+kthread_pids() {
+	{ grep -Hs '' /proc/[0-9]*/comm || true; } |
+		awk -F/ '$4 ~ /^comm:(kworker|ksoftirqd)$/ { print $3 }'
+}
+
+# kthread_cpu PID...: "pid:kind:ns" for each live PID, kind kw or si: its
+# CPU time from schedstat (run time in ns; irq and softirq time that hit the
+# thread is included: this kernel has no IRQ_TIME_ACCOUNTING).  Bash
+# builtins only, so that it is quick.
+kthread_cpu() {
+	local pid comm run out=
+	for pid in "$@"; do
+		read -r comm 2>/dev/null <"/proc/$pid/comm" || continue
+		read -r run _ 2>/dev/null <"/proc/$pid/schedstat" || continue
+		case $comm in ksoftirqd/*) out+="$pid:si:$run " ;; *) out+="$pid:kw:$run " ;; esac
+	done
+	echo "$out"
+}
+
+# disk_ios DEV: completed reads + writes of /dev/DEV.
+disk_ios() {
+	local -a st
+	read -ra st <"/sys/block/$1/stat"
+	echo $((st[0] + st[4]))
+}
+
+# wait_io_start DEV BASE LIMIT: wait until DEV has completed more than BASE
+# I/Os (at most LIMIT s).  No forks: with fio and the target keeping both
+# vCPUs busy, a loop of $(...) and sleep noticed the start seconds late.
+wait_io_start() {
+	local -a st
+	local deadline=$((SECONDS + $3))
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		read -ra st <"/sys/block/$1/stat"
+		[ $((st[0] + st[4])) -le "$2" ] || return 0
+		read -rt 0.05 -u "$SLEEP_FD" || true
+	done
+	return 1
+}
+# A FIFO nobody writes to: "read -t" on it is a sleep without a fork.
+rm -f /tmp/bench-sleep.fifo
+mkfifo /tmp/bench-sleep.fifo
+exec {SLEEP_FD}<>/tmp/bench-sleep.fifo
+
+# sample a|b DEV: append the counters to $META.  The window is [a, b]: at
+# "a" the thread times of $KPIDS come first, at "b" last, after a new scan
+# for kworkers started meanwhile (counted from zero).
+sample() {
+	local tag=$1 dev=$2 up threads=
+	# shellcheck disable=SC2086  # a list of pids
+	[ "$tag" = b ] || threads=$(kthread_cpu $KPIDS)
+	read -r up _ </proc/uptime
+	{
+		echo "uptime_$tag=$up"
+		echo "stat_$tag=\"$(grep '^cpu ' /proc/stat)\""
+		echo "disk_$tag=\"$(cat "/sys/block/$dev/stat")\""
+	} >>"$META"
+	# shellcheck disable=SC2046  # a list of pids
+	[ "$tag" = a ] || threads=$(kthread_cpu $(kthread_pids))
+	echo "threads_$tag=\"$threads\"" >>"$META"
+}
+
+# ---------------------------------------------------------------- tracing
+
+trace_setup() {
+	mountpoint -q "$TRACEFS" || mount -t tracefs nodev "$TRACEFS" ||
+		fail "cannot mount tracefs"
+	echo 4096 >"$TRACEFS/buffer_size_kb"
+}
+
+# trace_arm: enable the error-completion events that exist now (module
+# events appear when the module loads) and empty the buffer.
+trace_arm() {
+	local ev filt
+	echo 0 >"$TRACEFS/tracing_on"
+	for ev in scsi/scsi_dispatch_cmd_done:'result != 0' scsi/scsi_dispatch_cmd_error: \
+		target/target_cmd_complete:'scsi_status != 0' nvme/nvme_complete_rq:'status != 0'; do
+		filt=${ev#*:}
+		ev=$TRACEFS/events/${ev%%:*}
+		[ -d "$ev" ] || continue
+		if [ -n "$filt" ]; then
+			echo "$filt" >"$ev/filter"
+		fi
+		echo 1 >"$ev/enable"
+	done
+	: >"$TRACEFS/trace"
+	echo 1 >"$TRACEFS/tracing_on"
+}
+
+# trace_collect ID: save what the events recorded (the first 200 lines) and
+# count it into $META.  One awk: forks are slow under TCG.
+trace_collect() {
+	echo 0 >"$TRACEFS/tracing_on"
+	awk -v out="$RUNS/$1.trace" '
+		FILENAME ~ /stats$/ { if ($1 == "overrun:") lost += $2; next }
+		/^#/ { next }
+		{
+			if (++n <= 200) print > out
+			if (/scsi_dispatch_cmd_done:/) done++
+			if (/scsi_dispatch_cmd_error:/) herr++
+			if (/target_cmd_complete:/) tgt++
+			if (/nvme_complete_rq:/) nvme++
+			if (/SAM_STAT_TASK_SET_FULL|status TASK SET FULL/) tsf++
+			if (/SAM_STAT_BUSY|status BUSY/) busy++
+		}
+		END {
+			printf "ev_scsi_nonzero=%d\nev_scsi_host_busy=%d\nev_target_nonzero=%d\n", done, herr, tgt
+			printf "ev_nvme_nonzero=%d\nev_task_set_full=%d\nev_busy=%d\nev_overrun=%d\n", nvme, tsf, busy, lost
+		}' "$TRACEFS/trace" "$TRACEFS"/per_cpu/cpu*/stats >>"$META"
+}
+
+trace_off() {
+	[ -d "$TRACEFS/events" ] || return 0
+	echo 0 >"$TRACEFS/tracing_on"
+	echo 0 >"$TRACEFS/events/enable" 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- fio
+
+# run_fio CONFIG ROUND DEV "rw bs qd nj": one measured fio run.
+run_fio() {
+	local config=$1 round=$2 dev=$3 rw bs qd nj id fpid rc=0 limit base sampled
+	read -r rw bs qd nj <<<"$4"
+	id=r$round-$config-$rw-$bs-qd$qd-nj$nj
+	META=$RUNS/$id.meta
+	{
+		echo "id=$id"
+		echo "round=$round"
+		echo "config=$config"
+		echo "job=$rw-$bs-qd$qd-nj$nj"
+		echo "rw=$rw bs=$bs qd=$qd nj=$nj"
+		echo "dev=$dev"
+		echo "runtime=$RUNTIME ramp=$RAMP window=first-io"
+		echo "queue_depth=$(cat "/sys/block/$dev/device/queue_depth" 2>/dev/null ||
+			cat "/sys/block/$dev/queue/nr_requests")"
+	} >"$META"
+	limit=$((RAMP + RUNTIME + 90))
+	base=$(disk_ios "$dev")
+	KPIDS=$(kthread_pids)
+	trace_arm
+	echo "t_start=$(cut -d' ' -f1 /proc/uptime)" >>"$META"
+	timeout -k 10 "$limit" fio --name=bench --filename="/dev/$dev" --ioengine=libaio \
+		--direct=1 --rw="$rw" --bs="$bs" --iodepth="$qd" --numjobs="$nj" \
+		--group_reporting --time_based --ramp_time="$RAMP" --runtime="$RUNTIME" \
+		--norandommap --randrepeat=0 --lat_percentiles=1 --percentile_list=50:99:99.9 \
+		--output-format=json --output="$RUNS/$id.fio.json" >"$RUNS/$id.fio.log" 2>&1 &
+	fpid=$!
+	# The CPU window: from the first completed I/O until fio has exited,
+	# i.e. fio's ramp, its measured period and its exit, with the I/O
+	# count from the disk over the same window.  (A window inside fio's
+	# measured period, timed from the first I/O, came out seconds late
+	# when fio and the target kept both vCPUs busy; and I/O over rxe under
+	# TCG stalls for a second or two now and then, so a longer window also
+	# makes the per-I/O numbers swing less.)
+	sampled=0
+	if wait_io_start "$dev" "$base" $((limit - RAMP - RUNTIME)); then
+		sample a "$dev"
+		sampled=1
+	else
+		log "$id: no I/O completed within $((limit - RAMP - RUNTIME)) s"
+	fi
+	wait "$fpid" || rc=$?
+	[ "$sampled" = 0 ] || sample b "$dev"
+	echo "t_end=$(cut -d' ' -f1 /proc/uptime)" >>"$META"
+	trace_collect "$id"
+	echo "fio_rc=$rc" >>"$META"
+	if [ "$rc" != 0 ]; then
+		log "fio $id failed (exit $rc): $(tail -n 5 "$RUNS/$id.fio.log" | tr '\n' ' ')"
+		return 1
+	fi
+	log "$id: $(awk -F' : ' '/"(iops|bw_bytes)" : [1-9]/ && n++ < 2 { gsub(/[ ",]/, ""); printf "%s ", $0 }' "$RUNS/$id.fio.json")"
+}
+
+# prefill MB: write the whole brd disk once so that randwrite does not pay
+# for brd's page allocation and reads read real pages.
+prefill_brd() {
+	dd if=/dev/zero of=/dev/ram0 bs=1M count="$1" oflag=direct status=none ||
+		fail "prefill of /dev/ram0 failed"
+}
+
+# ---------------------------------------------------------------- configs
+
+config_jobs() {
+	case $1 in
+	*-rd) printf '%s\n' "${JOBS_RD[@]}" ;;
+	nvmet-*) printf '%s\n' "${JOBS_NVME[@]}" ;;
+	*) printf '%s\n' "${JOBS_MAIN[@]}" ;;
+	esac
+}
+
+run_srp() {
+	local config=$1 round=$2 impl=${1%-*} bs=${1#*-} dev job
+	log "round $round: $config: setup"
+	srp_target_setup --impl "$impl" --bs "$bs" --bs-mb "$BS_MB" >/dev/null ||
+		fail "$config: target setup"
+	[ "$bs" != brd ] || prefill_brd "$BS_MB"
+	# queue_size=128: the SCSI queue depth reaches 127 (ib_srp's default is
+	# 62), so that the qd128 jobs really put 127 commands at the target.
+	dev=$(srp_login queue_size=128) || fail "$config: login"
+	dev=${dev#/dev/}
+	while read -r job; do
+		run_fio "$config" "$round" "$dev" "$job" || fail "$config: fio $job"
+	done < <(config_jobs "$config")
+	srp_target_teardown >/dev/null || fail "$config: teardown"
+}
+
+NVME_DEV=
+nvme_setup() {
+	local s=$NVME_CFS/subsystems/$NVME_NQN p=$NVME_CFS/ports/1 c
+	# Plain per-controller disks (no native multipath head), so that
+	# /sys/block/nvmeXnY/stat counts the I/O.
+	[ -d /sys/module/nvme_core ] || modprobe nvme_core multipath=N ||
+		fail "modprobe nvme_core"
+	modprobe -a nvmet nvmet-rdma nvme-rdma || fail "modprobe nvmet nvmet-rdma nvme-rdma"
+	modprobe brd rd_nr=1 rd_size=$((BS_MB * 1024)) max_part=0 || fail "modprobe brd"
+	wait_for 10 test -b /dev/ram0 || fail "no /dev/ram0"
+	prefill_brd "$BS_MB"
+	mkdir "$s" "$s/namespaces/1" || fail "nvmet subsystem"
+	echo 1 >"$s/attr_allow_any_host"
+	echo -n /dev/ram0 >"$s/namespaces/1/device_path"
+	echo 1 >"$s/namespaces/1/enable" || fail "nvmet namespace enable"
+	mkdir "$p" || fail "nvmet port"
+	echo rdma >"$p/addr_trtype"
+	echo ipv4 >"$p/addr_adrfam"
+	echo "$IP" >"$p/addr_traddr"
+	echo "$NVME_PORT" >"$p/addr_trsvcid"
+	ln -s "$s" "$p/subsystems/$NVME_NQN" || fail "nvmet port link"
+	timeout -k 5 60 nvme connect -t rdma -a "$IP" -s "$NVME_PORT" -n "$NVME_NQN" \
+		--hostnqn=nqn.2014-08.org.nvmexpress:uuid:5e1f0000-0000-4000-8000-000000000001 \
+		--hostid=5e1f0000-0000-4000-8000-000000000001 >/dev/null ||
+		fail "nvme connect"
+	_nvme_disk() {
+		for c in /sys/class/nvme/nvme*/nvme*n1; do
+			[ -e "$c" ] && [ -b "/dev/${c##*/}" ] && { NVME_DEV=${c##*/}; return 0; }
+		done
+		return 1
+	}
+	wait_for 20 _nvme_disk || fail "no NVMe disk after connect"
+}
+
+nvme_teardown() {
+	local s=$NVME_CFS/subsystems/$NVME_NQN p=$NVME_CFS/ports/1
+	if [ -n "$(ls /sys/class/nvme 2>/dev/null)" ]; then
+		timeout -k 5 60 nvme disconnect -n "$NVME_NQN" >/dev/null || return 1
+	fi
+	[ ! -L "$p/subsystems/$NVME_NQN" ] || rm "$p/subsystems/$NVME_NQN"
+	[ ! -d "$p" ] || rmdir "$p"
+	if [ -d "$s" ]; then
+		echo 0 >"$s/namespaces/1/enable"
+		rmdir "$s/namespaces/1" "$s"
+	fi
+	modprobe -r nvme-rdma nvmet-rdma nvmet 2>/dev/null || true
+	NVME_DEV=
+	[ ! -d /sys/module/brd ] || rmmod brd
+}
+
+run_nvme() {
+	local config=$1 round=$2 job
+	log "round $round: $config: setup"
+	nvme_setup
+	while read -r job; do
+		run_fio "$config" "$round" "$NVME_DEV" "$job" || fail "$config: fio $job"
+	done < <(config_jobs "$config")
+	nvme_teardown || fail "nvme teardown"
+}
+
+# perftest ID TOOL ARGS...: server in the background, client against it.
+perftest() {
+	local id=$1 tool=$2 spid rc=0
+	shift 2
+	"$tool" -d "$RXE_DEV" -F "$@" >"$RUNS/$id.server.log" 2>&1 &
+	spid=$!
+	sleep 2
+	timeout -k 5 120 "$tool" -d "$RXE_DEV" -F "$@" "$IP" >"$RUNS/$id.perftest.log" 2>&1 || rc=$?
+	if ! wait_for 30 _pid_gone "$spid"; then
+		kill "$spid" 2>/dev/null || true
+	fi
+	wait "$spid" 2>/dev/null || true
+	[ "$rc" = 0 ] || { log "$tool failed (exit $rc): $(tail -n 5 "$RUNS/$id.perftest.log")"; return 1; }
+	log "$id: $(grep -E '^ *[0-9]+ +[0-9]+ ' "$RUNS/$id.perftest.log" | tail -n 1 | tr -s ' ')"
+}
+_pid_gone() { ! kill -0 "$1" 2>/dev/null; }
+
+run_limit() {
+	local round=$1 gid
+	log "round $round: limit (perftest over $RXE_DEV)"
+	# GID index of the IPv4-mapped address (RoCE v2), as the SRP and NVMe
+	# connections use RDMA/CM on that address.
+	gid=$(grep -l "0000:0000:0000:0000:0000:ffff:" /sys/class/infiniband/"$RXE_DEV"/ports/1/gids/* 2>/dev/null |
+		head -n 1)
+	gid=${gid##*/}
+	# ib_read_bw sleeps on CQ events (-e): polling, it takes a vCPU from
+	# rxe, whose work runs in softirq (measured under TCG: 3 MiB/s polling,
+	# 14 with -e).  ib_write_bw has no -e (the responder sees no
+	# completions) and the latency test polls: its median (t_typical) is
+	# the raw one-way latency; with -e it measured wake-ups (2 ms).
+	# Iterations, not -D: no duration mode with -e.  A failed tool leaves
+	# the limit out of the report (listed there as failed) but does not
+	# end the benchmark.
+	perftest "r$round-limit-ib_read_bw" ib_read_bw -e -x "${gid:-1}" -s 131072 -n "$BW_ITERS" || true
+	perftest "r$round-limit-ib_write_bw" ib_write_bw -x "${gid:-1}" -s 131072 -n "$BW_ITERS" || true
+	perftest "r$round-limit-ib_send_lat" ib_send_lat -x "${gid:-1}" -s 2 -n "$LAT_ITERS" || true
+}
+
+run_config() {
+	case $1 in
+	limit) run_limit "$2" ;;
+	nvmet-brd) run_nvme "$1" "$2" ;;
+	intree-brd|ours-brd|intree-rd|ours-rd) run_srp "$1" "$2" ;;
+	*) fail "unknown configuration $1" ;;
+	esac
+}
+
+# ---------------------------------------------------------------- profile
+
+# profile IMPL: perf record -a -g across a 4 KiB randread qd32 job.
+profile() {
+	local impl=$1 dev fpid base data secs=$((RUNTIME + 3))
+	data=/tmp/perf-$impl.data
+	log "profile: $impl-brd, randread 4k qd32, perf record -a -g for $secs s"
+	srp_target_setup --impl "$impl" --bs brd --bs-mb "$BS_MB" >/dev/null || fail "profile setup"
+	prefill_brd "$BS_MB"
+	dev=$(srp_login queue_size=128) || fail "profile login"
+	# fio runs until perf is done (perf takes seconds to start under TCG).
+	base=$(disk_ios "${dev#/dev/}")
+	timeout -k 10 $((RAMP + secs + 300)) fio --name=prof --filename="$dev" --ioengine=libaio \
+		--direct=1 --rw=randread --bs=4k --iodepth=32 --time_based \
+		--runtime=$((RAMP + secs + 240)) --norandommap --randrepeat=0 \
+		--output-format=json --output="$OUT/profile-$impl.fio.json" >/dev/null 2>&1 &
+	fpid=$!
+	wait_io_start "${dev#/dev/}" "$base" 60 || log "profile: no I/O"
+	sleep "$RAMP"
+	perf record -q -a -g -e cpu-clock -F 999 -o "$data" -- sleep "$secs" \
+		>"$OUT/profile-$impl.record.log" 2>&1 || log "perf record failed (see profile-$impl.record.log)"
+	kill -INT "$fpid" 2>/dev/null || true
+	wait "$fpid" || log "profile fio exited $?"
+	srp_target_teardown >/dev/null || fail "profile teardown"
+	[ -s "$data" ] || return 0
+	{
+		echo "# $impl ib_srpt, brd, fio randread 4k qd32 nj1; perf record -a -g -e cpu-clock -F 999, ${secs} s"
+		echo "# self time by symbol (no children)"
+		perf report -i "$data" --stdio --no-children --sort dso,sym -g none --percent-limit 0.4 2>/dev/null |
+			grep -v '^$'
+	} >"$OUT/profile-$impl.txt"
+	{
+		echo "# $impl: self time by module/dso"
+		perf report -i "$data" --stdio --no-children --sort dso -g none 2>/dev/null | grep -v '^$'
+		echo
+		echo "# $impl: time including callees (children), top symbols"
+		# sed, not head: an early exit would kill perf with SIGPIPE and,
+		# with pipefail, the script.
+		perf report -i "$data" --stdio --children --sort sym -g none --percent-limit 2 2>/dev/null |
+			sed -n '/^$/d; 1,80p'
+	} >"$OUT/profile-$impl-dso.txt"
+	rm -f "$data"
+}
+
+# ---------------------------------------------------------------- main
+
+srp_test_cleanup() {
+	trace_off || true
+	nvme_teardown >/dev/null 2>&1 || true
+}
+
+{
+	echo "kernel=$(uname -r)"
+	echo "vcpus=$(nproc)"
+	echo "cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+	echo "mem_kb=$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)"
+	echo "fio=$(fio --version)"
+	echo "perftest=$(dpkg-query -W -f='${Version}' perftest 2>/dev/null || echo unknown)"
+	echo "perf=$(perf --version 2>/dev/null || echo none)"
+	echo "quick=$QUICK rounds=$ROUNDS runtime=$RUNTIME ramp=$RAMP bs_mb=$BS_MB"
+	echo "configs=$CONFIGS"
+	echo "ours_ko_sha256=$(sha256sum <"$SRPT_KO_BUILT" | cut -c1-16)"
+} >"$OUT/guest.txt"
+sed 's/^/# guest: /' "$OUT/guest.txt"
+
+trace_setup
+# Pay for depmod (our module into updates/; minutes under TCG) before
+# anything is measured.
+if [[ $CONFIGS == *ours* || $CONFIGS == *intree* || $PROFILE == 1 ]]; then
+	log "warm-up: module indexes for ours and intree"
+	for impl in ours intree; do
+		srp_target_setup --impl "$impl" --bs rd --bs-mb 16 >/dev/null || fail "warm-up $impl"
+		srp_target_teardown >/dev/null || fail "warm-up teardown $impl"
+	done
+fi
+
+read -ra cfgs <<<"$CONFIGS"
+for ((round = 1; round <= ROUNDS; round++)); do
+	if ((round % 2)); then
+		order=("${cfgs[@]}")
+	else
+		order=()
+		for ((i = ${#cfgs[@]} - 1; i >= 0; i--)); do order+=("${cfgs[i]}"); done
+	fi
+	echo "round=$round order=${order[*]}" >>"$OUT/guest.txt"
+	for c in "${order[@]}"; do
+		run_config "$c" "$round"
+	done
+done
+
+if [ "$PROFILE" = 1 ] && command -v perf >/dev/null; then
+	for impl in intree ours; do profile "$impl"; done
+fi
+trace_off
+log "done"
