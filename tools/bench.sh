@@ -31,7 +31,7 @@ for a in "$@"; do
 done
 
 if [ "$(id -u)" = 0 ]; then
-	tools/deps.sh
+	tools/deps.sh --bench
 fi
 make -j2
 

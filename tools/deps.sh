@@ -4,6 +4,7 @@
 # silent when everything is already installed.
 #
 #   sudo tools/deps.sh          install what is missing
+#   sudo tools/deps.sh --bench  also what the benchmark needs
 #   tools/deps.sh --check       only list what is missing (exit 1 if any)
 set -euo pipefail
 
@@ -28,12 +29,17 @@ PACKAGES=(
 	gawk g++
 	# tools/dm-query (device management queries in selftests/dm)
 	libibumad-dev
-	# the benchmark (tools/bench.sh): raw RDMA limits, the nvme-rdma host,
-	# profiles in the guest, the report's chart
-	perftest nvme-cli linux-perf python3-matplotlib
 	# basics a minimal root may lack
 	kmod iproute2 psmisc lsof procps util-linux python3
 )
+
+# Only for the benchmark (tools/bench.sh calls "deps.sh --bench"): raw RDMA
+# limits, the nvme-rdma host, profiles in the guest, the report's chart.
+BENCH_PACKAGES=(perftest nvme-cli linux-perf python3-matplotlib)
+if [ "${1:-}" = --bench ]; then
+	PACKAGES+=("${BENCH_PACKAGES[@]}")
+	shift
+fi
 
 # missing_packages: print the packages not installed, one per line.
 missing_packages() {
