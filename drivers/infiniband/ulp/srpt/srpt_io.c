@@ -914,14 +914,13 @@ static enum dma_data_direction srpt_cdb_data_dir(const u8 *cdb)
 /*
  * The CDB is the 16 bytes of the SRP_CMD plus ADDITIONAL CDB LENGTH bytes
  * (SRP r16a 6.8); target_core copies scsi_command_size() bytes of it, up
- * to 260 for a variable-length CDB, so that many must be in the IU.
+ * to 260 for a variable-length CDB, so the opcode must not imply more.
+ * That all of it is in the IU is checked with the descriptor offset.
  */
-static bool srpt_cdb_fits(const struct srp_cmd *cmd, u32 byte_len)
+static bool srpt_cdb_fits(const struct srp_cmd *cmd)
 {
-	u32 cdb_room = sizeof(cmd->cdb) + (cmd->add_cdb_len & ~3);
-
-	return scsi_command_size(cmd->cdb) <= cdb_room &&
-	       offsetof(struct srp_cmd, cdb) + cdb_room <= byte_len;
+	return scsi_command_size(cmd->cdb) <=
+	       sizeof(cmd->cdb) + (cmd->add_cdb_len & ~3);
 }
 
 /*
@@ -945,7 +944,8 @@ static sense_reason_t srpt_parse_data(struct srpt_send_ioctx *ioctx,
 
 	*data_len = 0;
 	*dir = fmt_out ? DMA_TO_DEVICE : fmt_in ? DMA_FROM_DEVICE : DMA_NONE;
-	if (off > recv->byte_len || !srpt_cdb_fits(cmd, recv->byte_len))
+	/* The CDB ends where the descriptors start, at @off. */
+	if (off > recv->byte_len || !srpt_cdb_fits(cmd))
 		return TCM_INVALID_FIELD_IN_COMMAND_IU;
 	if (fmt_out && fmt_in)	/* bidirectional commands: not supported */
 		return TCM_INVALID_FIELD_IN_COMMAND_IU;
