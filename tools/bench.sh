@@ -10,6 +10,10 @@
 #   sudo tools/bench.sh            full run: 3 rounds, ~50 min under TCG
 #   sudo tools/bench.sh --quick    1 round, a few short jobs (~20 min):
 #                                  checks the tool, numbers mean little
+#   sudo tools/bench.sh --icount   the guest on one vCPU with qemu's
+#                                  instruction counter as its clock: times
+#                                  and CPU figures count instructions, so
+#                                  the host's load does not move them
 #
 # Other options go to the guest runner: --rounds N, --runtime S, --ramp S,
 # --bs-mb MB, --configs "limit intree-brd ours-brd nvmet-brd intree-rd
@@ -23,11 +27,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=0
+accel=()
+guest_args=()
 for a in "$@"; do
 	case $a in
+	--icount) accel=(--accel icount --smp 1); continue ;;
 	--quick) quick=1 ;;
 	-h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
 	esac
+	guest_args+=("$a")
 done
 
 if [ "$(id -u)" = 0 ]; then
@@ -49,7 +57,11 @@ host_context() {
 	echo "host_mem_kb=$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)"
 	echo "qemu=$(qemu-system-x86_64 --version | head -n 1)"
 	echo "git=$(git describe --always --dirty 2>/dev/null || echo unknown)"
-	echo "guest_mem_mb=${BENCH_MEM:-3072} guest_smp=${BENCH_SMP:-2}"
+	if [ ${#accel[@]} -gt 0 ]; then
+		echo "guest_mem_mb=${BENCH_MEM:-3072} guest_smp=1 icount_shift=${SRPT_GUEST_ICOUNT_SHIFT:-3}"
+	else
+		echo "guest_mem_mb=${BENCH_MEM:-3072} guest_smp=${BENCH_SMP:-2}"
+	fi
 }
 host_context >"$out/host.txt"
 
@@ -67,7 +79,8 @@ timeout=4800
 [ "$quick" = 0 ] || timeout=1800
 rc=0
 tools/vm/run-guest.sh --timeout "$timeout" --mem "${BENCH_MEM:-3072}" --smp "${BENCH_SMP:-2}" \
-	--results "$out/guest" tools/guest/bench-guest.sh "$@" 2>&1 | tee "$out/run-guest.log" ||
+	${accel[@]+"${accel[@]}"} --results "$out/guest" \
+	tools/guest/bench-guest.sh ${guest_args[@]+"${guest_args[@]}"} 2>&1 | tee "$out/run-guest.log" ||
 	rc=${PIPESTATUS[0]}
 kill "$loadpid" 2>/dev/null || true
 # The accelerator (kvm or tcg) as run-guest.sh reported it.

@@ -18,6 +18,7 @@
 #
 #   bench-guest.sh [--quick] [--rounds N] [--runtime S] [--ramp S]
 #                  [--bs-mb MB] [--configs "C1 C2..."] [--no-profile]
+#                  [--profile-rw randread|randwrite]
 #
 # Writes $RESULTS/bench/: guest.txt (the guest), runs/<id>.meta (what ran and
 # the counters around it), runs/<id>.fio.json, runs/<id>.perftest.log,
@@ -41,6 +42,7 @@ RUNTIME=5
 RAMP=2
 BS_MB=256
 PROFILE=1
+PROFILE_RW=randread
 CONFIGS="limit intree-brd ours-brd nvmet-brd intree-rd ours-rd"
 
 while [ $# -gt 0 ]; do
@@ -52,6 +54,7 @@ while [ $# -gt 0 ]; do
 	--bs-mb) BS_MB=${2:?}; shift 2 ;;
 	--configs) CONFIGS=${2:?}; shift 2 ;;
 	--no-profile) PROFILE=0; shift ;;
+	--profile-rw) PROFILE_RW=${2:?}; shift 2 ;;
 	*) fail "unknown option $1" ;;
 	esac
 done
@@ -415,18 +418,18 @@ run_config() {
 
 # ---------------------------------------------------------------- profile
 
-# profile IMPL: perf record -a -g across a 4 KiB randread qd32 job.
+# profile IMPL: perf record -a -g across a 4 KiB $PROFILE_RW qd32 job.
 profile() {
 	local impl=$1 dev fpid base data secs=$((RUNTIME + 3))
 	data=/tmp/perf-$impl.data
-	log "profile: $impl-brd, randread 4k qd32, perf record -a -g for $secs s"
+	log "profile: $impl-brd, $PROFILE_RW 4k qd32, perf record -a -g for $secs s"
 	srp_target_setup --impl "$impl" --bs brd --bs-mb "$BS_MB" >/dev/null || fail "profile setup"
 	prefill_brd "$BS_MB"
 	dev=$(srp_login queue_size=128) || fail "profile login"
 	# fio runs until perf is done (perf takes seconds to start under TCG).
 	base=$(disk_ios "${dev#/dev/}")
 	timeout -k 10 $((RAMP + secs + 300)) fio --name=prof --filename="$dev" --ioengine=libaio \
-		--direct=1 --rw=randread --bs=4k --iodepth=32 --time_based \
+		--direct=1 --rw="$PROFILE_RW" --bs=4k --iodepth=32 --time_based \
 		--runtime=$((RAMP + secs + 240)) --norandommap --randrepeat=0 \
 		--output-format=json --output="$OUT/profile-$impl.fio.json" >/dev/null 2>&1 &
 	fpid=$!
@@ -439,7 +442,7 @@ profile() {
 	srp_target_teardown >/dev/null || fail "profile teardown"
 	[ -s "$data" ] || return 0
 	{
-		echo "# $impl ib_srpt, brd, fio randread 4k qd32 nj1; perf record -a -g -e cpu-clock -F 999, ${secs} s"
+		echo "# $impl ib_srpt, brd, fio $PROFILE_RW 4k qd32 nj1; perf record -a -g -e cpu-clock -F 999, ${secs} s"
 		echo "# self time by symbol (no children)"
 		perf report -i "$data" --stdio --no-children --sort dso,sym -g none --percent-limit 0.4 2>/dev/null |
 			grep -v '^$'

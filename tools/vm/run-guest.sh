@@ -3,13 +3,17 @@
 # Debian kernel, and fail on kernel splats.  Never loads modules on the host.
 #
 #   tools/vm/run-guest.sh [--timeout SECS] [--results DIR] [--mem MB] [--smp N]
-#                         [--accel kvm|tcg] [--kver RELEASE] [--append ARGS]
+#                         [--accel kvm|tcg|icount] [--kver RELEASE] [--append ARGS]
 #                         [--] SCRIPT [ARGS...]
 #   --timeout: SCRIPT's time limit in the guest (default 1800 s); --mem/--smp:
 #   guest RAM (default $MEM or 2048 MB) and CPUs (default $SMP or 2);
 #   --kver: boot /boot/vmlinuz-RELEASE with /lib/modules/RELEASE (same as
 #   KVER=; e.g. the debug kernel of tools/debug-lane.sh); --append: more
-#   kernel command line arguments.
+#   kernel command line arguments.  --accel icount: TCG on one host thread
+#   with qemu's instruction counter as the guest's clock (-icount
+#   shift=$SRPT_GUEST_ICOUNT_SHIFT, default 3: 8 ns per instruction): busy
+#   guest time then measures the instructions executed, not the host's load
+#   (tools/bench.sh --icount).
 #
 #   tools/vm/run-guest.sh --timeout 300 selftests/run.sh            # all selftests
 #   tools/vm/run-guest.sh selftests/run.sh harness/test_guest_sanity.sh
@@ -36,7 +40,7 @@
 # Environment:
 #   KVER=6.1.0-NN-amd64   kernel to boot (default: newest /boot/vmlinuz-*-amd64
 #                         with a /lib/modules/<ver>);  KERNEL=/path/vmlinuz-<ver>
-#   SRPT_GUEST_ACCEL=kvm|tcg   skip the KVM probe (same as --accel)
+#   SRPT_GUEST_ACCEL=kvm|tcg|icount   skip the KVM probe (same as --accel)
 #   SRPT_GUEST_CACHE=DIR  initramfs and KVM-probe cache
 #                         (default ${XDG_CACHE_HOME:-$HOME/.cache}/srpt-guest)
 #   HUNG_TASK_TIMEOUT=S   guest kernel.hung_task_timeout_secs (default 60)
@@ -92,7 +96,7 @@ parse_args() {
 		esac
 	done
 	[ $# -gt 0 ] || usage
-	case $ACCEL in ''|kvm|tcg) ;; *) die "--accel must be kvm or tcg" ;; esac
+	case $ACCEL in ''|kvm|tcg|icount) ;; *) die "--accel must be kvm, tcg or icount" ;; esac
 	ARGV=("$@")
 }
 
@@ -200,6 +204,12 @@ qemu_base() {
 		-device virtio-rng-pci)
 	if [ "$accel" = kvm ]; then
 		QEMU+=(-accel kvm -cpu host)
+	elif [ "$accel" = icount ]; then
+		# icount needs the single-threaded TCG.  sleep=on: an idle guest's
+		# clock runs at real time (with sleep=off it jumps to the next
+		# timer, and a guest waiting for 9p reads saw its timeouts expire).
+		QEMU+=(-accel tcg,thread=single -cpu max
+			-icount "shift=${SRPT_GUEST_ICOUNT_SHIFT:-3},sleep=on,align=off")
 	else
 		QEMU+=(-accel tcg,thread=multi -cpu max)
 	fi

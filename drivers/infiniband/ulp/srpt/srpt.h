@@ -71,6 +71,17 @@ enum {
 	SRPT_MIN_SRQ_SIZE	= 4,
 	SRPT_MAX_SRQ_SIZE	= 65535,
 	SRPT_DEF_SRQ_SIZE	= 4095,
+
+	/*
+	 * Immediate data is handed to the backend in place when it starts on
+	 * a logical block boundary: block devices need that alignment for
+	 * DMA. SRQ buffers are shared by all channels, so they are laid out
+	 * for the offset the Linux initiator asks for (room for a 32-byte CDB
+	 * and one struct srp_imm_buf); other offsets are copied.
+	 */
+	SRPT_IMM_ALIGN		= 512,
+	SRPT_SRQ_IMM_OFFSET	= sizeof(struct srp_cmd) + 16 +
+				  sizeof(struct srp_imm_buf),
 };
 
 /**
@@ -263,6 +274,7 @@ struct srpt_srq {
  * @srq:  the SRQ this buffer is posted to, or NULL for a channel's ring;
  *        with an SRQ the channel comes from the work completion's QP.
  * @ch:   the channel whose ring this is (NULL for SRQ buffers).
+ * @mem:  the allocation @buf lies in (see srpt_alloc_recv_ioctx()).
  * @buf:  the IU, DMA-mapped from the device.
  * @dma:  its bus address.
  * @len:  its size.
@@ -272,6 +284,7 @@ struct srpt_recv_ioctx {
 	struct ib_cqe		cqe;
 	struct srpt_srq		*srq;
 	struct srpt_rdma_ch	*ch;
+	void			*mem;
 	void			*buf;
 	dma_addr_t		dma;
 	u32			len;
@@ -317,8 +330,10 @@ struct srpt_rw {
  * @send_cqe:  completion of the SRP_RSP send.
  * @rsp:       response buffer, DMA-mapped to the device.
  * @rsp_dma:   its bus address.
- * @imm:       receive buffer holding immediate data until write_pending
- *             copies it out; then reposted.
+ * @imm:       receive buffer holding immediate data; reposted once the
+ *             data is copied out or, when target_core uses it in place
+ *             (@imm_sg), once the command has its status.
+ * @imm_sg:    scatterlist over immediate data used in place.
  * @desc:      remote buffers from the SRP_CMD (inline copy for one).
  * @rw:        one rdma_rw context per remote buffer.
  * @n_desc:    number of entries used in @desc and @rw.
@@ -351,6 +366,7 @@ struct srpt_send_ioctx {
 	void			*rsp;
 	dma_addr_t		rsp_dma;
 	struct srpt_recv_ioctx	*imm;
+	struct scatterlist	imm_sg;
 	struct srp_direct_buf	*desc;
 	struct srpt_rw		*rw;
 	u32			n_desc;
@@ -759,7 +775,7 @@ void srpt_free_srq(struct srpt_device *sdev);
 
 /* srpt_io.c: receive, RDMA R/W, responses, target_core callbacks */
 struct srpt_recv_ioctx *srpt_alloc_recv_ioctx(struct srpt_device *sdev,
-					      u32 len);
+					      u32 len, u32 imm_data_offset);
 void srpt_free_recv_ioctx(struct srpt_device *sdev,
 			  struct srpt_recv_ioctx *recv);
 int srpt_post_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv);

@@ -394,7 +394,8 @@ static struct srpt_srq *srpt_get_srq(struct srpt_device *sdev)
 		goto err;
 	}
 	for (i = 0; i < size; i++) {
-		srq->ring[i] = srpt_alloc_recv_ioctx(sdev, srp_max_req_size);
+		srq->ring[i] = srpt_alloc_recv_ioctx(sdev, srp_max_req_size,
+						     SRPT_SRQ_IMM_OFFSET);
 		if (!srq->ring[i])
 			goto err;
 		srq->ring[i]->srq = srq;

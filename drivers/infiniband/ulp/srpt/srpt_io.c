@@ -34,17 +34,32 @@ static void srpt_send_done(struct ib_cq *cq, struct ib_wc *wc);
 
 /* ----- buffers ---------------------------------------------------------- */
 
+/**
+ * srpt_alloc_recv_ioctx - allocate and map one receive buffer
+ * @sdev: the device it is posted on.
+ * @len:  the largest IU it takes.
+ * @imm_data_offset: where immediate data starts in an SRP_CMD, or 0.
+ *
+ * The IU is placed so that immediate data at @imm_data_offset starts on an
+ * SRPT_IMM_ALIGN boundary: kmalloc() aligns power-of-two sizes naturally,
+ * so the allocation is rounded up to one and the IU shifted into it.
+ *
+ * Return: the buffer, or NULL when out of memory.
+ */
 struct srpt_recv_ioctx *srpt_alloc_recv_ioctx(struct srpt_device *sdev,
-					      u32 len)
+					      u32 len, u32 imm_data_offset)
 {
+	u32 shift = imm_data_offset ?
+		    round_up(imm_data_offset, SRPT_IMM_ALIGN) - imm_data_offset : 0;
 	struct srpt_recv_ioctx *recv;
 
 	recv = kzalloc(sizeof(*recv), GFP_KERNEL);
 	if (!recv)
 		return NULL;
-	recv->buf = kmalloc(len, GFP_KERNEL);
-	if (!recv->buf)
+	recv->mem = kmalloc(roundup_pow_of_two(shift + len), GFP_KERNEL);
+	if (!recv->mem)
 		goto err;
+	recv->buf = recv->mem + shift;
 	recv->dma = ib_dma_map_single(sdev->ib_dev, recv->buf, len,
 				      DMA_FROM_DEVICE);
 	if (ib_dma_mapping_error(sdev->ib_dev, recv->dma))
@@ -53,7 +68,7 @@ struct srpt_recv_ioctx *srpt_alloc_recv_ioctx(struct srpt_device *sdev,
 	recv->cqe.done = srpt_recv_done;
 	return recv;
 err:
-	kfree(recv->buf);
+	kfree(recv->mem);
 	kfree(recv);
 	return NULL;
 }
@@ -63,7 +78,7 @@ void srpt_free_recv_ioctx(struct srpt_device *sdev,
 {
 	ib_dma_unmap_single(sdev->ib_dev, recv->dma, recv->len,
 			    DMA_FROM_DEVICE);
-	kfree(recv->buf);
+	kfree(recv->mem);
 	kfree(recv);
 }
 
@@ -184,7 +199,8 @@ int srpt_alloc_ch_ioctxs(struct srpt_rdma_ch *ch)
 			struct srpt_recv_ioctx *recv;
 
 			recv = srpt_alloc_recv_ioctx(ch->sdev,
-						     ch->max_it_iu_len);
+						     ch->max_it_iu_len,
+						     ch->imm_data_offset);
 			ch->recv_ring[i] = recv;
 			if (!recv)
 				return -ENOMEM;
@@ -673,17 +689,21 @@ int srpt_write_pending(struct se_cmd *se_cmd)
 
 	if (ioctx->imm) {
 		/*
-		 * The data came inside the SRP_CMD (SRP2 immediate data). It is
-		 * copied, not passed in place: at imm_data_offset it is not
-		 * sector aligned, which block backends require.
+		 * The data came inside the SRP_CMD (SRP2 immediate data). When
+		 * it is not aligned for the backend (see srpt_imm_in_place())
+		 * target_core allocated a buffer for it: copy it there and
+		 * give the receive buffer back at once.
 		 */
 		struct srpt_recv_ioctx *recv = ioctx->imm;
 
-		sg_copy_from_buffer(se_cmd->t_data_sg, se_cmd->t_data_nents,
-				    recv->buf + ioctx->ch->imm_data_offset,
-				    se_cmd->data_length);
-		ioctx->imm = NULL;
-		srpt_repost_recv(ioctx->ch, recv);
+		if (!(se_cmd->se_cmd_flags & SCF_PASSTHROUGH_SG_TO_MEM_NOALLOC)) {
+			sg_copy_from_buffer(se_cmd->t_data_sg,
+					    se_cmd->t_data_nents,
+					    recv->buf + ioctx->ch->imm_data_offset,
+					    se_cmd->data_length);
+			ioctx->imm = NULL;
+			srpt_repost_recv(ioctx->ch, recv);
+		}
 		ioctx->state = SRPT_CMD_DATA_IN;
 		target_execute_cmd(se_cmd);
 		return 0;
@@ -1002,6 +1022,41 @@ static sense_reason_t srpt_parse_data(struct srpt_send_ioctx *ioctx,
 }
 
 /*
+ * Immediate data that starts on an SRPT_IMM_ALIGN boundary is given to
+ * target_core in place, as the command's data buffer: no buffer to allocate,
+ * no copy. The receive buffer is then held until the command has its
+ * status (queue_status) or is released.
+ */
+static struct scatterlist *srpt_imm_in_place(struct srpt_send_ioctx *ioctx,
+					     const u8 *cdb)
+{
+	void *data;
+
+	if (!ioctx->imm || !ioctx->data_len)
+		return NULL;
+	/*
+	 * Only for the SBC WRITEs. For other CDBs target_core accepts more
+	 * data than the CDB asks for, but not in a buffer the fabric passed
+	 * (transport_generic_map_mem_to_cmd()); the copy handles that.
+	 */
+	switch (cdb[0]) {
+	case WRITE_6:
+	case WRITE_10:
+	case WRITE_12:
+	case WRITE_16:
+		break;
+	default:
+		return NULL;
+	}
+	data = ioctx->imm->buf + ioctx->ch->imm_data_offset;
+	if (!IS_ALIGNED((unsigned long)data, SRPT_IMM_ALIGN))
+		return NULL;
+	/* kmalloc() memory is physically contiguous: one entry will do. */
+	sg_init_one(&ioctx->imm_sg, data, ioctx->data_len);
+	return &ioctx->imm_sg;
+}
+
+/*
  * Hand a parsed SRP_CMD to target_core; @reason is set for a malformed IU.
  * @recv is reposted here unless it holds immediate data.
  */
@@ -1012,6 +1067,7 @@ static void srpt_submit_cmd(struct srpt_rdma_ch *ch,
 	struct se_session *se_sess = ch->nexus->se_sess;
 	struct srp_cmd *cmd = recv->buf;
 	struct se_cmd *se_cmd = &ioctx->se_cmd;
+	struct scatterlist *imm_sg;
 	bool holds_imm;
 	int ret;
 
@@ -1045,8 +1101,9 @@ static void srpt_submit_cmd(struct srpt_rdma_ch *ch,
 	 * data: decide before the call who reposts @recv.
 	 */
 	holds_imm = ioctx->imm;
-	ret = target_submit_prep(se_cmd, cmd->cdb, NULL, 0, NULL, 0, NULL, 0,
-				 GFP_KERNEL);
+	imm_sg = srpt_imm_in_place(ioctx, cmd->cdb);
+	ret = target_submit_prep(se_cmd, cmd->cdb, imm_sg, imm_sg ? 1 : 0,
+				 NULL, 0, NULL, 0, GFP_KERNEL);
 	/* All but immediate data (see write_pending) is copied by now. */
 	if (!holds_imm)
 		srpt_repost_recv(ch, recv);
