@@ -316,6 +316,7 @@ static void srpt_destroy_rw(struct srpt_send_ioctx *ioctx)
 void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
+	bool dynamic = ioctx->dynamic;
 	unsigned long flags;
 
 	srpt_destroy_rw(ioctx);
@@ -323,10 +324,11 @@ void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx)
 		srpt_repost_recv(ch, ioctx->imm);
 		ioctx->imm = NULL;
 	}
-	if (ioctx->dynamic)
+	/* An extra context is freed here: @ioctx is gone after this. */
+	if (dynamic)
 		srpt_free_send_ioctx(ch, ioctx);
 	spin_lock_irqsave(&ch->lock, flags);
-	if (!ioctx->dynamic)
+	if (!dynamic)
 		list_add(&ioctx->node, &ch->free_list);
 	/*
 	 * Under ch->lock: once the release work sees in_flight at zero it
