@@ -80,6 +80,12 @@ enum {
 	 * and one struct srp_imm_buf); other offsets are copied.
 	 */
 	SRPT_IMM_ALIGN		= 512,
+
+	/*
+	 * Responses up to this size are sent inline where the device can:
+	 * an SRP_RSP with fixed-format sense data fits.
+	 */
+	SRPT_RSP_INLINE		= 128,
 	SRPT_SRQ_IMM_OFFSET	= sizeof(struct srp_cmd) + 16 +
 				  sizeof(struct srp_imm_buf),
 };
@@ -465,6 +471,8 @@ struct srpt_msg_iu {
  * @sq_size:      send queue entries.
  * @max_it_iu_len: accepted initiator-to-target IU size.
  * @max_ti_iu_len: target-to-initiator IU size (SRP_RSP incl. sense).
+ * @max_inline:   largest response sent inline (copied into the work
+ *                request at post time); 0 where the device has no inline.
  * @max_rdma_size: largest data transfer of one command.
  * @imm_data_offset: offset of immediate data in an SRP_CMD, 0 = none.
  * @comp_vector:  completion vector of @cq.
@@ -512,6 +520,7 @@ struct srpt_rdma_ch {
 	u32			sq_size;
 	u32			max_it_iu_len;
 	u32			max_ti_iu_len;
+	u32			max_inline;
 	u32			max_rdma_size;
 	u32			imm_data_offset;
 	int			comp_vector;

@@ -419,7 +419,7 @@ void srpt_free_srq(struct srpt_device *sdev)
 	sdev->srq = NULL;
 }
 
-static int srpt_create_qp(struct srpt_rdma_ch *ch)
+static int srpt_create_qp_inline(struct srpt_rdma_ch *ch, u32 max_inline)
 {
 	struct ib_device *ib_dev = ch->sdev->ib_dev;
 	struct ib_qp_init_attr init = {};
@@ -438,6 +438,7 @@ static int srpt_create_qp(struct srpt_rdma_ch *ch)
 	init.cap.max_send_sge = min_t(u32, ib_dev->attrs.max_send_sge, 32);
 	init.cap.max_recv_wr = ch->srq ? 0 : ch->rq_size;
 	init.cap.max_recv_sge = 1;
+	init.cap.max_inline_data = max_inline;
 
 	if (ch->using_rdma_cm) {
 		ret = rdma_create_qp(ch->rdma_cm_id, ch->sdev->pd, &init);
@@ -448,6 +449,19 @@ static int srpt_create_qp(struct srpt_rdma_ch *ch)
 		if (ret)
 			ch->qp = NULL;
 	}
+	/* The device reports what it granted, which may be more. */
+	ch->max_inline = ret ? 0 : min(init.cap.max_inline_data, max_inline);
+	return ret;
+}
+
+static int srpt_create_qp(struct srpt_rdma_ch *ch)
+{
+	int ret;
+
+	/* Devices without inline sends may refuse to create the QP. */
+	ret = srpt_create_qp_inline(ch, SRPT_RSP_INLINE);
+	if (ret)
+		ret = srpt_create_qp_inline(ch, 0);
 	if (ret)
 		pr_info("%s: cannot create a QP with %u send WRs (%d)\n",
 			ch->name, ch->sq_size, ret);

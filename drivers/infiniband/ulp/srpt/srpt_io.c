@@ -475,14 +475,20 @@ static int srpt_post_response(struct srpt_send_ioctx *ioctx)
 
 	/* Credits are collected last so none is returned twice or lost. */
 	rsp->req_lim_delta = cpu_to_be32(atomic_xchg(&ch->req_lim_delta, 0));
-	ib_dma_sync_single_for_device(ch->sdev->ib_dev, ioctx->rsp_dma,
-				      ioctx->rsp_len, DMA_TO_DEVICE);
-	sge.addr = ioctx->rsp_dma;
+	send.send_flags = IB_SEND_SIGNALED;
+	if (ioctx->rsp_len <= ch->max_inline) {
+		/* The CPU copies it at post time: no DMA, no key lookup. */
+		sge.addr = (uintptr_t)rsp;
+		send.send_flags |= IB_SEND_INLINE;
+	} else {
+		ib_dma_sync_single_for_device(ch->sdev->ib_dev, ioctx->rsp_dma,
+					      ioctx->rsp_len, DMA_TO_DEVICE);
+		sge.addr = ioctx->rsp_dma;
+	}
 	sge.length = ioctx->rsp_len;
 	sge.lkey = ch->sdev->pd->local_dma_lkey;
 	send.wr_cqe = &ioctx->send_cqe;
 	send.opcode = IB_WR_SEND;
-	send.send_flags = IB_SEND_SIGNALED;
 	send.sg_list = &sge;
 	send.num_sge = 1;
 
