@@ -56,48 +56,10 @@ srpt_load() {
 	[ -d "$SRPT_CFS/discovery_auth" ] || fail "$SRPT_CFS/discovery_auth missing"
 }
 
-# srpt_rm_links DIR: remove the symlinks directly in DIR.
-srpt_rm_links() {
-	local l
-	for l in "$1"/*; do
-		[ -L "$l" ] && { rm "$l" || return 1; }
-	done
-	return 0
-}
-
-# srpt_cfs_clear: remove ACLs (mapped LUNs first), LUNs, TPGs and target
-# ports below $SRPT_CFS, in the order configfs requires.  Returns 1 if
-# anything could not be removed.
+# srpt_cfs_clear: remove every srpt object below $SRPT_CFS (see
+# guest_srpt_cfs_clear).
 srpt_cfs_clear() {
-	local port tpg acl mlun lun rc=0
-	[ -d "$SRPT_CFS" ] || return 0
-	for port in "$SRPT_CFS"/*/; do
-		port=${port%/}
-		[ "${port##*/}" = discovery_auth ] && continue
-		for tpg in "$port"/*/; do
-			tpg=${tpg%/}
-			[ -d "$tpg/lun" ] || continue   # fabric_statistics etc.
-			echo 0 >"$tpg/enable" 2>/dev/null || true
-			for acl in "$tpg"/acls/*/; do
-				[ -d "$acl" ] || continue
-				acl=${acl%/}
-				for mlun in "$acl"/lun_*/; do
-					[ -d "$mlun" ] || continue
-					mlun=${mlun%/}
-					srpt_rm_links "$mlun" && rmdir "$mlun" || rc=1
-				done
-				rmdir "$acl" || rc=1
-			done
-			for lun in "$tpg"/lun/lun_*/; do
-				[ -d "$lun" ] || continue
-				lun=${lun%/}
-				srpt_rm_links "$lun" && rmdir "$lun" || rc=1
-			done
-			rmdir "$tpg" || rc=1
-		done
-		rmdir "$port" || rc=1
-	done
-	return "$rc"
+	guest_srpt_cfs_clear "$SRPT_CFS"
 }
 
 # srpt_teardown: undo whatever a test left behind, so that a failing test

@@ -88,38 +88,13 @@ hostile_run() {
 	return "$rc"
 }
 
-_hostile_clear_cfs() {
-	local port tpg d l rc=0
-	[ -d "$HOSTILE_CFS" ] || return 0
-	for port in "$HOSTILE_CFS"/*/; do
-		port=${port%/}
-		[ "${port##*/}" = discovery_auth ] && continue
-		for tpg in "$port"/tpgt_*/; do
-			[ -d "$tpg" ] || continue
-			tpg=${tpg%/}
-			_hostile_w "$tpg/enable" 0 || rc=1
-			for d in "$tpg"/acls/*/lun_*/ "$tpg"/lun/lun_*/; do
-				[ -d "$d" ] || continue
-				for l in "$d"*; do
-					[ -L "$l" ] && { timeout 60 rm "$l" || rc=1; }
-				done
-				timeout 60 rmdir "$d" || rc=1
-			done
-			for d in "$tpg"/acls/*/; do
-				[ -d "$d" ] && { timeout 60 rmdir "$d" || rc=1; }
-			done
-			timeout 60 rmdir "$tpg" || rc=1
-		done
-		timeout 60 rmdir "$port" || rc=1
-	done
-	_hostile_w "$HOSTILE_CFS/discovery_auth/rdma_cm_port" 0 || rc=1
-	timeout 60 rmdir "$HOSTILE_CFS" || rc=1
-	return "$rc"
-}
-
 hostile_teardown() {
 	local rc=0
-	_hostile_clear_cfs || rc=1
+	if [ -d "$HOSTILE_CFS" ]; then
+		guest_srpt_cfs_clear "$HOSTILE_CFS" || rc=1
+		_hostile_w "$HOSTILE_CFS/discovery_auth/rdma_cm_port" 0 || rc=1
+		timeout 60 rmdir "$HOSTILE_CFS" || rc=1
+	fi
 	guest_bs_cleanup || rc=1
 	guest_unload_srpt || rc=1
 	return "$rc"

@@ -378,32 +378,6 @@ srp_target_setup() {
 	export SRP_PORT SRP_TPG SRP_INIT_ID SRP_BS
 }
 
-# _srp_cfs_clear: every srpt object in configfs, children first.
-_srp_cfs_clear() {
-	local port tpg acl lun rc=0
-	[ -d "$SRP_CFS" ] || return 0
-	for port in "$SRP_CFS"/*/; do
-		port=${port%/}
-		[ "${port##*/}" = discovery_auth ] && continue
-		for tpg in "$port"/tpgt_*/; do
-			[ -d "$tpg" ] || continue
-			tpg=${tpg%/}
-			_srp_write "$tpg/enable" 0 || rc=1
-			for acl in "$tpg"/acls/*/; do
-				[ -d "$acl" ] || continue
-				SRP_TPG=$tpg srp_acl_del "$(basename "$acl")" || rc=1
-			done
-			for lun in "$tpg"/lun/lun_*/; do
-				[ -d "$lun" ] || continue
-				_srp_rm_links "${lun%/}" && _srp_rmdir "${lun%/}" || rc=1
-			done
-			_srp_rmdir "$tpg" || rc=1
-		done
-		_srp_rmdir "$port" || rc=1
-	done
-	return "$rc"
-}
-
 # srp_target_teardown [--keep-module]: log out, remove the whole srpt
 # configuration, the backstores and (unless --keep-module) the module.
 # Everything must succeed: a leaked reference fails the caller.
@@ -412,7 +386,7 @@ srp_target_teardown() {
 	local rc=0
 	srp_logout_all || rc=1
 	if [ -d "$SRP_CFS" ]; then
-		_srp_cfs_clear || rc=1
+		guest_srpt_cfs_clear "$SRP_CFS" "$SRP_OP_TIMEOUT" || rc=1
 		_srp_write "$SRP_CFS/discovery_auth/rdma_cm_port" 0 || rc=1
 		_srp_rmdir "$SRP_CFS" || rc=1
 	fi

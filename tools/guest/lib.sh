@@ -16,6 +16,7 @@
 #   guest_load_srpt ours|intree [PARAM=VALUE...]    guest_unload_srpt
 #   guest_bs_rd NAME SIZE_MB      guest_bs_brd NAME SIZE_MB
 #   guest_bs_fileio NAME SIZE_MB  guest_bs_cleanup   (each sets GUEST_BS_DIR)
+#   guest_srpt_cfs_clear DIR [SECS]   remove every srpt object below DIR
 #   guest_dmesg_mark              guest_dmesg_since_mark [MARK]
 #                                 guest_dmesg_check_since_mark [MARK]
 #   guest_start_udevd             guest_start_dbus
@@ -364,5 +365,44 @@ guest_bs_cleanup() {
 	if [ -d /sys/module/brd ]; then
 		rmmod brd || { guest_err "cannot unload brd"; rc=1; }
 	fi
+	return "$rc"
+}
+
+# _guest_cfs_op SECS CMD...: run a configfs operation under a time limit (a
+# release that hangs then fails the caller instead of the whole run).
+_guest_cfs_op() {
+	local limit=$1
+	shift
+	timeout -k 5 "$limit" "$@" || { guest_err "$* failed"; return 1; }
+}
+
+# guest_srpt_cfs_clear DIR [SECS]: remove every object below the srpt fabric
+# directory DIR (/sys/kernel/config/target/srpt) in the order configfs
+# requires: per TPG, disable it, then mapped LUNs and ACLs, LUNs, the TPG;
+# then the target port.  DIR itself and discovery_auth stay.  Each step has
+# SECS (default 60) to finish.  Returns 1 if anything could not be removed.
+guest_srpt_cfs_clear() {
+	local cfs=$1 limit=${2:-60} port tpg dir l rc=0
+	[ -d "$cfs" ] || return 0
+	for port in "$cfs"/*/; do
+		port=${port%/}
+		[ "${port##*/}" = discovery_auth ] && continue
+		for tpg in "$port"/*/; do
+			tpg=${tpg%/}
+			[ -d "$tpg/lun" ] || continue	# fabric_statistics etc.
+			# shellcheck disable=SC2016  # $1 expands in the inner bash
+			_guest_cfs_op "$limit" bash -c 'echo 0 >"$1"' _ "$tpg/enable" || rc=1
+			for dir in "$tpg"/acls/*/lun_*/ "$tpg"/lun/lun_*/ "$tpg"/acls/*/; do
+				[ -d "$dir" ] || continue
+				dir=${dir%/}
+				for l in "$dir"/*; do
+					[ -L "$l" ] && { _guest_cfs_op "$limit" rm "$l" || rc=1; }
+				done
+				_guest_cfs_op "$limit" rmdir "$dir" || rc=1
+			done
+			_guest_cfs_op "$limit" rmdir "$tpg" || rc=1
+		done
+		_guest_cfs_op "$limit" rmdir "$port" || rc=1
+	done
 	return "$rc"
 }
