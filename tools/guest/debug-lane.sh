@@ -33,7 +33,9 @@ lane_fail() { echo "not ok - debug-lane: $*"; rc=1; }
 # check_debug_kernel: this kernel has the checks the lane relies on.
 check_debug_kernel() {
 	[[ $(uname -r) == *-srpt-debug ]] || { lane_fail "booted $(uname -r), not the debug kernel"; return 1; }
-	dmesg | grep -q 'KernelAddressSanitizer initialized' || { lane_fail "KASAN is not active"; return 1; }
+	# Not `dmesg | grep -q`: with pipefail, grep leaving at the first match
+	# can kill dmesg with SIGPIPE and fail the check (it did, once).
+	grep -q 'KernelAddressSanitizer initialized' <(dmesg) || { lane_fail "KASAN is not active"; return 1; }
 	[ -r /proc/lockdep_stats ] || { lane_fail "no /proc/lockdep_stats: lockdep is not built in"; return 1; }
 	grep -Eq 'debug_locks: +1' /proc/lockdep_stats || { lane_fail "lockdep is already off after boot"; return 1; }
 	[ -w "$KMEMLEAK" ] || { lane_fail "no $KMEMLEAK: kmemleak is not built in"; return 1; }
