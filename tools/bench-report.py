@@ -59,25 +59,6 @@ def read_kv(path):
                 k, v = line.split("=", 1)
                 kv[k] = v
     return kv
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            try:
-                words = shlex.split(line)
-            except ValueError:
-                words = [line]
-            if len(words) == 1 and "=" in line and " " in line.split("=", 1)[1]:
-                # An unquoted value with spaces (e.g. "fio=fio-3.33"): keep whole.
-                k, v = line.split("=", 1)
-                kv[k] = v
-                continue
-            for w in words:
-                if "=" in w:
-                    k, v = w.split("=", 1)
-                    kv[k] = v
-    return kv
 
 
 def read_guest_info(path):
