@@ -1256,6 +1256,50 @@ static int c_iu_external_table_bad_rkey(void)
 	return RES_PASS;
 }
 
+/*
+ * A transfer whose work requests cannot all fit the send queue (srp_sq_size
+ * 16, 40 descriptors) is failed with 05/0e/03 like any descriptor list over
+ * the target's limits; it used to wait for send queue space forever.
+ */
+static int c_iu_table_exceeds_sq(void)
+{
+	enum { N = 40, PIECE = 512 };
+	struct srp_direct_buf d[N], t;
+	char old_sq[32] = "";
+	struct conn *c;
+	uint8_t iu[256];
+	uint64_t tag;
+	size_t n;
+	int i;
+
+	if (!cfg.tpg || cfs_read(attrib(), "srp_sq_size", old_sq, sizeof(old_sq)))
+		return RES_SKIP;
+	if (cfs_write(attrib(), "srp_sq_size", "16"))
+		return RES_FAIL;
+	c = open_default("descriptors beyond the send queue");
+	if (!c)
+		goto out;
+	for (i = 0; i < N; i++)
+		d[i] = desc(c, 65536 + 1024 * i, PIECE);
+	memcpy(c->data + 4096, d, sizeof(d));
+	t = tdesc(c, 4096, N);
+	tag = conn_tag(c);
+	cmd_rw(iu, tag, SCSI_READ_10, cfg.lba, N * PIECE / 512);
+	n = put_indirect(iu, false, 0, &t, N * PIECE, d, 0);
+	send_expect(c, "READ(10) with 40 descriptors, srp_sq_size 16", iu, n, tag,
+		    WANT_BAD_IU);
+	tag = conn_tag(c);
+	cmd_rw(iu, tag, SCSI_WRITE_10, cfg.lba, N * PIECE / 512);
+	n = put_indirect(iu, true, 0, &t, N * PIECE, d, 0);
+	send_expect(c, "WRITE(10) with 40 descriptors, srp_sq_size 16", iu, n, tag,
+		    WANT_BAD_IU);
+	survives(c, "descriptors beyond the send queue");
+	conn_close(c);
+out:
+	cfs_write(attrib(), "srp_sq_size", old_sq);
+	return c ? RES_PASS : RES_FAIL;
+}
+
 static int c_iu_direct_len(void)
 {
 	struct conn *c = open_default("direct descriptor lengths");
@@ -2384,6 +2428,7 @@ const struct hcase hcases[] = {
 	{ "iu_indirect_bad", "ius", "count > table, table len %16, 0, >1024 entries, sum != total, IU too short: CHECK CONDITION 05/0e/03 each", c_iu_indirect_bad, NULL },
 	{ "iu_indirect_ok", "ius", "inline descriptor lists gather a WRITE and scatter a READ correctly", c_iu_indirect_ok, NULL },
 	{ "iu_external_table", "ius", "external table (0 or 1 inline of 4) fetched by RDMA READ: WRITE and READ work; sum mismatch: 05/0e/03", c_iu_external_table, NULL },
+	{ "iu_table_exceeds_sq", "ius", "40 descriptors with srp_sq_size 16 (more work requests than the send queue): READ and WRITE get 05/0e/03", c_iu_table_exceeds_sq, NULL },
 	{ "iu_external_table_bad_rkey", "ius", "external table with a bogus rkey: no GOOD answer, channel closed", c_iu_external_table_bad_rkey, NULL },
 	{ "iu_direct_len", "ius", "len 0 READ: GOOD DIOVER 512; len 0 WRITE: 05/0e/03 DOOVER 512; len 0xffffffff: 05/0e/03", c_iu_direct_len, NULL },
 	{ "iu_max_rdma", "ius", "exactly srp_max_rdma_size: GOOD; +512: CHECK CONDITION 05/0e/03", c_iu_max_rdma, NULL },

@@ -396,6 +396,13 @@ static int srpt_sq_post(struct srpt_send_ioctx *ioctx,
 	unsigned long flags;
 	int ret;
 
+	if (unlikely(wrs > ch->sq_size)) {
+		/* srpt_check_rw_fits() refuses such transfers before. */
+		pr_warn_ratelimited("%s: a transfer needs %u send queue entries but srp_sq_size is %u; closing the channel\n",
+				    ch->name, wrs, ch->sq_size);
+		srpt_ch_close(ch);
+		return -ENOTCONN;
+	}
 	if (atomic_sub_return(wrs, &ch->sq_wr_avail) < 0) {
 		atomic_add(wrs, &ch->sq_wr_avail);
 		ioctx->wait_wrs = wrs;
@@ -411,11 +418,6 @@ static int srpt_sq_post(struct srpt_send_ioctx *ioctx,
 		return ret;
 	}
 	ioctx->sq_wrs = wrs;
-	if (unlikely(wrs > ch->sq_size)) {
-		pr_warn_ratelimited("%s: a transfer needs %u send queue entries but srp_sq_size is %u; closing the channel\n",
-				    ch->name, wrs, ch->sq_size);
-		srpt_ch_close(ch);
-	}
 	spin_lock_irqsave(&ch->lock, flags);
 	ret = ch->state <= SRPT_CH_LIVE ? ib_post_send(ch->qp, first, NULL) :
 					  -ENOTCONN;
@@ -580,6 +582,30 @@ static struct scatterlist *srpt_sg_window(struct scatterlist *sgl, u64 off,
 }
 
 /*
+ * The whole chain of one transfer is posted at once, so it must fit the
+ * send queue: each descriptor takes one work request or more (beyond the
+ * device's SGE limit), plus the response that follows read data. A
+ * transfer that cannot fit is refused with -E2BIG instead of waiting for
+ * space that never comes.
+ */
+static int srpt_check_rw_fits(struct srpt_send_ioctx *ioctx,
+			      enum dma_data_direction dir)
+{
+	struct srpt_rdma_ch *ch = ioctx->ch;
+	u32 wrs = dir == DMA_TO_DEVICE ? 1 : 0;
+	u32 i;
+
+	for (i = 0; i < ioctx->rw_ready; i++)
+		wrs += ioctx->rw[i].ctx.nr_ops;
+	if (wrs <= ch->sq_size)
+		return 0;
+	pr_warn_ratelimited("%s: tag %#llx: %u data descriptors need %u send queue entries, more than srp_sq_size (%u); failing the command\n",
+			    ch->name, ioctx->tag, ioctx->n_desc, wrs,
+			    ch->sq_size);
+	return -E2BIG;
+}
+
+/*
  * One rdma_rw context per SRP memory descriptor, covering the data
  * target_core allocated for the command. target_core never makes the data
  * longer than the descriptors (an overflow is reported as a residual).
@@ -623,7 +649,7 @@ static int srpt_init_rw(struct srpt_send_ioctx *ioctx,
 		off += len;
 		left -= len;
 	}
-	return 0;
+	return srpt_check_rw_fits(ioctx, dir);
 }
 
 /* ----- responses -------------------------------------------------------- */
@@ -693,6 +719,7 @@ static struct srpt_send_ioctx *to_ioctx(struct se_cmd *se_cmd)
 int srpt_write_pending(struct se_cmd *se_cmd)
 {
 	struct srpt_send_ioctx *ioctx = to_ioctx(se_cmd);
+	sense_reason_t reason;
 	int ret;
 
 	if (ioctx->imm) {
@@ -719,6 +746,13 @@ int srpt_write_pending(struct se_cmd *se_cmd)
 	ret = srpt_init_rw(ioctx, DMA_FROM_DEVICE);
 	if (ret) {
 		srpt_destroy_rw(ioctx);
+		if (ret == -E2BIG) {
+			/* Like any other descriptor list over our limits. */
+			reason = TCM_INVALID_FIELD_IN_COMMAND_IU;
+			ioctx->state = SRPT_CMD_DONE;
+			transport_generic_request_failure(se_cmd, reason);
+			return 0;
+		}
 		/* -ENOMEM makes target_core retry; anything else fails it. */
 		return ret == -ENOMEM ? ret : -EIO;
 	}
@@ -737,7 +771,8 @@ int srpt_queue_data_in(struct se_cmd *se_cmd)
 		if (ret == -ENOMEM)
 			return ret;
 		/* Cannot map the data: report that instead of the data. */
-		reason = TCM_LOGICAL_UNIT_COMMUNICATION_FAILURE;
+		reason = ret == -E2BIG ? TCM_INVALID_FIELD_IN_COMMAND_IU :
+			 TCM_LOGICAL_UNIT_COMMUNICATION_FAILURE;
 		transport_send_check_condition_and_sense(se_cmd, reason, 0);
 		return 0;
 	}
