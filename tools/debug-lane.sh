@@ -88,6 +88,12 @@ if [ -f tools/srp-initiator/Makefile ]; then
 		die "tools/srp-initiator does not build ($OUT/module.log)"
 fi
 
+# blktests' src/ takes minutes to compile under TCG: build it here.
+if [[ " ${groups[*]} " == *" blktests"* ]]; then
+	tools/blktests.sh --prebuild >>"$OUT/module.log" 2>&1 ||
+		die "cannot build blktests ($OUT/module.log)"
+fi
+
 # 3. the guest
 start=$SECONDS
 grc=0

@@ -108,9 +108,11 @@ tree_stamp() {
 }
 
 prepare_tree() {
-	local t0=$SECONDS from=$SRC prebuilt=${SRPT_BLKTESTS_PREBUILT-$SRPT_REPO/build/blktests}
+	local t0=$SECONDS from prebuilt=${SRPT_BLKTESTS_PREBUILT-$SRPT_REPO/build/blktests}
 	[ -d "$SRC/tests/srp" ] || die "no blktests tree at $SRC (set SRPT_BLKTESTS_SRC)"
+	# Canonical before it is compared with $from below.
 	SRC=$(cd "$SRC" && pwd)
+	from=$SRC
 	# Compiling src/ takes 2-3 min under TCG: use the tree tools/blktests.sh
 	# built on the host when it was built from these very sources.
 	if [ -n "$prebuilt" ] && [ -x "$prebuilt/src/discontiguous-io" ] &&
