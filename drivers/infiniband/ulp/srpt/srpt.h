@@ -340,6 +340,10 @@ struct srpt_rw {
  *             data is copied out or, when target_core uses it in place
  *             (@imm_sg), once the command has its status.
  * @imm_sg:    scatterlist over immediate data used in place.
+ * @rd_page:   this context's page for small READ data, allocated on first
+ *             use and kept until the context is freed, so that a 4 KiB
+ *             READ allocates (and, with init_on_alloc, zeroes) nothing.
+ * @rd_sg:     scatterlist over @rd_page handed to target_core.
  * @desc:      remote buffers from the SRP_CMD (inline copy for one).
  * @rw:        one rdma_rw context per remote buffer.
  * @n_desc:    number of entries used in @desc and @rw.
@@ -373,6 +377,8 @@ struct srpt_send_ioctx {
 	dma_addr_t		rsp_dma;
 	struct srpt_recv_ioctx	*imm;
 	struct scatterlist	imm_sg;
+	struct page		*rd_page;
+	struct scatterlist	rd_sg;
 	struct srp_direct_buf	*desc;
 	struct srpt_rw		*rw;
 	u32			n_desc;
@@ -475,6 +481,10 @@ struct srpt_msg_iu {
  *                request at post time); 0 where the device has no inline.
  * @max_rdma_size: largest data transfer of one command.
  * @imm_data_offset: offset of immediate data in an SRP_CMD, 0 = none.
+ * @rd_geometry:  LUN and log2(block size) of the last READ answered, as
+ *                srpt_rd_geometry() packs them; tells which READs fit a
+ *                context's @rd_page exactly (READ_ONCE/WRITE_ONCE: any
+ *                value read is one that was written).
  * @comp_vector:  completion vector of @cq.
  * @release_work: tears the channel down; the only place it is freed.
  * @nexus_node:   entry in nexus->ch_list (srpt_mutex).
@@ -523,6 +533,7 @@ struct srpt_rdma_ch {
 	u32			max_inline;
 	u32			max_rdma_size;
 	u32			imm_data_offset;
+	u64			rd_geometry;
 	int			comp_vector;
 	struct work_struct	release_work;
 	struct list_head	nexus_node;

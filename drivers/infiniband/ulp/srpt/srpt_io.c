@@ -19,8 +19,10 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/log2.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <asm/unaligned.h>
 #include <rdma/rw.h>
 #include <scsi/scsi_common.h>
 #include <scsi/scsi_proto.h>
@@ -179,6 +181,8 @@ err:
 static void srpt_free_send_ioctx(struct srpt_rdma_ch *ch,
 				 struct srpt_send_ioctx *ioctx)
 {
+	if (ioctx->rd_page)
+		__free_page(ioctx->rd_page);
 	ib_dma_unmap_single(ch->sdev->ib_dev, ioctx->rsp_dma,
 			    ch->max_ti_iu_len, DMA_TO_DEVICE);
 	kfree(ioctx->rsp);
@@ -709,6 +713,76 @@ void srpt_send_tmf_rsp(struct srpt_send_ioctx *ioctx, u8 code)
 	srpt_post_response(ioctx);
 }
 
+/* ----- small READs into a preallocated page ----------------------------- */
+
+/* LUN and block size packed in one word; 0 is "none yet". */
+static u64 srpt_rd_geometry(u64 lun, u32 block_size)
+{
+	if (lun >= 1ULL << 56 || !is_power_of_2(block_size))
+		return 0;
+	return lun << 8 | (ilog2(block_size) + 1);
+}
+
+/* Remember the LUN's block size for srpt_read_page(). */
+static void srpt_note_rd_geometry(struct srpt_rdma_ch *ch,
+				  struct se_cmd *se_cmd)
+{
+	u64 geometry = srpt_rd_geometry(se_cmd->orig_fe_lun,
+				se_cmd->se_dev->dev_attrib.block_size);
+
+	if (READ_ONCE(ch->rd_geometry) != geometry)
+		WRITE_ONCE(ch->rd_geometry, geometry);
+}
+
+/* Transfer length in logical blocks of an SBC READ (SBC-4 5.15-5.18). */
+static bool srpt_read_blocks(const u8 *cdb, u32 *blocks)
+{
+	switch (cdb[0]) {
+	case READ_6:
+		*blocks = cdb[4] ? cdb[4] : 256;
+		return true;
+	case READ_10:
+		*blocks = get_unaligned_be16(&cdb[7]);
+		return true;
+	case READ_12:
+		*blocks = get_unaligned_be32(&cdb[6]);
+		return true;
+	case READ_16:
+		*blocks = get_unaligned_be32(&cdb[10]);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The context's own page for a READ of at most a page, so that target_core
+ * allocates nothing. Only when the descriptors hold exactly what the CDB
+ * asks for: target_core refuses a fabric buffer for an overflowing command
+ * (transport_generic_map_mem_to_cmd()) instead of reporting the residual.
+ * The block size is the one this LUN had on the last READ; a LUN given a
+ * different device since then at worst gets one READ refused.
+ */
+static struct scatterlist *srpt_read_page(struct srpt_send_ioctx *ioctx,
+					  u64 lun, const u8 *cdb)
+{
+	u64 geometry = READ_ONCE(ioctx->ch->rd_geometry);
+	u32 blocks;
+
+	if (ioctx->data_dir != DMA_FROM_DEVICE || !ioctx->data_len ||
+	    ioctx->data_len > PAGE_SIZE || !geometry ||
+	    geometry >> 8 != lun || !srpt_read_blocks(cdb, &blocks) ||
+	    (u64)blocks << ((geometry & 0xff) - 1) != ioctx->data_len)
+		return NULL;
+	if (!ioctx->rd_page) {
+		ioctx->rd_page = alloc_page(GFP_KERNEL);
+		if (!ioctx->rd_page)
+			return NULL;
+	}
+	sg_init_table(&ioctx->rd_sg, 1);
+	sg_set_page(&ioctx->rd_sg, ioctx->rd_page, ioctx->data_len, 0);
+	return &ioctx->rd_sg;
+}
+
 /* ----- target_core callbacks -------------------------------------------- */
 
 static struct srpt_send_ioctx *to_ioctx(struct se_cmd *se_cmd)
@@ -764,6 +838,9 @@ int srpt_queue_data_in(struct se_cmd *se_cmd)
 	struct srpt_send_ioctx *ioctx = to_ioctx(se_cmd);
 	sense_reason_t reason;
 	int ret;
+
+	if (se_cmd->se_dev)
+		srpt_note_rd_geometry(ioctx->ch, se_cmd);
 
 	ret = srpt_init_rw(ioctx, DMA_TO_DEVICE);
 	if (ret) {
@@ -1110,12 +1187,13 @@ static void srpt_submit_cmd(struct srpt_rdma_ch *ch,
 	struct se_session *se_sess = ch->nexus->se_sess;
 	struct srp_cmd *cmd = recv->buf;
 	struct se_cmd *se_cmd = &ioctx->se_cmd;
-	struct scatterlist *imm_sg;
+	u64 lun = scsilun_to_int(&cmd->lun);
+	struct scatterlist *data_sg;
 	bool holds_imm;
 	int ret;
 
-	ret = target_init_cmd(se_cmd, se_sess, ioctx->sense,
-			      scsilun_to_int(&cmd->lun), ioctx->data_len,
+	ret = target_init_cmd(se_cmd, se_sess, ioctx->sense, lun,
+			      ioctx->data_len,
 			      srpt_task_attr(cmd->task_attr), ioctx->data_dir,
 			      TARGET_SCF_ACK_KREF);
 	if (ret) {
@@ -1144,8 +1222,10 @@ static void srpt_submit_cmd(struct srpt_rdma_ch *ch,
 	 * data: decide before the call who reposts @recv.
 	 */
 	holds_imm = ioctx->imm;
-	imm_sg = srpt_imm_in_place(ioctx, cmd->cdb);
-	ret = target_submit_prep(se_cmd, cmd->cdb, imm_sg, imm_sg ? 1 : 0,
+	data_sg = srpt_imm_in_place(ioctx, cmd->cdb);
+	if (!data_sg)
+		data_sg = srpt_read_page(ioctx, lun, cmd->cdb);
+	ret = target_submit_prep(se_cmd, cmd->cdb, data_sg, data_sg ? 1 : 0,
 				 NULL, 0, NULL, 0, GFP_KERNEL);
 	/* All but immediate data (see write_pending) is copied by now. */
 	if (!holds_imm)
