@@ -457,6 +457,19 @@ profile() {
 		perf report -i "$data" --stdio --children --sort sym -g none --percent-limit 2 2>/dev/null |
 			sed -n '/^$/d; 1,80p'
 	} >"$OUT/profile-$impl-dso.txt"
+	{
+		echo "# $impl: self time by thread name and module (kworker = the target's"
+		echo "# process context: CQ work and target_core's completion work)"
+		perf report -i "$data" --stdio --no-children --sort comm -g none \
+			2>/dev/null | grep -v '^$'
+		echo
+		perf report -i "$data" --stdio --no-children --sort comm,dso -g none \
+			--percent-limit 0.2 2>/dev/null | grep -v '^$'
+		echo
+		echo "# $impl: self time by symbol in kworker threads"
+		perf report -i "$data" --stdio --no-children --sort comm,dso,sym -g none \
+			--percent-limit 0.1 2>/dev/null | grep ' kworker/' | sed -n '1,80p'
+	} >"$OUT/profile-$impl-comm.txt"
 	rm -f "$data"
 }
 
