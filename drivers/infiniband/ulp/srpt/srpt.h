@@ -67,6 +67,7 @@ enum {
 	SRPT_RDMA_READ_DEPTH	= 16,	/* RDMA READs in flight per QP, at most */
 	SRPT_MAX_CH_PER_NEXUS	= 64,
 	SRPT_MAX_EXT_DESCS	= 1024,	/* external descriptor table entries */
+	SRPT_RD_GEOMETRY_SLOTS	= 8,	/* LUN block sizes a channel remembers */
 
 	SRPT_MIN_SRQ_SIZE	= 4,
 	SRPT_MAX_SRQ_SIZE	= 65535,
@@ -481,7 +482,8 @@ struct srpt_msg_iu {
  *                request at post time); 0 where the device has no inline.
  * @max_rdma_size: largest data transfer of one command.
  * @imm_data_offset: offset of immediate data in an SRP_CMD, 0 = none.
- * @rd_geometry:  LUN and log2(block size) of the last READ answered, as
+ * @rd_geometry:  LUN and log2(block size) of the last READ answered on a
+ *                LUN, in slot LUN % SRPT_RD_GEOMETRY_SLOTS, as
  *                srpt_rd_geometry() packs them; tells which READs fit a
  *                context's @rd_page exactly (READ_ONCE/WRITE_ONCE: any
  *                value read is one that was written).
@@ -533,7 +535,7 @@ struct srpt_rdma_ch {
 	u32			max_inline;
 	u32			max_rdma_size;
 	u32			imm_data_offset;
-	u64			rd_geometry;
+	u64			rd_geometry[SRPT_RD_GEOMETRY_SLOTS];
 	int			comp_vector;
 	struct work_struct	release_work;
 	struct list_head	nexus_node;

@@ -727,11 +727,13 @@ static u64 srpt_rd_geometry(u64 lun, u32 block_size)
 static void srpt_note_rd_geometry(struct srpt_rdma_ch *ch,
 				  struct se_cmd *se_cmd)
 {
-	u64 geometry = srpt_rd_geometry(se_cmd->orig_fe_lun,
+	u64 lun = se_cmd->orig_fe_lun;
+	u64 geometry = srpt_rd_geometry(lun,
 				se_cmd->se_dev->dev_attrib.block_size);
+	u64 *slot = &ch->rd_geometry[lun % SRPT_RD_GEOMETRY_SLOTS];
 
-	if (READ_ONCE(ch->rd_geometry) != geometry)
-		WRITE_ONCE(ch->rd_geometry, geometry);
+	if (READ_ONCE(*slot) != geometry)
+		WRITE_ONCE(*slot, geometry);
 }
 
 /* Transfer length in logical blocks of an SBC READ (SBC-4 5.15-5.18). */
@@ -765,7 +767,8 @@ static bool srpt_read_blocks(const u8 *cdb, u32 *blocks)
 static struct scatterlist *srpt_read_page(struct srpt_send_ioctx *ioctx,
 					  u64 lun, const u8 *cdb)
 {
-	u64 geometry = READ_ONCE(ioctx->ch->rd_geometry);
+	u64 geometry = READ_ONCE(ioctx->ch->rd_geometry[lun %
+						SRPT_RD_GEOMETRY_SLOTS]);
 	u32 blocks;
 
 	if (ioctx->data_dir != DMA_FROM_DEVICE || !ioctx->data_len ||
