@@ -60,11 +60,13 @@ SRP_CFS=/sys/kernel/config/target/srpt
 SRP_CM_PORT=5555
 SRP_BS_NAME=srp_bs0
 # How long a login may take before we call it failed (add_target blocks
-# while the channels connect; then the SCSI scan and sd probe run).
-SRP_LOGIN_TIMEOUT=${SRP_LOGIN_TIMEOUT:-20}
-SRP_LOGOUT_TIMEOUT=${SRP_LOGOUT_TIMEOUT:-30}
+# while the channels connect; then the SCSI scan and sd probe run).  These
+# bounds, like the tests' own, grow with SELFTEST_TIMEOUT_SCALE (the debug
+# kernel lane): there a disk took more than 20 s to appear after a login.
+SRP_LOGIN_TIMEOUT=${SRP_LOGIN_TIMEOUT:-$(guest_scale_timeout 20)}
+SRP_LOGOUT_TIMEOUT=${SRP_LOGOUT_TIMEOUT:-$(guest_scale_timeout 30)}
 # Timeout for any single configfs/sysfs write or rmdir that could block.
-SRP_OP_TIMEOUT=${SRP_OP_TIMEOUT:-60}
+SRP_OP_TIMEOUT=${SRP_OP_TIMEOUT:-$(guest_scale_timeout 60)}
 
 echo "# SRPT_IMPL=$SRPT_IMPL"
 
