@@ -761,8 +761,11 @@ static bool srpt_read_blocks(const u8 *cdb, u32 *blocks)
  * allocates nothing. Only when the descriptors hold exactly what the CDB
  * asks for: target_core refuses a fabric buffer for an overflowing command
  * (transport_generic_map_mem_to_cmd()) instead of reporting the residual.
- * The block size is the one this LUN had on the last READ; a LUN given a
- * different device since then at worst gets one READ refused.
+ * The block size is the one this LUN had on its last READ. If the LUN has
+ * since been given a device with larger blocks, a READ still sized for the
+ * old ones overflows and gets INVALID FIELD IN CDB where target_core would
+ * have reported the residual; a READ sized for the new blocks is not
+ * affected, and its completion updates the block size.
  */
 static struct scatterlist *srpt_read_page(struct srpt_send_ioctx *ioctx,
 					  u64 lun, const u8 *cdb)
