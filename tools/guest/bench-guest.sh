@@ -458,8 +458,9 @@ profile() {
 			sed -n '/^$/d; 1,80p'
 	} >"$OUT/profile-$impl-dso.txt"
 	{
-		echo "# $impl: self time by thread name and module (kworker = the target's"
-		echo "# process context: CQ work and target_core's completion work)"
+		echo "# $impl: self time by thread name and module (kworkers: the target's"
+		echo "# CQ work and target_core's completion work, and blk-mq's kblockd work"
+		echo "# for the initiator, which runs in the same high-priority kworkers)"
 		perf report -i "$data" --stdio --no-children --sort comm -g none \
 			2>/dev/null | grep -v '^$'
 		echo
