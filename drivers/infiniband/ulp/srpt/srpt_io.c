@@ -292,7 +292,12 @@ static struct srpt_send_ioctx *srpt_get_send_ioctx(struct srpt_rdma_ch *ch)
 	return ioctx;
 }
 
-static void srpt_destroy_rw(struct srpt_send_ioctx *ioctx)
+/*
+ * Undo srpt_init_rw(): destroy the rdma_rw contexts and the scatterlist
+ * windows. The descriptors stay, so that target_core may call
+ * write_pending or queue_data_in again after a queue-full return.
+ */
+static void srpt_unmap_rw(struct srpt_send_ioctx *ioctx)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
 	enum dma_data_direction dir;
@@ -308,12 +313,18 @@ static void srpt_destroy_rw(struct srpt_send_ioctx *ioctx)
 		for (i = 0; i < ioctx->rw_ready; i++)
 			kfree(ioctx->rw[i].sg);
 	ioctx->rw_ready = 0;
+}
+
+/* Free a descriptor table allocated by srpt_alloc_descs(). */
+static void srpt_free_descs(struct srpt_send_ioctx *ioctx)
+{
 	if (ioctx->desc != &ioctx->single_desc) {
 		kfree(ioctx->desc);
 		kfree(ioctx->rw);
 		ioctx->desc = &ioctx->single_desc;
 		ioctx->rw = &ioctx->single_rw;
 	}
+	ioctx->n_desc = 0;
 }
 
 /* Return a send context to the pool once target_core is done with it. */
@@ -323,7 +334,8 @@ void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx)
 	bool dynamic = ioctx->dynamic;
 	unsigned long flags;
 
-	srpt_destroy_rw(ioctx);
+	srpt_unmap_rw(ioctx);
+	srpt_free_descs(ioctx);
 	if (ioctx->imm) {
 		srpt_repost_recv(ch, ioctx->imm);
 		ioctx->imm = NULL;
@@ -765,7 +777,9 @@ static bool srpt_read_blocks(const u8 *cdb, u32 *blocks)
  * since been given a device with larger blocks, a READ still sized for the
  * old ones overflows and gets INVALID FIELD IN CDB where target_core would
  * have reported the residual; a READ sized for the new blocks is not
- * affected, and its completion updates the block size.
+ * affected, and its completion updates the block size. Smaller blocks make
+ * such a READ underflow, and srpt_submit_cmd() shortens the scatterlist to
+ * the length target_core settled on.
  */
 static struct scatterlist *srpt_read_page(struct srpt_send_ioctx *ioctx,
 					  u64 lun, const u8 *cdb)
@@ -794,6 +808,17 @@ static struct scatterlist *srpt_read_page(struct srpt_send_ioctx *ioctx,
 static struct srpt_send_ioctx *to_ioctx(struct se_cmd *se_cmd)
 {
 	return container_of(se_cmd, struct srpt_send_ioctx, se_cmd);
+}
+
+/*
+ * Errors of srpt_init_rw() that pass: -ENOMEM (memory, a DMA mapping) and
+ * -EAGAIN (the QP's MR pool is empty, iWARP or force_mr, until other
+ * commands give theirs back). Returned from write_pending or queue_data_in
+ * they make target_core call again later (transport_handle_queue_full()).
+ */
+static bool srpt_rw_retryable(int ret)
+{
+	return ret == -ENOMEM || ret == -EAGAIN;
 }
 
 int srpt_write_pending(struct se_cmd *se_cmd)
@@ -825,7 +850,7 @@ int srpt_write_pending(struct se_cmd *se_cmd)
 	}
 	ret = srpt_init_rw(ioctx, DMA_FROM_DEVICE);
 	if (ret) {
-		srpt_destroy_rw(ioctx);
+		srpt_unmap_rw(ioctx);
 		if (ret == -E2BIG) {
 			/* Like any other descriptor list over our limits. */
 			reason = TCM_INVALID_FIELD_IN_COMMAND_IU;
@@ -833,8 +858,8 @@ int srpt_write_pending(struct se_cmd *se_cmd)
 			transport_generic_request_failure(se_cmd, reason);
 			return 0;
 		}
-		/* -ENOMEM makes target_core retry; anything else fails it. */
-		return ret == -ENOMEM ? ret : -EIO;
+		/* Out of memory or MRs: target_core calls us again. */
+		return srpt_rw_retryable(ret) ? ret : -EIO;
 	}
 	return srpt_post_rdma_read(ioctx);
 }
@@ -850,8 +875,8 @@ int srpt_queue_data_in(struct se_cmd *se_cmd)
 
 	ret = srpt_init_rw(ioctx, DMA_TO_DEVICE);
 	if (ret) {
-		srpt_destroy_rw(ioctx);
-		if (ret == -ENOMEM)
+		srpt_unmap_rw(ioctx);
+		if (srpt_rw_retryable(ret))
 			return ret;
 		/* Cannot map the data: report that instead of the data. */
 		reason = ret == -E2BIG ? TCM_INVALID_FIELD_IN_COMMAND_IU :
@@ -868,7 +893,7 @@ int srpt_queue_status(struct se_cmd *se_cmd)
 	struct srpt_send_ioctx *ioctx = to_ioctx(se_cmd);
 
 	/* Only the status goes out; drop any data mapping. */
-	srpt_destroy_rw(ioctx);
+	srpt_unmap_rw(ioctx);
 	if (ioctx->imm) {
 		/* The backend is done with the immediate data. */
 		srpt_repost_recv(ioctx->ch, ioctx->imm);
@@ -1238,6 +1263,14 @@ static void srpt_submit_cmd(struct srpt_rdma_ch *ch,
 		srpt_repost_recv(ch, recv);
 	if (ret)
 		return;	/* target_core already sent CHECK CONDITION */
+	/*
+	 * For an underflowing READ target_core shortened data_length to what
+	 * the CDB asks for but kept our scatterlist: shorten it too, or the
+	 * backend would read more blocks than the CDB names (srpt_read_page()
+	 * trusts a block size that may have changed since).
+	 */
+	if (data_sg == &ioctx->rd_sg && se_cmd->data_length < data_sg->length)
+		data_sg->length = se_cmd->data_length;
 	target_submit(se_cmd);
 }
 
@@ -1266,7 +1299,11 @@ static void srpt_table_done(struct ib_cq *cq, struct ib_wc *wc)
 			srpt_check_desc_sum(ioctx, ioctx->data_len));
 }
 
-/* Fetch the external descriptor table into ioctx->desc. */
+/*
+ * Post the RDMA READ of the external descriptor table into ioctx->desc,
+ * mapped by srpt_fetch_table(). Also called again, without mapping again,
+ * when the read had to wait for send queue space.
+ */
 static void srpt_post_table_read(struct srpt_send_ioctx *ioctx)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
@@ -1275,13 +1312,6 @@ static void srpt_post_table_read(struct srpt_send_ioctx *ioctx)
 	struct ib_rdma_wr wr = {};
 	struct ib_sge sge;
 
-	ioctx->table_dma = ib_dma_map_single(ib_dev, ioctx->desc, len,
-					     DMA_FROM_DEVICE);
-	if (ib_dma_mapping_error(ib_dev, ioctx->table_dma)) {
-		srpt_submit_cmd(ch, ioctx->table_recv, ioctx,
-				TCM_OUT_OF_RESOURCES);
-		return;
-	}
 	sge.addr = ioctx->table_dma;
 	sge.length = len;
 	sge.lkey = ch->sdev->pd->local_dma_lkey;
@@ -1301,6 +1331,23 @@ static void srpt_post_table_read(struct srpt_send_ioctx *ioctx)
 		ioctx->table_recv = NULL;
 		srpt_put_send_ioctx(ioctx);
 	}
+}
+
+/* Map ioctx->desc for the table and read it (SRP r16a 5.5.4.3). */
+static void srpt_fetch_table(struct srpt_send_ioctx *ioctx)
+{
+	struct srpt_rdma_ch *ch = ioctx->ch;
+	struct ib_device *ib_dev = ch->sdev->ib_dev;
+
+	ioctx->table_dma = ib_dma_map_single(ib_dev, ioctx->desc,
+					     ioctx->n_desc * sizeof(*ioctx->desc),
+					     DMA_FROM_DEVICE);
+	if (ib_dma_mapping_error(ib_dev, ioctx->table_dma)) {
+		srpt_submit_cmd(ch, ioctx->table_recv, ioctx,
+				TCM_OUT_OF_RESOURCES);
+		return;
+	}
+	srpt_post_table_read(ioctx);
 }
 
 static void srpt_handle_cmd(struct srpt_rdma_ch *ch,
@@ -1327,7 +1374,7 @@ static void srpt_handle_cmd(struct srpt_rdma_ch *ch,
 			 cmd->buf_fmt, reason);
 	if (!reason && ioctx->table.len) {
 		ioctx->table_recv = recv;
-		srpt_post_table_read(ioctx);
+		srpt_fetch_table(ioctx);
 		return;
 	}
 	srpt_submit_cmd(ch, recv, ioctx, reason);

@@ -73,15 +73,20 @@ void srpt_handle_tsk_mgmt(struct srpt_rdma_ch *ch,
 	u64 lun = scsilun_to_int(&tsk->lun);
 	u8 func = tsk->tsk_mgmt_func;
 	u64 task_tag = tsk->task_tag;
+	u32 len = recv->byte_len;
 	int tcm_func, ret;
 
 	ioctx->tag = tsk->tag;
 	ioctx->tmf = true;
 	tcm_func = srpt_tmf_to_tcm(func);
+	/*
+	 * Everything needed is copied out: once reposted, the buffer may
+	 * receive the next IU (with an SRQ, another channel's).
+	 */
 	srpt_repost_recv(ch, recv);
-	if (recv->byte_len < sizeof(*tsk)) {
+	if (len < sizeof(*tsk)) {
 		pr_warn_ratelimited("%s: SRP_TSK_MGMT of %u bytes is truncated\n",
-				    ch->name, recv->byte_len);
+				    ch->name, len);
 		srpt_reject_tmf(ioctx, SRPT_TMF_FIELDS_INVALID);
 		return;
 	}
