@@ -166,6 +166,10 @@ enum srpt_login_stat {
 	SRPT_LOGIN_REJ_NO_ACL,		/* no ACL admits the initiator */
 	SRPT_LOGIN_REJ_CH_LIMIT,	/* SRPT_MAX_CH_PER_NEXUS reached */
 	SRPT_LOGIN_REJ_RESOURCES,	/* QP, CQ, memory, device removal */
+	/* IUs refused on a live channel with SRP_T_LOGOUT (SRP r16a 6.5) */
+	SRPT_IU_REJ_TYPE,		/* not an initiator request, too short */
+	SRPT_IU_REJ_UNSOLICITED,	/* a response to nothing we sent */
+	SRPT_IU_REJ_FORMAT,		/* unsupported descriptor format */
 	SRPT_LOGIN_NR_STATS
 };
 
@@ -219,6 +223,8 @@ struct srpt_tpg_attrib {
 /**
  * struct srpt_tpg - a target portal group, "srpt/<port>/<tpg>"
  * @se_tpg: target_core's handle; se_tpg.enabled is the "enable" attribute.
+ * @enabled: logins are admitted (srpt_mutex); set before target_core
+ *          updates se_tpg.enabled, so that disabling is a fence.
  * @tport:  the parent target port.
  * @attrib: see struct srpt_tpg_attrib.
  * @node:   entry in tport->tpg_list, protected by srpt_mutex.
@@ -229,6 +235,7 @@ struct srpt_tpg {
 	struct se_portal_group	se_tpg;
 	struct srpt_tport	*tport;
 	struct srpt_tpg_attrib	attrib;
+	bool			enabled;
 	struct list_head	node;
 	struct list_head	nexus_list;
 	u16			tag;
@@ -351,16 +358,24 @@ struct srpt_rw {
  * @rw_ready:  number of @rw entries initialised (to destroy).
  * @single_desc: storage for the common one-descriptor case.
  * @single_rw: storage for the common one-descriptor case.
- * @wait_wrs:  send queue entries the deferred post needs.
+ * @wait_first: the chain waiting for send queue space, posted as built.
+ * @wait_wrs:  send queue entries it needs.
  * @wait_kind: which post is deferred (enum srpt_post_kind).
+ * @rsp_wr:    the SRP_RSP send, kept here while it waits for space.
+ * @rsp_sge:   its gather entry.
  * @table_cqe: completion of the RDMA READ of an external descriptor table.
  * @table:     SRP r16a 5.5.4.3: where that table is in initiator memory.
  * @table_dma: bus address of @desc while the table is being fetched.
+ * @table_wr:  the RDMA READ of the table.
+ * @table_sge: its scatter entry.
  * @table_recv: the SRP_CMD waiting for its descriptor table.
  * @data_dir:  data direction of the command.
  * @data_len:  total data length from the descriptors.
  * @sq_wrs:    send queue entries held by the posted work requests.
  * @state:     enum srpt_cmd_state.
+ * @owes_credit: the request's credit has not been returned yet; it goes
+ *             back in the response (srpt_collect_credits()) or, for a
+ *             request released unanswered, as owed credit (ch->lock).
  * @tmf:       this is a task management request.
  * @local:     answered without target_core (@se_cmd unused).
  * @dynamic:   allocated because the pool was empty; freed on release.
@@ -386,16 +401,22 @@ struct srpt_send_ioctx {
 	u32			rw_ready;
 	struct srp_direct_buf	single_desc;
 	struct srpt_rw		single_rw;
+	struct ib_send_wr	*wait_first;
 	u32			wait_wrs;
 	u8			wait_kind;
+	struct ib_send_wr	rsp_wr;
+	struct ib_sge		rsp_sge;
 	struct ib_cqe		table_cqe;
 	struct srp_direct_buf	table;
 	dma_addr_t		table_dma;
+	struct ib_rdma_wr	table_wr;
+	struct ib_sge		table_sge;
 	struct srpt_recv_ioctx	*table_recv;
 	enum dma_data_direction	data_dir;
 	u32			data_len;
 	u32			sq_wrs;
 	enum srpt_cmd_state	state;
+	bool			owes_credit;
 	bool			tmf;
 	bool			local;
 	bool			dynamic;
@@ -426,7 +447,11 @@ enum srpt_ch_state {
 /* SRP_T_LOGOUT reasons (SRP r16a 6.5, table 12) that we send. */
 enum {
 	SRPT_LOGOUT_NO_REASON		= 0x0,
+	SRPT_LOGOUT_INVALID_IU_TYPE	= 0x2,	/* not an initiator request */
+	SRPT_LOGOUT_UNSOLICITED_RSP	= 0x3,	/* answers nothing we sent */
 	SRPT_LOGOUT_MULTICHANNEL	= 0x4,	/* multichannel action */
+	SRPT_LOGOUT_DATA_OUT_FMT	= 0x6,	/* unsupported DATA-OUT format */
+	SRPT_LOGOUT_DATA_IN_FMT		= 0x7,	/* unsupported DATA-IN format */
 };
 
 /* Size of the buffer for one target-initiated IU. */
@@ -468,19 +493,29 @@ struct srpt_msg_iu {
  * @ioctx_count:  entries in @ioctx_ring.
  * @free_list:    unused send contexts.
  * @sq_wait_list: send contexts waiting for send queue space.
- * @lock:         protects @state, @free_list, @sq_wait_list, @in_flight.
+ * @lock:         protects @state, @free_list, @sq_wait_list, @in_flight,
+ *                @sq_wr_avail, @req_outstanding, @cred_tag and
+ *                @cred_unanswered.
  * @state:        enum srpt_ch_state.
  * @in_flight:    send contexts not on @free_list; release waits for zero.
  * @release_wq:   woken when @in_flight drops to zero.
- * @sq_wr_avail:  free send queue entries.
- * @req_lim_delta: credits owed to the initiator: receive buffers reposted
- *                since the last response carried them (SRP r16a 5.4.2).
+ * @sq_wr_avail:  free send queue entries; with @sq_wait_list the only send
+ *                queue accounting (see srpt_io.c).
+ * @req_outstanding: requests (SRP_CMD, SRP_TSK_MGMT) received whose credit
+ *                has not been returned; never more than @rq_size from an
+ *                initiator that honours REQ_LIM (SRP r16a 5.4.2).
+ * @req_lim_delta: credits owed to the initiator for requests released
+ *                without a response, returned by the next SRP_RSP or an
+ *                SRP_CRED_REQ.
  * @sq_size:      send queue entries.
  * @max_it_iu_len: accepted initiator-to-target IU size.
  * @max_ti_iu_len: target-to-initiator IU size (SRP_RSP incl. sense).
  * @max_inline:   largest response sent inline (copied into the work
  *                request at post time); 0 where the device has no inline.
  * @max_rdma_size: largest data transfer of one command.
+ * @rw_wrs_per_op: send queue entries one rdma_rw operation may take: 1, or
+ *                3 where rdma_rw registers memory (iWARP, force_mr): a
+ *                LOCAL_INV, a REG_MR and the RDMA READ or WRITE.
  * @imm_data_offset: offset of immediate data in an SRP_CMD, 0 = none.
  * @rd_geometry:  LUN and log2(block size) of the last READ answered on a
  *                LUN, in slot LUN % SRPT_RD_GEOMETRY_SLOTS, as
@@ -496,6 +531,8 @@ struct srpt_msg_iu {
  * @logout_iu:    SRP_T_LOGOUT buffer.
  * @cred_iu:      SRP_CRED_REQ buffer.
  * @cred_tag:     tag of the last SRP_CRED_REQ (ch->lock).
+ * @cred_unanswered: SRP_CRED_REQs sent and not yet answered by an
+ *                SRP_CRED_RSP; their tags are the last ones up to @cred_tag.
  * @peer:         the initiator's address (IP for RDMA/CM, GID for IB/CM).
  * @name:         "<initiator port id>/<channel>" for messages.
  *
@@ -527,13 +564,15 @@ struct srpt_rdma_ch {
 	enum srpt_ch_state	state;
 	u32			in_flight;
 	wait_queue_head_t	release_wq;
-	atomic_t		sq_wr_avail;
+	u32			sq_wr_avail;
+	u32			req_outstanding;
 	atomic_t		req_lim_delta;
 	u32			sq_size;
 	u32			max_it_iu_len;
 	u32			max_ti_iu_len;
 	u32			max_inline;
 	u32			max_rdma_size;
+	u32			rw_wrs_per_op;
 	u32			imm_data_offset;
 	u64			rd_geometry[SRPT_RD_GEOMETRY_SLOTS];
 	int			comp_vector;
@@ -545,6 +584,7 @@ struct srpt_rdma_ch {
 	struct srpt_msg_iu	logout_iu;
 	struct srpt_msg_iu	cred_iu;
 	u64			cred_tag;
+	u32			cred_unanswered;
 	char			peer[48];
 	char			name[64];
 };
@@ -559,6 +599,7 @@ struct srpt_rdma_ch {
  * @i_port_id: initiator port identifier.
  * @sid:       session number shown in the ACL's info file.
  * @next_cid:  number for the next channel that joins.
+ * @ending:    its channels are being closed; no login joins it any more.
  *
  * Locking: all fields are protected by srpt_mutex. Lifetime: created by
  * the first login, freed by the release work of its last channel after
@@ -572,6 +613,7 @@ struct srpt_nexus {
 	u8			i_port_id[16];
 	u32			sid;
 	u32			next_cid;
+	bool			ending;
 };
 
 /*
@@ -787,10 +829,11 @@ u16 srpt_get_rdma_cm_port(void);
 int srpt_ib_cm_listen(struct srpt_device *sdev);
 void srpt_ib_cm_stop(struct srpt_device *sdev);
 void srpt_close_device_channels(struct srpt_device *sdev);
-void srpt_close_tpg_sessions(struct srpt_tpg *tpg);
+void srpt_set_tpg_enabled(struct srpt_tpg *tpg, bool enable);
 void srpt_ch_close(struct srpt_rdma_ch *ch);
 void srpt_ch_logout(struct srpt_rdma_ch *ch, u32 reason);
 void srpt_close_session(struct se_session *se_sess);
+void srpt_count_port_stat(struct srpt_port *sport, enum srpt_login_stat stat);
 bool srpt_ch_is_live(struct srpt_rdma_ch *ch);
 void srpt_ch_mark_live(struct srpt_rdma_ch *ch, bool notify_cm);
 void srpt_free_srq(struct srpt_device *sdev);
@@ -808,6 +851,7 @@ void srpt_fail_waiting(struct srpt_rdma_ch *ch);
 void srpt_recv_done(struct ib_cq *cq, struct ib_wc *wc);
 void srpt_repost_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv);
 void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx);
+void srpt_sq_return(struct srpt_rdma_ch *ch, u32 wrs);
 void srpt_send_tmf_rsp(struct srpt_send_ioctx *ioctx, u8 code);
 
 /* srpt_msg.c: target-initiated requests */
@@ -816,7 +860,6 @@ void srpt_free_msg_ius(struct srpt_rdma_ch *ch);
 bool srpt_send_t_logout(struct srpt_rdma_ch *ch, u32 reason);
 void srpt_wait_t_logout(struct srpt_rdma_ch *ch);
 void srpt_check_credit_stall_locked(struct srpt_rdma_ch *ch);
-void srpt_check_credit_stall(struct srpt_rdma_ch *ch);
 
 /* srpt_tmf.c: task management */
 void srpt_handle_tsk_mgmt(struct srpt_rdma_ch *ch,

@@ -257,7 +257,7 @@ static struct srpt_tpg *srpt_find_tpg(struct srpt_login *lg, char *acl,
 			continue;
 		any_port = true;
 		list_for_each_entry(tpg, &tport->tpg_list, node) {
-			if (!tpg->se_tpg.enabled)
+			if (!tpg->enabled)
 				continue;
 			any_enabled = true;
 			if (srpt_find_acl(tpg, lg, acl, len))
@@ -266,28 +266,45 @@ static struct srpt_tpg *srpt_find_tpg(struct srpt_login *lg, char *acl,
 	}
 	lg->stat = any_enabled ? SRPT_LOGIN_REJ_NO_ACL : SRPT_LOGIN_REJ_NO_TPG;
 	if (!any_port)
-		pr_info("login from %s rejected: no configfs target port for %s port %u\n",
-			who, dev_name(&lg->sport->sdev->ib_dev->dev),
-			lg->sport->port_num);
+		pr_info_ratelimited("login from %s rejected: no configfs target port for %s port %u\n",
+				    who, dev_name(&lg->sport->sdev->ib_dev->dev),
+				    lg->sport->port_num);
 	else if (!any_enabled)
-		pr_info("login from %s rejected: no enabled TPG on %s port %u\n",
-			who, dev_name(&lg->sport->sdev->ib_dev->dev),
-			lg->sport->port_num);
+		pr_info_ratelimited("login from %s rejected: no enabled TPG on %s port %u\n",
+				    who, dev_name(&lg->sport->sdev->ib_dev->dev),
+				    lg->sport->port_num);
 	else if (lg->src)
-		pr_info("login from %s (address %pISc) rejected: no ACL admits it\n",
-			who, lg->src);
+		pr_info_ratelimited("login from %s (address %pISc) rejected: no ACL admits it\n",
+				    who, lg->src);
 	else
-		pr_info("login from %s rejected: no ACL admits it\n", who);
+		pr_info_ratelimited("login from %s rejected: no ACL admits it\n", who);
 	return NULL;
 }
 
+/*
+ * Close every channel of @nexus. It stays on its TPG's list until its last
+ * channel is released, but no login joins it any more (SRP r16a 5.6.2: a
+ * MULTI login joins a live I_T nexus only).
+ * Context: srpt_mutex held.
+ */
+static void srpt_end_nexus(struct srpt_nexus *nexus, u32 reason)
+{
+	struct srpt_rdma_ch *ch;
+
+	lockdep_assert_held(&srpt_mutex);
+	nexus->ending = true;
+	list_for_each_entry(ch, &nexus->ch_list, nexus_node)
+		srpt_ch_logout(ch, reason);
+}
+
+/* The live nexus of @i_port_id in @tpg. Context: srpt_mutex held. */
 static struct srpt_nexus *srpt_find_nexus(struct srpt_tpg *tpg,
 					  const u8 i_port_id[16])
 {
 	struct srpt_nexus *nexus;
 
 	list_for_each_entry(nexus, &tpg->nexus_list, node)
-		if (!memcmp(nexus->i_port_id, i_port_id, 16))
+		if (!nexus->ending && !memcmp(nexus->i_port_id, i_port_id, 16))
 			return nexus;
 	return NULL;
 }
@@ -300,7 +317,6 @@ static bool srpt_close_nexus_of(struct srpt_login *lg)
 {
 	struct srpt_tport *tport;
 	struct srpt_nexus *nexus;
-	struct srpt_rdma_ch *ch;
 	struct srpt_tpg *tpg;
 	bool closed = false;
 
@@ -311,10 +327,8 @@ static bool srpt_close_nexus_of(struct srpt_login *lg)
 			nexus = srpt_find_nexus(tpg, lg->i_port_id);
 			if (!nexus)
 				continue;
-			list_for_each_entry(ch, &nexus->ch_list, nexus_node) {
-				srpt_ch_logout(ch, SRPT_LOGOUT_MULTICHANNEL);
-				closed = true;
-			}
+			srpt_end_nexus(nexus, SRPT_LOGOUT_MULTICHANNEL);
+			closed = true;
 		}
 	}
 	return closed;
@@ -451,6 +465,13 @@ static int srpt_create_qp_inline(struct srpt_rdma_ch *ch, u32 max_inline)
 	}
 	/* The device reports what it granted, which may be more. */
 	ch->max_inline = ret ? 0 : min(init.cap.max_inline_data, max_inline);
+	/*
+	 * rdma_rw fills the QP's MR pool exactly when it registers memory
+	 * for RDMA READ/WRITE; each operation then also posts a LOCAL_INV
+	 * and a REG_MR (srpt_check_rw_fits() counts them).
+	 */
+	if (!ret)
+		ch->rw_wrs_per_op = list_empty(&ch->qp->rdma_mrs) ? 1 : 3;
 	return ret;
 }
 
@@ -530,7 +551,13 @@ static int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg)
 	 */
 	ch->comp_vector = atomic_inc_return(&sdev->next_vector) %
 			  ib_dev->num_comp_vectors;
-	ch->cq_size = ch->sq_size + ch->rq_size;
+	/*
+	 * Every work request we post completes here, flushed ones included:
+	 * the send queue accounting keeps at most sq_size posted (rdma_rw's
+	 * registration requests counted), the receive side at most rq_size,
+	 * and ib_drain_qp() adds one send and one receive of its own.
+	 */
+	ch->cq_size = ch->sq_size + ch->rq_size + 2;
 	ch->cq = ib_cq_pool_get(ib_dev, ch->cq_size, ch->comp_vector,
 				IB_POLL_WORKQUEUE);
 	if (IS_ERR(ch->cq)) {
@@ -548,7 +575,7 @@ static int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg)
 	ret = srpt_create_qp(ch);
 	if (ret)
 		return ret;
-	atomic_set(&ch->sq_wr_avail, ch->sq_size);
+	ch->sq_wr_avail = ch->sq_size;
 
 	if (!ch->using_rdma_cm) {
 		ret = srpt_ib_cm_modify_qp(ch, IB_QPS_INIT);
@@ -595,23 +622,23 @@ static bool srpt_login_is_valid(struct srpt_login *lg, const char *who)
 	__be64 guid = cpu_to_be64(srpt_service_guid);
 
 	if (lg->req_it_iu_len < SRPT_MIN_REQ_SIZE) {
-		pr_info("login from %s rejected: req_it_iu_len %u is below %u\n",
-			who, lg->req_it_iu_len, SRPT_MIN_REQ_SIZE);
+		pr_info_ratelimited("login from %s rejected: req_it_iu_len %u is below %u\n",
+				    who, lg->req_it_iu_len, SRPT_MIN_REQ_SIZE);
 		lg->rej_reason = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL;
 		lg->stat = SRPT_LOGIN_REJ_IU_LEN;
 		return false;
 	}
 	if (lg->req_it_iu_len > srp_max_req_size) {
-		pr_info("login from %s rejected: req_it_iu_len %u exceeds srp_max_req_size %u\n",
-			who, lg->req_it_iu_len, srp_max_req_size);
+		pr_info_ratelimited("login from %s rejected: req_it_iu_len %u exceeds srp_max_req_size %u\n",
+				    who, lg->req_it_iu_len, srp_max_req_size);
 		lg->rej_reason = SRP_LOGIN_REJ_REQ_IT_IU_LENGTH_TOO_LARGE;
 		lg->stat = SRPT_LOGIN_REJ_IU_LEN;
 		return false;
 	}
 	if (lg->req_buf_fmt & ~(SRP_BUF_FORMAT_DIRECT |
 				SRP_BUF_FORMAT_INDIRECT)) {
-		pr_info("login from %s rejected: unsupported buffer formats 0x%x\n",
-			who, lg->req_buf_fmt);
+		pr_info_ratelimited("login from %s rejected: unsupported buffer formats 0x%x\n",
+				    who, lg->req_buf_fmt);
 		lg->rej_reason = SRP_LOGIN_REJ_UNSUPPORTED_DESCRIPTOR_FMT;
 		lg->stat = SRPT_LOGIN_REJ_BUF_FMT;
 		return false;
@@ -619,10 +646,10 @@ static bool srpt_login_is_valid(struct srpt_login *lg, const char *who)
 	/* SRP r16a 5.6.2: TARGET PORT IDENTIFIER is ID_EXT then IOC GUID. */
 	if (memcmp(lg->t_port_id, &guid, 8) ||
 	    memcmp(lg->t_port_id + 8, &guid, 8)) {
-		pr_info("login from %s rejected: target port id 0x%016llx%016llx is not ours (0x%016llx%016llx)\n",
-			who, be64_to_cpu(*(__be64 *)lg->t_port_id),
-			be64_to_cpu(*(__be64 *)(lg->t_port_id + 8)),
-			srpt_service_guid, srpt_service_guid);
+		pr_info_ratelimited("login from %s rejected: target port id 0x%016llx%016llx is not ours (0x%016llx%016llx)\n",
+				    who, be64_to_cpu(*(__be64 *)lg->t_port_id),
+				    be64_to_cpu(*(__be64 *)(lg->t_port_id + 8)),
+				    srpt_service_guid, srpt_service_guid);
 		lg->rej_reason = SRP_LOGIN_REJ_UNABLE_ASSOCIATE_CHANNEL;
 		lg->stat = SRPT_LOGIN_REJ_TARGET_ID;
 		return false;
@@ -686,6 +713,20 @@ static void srpt_count_login(struct srpt_port *sport,
 }
 
 /**
+ * srpt_count_port_stat - count an event in the statistics of a port
+ * @sport: the RDMA port.
+ * @stat:  what happened.
+ *
+ * Context: process context, srpt_mutex not held.
+ */
+void srpt_count_port_stat(struct srpt_port *sport, enum srpt_login_stat stat)
+{
+	mutex_lock(&srpt_mutex);
+	srpt_count_login(sport, stat);
+	mutex_unlock(&srpt_mutex);
+}
+
+/**
  * srpt_try_login - validate a login and build its channel
  * @lg:  the request; on return holds the response or the reject reason.
  * @ch:  a channel from srpt_alloc_ch() with its CM id set.
@@ -710,8 +751,8 @@ static int srpt_try_login(struct srpt_login *lg, struct srpt_rdma_ch *ch)
 	if (!srpt_login_is_valid(lg, who))
 		return -EINVAL;
 	if (lg->sport->sdev->removing) {
-		pr_info("login from %s rejected: %s is being removed\n", who,
-			dev_name(&lg->sport->sdev->ib_dev->dev));
+		pr_info_ratelimited("login from %s rejected: %s is being removed\n", who,
+				    dev_name(&lg->sport->sdev->ib_dev->dev));
 		return -ENODEV;
 	}
 	tpg = srpt_find_tpg(lg, acl, sizeof(acl), who);
@@ -727,8 +768,8 @@ static int srpt_try_login(struct srpt_login *lg, struct srpt_rdma_ch *ch)
 			multichan_result = SRP_LOGIN_RSP_MULTICHAN_MAINTAINED;
 	}
 	if (nexus && srpt_nexus_ch_count(nexus) >= SRPT_MAX_CH_PER_NEXUS) {
-		pr_info("login from %s rejected: already %u channels\n", who,
-			SRPT_MAX_CH_PER_NEXUS);
+		pr_info_ratelimited("login from %s rejected: already %u channels\n", who,
+				    SRPT_MAX_CH_PER_NEXUS);
 		lg->rej_reason = SRP_LOGIN_REJ_CHANNEL_LIMIT_REACHED;
 		lg->stat = SRPT_LOGIN_REJ_CH_LIMIT;
 		return -EBUSY;
@@ -744,8 +785,8 @@ static int srpt_try_login(struct srpt_login *lg, struct srpt_rdma_ch *ch)
 	if (!nexus) {
 		nexus = srpt_new_nexus(tpg, lg->i_port_id, acl);
 		if (IS_ERR(nexus)) {
-			pr_info("login from %s rejected: no session for ACL %s (%ld)\n",
-				who, acl, PTR_ERR(nexus));
+			pr_info_ratelimited("login from %s rejected: no session for ACL %s (%ld)\n",
+					    who, acl, PTR_ERR(nexus));
 			lg->rej_reason = SRP_LOGIN_REJ_INSUFFICIENT_RESOURCES;
 			return PTR_ERR(nexus);
 		}
@@ -918,28 +959,44 @@ void srpt_close_device_channels(struct srpt_device *sdev)
  * srpt_close_tpg_sessions - close every channel of every session of a TPG
  * @tpg: a TPG being disabled.
  */
-void srpt_close_tpg_sessions(struct srpt_tpg *tpg)
+static void srpt_close_tpg_sessions(struct srpt_tpg *tpg)
 {
 	struct srpt_nexus *nexus;
-	struct srpt_rdma_ch *ch;
 
 	mutex_lock(&srpt_mutex);
 	list_for_each_entry(nexus, &tpg->nexus_list, node)
-		list_for_each_entry(ch, &nexus->ch_list, nexus_node)
-			srpt_ch_logout(ch, SRPT_LOGOUT_NO_REASON);
+		srpt_end_nexus(nexus, SRPT_LOGOUT_NO_REASON);
 	mutex_unlock(&srpt_mutex);
 	flush_workqueue(srpt_wq);
+}
+
+/**
+ * srpt_set_tpg_enabled - let a TPG take logins or fence it
+ * @tpg:    the TPG.
+ * @enable: the new state.
+ *
+ * target_core clears se_tpg->enabled only after the fabric's enable_tpg
+ * returns, so logins are admitted by tpg->enabled, which changes under
+ * srpt_mutex like every login. A login that finds it false is rejected;
+ * every channel that found it true is on a nexus list by then and is
+ * closed and released before this returns.
+ */
+void srpt_set_tpg_enabled(struct srpt_tpg *tpg, bool enable)
+{
+	mutex_lock(&srpt_mutex);
+	tpg->enabled = enable;
+	mutex_unlock(&srpt_mutex);
+	if (!enable)
+		srpt_close_tpg_sessions(tpg);
 }
 
 /* target_core's close_session: the ACL of this session is being removed. */
 void srpt_close_session(struct se_session *se_sess)
 {
 	struct srpt_nexus *nexus = se_sess->fabric_sess_ptr;
-	struct srpt_rdma_ch *ch;
 
 	mutex_lock(&srpt_mutex);
-	list_for_each_entry(ch, &nexus->ch_list, nexus_node)
-		srpt_ch_logout(ch, SRPT_LOGOUT_NO_REASON);
+	srpt_end_nexus(nexus, SRPT_LOGOUT_NO_REASON);
 	mutex_unlock(&srpt_mutex);
 }
 
@@ -981,8 +1038,8 @@ static int srpt_ib_cm_req(struct ib_cm_id *cm_id,
 	lg.rej_reason = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL;
 	if (param->port < 1 || param->port > sdev->port_count ||
 	    req->opcode != SRP_LOGIN_REQ) {
-		pr_info("IB/CM login rejected: not an SRP_LOGIN_REQ (opcode 0x%02x, port %u)\n",
-			req->opcode, param->port);
+		pr_info_ratelimited("IB/CM login rejected: not an SRP_LOGIN_REQ (opcode 0x%02x, port %u)\n",
+				    req->opcode, param->port);
 		if (param->port >= 1 && param->port <= sdev->port_count) {
 			mutex_lock(&srpt_mutex);
 			srpt_count_login(&sdev->ports[param->port - 1],
@@ -1131,9 +1188,9 @@ static int srpt_rdma_cm_req(struct rdma_cm_id *cm_id,
 	lg.rej_reason = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL;
 	if (event->param.conn.private_data_len < sizeof(*req) ||
 	    req->opcode != SRP_LOGIN_REQ) {
-		pr_info("RDMA/CM login from %pISc rejected: private data of %u bytes is not an SRP_LOGIN_REQ\n",
-			&cm_id->route.addr.dst_addr,
-			event->param.conn.private_data_len);
+		pr_info_ratelimited("RDMA/CM login from %pISc rejected: private data of %u bytes is not an SRP_LOGIN_REQ\n",
+				    &cm_id->route.addr.dst_addr,
+				    event->param.conn.private_data_len);
 		mutex_lock(&srpt_mutex);
 		srpt_count_login(srpt_rdma_cm_sport(cm_id),
 				 SRPT_LOGIN_REJ_MALFORMED);
@@ -1155,8 +1212,8 @@ static int srpt_rdma_cm_req(struct rdma_cm_id *cm_id,
 	ch = lg.sport ? srpt_alloc_ch(&lg) : NULL;
 	if (!ch) {
 		mutex_unlock(&srpt_mutex);
-		pr_info("RDMA/CM login from %pISc rejected: %s\n", lg.src,
-			lg.sport ? "out of memory" : "unknown RDMA device");
+		pr_info_ratelimited("RDMA/CM login from %pISc rejected: %s\n", lg.src,
+				    lg.sport ? "out of memory" : "unknown RDMA device");
 		lg.rej_reason = SRP_LOGIN_REJ_INSUFFICIENT_RESOURCES;
 		srpt_rdma_cm_reject(cm_id, &lg);
 		return -ENOMEM;

@@ -228,8 +228,7 @@ void srpt_drop_tpg(struct se_portal_group *se_tpg)
 /* "enable": logins are admitted only while enabled (see srpt_find_tpg()). */
 int srpt_enable_tpg(struct se_portal_group *se_tpg, bool enable)
 {
-	if (!enable)
-		srpt_close_tpg_sessions(to_srpt_tpg(se_tpg));
+	srpt_set_tpg_enabled(to_srpt_tpg(se_tpg), enable);
 	return 0;
 }
 
@@ -423,6 +422,9 @@ SRPT_LOGIN_STAT_ATTR(rejected_no_enabled_tpg, SRPT_LOGIN_REJ_NO_TPG);
 SRPT_LOGIN_STAT_ATTR(rejected_no_acl, SRPT_LOGIN_REJ_NO_ACL);
 SRPT_LOGIN_STAT_ATTR(rejected_channel_limit, SRPT_LOGIN_REJ_CH_LIMIT);
 SRPT_LOGIN_STAT_ATTR(rejected_resources, SRPT_LOGIN_REJ_RESOURCES);
+SRPT_LOGIN_STAT_ATTR(iu_refused_type, SRPT_IU_REJ_TYPE);
+SRPT_LOGIN_STAT_ATTR(iu_refused_unsolicited, SRPT_IU_REJ_UNSOLICITED);
+SRPT_LOGIN_STAT_ATTR(iu_refused_format, SRPT_IU_REJ_FORMAT);
 
 static struct configfs_attribute *srpt_login_stat_attrs[] = {
 	&srpt_login_stat_attr_accepted,
@@ -434,6 +436,9 @@ static struct configfs_attribute *srpt_login_stat_attrs[] = {
 	&srpt_login_stat_attr_rejected_no_acl,
 	&srpt_login_stat_attr_rejected_channel_limit,
 	&srpt_login_stat_attr_rejected_resources,
+	&srpt_login_stat_attr_iu_refused_type,
+	&srpt_login_stat_attr_iu_refused_unsolicited,
+	&srpt_login_stat_attr_iu_refused_format,
 	NULL,
 };
 
@@ -489,12 +494,12 @@ static ssize_t srpt_show_nexus(struct srpt_nexus *nexus, char *page,
 		       nexus->sid, count);
 	list_for_each_entry(ch, &nexus->ch_list, nexus_node)
 		n += scnprintf(page + n, PAGE_SIZE - n,
-			       "CID: %u   Connection State: %s\n   Address %s %s\n   request limit %u, commands in flight %u, credits owed %d, send queue %u (%d free), %s, completion vector %d, IU %u/%u bytes\n",
+			       "CID: %u   Connection State: %s\n   Address %s %s\n   request limit %u, commands in flight %u, credits owed %d, send queue %u (%u free), %s, completion vector %d, IU %u/%u bytes\n",
 			       ch->cid, srpt_ch_state_name(READ_ONCE(ch->state)),
 			       ch->peer, ch->using_rdma_cm ? "RDMA/CM" : "IB/CM",
 			       ch->rq_size, READ_ONCE(ch->in_flight),
 			       atomic_read(&ch->req_lim_delta), ch->sq_size,
-			       atomic_read(&ch->sq_wr_avail),
+			       READ_ONCE(ch->sq_wr_avail),
 			       ch->srq ? "shared receive queue" : "own receive ring",
 			       ch->comp_vector, ch->max_it_iu_len,
 			       ch->max_ti_iu_len);

@@ -8,14 +8,16 @@
  * data), read data is pushed with RDMA WRITEs chained in front of the
  * SRP_RSP send, all through the RDMA R/W API.
  *
- * Send queue accounting: ch->sq_wr_avail counts free send queue entries.
- * A post first reserves the entries it needs; when there are not enough,
- * the context waits on ch->sq_wait_list and is posted again by the
- * completion that frees space. The send queue can therefore never overflow.
+ * Send queue accounting: see "the send queue" below; the send queue can
+ * never overflow and a waiting chain is never overtaken by a new one.
  *
- * Credits (SRP r16a 5.4.2): every IU the initiator sends uses one credit;
- * reposting its receive buffer owes one back, and each response returns
- * all credits owed in REQ LIMIT DELTA.
+ * Credits (SRP r16a 5.4.2): every request (SRP_CMD, SRP_TSK_MGMT) uses one
+ * credit, and gets it back in the REQ LIMIT DELTA of the SRP_RSP that
+ * answers it; a request released without an answer (aborted, channel
+ * closing) owes its credit to the next response or an SRP_CRED_REQ. The
+ * receive buffer is always reposted before the credit goes back, so the
+ * initiator never has more requests outstanding than the login granted,
+ * and the target never more than ch->rq_size unanswered.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -146,11 +148,13 @@ static int srpt_recycle_recv(struct srpt_rdma_ch *ch,
 	return ret;
 }
 
-/* Give a receive buffer back; the initiator is owed one credit for it. */
+/*
+ * Give a receive buffer back. Its credit is not returned here but with the
+ * request's response (srpt_collect_credits()), which always comes later.
+ */
 void srpt_repost_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv)
 {
-	if (!srpt_recycle_recv(ch, recv))
-		atomic_inc(&ch->req_lim_delta);
+	srpt_recycle_recv(ch, recv);
 }
 
 static struct srpt_send_ioctx *srpt_alloc_send_ioctx(struct srpt_rdma_ch *ch)
@@ -242,26 +246,33 @@ void srpt_free_ch_ioctxs(struct srpt_rdma_ch *ch)
 }
 
 /*
- * A send context for a new IU. The pool holds one per credit; a response
- * can reach the initiator (returning a credit) before its send completion
- * returns the context, so a short-lived extra one may be needed. Beyond
- * twice the credits the initiator is not honouring REQ_LIM.
+ * A send context for a new request, which takes one credit. An initiator
+ * with more requests unanswered than the login granted credits is not
+ * honouring REQ_LIM (SRP r16a 5.4.2): NULL. The pool holds one context
+ * per credit; a response reaches the initiator (returning its credit)
+ * before its send completion returns the context, so a new request may
+ * find the pool empty and get a short-lived extra context, at most one per
+ * response in flight.
  */
 static struct srpt_send_ioctx *srpt_get_send_ioctx(struct srpt_rdma_ch *ch)
 {
-	struct srpt_send_ioctx *ioctx;
+	struct srpt_send_ioctx *ioctx = NULL;
 	unsigned long flags;
 	bool extra = false;
 
 	spin_lock_irqsave(&ch->lock, flags);
-	ioctx = list_first_entry_or_null(&ch->free_list,
-					 struct srpt_send_ioctx, node);
-	if (ioctx)
-		list_del_init(&ioctx->node);
-	else
-		extra = ch->in_flight < 2 * ch->rq_size;
-	if (ioctx || extra)
+	if (ch->req_outstanding < ch->rq_size) {
+		ioctx = list_first_entry_or_null(&ch->free_list,
+						 struct srpt_send_ioctx, node);
+		if (ioctx)
+			list_del_init(&ioctx->node);
+		else
+			extra = ch->in_flight < 2 * ch->rq_size;
+	}
+	if (ioctx || extra) {
 		ch->in_flight++;
+		ch->req_outstanding++;
+	}
 	spin_unlock_irqrestore(&ch->lock, flags);
 
 	if (extra) {
@@ -271,6 +282,7 @@ static struct srpt_send_ioctx *srpt_get_send_ioctx(struct srpt_rdma_ch *ch)
 		} else {
 			spin_lock_irqsave(&ch->lock, flags);
 			ch->in_flight--;
+			ch->req_outstanding--;
 			spin_unlock_irqrestore(&ch->lock, flags);
 		}
 	}
@@ -286,6 +298,7 @@ static struct srpt_send_ioctx *srpt_get_send_ioctx(struct srpt_rdma_ch *ch)
 	ioctx->rw_ready = 0;
 	ioctx->sq_wrs = 0;
 	ioctx->state = SRPT_CMD_NEW;
+	ioctx->owes_credit = true;
 	ioctx->tmf = false;
 	ioctx->local = false;
 	ioctx->rsp_len = 0;
@@ -331,6 +344,7 @@ static void srpt_free_descs(struct srpt_send_ioctx *ioctx)
 void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
+	bool owes_credit = ioctx->owes_credit;
 	bool dynamic = ioctx->dynamic;
 	unsigned long flags;
 
@@ -344,6 +358,11 @@ void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx)
 	if (dynamic)
 		srpt_free_send_ioctx(ch, ioctx);
 	spin_lock_irqsave(&ch->lock, flags);
+	if (owes_credit) {
+		/* Released unanswered: the credit goes back all the same. */
+		ch->req_outstanding--;
+		atomic_inc(&ch->req_lim_delta);
+	}
 	if (!dynamic)
 		list_add(&ioctx->node, &ch->free_list);
 	/*
@@ -357,52 +376,158 @@ void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx)
 	spin_unlock_irqrestore(&ch->lock, flags);
 }
 
-/* ----- posting ---------------------------------------------------------- */
+/* ----- the send queue --------------------------------------------------- */
 
-static int srpt_post_rdma_read(struct srpt_send_ioctx *ioctx);
-static int srpt_post_response(struct srpt_send_ioctx *ioctx);
-static void srpt_post_table_read(struct srpt_send_ioctx *ioctx);
+/*
+ * The send queue has one owner: ch->sq_wr_avail and ch->sq_wait_list, both
+ * under ch->lock. Every work request on the QP (RDMA transfers, descriptor
+ * table reads, SRP_RSP, and the SRP_T_LOGOUT and SRP_CRED_REQ of
+ * srpt_msg.c) takes its entries here before it is posted and gives them
+ * back through srpt_sq_return() from its completion, which then posts what
+ * waits. A chain that does not fit waits on ch->sq_wait_list in arrival
+ * order, and a new chain queues behind waiting ones even where it would
+ * fit, so small chains cannot starve a large one. A chain is built once and
+ * posted as built when its turn comes: building an MR-mode rdma_rw chain
+ * again would invalidate its MRs a second time.
+ */
 
-static void srpt_post_deferred(struct srpt_send_ioctx *ioctx)
+static void srpt_finish_unsent(struct srpt_send_ioctx *ioctx);
+static void srpt_unmap_table(struct srpt_send_ioctx *ioctx);
+
+/* Finish a context whose post of @kind will never happen: the channel is gone. */
+static void srpt_post_failed(struct srpt_send_ioctx *ioctx,
+			     enum srpt_post_kind kind)
 {
-	switch (ioctx->wait_kind) {
+	switch (kind) {
 	case SRPT_POST_DATA_READ:
-		srpt_post_rdma_read(ioctx);
+		/* No data will come: fail the command (SAM-5 5.3). */
+		ioctx->state = SRPT_CMD_DONE;
+		transport_generic_request_failure(&ioctx->se_cmd,
+						  TCM_CHECK_CONDITION_ABORT_CMD);
 		break;
 	case SRPT_POST_RESPONSE:
-		srpt_post_response(ioctx);
+		srpt_finish_unsent(ioctx);
 		break;
 	case SRPT_POST_TABLE_READ:
-		srpt_post_table_read(ioctx);
+		/* target_core has not seen the command: drop it unanswered. */
+		srpt_unmap_table(ioctx);
+		srpt_repost_recv(ioctx->ch, ioctx->table_recv);
+		ioctx->table_recv = NULL;
+		srpt_put_send_ioctx(ioctx);
 		break;
 	}
 }
 
-/* Post again the contexts waiting for send queue space, in order. */
+/*
+ * Credits (SRP r16a 5.4.2) go back in the response being posted: this
+ * command's own and those owed for requests released without a response.
+ * They are collected when the response is really posted, under ch->lock,
+ * so that a response that waited for space neither loses nor repeats any.
+ */
+static u32 srpt_collect_credits(struct srpt_send_ioctx *ioctx)
+{
+	struct srpt_rdma_ch *ch = ioctx->ch;
+	struct srp_rsp *rsp = ioctx->rsp;
+	u32 delta = atomic_xchg(&ch->req_lim_delta, 0);
+
+	lockdep_assert_held(&ch->lock);
+	if (ioctx->owes_credit) {
+		ioctx->owes_credit = false;
+		ch->req_outstanding--;
+		delta++;
+	}
+	rsp->req_lim_delta = cpu_to_be32(delta);
+	/* An inline response is copied by the CPU at post time. */
+	if (!(ioctx->rsp_wr.send_flags & IB_SEND_INLINE))
+		ib_dma_sync_single_for_device(ch->sdev->ib_dev, ioctx->rsp_dma,
+					      ioctx->rsp_len, DMA_TO_DEVICE);
+	return delta;
+}
+
+/*
+ * Post @first, for which @ioctx holds ioctx->sq_wrs entries. On failure the
+ * entries and any credits collected are given back.
+ * Context: ch->lock held.
+ */
+static int srpt_sq_post_locked(struct srpt_send_ioctx *ioctx,
+			       struct ib_send_wr *first,
+			       enum srpt_post_kind kind)
+{
+	struct srpt_rdma_ch *ch = ioctx->ch;
+	u32 credits = 0;
+	int ret = -ENOTCONN;
+
+	lockdep_assert_held(&ch->lock);
+	if (ch->state <= SRPT_CH_LIVE) {
+		if (kind == SRPT_POST_RESPONSE)
+			credits = srpt_collect_credits(ioctx);
+		ret = ib_post_send(ch->qp, first, NULL);
+	}
+	if (ret) {
+		ch->sq_wr_avail += ioctx->sq_wrs;
+		ioctx->sq_wrs = 0;
+		atomic_add(credits, &ch->req_lim_delta);
+	}
+	return ret;
+}
+
+/* A post failed: a QP that refuses work requests is closed. */
+static void srpt_sq_post_error(struct srpt_rdma_ch *ch, int ret)
+{
+	if (ret == -ENOTCONN)
+		return;
+	pr_warn_ratelimited("%s: ib_post_send failed (%d)\n", ch->name, ret);
+	srpt_ch_close(ch);
+}
+
+/* Post the waiting contexts, in order, while the first one fits. */
 static void srpt_process_sq_waiters(struct srpt_rdma_ch *ch)
 {
 	struct srpt_send_ioctx *ioctx;
 	unsigned long flags;
+	int ret;
 
 	for (;;) {
 		spin_lock_irqsave(&ch->lock, flags);
 		ioctx = list_first_entry_or_null(&ch->sq_wait_list,
 						 struct srpt_send_ioctx, node);
-		if (ioctx && atomic_read(&ch->sq_wr_avail) >= ioctx->wait_wrs)
-			list_del_init(&ioctx->node);
-		else
-			ioctx = NULL;
-		spin_unlock_irqrestore(&ch->lock, flags);
-		if (!ioctx)
+		if (!ioctx || ch->sq_wr_avail < ioctx->wait_wrs) {
+			spin_unlock_irqrestore(&ch->lock, flags);
 			return;
-		srpt_post_deferred(ioctx);
+		}
+		list_del_init(&ioctx->node);
+		ch->sq_wr_avail -= ioctx->wait_wrs;
+		ioctx->sq_wrs = ioctx->wait_wrs;
+		ret = srpt_sq_post_locked(ioctx, ioctx->wait_first,
+					  ioctx->wait_kind);
+		spin_unlock_irqrestore(&ch->lock, flags);
+		if (ret) {
+			srpt_sq_post_error(ch, ret);
+			srpt_post_failed(ioctx, ioctx->wait_kind);
+		}
 	}
 }
 
+/**
+ * srpt_sq_return - give back send queue entries and post what now fits
+ * @ch:  the channel.
+ * @wrs: entries whose work requests have completed.
+ */
+void srpt_sq_return(struct srpt_rdma_ch *ch, u32 wrs)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ch->lock, flags);
+	ch->sq_wr_avail += wrs;
+	spin_unlock_irqrestore(&ch->lock, flags);
+	srpt_process_sq_waiters(ch);
+}
+
 /*
- * Reserve @wrs send queue entries and post the chain starting at @first.
- * Returns 0 when posted or queued to wait for space, -ENOTCONN when the
- * channel no longer accepts work requests.
+ * Post the chain @first of @wrs work requests for @ioctx, or queue it
+ * behind the contexts already waiting for space. Returns 0 when posted or
+ * queued; otherwise the channel is gone and the caller finishes @ioctx with
+ * srpt_post_failed().
  */
 static int srpt_sq_post(struct srpt_send_ioctx *ioctx,
 			struct ib_send_wr *first, u32 wrs,
@@ -410,7 +535,7 @@ static int srpt_sq_post(struct srpt_send_ioctx *ioctx,
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
 	unsigned long flags;
-	int ret;
+	int ret = 0;
 
 	if (unlikely(wrs > ch->sq_size)) {
 		/* srpt_check_rw_fits() refuses such transfers before. */
@@ -419,121 +544,23 @@ static int srpt_sq_post(struct srpt_send_ioctx *ioctx,
 		srpt_ch_close(ch);
 		return -ENOTCONN;
 	}
-	if (atomic_sub_return(wrs, &ch->sq_wr_avail) < 0) {
-		atomic_add(wrs, &ch->sq_wr_avail);
+	spin_lock_irqsave(&ch->lock, flags);
+	if (ch->state > SRPT_CH_LIVE) {
+		ret = -ENOTCONN;
+	} else if (!list_empty(&ch->sq_wait_list) || ch->sq_wr_avail < wrs) {
+		ioctx->wait_first = first;
 		ioctx->wait_wrs = wrs;
 		ioctx->wait_kind = kind;
-		spin_lock_irqsave(&ch->lock, flags);
-		ret = ch->state <= SRPT_CH_LIVE ? 0 : -ENOTCONN;
-		if (!ret)
-			list_add_tail(&ioctx->node, &ch->sq_wait_list);
-		spin_unlock_irqrestore(&ch->lock, flags);
-		/* Space may have been freed before we were on the list. */
-		if (!ret)
-			srpt_process_sq_waiters(ch);
-		return ret;
-	}
-	ioctx->sq_wrs = wrs;
-	spin_lock_irqsave(&ch->lock, flags);
-	ret = ch->state <= SRPT_CH_LIVE ? ib_post_send(ch->qp, first, NULL) :
-					  -ENOTCONN;
-	spin_unlock_irqrestore(&ch->lock, flags);
-	if (ret) {
-		atomic_add(wrs, &ch->sq_wr_avail);
-		if (ret != -ENOTCONN) {
-			pr_warn_ratelimited("%s: ib_post_send failed (%d)\n",
-					    ch->name, ret);
-			srpt_ch_close(ch);
-			ret = -ENOTCONN;
-		}
-	}
-	return ret;
-}
-
-/* Chain the rw contexts; the last one signals @cqe or continues to @tail. */
-static struct ib_send_wr *srpt_chain_rw(struct srpt_send_ioctx *ioctx,
-					struct ib_cqe *cqe,
-					struct ib_send_wr *tail, u32 *wrs)
-{
-	struct srpt_rdma_ch *ch = ioctx->ch;
-	struct ib_send_wr *first = tail;
-	int i;
-
-	*wrs = tail ? 1 : 0;
-	for (i = ioctx->rw_ready - 1; i >= 0; i--) {
-		first = rdma_rw_ctx_wrs(&ioctx->rw[i].ctx, ch->qp,
-					ch->sport->port_num,
-					i == ioctx->rw_ready - 1 ? cqe : NULL,
-					first);
-		*wrs += ioctx->rw[i].ctx.nr_ops;
-	}
-	return first;
-}
-
-/*
- * The response was sent, or could not be because the channel is gone:
- * hand the command back to target_core (or free a context it never saw).
- */
-static void srpt_finish_unsent(struct srpt_send_ioctx *ioctx)
-{
-	ioctx->state = SRPT_CMD_DONE;
-	if (ioctx->local)
-		srpt_put_send_ioctx(ioctx);
-	else
-		transport_generic_free_cmd(&ioctx->se_cmd, 0);
-}
-
-static int srpt_post_response(struct srpt_send_ioctx *ioctx)
-{
-	struct srpt_rdma_ch *ch = ioctx->ch;
-	struct ib_send_wr send = {}, *first;
-	struct srp_rsp *rsp = ioctx->rsp;
-	struct ib_sge sge;
-	u32 wrs;
-
-	/* Credits are collected last so none is returned twice or lost. */
-	rsp->req_lim_delta = cpu_to_be32(atomic_xchg(&ch->req_lim_delta, 0));
-	send.send_flags = IB_SEND_SIGNALED;
-	if (ioctx->rsp_len <= ch->max_inline) {
-		/* The CPU copies it at post time: no DMA, no key lookup. */
-		sge.addr = (uintptr_t)rsp;
-		send.send_flags |= IB_SEND_INLINE;
+		list_add_tail(&ioctx->node, &ch->sq_wait_list);
 	} else {
-		ib_dma_sync_single_for_device(ch->sdev->ib_dev, ioctx->rsp_dma,
-					      ioctx->rsp_len, DMA_TO_DEVICE);
-		sge.addr = ioctx->rsp_dma;
+		ch->sq_wr_avail -= wrs;
+		ioctx->sq_wrs = wrs;
+		ret = srpt_sq_post_locked(ioctx, first, kind);
 	}
-	sge.length = ioctx->rsp_len;
-	sge.lkey = ch->sdev->pd->local_dma_lkey;
-	send.wr_cqe = &ioctx->send_cqe;
-	send.opcode = IB_WR_SEND;
-	send.sg_list = &sge;
-	send.num_sge = 1;
-
-	/* READ data goes out as RDMA WRITEs chained before the response. */
-	first = srpt_chain_rw(ioctx, NULL, &send, &wrs);
-	ioctx->state = SRPT_CMD_RSP_SENT;
-	if (srpt_sq_post(ioctx, first, wrs, SRPT_POST_RESPONSE)) {
-		atomic_add(be32_to_cpu(rsp->req_lim_delta), &ch->req_lim_delta);
-		srpt_finish_unsent(ioctx);
-	}
-	return 0;
-}
-
-static int srpt_post_rdma_read(struct srpt_send_ioctx *ioctx)
-{
-	struct ib_send_wr *first;
-	u32 wrs;
-
-	first = srpt_chain_rw(ioctx, &ioctx->rdma_cqe, NULL, &wrs);
-	ioctx->state = SRPT_CMD_NEED_DATA;
-	if (srpt_sq_post(ioctx, first, wrs, SRPT_POST_DATA_READ)) {
-		/* No data will come: fail the command (SAM-5 5.3). */
-		ioctx->state = SRPT_CMD_DONE;
-		transport_generic_request_failure(&ioctx->se_cmd,
-						  TCM_CHECK_CONDITION_ABORT_CMD);
-	}
-	return 0;
+	spin_unlock_irqrestore(&ch->lock, flags);
+	if (ret)
+		srpt_sq_post_error(ch, ret);
+	return ret;
 }
 
 /**
@@ -554,8 +581,92 @@ void srpt_fail_waiting(struct srpt_rdma_ch *ch)
 		spin_unlock_irqrestore(&ch->lock, flags);
 		if (!ioctx)
 			return;
-		srpt_post_deferred(ioctx);
+		srpt_post_failed(ioctx, ioctx->wait_kind);
 	}
+}
+
+/* The number of work requests in the chain starting at @wr. */
+static u32 srpt_count_wrs(const struct ib_send_wr *wr)
+{
+	u32 n = 0;
+
+	for (; wr; wr = wr->next)
+		n++;
+	return n;
+}
+
+/* Chain the rw contexts; the last one signals @cqe or continues to @tail. */
+static struct ib_send_wr *srpt_chain_rw(struct srpt_send_ioctx *ioctx,
+					struct ib_cqe *cqe,
+					struct ib_send_wr *tail)
+{
+	struct srpt_rdma_ch *ch = ioctx->ch;
+	struct ib_send_wr *first = tail;
+	int i;
+
+	for (i = ioctx->rw_ready - 1; i >= 0; i--)
+		first = rdma_rw_ctx_wrs(&ioctx->rw[i].ctx, ch->qp,
+					ch->sport->port_num,
+					i == ioctx->rw_ready - 1 ? cqe : NULL,
+					first);
+	return first;
+}
+
+/*
+ * The response was sent, or could not be because the channel is gone:
+ * hand the command back to target_core (or free a context it never saw).
+ */
+static void srpt_finish_unsent(struct srpt_send_ioctx *ioctx)
+{
+	ioctx->state = SRPT_CMD_DONE;
+	if (ioctx->local)
+		srpt_put_send_ioctx(ioctx);
+	else
+		transport_generic_free_cmd(&ioctx->se_cmd, 0);
+}
+
+/* Send ioctx->rsp, after the RDMA WRITEs of any READ data. */
+static int srpt_post_response(struct srpt_send_ioctx *ioctx)
+{
+	struct srpt_rdma_ch *ch = ioctx->ch;
+	struct ib_send_wr *send = &ioctx->rsp_wr, *first;
+	struct ib_sge *sge = &ioctx->rsp_sge;
+
+	memset(send, 0, sizeof(*send));
+	send->send_flags = IB_SEND_SIGNALED;
+	if (ioctx->rsp_len <= ch->max_inline) {
+		/* The CPU copies it at post time: no DMA, no key lookup. */
+		sge->addr = (uintptr_t)ioctx->rsp;
+		send->send_flags |= IB_SEND_INLINE;
+	} else {
+		sge->addr = ioctx->rsp_dma;
+	}
+	sge->length = ioctx->rsp_len;
+	sge->lkey = ch->sdev->pd->local_dma_lkey;
+	send->wr_cqe = &ioctx->send_cqe;
+	send->opcode = IB_WR_SEND;
+	send->sg_list = sge;
+	send->num_sge = 1;
+
+	/* READ data goes out as RDMA WRITEs chained before the response. */
+	first = srpt_chain_rw(ioctx, NULL, send);
+	ioctx->state = SRPT_CMD_RSP_SENT;
+	if (srpt_sq_post(ioctx, first, srpt_count_wrs(first),
+			 SRPT_POST_RESPONSE))
+		srpt_post_failed(ioctx, SRPT_POST_RESPONSE);
+	return 0;
+}
+
+static int srpt_post_rdma_read(struct srpt_send_ioctx *ioctx)
+{
+	struct ib_send_wr *first;
+
+	first = srpt_chain_rw(ioctx, &ioctx->rdma_cqe, NULL);
+	ioctx->state = SRPT_CMD_NEED_DATA;
+	if (srpt_sq_post(ioctx, first, srpt_count_wrs(first),
+			 SRPT_POST_DATA_READ))
+		srpt_post_failed(ioctx, SRPT_POST_DATA_READ);
+	return 0;
 }
 
 /* ----- RDMA R/W contexts ------------------------------------------------ */
@@ -612,7 +723,7 @@ static int srpt_check_rw_fits(struct srpt_send_ioctx *ioctx,
 	u32 i;
 
 	for (i = 0; i < ioctx->rw_ready; i++)
-		wrs += ioctx->rw[i].ctx.nr_ops;
+		wrs += ioctx->rw[i].ctx.nr_ops * ch->rw_wrs_per_op;
 	if (wrs <= ch->sq_size)
 		return 0;
 	pr_warn_ratelimited("%s: tag %#llx: %u data descriptors need %u send queue entries, more than srp_sq_size (%u); failing the command\n",
@@ -927,9 +1038,10 @@ int srpt_get_cmd_state(struct se_cmd *se_cmd)
 
 static void srpt_return_sq_space(struct srpt_send_ioctx *ioctx)
 {
-	atomic_add(ioctx->sq_wrs, &ioctx->ch->sq_wr_avail);
+	u32 wrs = ioctx->sq_wrs;
+
 	ioctx->sq_wrs = 0;
-	srpt_process_sq_waiters(ioctx->ch);
+	srpt_sq_return(ioctx->ch, wrs);
 }
 
 static void srpt_rdma_read_done(struct ib_cq *cq, struct ib_wc *wc)
@@ -1281,9 +1393,7 @@ static void srpt_table_done(struct ib_cq *cq, struct ib_wc *wc)
 	struct srpt_recv_ioctx *recv = ioctx->table_recv;
 	struct srpt_rdma_ch *ch = ioctx->ch;
 
-	ib_dma_unmap_single(ch->sdev->ib_dev, ioctx->table_dma,
-			    ioctx->n_desc * sizeof(*ioctx->desc),
-			    DMA_FROM_DEVICE);
+	srpt_unmap_table(ioctx);
 	srpt_return_sq_space(ioctx);
 	ioctx->table_recv = NULL;
 	if (wc->status != IB_WC_SUCCESS) {
@@ -1299,38 +1409,34 @@ static void srpt_table_done(struct ib_cq *cq, struct ib_wc *wc)
 			srpt_check_desc_sum(ioctx, ioctx->data_len));
 }
 
-/*
- * Post the RDMA READ of the external descriptor table into ioctx->desc,
- * mapped by srpt_fetch_table(). Also called again, without mapping again,
- * when the read had to wait for send queue space.
- */
+static void srpt_unmap_table(struct srpt_send_ioctx *ioctx)
+{
+	ib_dma_unmap_single(ioctx->ch->sdev->ib_dev, ioctx->table_dma,
+			    ioctx->n_desc * sizeof(*ioctx->desc),
+			    DMA_FROM_DEVICE);
+}
+
+/* RDMA READ the external descriptor table into ioctx->desc. */
 static void srpt_post_table_read(struct srpt_send_ioctx *ioctx)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
-	struct ib_device *ib_dev = ch->sdev->ib_dev;
-	u32 len = ioctx->n_desc * sizeof(*ioctx->desc);
-	struct ib_rdma_wr wr = {};
-	struct ib_sge sge;
+	struct ib_rdma_wr *wr = &ioctx->table_wr;
+	struct ib_sge *sge = &ioctx->table_sge;
 
-	sge.addr = ioctx->table_dma;
-	sge.length = len;
-	sge.lkey = ch->sdev->pd->local_dma_lkey;
+	memset(wr, 0, sizeof(*wr));
+	sge->addr = ioctx->table_dma;
+	sge->length = ioctx->n_desc * sizeof(*ioctx->desc);
+	sge->lkey = ch->sdev->pd->local_dma_lkey;
 	ioctx->table_cqe.done = srpt_table_done;
-	wr.wr.wr_cqe = &ioctx->table_cqe;
-	wr.wr.opcode = IB_WR_RDMA_READ;
-	wr.wr.send_flags = IB_SEND_SIGNALED;
-	wr.wr.sg_list = &sge;
-	wr.wr.num_sge = 1;
-	wr.remote_addr = be64_to_cpu(ioctx->table.va);
-	wr.rkey = be32_to_cpu(ioctx->table.key);
-	if (srpt_sq_post(ioctx, &wr.wr, 1, SRPT_POST_TABLE_READ)) {
-		/* The channel is gone: drop the command unanswered. */
-		ib_dma_unmap_single(ib_dev, ioctx->table_dma, len,
-				    DMA_FROM_DEVICE);
-		srpt_repost_recv(ch, ioctx->table_recv);
-		ioctx->table_recv = NULL;
-		srpt_put_send_ioctx(ioctx);
-	}
+	wr->wr.wr_cqe = &ioctx->table_cqe;
+	wr->wr.opcode = IB_WR_RDMA_READ;
+	wr->wr.send_flags = IB_SEND_SIGNALED;
+	wr->wr.sg_list = sge;
+	wr->wr.num_sge = 1;
+	wr->remote_addr = be64_to_cpu(ioctx->table.va);
+	wr->rkey = be32_to_cpu(ioctx->table.key);
+	if (srpt_sq_post(ioctx, &wr->wr, 1, SRPT_POST_TABLE_READ))
+		srpt_post_failed(ioctx, SRPT_POST_TABLE_READ);
 }
 
 /* Map ioctx->desc for the table and read it (SRP r16a 5.5.4.3). */
@@ -1382,14 +1488,78 @@ static void srpt_handle_cmd(struct srpt_rdma_ch *ch,
 
 /* ----- receive ---------------------------------------------------------- */
 
+/*
+ * An IU the target does not accept on a live channel: SRP r16a 6.5 has the
+ * target log the channel out with the reason, then disconnect.
+ */
+static void srpt_refuse_iu(struct srpt_rdma_ch *ch,
+			   struct srpt_recv_ioctx *recv, u32 reason,
+			   enum srpt_login_stat stat)
+{
+	pr_warn_ratelimited("%s: refusing IU with opcode 0x%02x, %u bytes: SRP_T_LOGOUT reason %#x\n",
+			    ch->name, *(u8 *)recv->buf, recv->byte_len, reason);
+	srpt_count_port_stat(ch->sport, stat);
+	srpt_recycle_recv(ch, recv);
+	srpt_ch_logout(ch, reason);
+}
+
+/*
+ * Does this SRP_CRED_RSP answer an SRP_CRED_REQ we sent? Those still
+ * unanswered carry the last ch->cred_unanswered tags up to ch->cred_tag.
+ */
+static bool srpt_cred_rsp_expected(struct srpt_rdma_ch *ch,
+				   struct srpt_recv_ioctx *recv)
+{
+	const struct srp_cred_rsp *rsp = recv->buf;
+	unsigned long flags;
+	bool expected;
+
+	spin_lock_irqsave(&ch->lock, flags);
+	expected = ch->cred_unanswered &&
+		   ch->cred_tag - rsp->tag < ch->cred_unanswered;
+	if (expected)
+		ch->cred_unanswered--;
+	spin_unlock_irqrestore(&ch->lock, flags);
+	return expected;
+}
+
+/*
+ * SRP r16a 6.8: an SRP_CMD with a buffer descriptor format the target does
+ * not support ends the channel (SRP_T_LOGOUT). Supported: none, direct,
+ * indirect and, for DATA-OUT on a channel granted immediate data, SRP2's
+ * immediate data. Returns the logout reason, or 0.
+ */
+static u32 srpt_unsupported_fmt(const struct srpt_rdma_ch *ch,
+				const struct srpt_recv_ioctx *recv)
+{
+	const struct srp_cmd *cmd = recv->buf;
+	u8 fmt_out = cmd->buf_fmt >> 4, fmt_in = cmd->buf_fmt & 0xf;
+
+	if (recv->byte_len < sizeof(*cmd))
+		return 0;	/* answered with CHECK CONDITION */
+	if (fmt_out > SRP_DATA_DESC_INDIRECT &&
+	    !(fmt_out == SRP_DATA_DESC_IMM && ch->imm_data_offset))
+		return SRPT_LOGOUT_DATA_OUT_FMT;
+	if (fmt_in > SRP_DATA_DESC_INDIRECT)
+		return SRPT_LOGOUT_DATA_IN_FMT;
+	return 0;
+}
+
 static void srpt_dispatch_iu(struct srpt_rdma_ch *ch,
 			     struct srpt_recv_ioctx *recv)
 {
+	u32 logout;
 	struct srpt_send_ioctx *ioctx;
 	u8 opcode = *(u8 *)recv->buf;
 
 	switch (opcode) {
 	case SRP_CMD:
+		logout = srpt_unsupported_fmt(ch, recv);
+		if (logout) {
+			srpt_refuse_iu(ch, recv, logout, SRPT_IU_REJ_FORMAT);
+			return;
+		}
+		fallthrough;
 	case SRP_TSK_MGMT:
 		ioctx = srpt_get_send_ioctx(ch);
 		if (!ioctx) {
@@ -1411,15 +1581,21 @@ static void srpt_dispatch_iu(struct srpt_rdma_ch *ch,
 		srpt_ch_close(ch);
 		return;
 	case SRP_CRED_RSP:
-	case SRP_AER_RSP:
 		/* Answers to our requests use no credit (SRP r16a 5.4.2). */
-		srpt_recycle_recv(ch, recv);
+		if (srpt_cred_rsp_expected(ch, recv)) {
+			srpt_recycle_recv(ch, recv);
+			return;
+		}
+		fallthrough;
+	case SRP_AER_RSP:
+		/* We never send an SRP_AER_REQ. */
+		srpt_refuse_iu(ch, recv, SRPT_LOGOUT_UNSOLICITED_RSP,
+			       SRPT_IU_REJ_UNSOLICITED);
 		return;
 	default:
-		pr_warn_ratelimited("%s: ignoring IU with opcode 0x%02x\n",
-				    ch->name, opcode);
-		srpt_repost_recv(ch, recv);
-		srpt_check_credit_stall(ch);
+		/* Target-to-initiator IUs, SRP_LOGIN_REQ, unknown codes. */
+		srpt_refuse_iu(ch, recv, SRPT_LOGOUT_INVALID_IU_TYPE,
+			       SRPT_IU_REJ_TYPE);
 		return;
 	}
 }
@@ -1450,12 +1626,13 @@ void srpt_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 			srpt_post_srq_recv(recv->srq, recv);
 		return;
 	}
-	/* Every IU starts with an opcode and, at offset 8, a tag. */
+	/*
+	 * Every IU starts with an opcode and, at offset 8, a tag (SRP r16a
+	 * 5.2): a shorter one is no IU of any type.
+	 */
 	if (recv->byte_len < 16) {
-		pr_warn_ratelimited("%s: ignoring IU of %u bytes\n", ch->name,
-				    recv->byte_len);
-		srpt_repost_recv(ch, recv);
-		srpt_check_credit_stall(ch);
+		srpt_refuse_iu(ch, recv, SRPT_LOGOUT_INVALID_IU_TYPE,
+			       SRPT_IU_REJ_TYPE);
 		return;
 	}
 	srpt_dispatch_iu(ch, recv);

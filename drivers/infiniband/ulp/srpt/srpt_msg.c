@@ -23,7 +23,7 @@ static void srpt_msg_done(struct ib_cq *cq, struct ib_wc *wc)
 					      cqe);
 	struct srpt_rdma_ch *ch = iu->ch;
 
-	atomic_inc(&ch->sq_wr_avail);
+	srpt_sq_return(ch, 1);
 	if (wc->status != IB_WC_SUCCESS && wc->status != IB_WC_WR_FLUSH_ERR)
 		pr_info("%s: sending a target request failed: %s\n", ch->name,
 			ib_wc_status_msg(wc->status));
@@ -77,6 +77,9 @@ void srpt_free_msg_ius(struct srpt_rdma_ch *ch)
 /*
  * Post @len bytes of @iu. Context: ch->lock held, channel live; fails if
  * the previous use of @iu has not completed or the send queue is full.
+ * The entry comes from the channel's one send queue account (srpt_io.c);
+ * these single IUs may pass commands waiting for space: at most one of
+ * each is posted at a time, and SRP_CRED_REQ only with nothing in flight.
  */
 static bool srpt_post_msg_locked(struct srpt_rdma_ch *ch,
 				 struct srpt_msg_iu *iu, u32 len)
@@ -87,8 +90,9 @@ static bool srpt_post_msg_locked(struct srpt_rdma_ch *ch,
 	lockdep_assert_held(&ch->lock);
 	if (!iu->buf || test_and_set_bit_lock(0, &iu->busy))
 		return false;
-	if (atomic_dec_return(&ch->sq_wr_avail) < 0)
+	if (!ch->sq_wr_avail)
 		goto undo;
+	ch->sq_wr_avail--;
 	ib_dma_sync_single_for_device(ch->sdev->ib_dev, iu->dma, len,
 				      DMA_TO_DEVICE);
 	sge.addr = iu->dma;
@@ -102,8 +106,8 @@ static bool srpt_post_msg_locked(struct srpt_rdma_ch *ch,
 	reinit_completion(&iu->done);
 	if (!ib_post_send(ch->qp, &wr, NULL))
 		return true;
+	ch->sq_wr_avail++;
 undo:
-	atomic_inc(&ch->sq_wr_avail);
 	clear_bit_unlock(0, &iu->busy);
 	return false;
 }
@@ -160,18 +164,11 @@ void srpt_check_credit_stall_locked(struct srpt_rdma_ch *ch)
 	req->opcode = SRP_CRED_REQ;
 	req->req_lim_delta = cpu_to_be32(delta);
 	req->tag = ++ch->cred_tag;	/* opaque to the initiator */
-	if (srpt_post_msg_locked(ch, &ch->cred_iu, sizeof(*req)))
+	if (srpt_post_msg_locked(ch, &ch->cred_iu, sizeof(*req))) {
+		ch->cred_unanswered++;
 		pr_debug("%s: SRP_CRED_REQ returns %d credits\n", ch->name,
 			 delta);
-	else
+	} else {
 		atomic_add(delta, &ch->req_lim_delta);
-}
-
-void srpt_check_credit_stall(struct srpt_rdma_ch *ch)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&ch->lock, flags);
-	srpt_check_credit_stall_locked(ch);
-	spin_unlock_irqrestore(&ch->lock, flags);
+	}
 }
