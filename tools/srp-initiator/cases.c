@@ -170,6 +170,11 @@ static int survives(struct conn *c, const char *what)
 {
 	int f;
 
+	if (c->t_logouts) {
+		c->t_logout_checked = true;
+		return check(false, "%s: SRP_T_LOGOUT reason 0x%x on a channel that should live",
+			     what, c->t_logout_reason);
+	}
 	if (check(!conn_dead(c), "%s: the channel died (first WC error %s)", what,
 		  c->first_wc_err >= 0 ? ibv_wc_status_str(c->first_wc_err) : "none"))
 		return 1;
@@ -200,28 +205,23 @@ static int send_expect(struct conn *c, const char *what, const void *iu, size_t 
 	return f;
 }
 
-/* The IU is ignored: no answer within 0.5 s, and the channel goes on. */
-static int expect_ignored(struct conn *c, const char *what, const void *iu, size_t len)
-{
-	int n;
-
-	if (conn_send(c, iu, len))
-		return check(false, "%s: send failed", what);
-	n = conn_quiet(c, 500);
-	if (n)
-		drain_unexpected(c, what);
-	/* nothing in flight: the target returns the credit in an SRP_CRED_REQ */
-	wait_credits(c, 2000);
-	check(c->credits == c->req_lim0,
-	      "%s: %lld credits 2 s after an ignored IU, want %lld (no SRP_CRED_REQ?)", what,
-	      (long long)c->credits, (long long)c->req_lim0);
-	return survives(c, what);
-}
-
 /* The channel must die (connection error or DISCONNECTED) within @ms. */
 static int expect_dies(struct conn *c, const char *what, int ms)
 {
 	return check(conn_wait_dead(c, ms) == 0, "%s: channel still up after %d ms", what, ms);
+}
+
+/*
+ * The target closes the channel for its own reasons (an RDMA error, a
+ * protocol violation that has no SRP_T_LOGOUT reason of its own): an
+ * SRP_T_LOGOUT before that may only say "no reason specified" (0x0).
+ */
+static int expect_closed(struct conn *c, const char *what, int ms)
+{
+	int f = expect_dies(c, what, ms);
+
+	conn_pump(c, 0);
+	return f | allow_t_logout(c, what, 0);
 }
 
 /* No GOOD SRP_RSP for @tag may have arrived. */
@@ -596,9 +596,7 @@ static int c_login_tpg_disable_live(void)
 		return RES_FAIL;
 	}
 	expect_dies(c, "TPG disabled under a live channel", 10000);
-	check(c->t_logouts == 1 && c->t_logout_reason == 0,
-	      "TPG disabled: %llu SRP_T_LOGOUT(s), reason 0x%x; want one, reason 0x0",
-	      (unsigned long long)c->t_logouts, c->t_logout_reason);
+	expect_t_logout(c, "TPG disabled", 0);
 	conn_close(c);
 	return cfs_write(cfg.tpg, "enable", "1") ? RES_FAIL : RES_PASS;
 }
@@ -628,9 +626,7 @@ static int c_login_acl_removed(void)
 		f = 1;
 	else
 		expect_dies(c, "session whose ACL was removed", 10000);
-	check(c->t_logouts == 1 && c->t_logout_reason == 0,
-	      "ACL removed: %llu SRP_T_LOGOUT(s), reason 0x%x; want one, reason 0x0",
-	      (unsigned long long)c->t_logouts, c->t_logout_reason);
+	expect_t_logout(c, "ACL removed", 0);
 	conn_close(c);
 	if (check((!mkdir(acl, 0755) || errno == EEXIST) && (!mkdir(lun, 0755) || errno == EEXIST) &&
 		  (!symlink(target, map) || errno == EEXIST),
@@ -714,9 +710,7 @@ static int c_login_single_kicks(void)
 	b = login_expect("second SINGLE_CHANNEL login", &p, SRP_LOGIN_RSP_MULTICHAN_TERMINATED);
 	if (b) {
 		expect_dies(a, "first channel after a SINGLE_CHANNEL login", 10000);
-		check(a->t_logouts == 1 && a->t_logout_reason == 4,
-		      "first channel: %llu SRP_T_LOGOUT(s), reason 0x%x; want one, reason 0x4 (multichannel action)",
-		      (unsigned long long)a->t_logouts, a->t_logout_reason);
+		expect_t_logout(a, "first channel (multichannel action)", 4);
 		clear_ua(b);
 		survives(b, "second channel");
 	}
@@ -803,6 +797,7 @@ static int c_login_channel_limit(void)
 	for (i = 0; i < LIMIT; i++) {
 		dead += conn_wait_dead(ch[i], 15000) == 0;
 		logouts += ch[i]->t_logouts == 1 && ch[i]->t_logout_reason == 4;
+		ch[i]->t_logout_checked = true;	/* counted here */
 	}
 	check(dead == LIMIT, "%d of %d channels closed after the SINGLE_CHANNEL login", dead, LIMIT);
 	check(logouts == LIMIT, "%d of %d channels got SRP_T_LOGOUT reason 0x4", logouts, LIMIT);
@@ -858,6 +853,7 @@ static int c_login_during_tpg_disable(void)
 			if (scsi_exec(c, cdb, 6, DIR_NONE, 0, 0, &rsp, 10000) && !conn_dead(c))
 				check(false, "TEST UNIT READY neither answered nor channel closed");
 			free(rsp);
+			allow_t_logout(c, "channel closed by the TPG disable", 0);
 			conn_close(c);
 		} else if (r.outcome == LOGIN_REJECTED) {
 			rej++;
@@ -901,63 +897,149 @@ static int c_login_churn(void)
 
 /* ============================================================ IUs */
 
-static int c_iu_unknown_opcode(void)
-{
-	uint8_t iu[64] = { 0x7f };
-	struct conn *c = open_default("unknown opcode");
-
-	if (!c)
-		return RES_FAIL;
-	memcpy(iu + 8, &(uint64_t){ conn_tag(c) }, 8);
-	expect_ignored(c, "IU with opcode 0x7f", iu, sizeof(iu));
-	iu[0] = 0xff;
-	expect_ignored(c, "IU with opcode 0xff", iu, sizeof(iu));
-	conn_close(c);
-	return RES_PASS;
-}
-
-static int c_iu_short(void)
-{
-	uint8_t iu[16] = { SRP_CMD };
-	struct conn *c = open_default("short IUs");
-
-	if (!c)
-		return RES_FAIL;
-	expect_ignored(c, "IU of 0 bytes", iu, 0);
-	expect_ignored(c, "IU of 1 byte (SRP_CMD opcode)", iu, 1);
-	expect_ignored(c, "IU of 15 bytes (SRP_CMD)", iu, 15);
-	iu[0] = SRP_TSK_MGMT;
-	expect_ignored(c, "IU of 8 bytes (SRP_TSK_MGMT)", iu, 8);
-	conn_close(c);
-	return RES_PASS;
-}
+/* SRP r16a table 12: SRP_T_LOGOUT reasons the IU cases expect. */
+enum {
+	T_LOGOUT_INVALID_IU_TYPE	= 0x02,	/* invalid IU type (or too short for one) */
+	T_LOGOUT_UNSOLICITED_RSP	= 0x03,	/* response to a request not outstanding */
+	T_LOGOUT_BAD_DATA_OUT_FMT	= 0x06,	/* unsupported DATA-OUT buffer format */
+	T_LOGOUT_BAD_DATA_IN_FMT	= 0x07,	/* unsupported DATA-IN buffer format */
+};
 
 /*
- * The initiator never answers SRP_CRED_REQ, or answers with a tag the
- * target never used: the target goes on (its request buffer is free again
- * once sent) and keeps returning credits.
+ * An IU no initiator may send on a live channel (SRP r16a 6.5): the target
+ * answers with SRP_T_LOGOUT @reason and disconnects; no SRP_RSP, nothing
+ * else. Closes @c.
+ */
+static int expect_logout_iu(struct conn *c, const char *what, const void *iu, size_t len,
+			    uint32_t reason)
+{
+	int f;
+
+	if (conn_send(c, iu, len)) {
+		c->t_logout_checked = true;
+		conn_close(c);
+		return check(false, "%s: send failed", what);
+	}
+	f = expect_dies(c, what, 10000);
+	conn_pump(c, 100);	/* completions behind the disconnect */
+	f |= expect_t_logout(c, what, reason);
+	f |= drain_unexpected(c, what);
+	conn_close(c);
+	return f;
+}
+
+/* The same on a fresh channel (@imm: with immediate data granted). */
+static int fresh_logout_iu(const char *what, const void *iu, size_t len, uint32_t reason,
+			   bool imm)
+{
+	struct conn *c = imm ? open_imm(what) : open_default(what);
+	uint8_t buf[128];
+
+	if (!c)
+		return 1;
+	/* IUs that carry a tag get this channel's next one */
+	memcpy(buf, iu, len < sizeof(buf) ? len : sizeof(buf));
+	if (len >= 16)
+		memcpy(buf + 8, &(uint64_t){ conn_tag(c) }, 8);
+	return expect_logout_iu(c, what, buf, len, reason);
+}
+
+/* Opcodes SRP defines for no direction (0x7f, 0x05, 0xff): invalid IU type. */
+static int c_iu_unknown_opcode(void)
+{
+	static const uint8_t ops[] = { 0x7f, 0x05, 0xff };
+	uint8_t iu[64] = {};
+	char what[64];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+		iu[0] = ops[i];
+		snprintf(what, sizeof(what), "IU with opcode 0x%02x", ops[i]);
+		fresh_logout_iu(what, iu, sizeof(iu), T_LOGOUT_INVALID_IU_TYPE, false);
+	}
+	return RES_PASS;
+}
+
+/* IUs too short for an opcode and a tag: invalid IU type. */
+static int c_iu_short(void)
+{
+	static const struct { uint8_t op; size_t len; const char *what; } sub[] = {
+		{ SRP_CMD, 0, "IU of 0 bytes" },
+		{ SRP_CMD, 1, "IU of 1 byte (SRP_CMD opcode)" },
+		{ SRP_CMD, 15, "IU of 15 bytes (SRP_CMD)" },
+		{ SRP_TSK_MGMT, 8, "IU of 8 bytes (SRP_TSK_MGMT)" },
+	};
+	uint8_t iu[16] = {};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sub); i++) {
+		iu[0] = sub[i].op;
+		fresh_logout_iu(sub[i].what, iu, sub[i].len, T_LOGOUT_INVALID_IU_TYPE, false);
+	}
+	return RES_PASS;
+}
+
+static struct conn *big_transfers(const char *what, int n, bool write, bool both);
+
+/*
+ * SRP_CRED_RSP / SRP_AER_RSP that answer nothing (SRP r16a 6.5 reason 0x3):
+ * the target never sends SRP_AER_REQ, and an SRP_CRED_RSP is only valid
+ * with the tag of its last, unanswered SRP_CRED_REQ. A correct answer to a
+ * real SRP_CRED_REQ (conn.c answers them) keeps the channel up: commands
+ * that a LUN RESET aborts get no SRP_RSP, so their credits come back in
+ * an SRP_CRED_REQ; answering that SRP_CRED_REQ a second time is then a
+ * response to a request that is no longer outstanding.
  */
 static int c_iu_cred_rsp_misbehave(void)
 {
-	struct conn *c = open_default("SRP_CRED_RSP misbehaviour");
 	struct srp_cred_rsp bogus = { .opcode = SRP_CRED_RSP, .tag = 0x0badc0de };
-	uint8_t iu[64] = { 0x7f };
-	uint64_t before;
-	int i;
+	uint8_t iu[64];
+	struct conn *c;
+	struct iu *r;
+	uint64_t ttag;
+	bool tmf_seen = false;
 
+	fresh_logout_iu("unsolicited SRP_CRED_RSP (no SRP_CRED_REQ sent)", &bogus, sizeof(bogus),
+			T_LOGOUT_UNSOLICITED_RSP, false);
+	bogus.opcode = SRP_AER_RSP;
+	fresh_logout_iu("unsolicited SRP_AER_RSP (the target sends no SRP_AER_REQ)", &bogus,
+			sizeof(bogus), T_LOGOUT_UNSOLICITED_RSP, false);
+
+	c = big_transfers("SRP_CRED_REQ after a LUN RESET", 16, true, false);
 	if (!c)
 		return RES_FAIL;
-	c->answer_requests = false;
-	for (i = 0; i < 5; i++) {
-		before = c->cred_reqs;
-		expect_ignored(c, "ignored IU, SRP_CRED_REQ left unanswered", iu, sizeof(iu));
-		check(c->cred_reqs > before, "no SRP_CRED_REQ after ignored IU %d", i + 1);
+	ttag = conn_tag(c);
+	conn_send(c, iu, build_tmf(iu, ttag, cfg.lun, SRP_TSK_LUN_RESET, 0));
+	while ((r = conn_wait_iu(c, tmf_seen ? 1000 : 20000))) {
+		uint64_t t = 0;
+
+		if (r->len >= 16)
+			memcpy(&t, r->buf + 8, 8);
+		if (t == ttag) {
+			tmf_seen = true;
+			check_rsp("LUN RESET during 16 x 1 MiB WRITEs", r, c->max_ti, ttag,
+				  &WANT_TMF(SRP_TMF_RSP_COMPLETE));
+		}
+		free(r);
 	}
-	c->answer_requests = true;
-	expect_ignored(c, "unsolicited SRP_CRED_RSP with a bogus tag", &bogus, sizeof(bogus));
-	bogus.opcode = SRP_AER_RSP;
-	expect_ignored(c, "unsolicited SRP_AER_RSP", &bogus, sizeof(bogus));
-	conn_close(c);
+	check(tmf_seen, "LUN RESET during WRITEs not answered");
+	wait_credits(c, 3000);
+	clear_ua(c);
+	msg("   %llu SRP_CRED_REQ(s) after the LUN RESET", (unsigned long long)c->cred_reqs);
+	if (!c->cred_reqs) {
+		msg("   note: no command was released without an SRP_RSP; the answered-twice subcase did not run");
+		survives(c, "LUN RESET during WRITEs");
+		conn_close(c);
+		return RES_PASS;
+	}
+	if (survives(c, "SRP_CRED_REQ answered with its tag")) {
+		conn_close(c);
+		return RES_PASS;
+	}
+	bogus.opcode = SRP_CRED_RSP;
+	bogus.tag = c->last_cred_tag;
+	expect_logout_iu(c, "SRP_CRED_RSP answering an SRP_CRED_REQ a second time", &bogus,
+			 sizeof(bogus), T_LOGOUT_UNSOLICITED_RSP);
 	return RES_PASS;
 }
 
@@ -1250,7 +1332,7 @@ static int c_iu_external_table_bad_rkey(void)
 	cmd_rw(iu, tag, SCSI_READ_10, cfg.lba, 16);
 	n = put_indirect(iu, false, 0, &t, 8192, d, 0);
 	if (!conn_send(c, iu, n))
-		expect_dies(c, "descriptor table with a bogus rkey", 10000);
+		expect_closed(c, "descriptor table with a bogus rkey", 10000);
 	no_good_rsp(c, "descriptor table with a bogus rkey", tag);
 	conn_close(c);
 	return RES_PASS;
@@ -1462,19 +1544,18 @@ static int c_iu_imm(void)
 	tag = conn_tag(c);
 	n = imm_cmd(iu, tag, cfg.lba, 8, 0xffffffff, 0x3333, 512);
 	send_expect(c, "immediate data length 0xffffffff", iu, n, tag, WANT_BAD_IU);
-	/* immediate data as data-in */
-	tag = conn_tag(c);
-	n = imm_cmd(iu, tag, cfg.lba, 1, 512, 0x3333, 512);
-	iu[32] = SCSI_READ_10;
-	cmd->buf_fmt = SRP_DATA_DESC_IMM;
-	send_expect(c, "immediate-data format for data-in", iu, n, tag, WANT_BAD_IU);
 	/* IU ends inside the srp_imm_buf */
 	tag = conn_tag(c);
 	imm_cmd(iu, tag, cfg.lba, 1, 512, 0x3333, 512);
 	send_expect(c, "IU ends inside the immediate data descriptor", iu, 50, tag, WANT_BAD_IU);
 	verify_pattern(c, "medium unchanged", cfg.lba, 16, 0x2222);
 	survives(c, "immediate data");
-	conn_close(c);
+	/* immediate data as data-in: an unsupported DATA-IN format */
+	tag = conn_tag(c);
+	n = imm_cmd(iu, tag, cfg.lba, 1, 512, 0x3333, 512);
+	iu[32] = SCSI_READ_10;
+	cmd->buf_fmt = SRP_DATA_DESC_IMM;
+	expect_logout_iu(c, "immediate-data format for data-in", iu, n, T_LOGOUT_BAD_DATA_IN_FMT);
 	return RES_PASS;
 }
 
@@ -1621,20 +1702,30 @@ static int c_iu_imm_not_granted(void)
 		return RES_FAIL;
 	tag = conn_tag(c);
 	n = imm_cmd(iu, tag, cfg.lba, 1, 512, 0x4444, 512);
-	send_expect(c, "immediate data without having asked for it", iu, n, tag, WANT_BAD_IU);
-	survives(c, "immediate data not granted");
-	conn_close(c);
+	/* format 3 is supported only when the login granted it */
+	expect_logout_iu(c, "immediate data without having asked for it", iu, n,
+			 T_LOGOUT_BAD_DATA_OUT_FMT);
 	return RES_PASS;
 }
 
+/*
+ * Both nibbles with supported formats (bidirectional): not malformed, only
+ * unsupported: CHECK CONDITION 05/0e/03, channel up. Reserved formats 4..15
+ * (and 3, immediate data, for data-in): SRP_T_LOGOUT 0x6 (data-out) or 0x7
+ * (data-in), then disconnect; each on a fresh channel.
+ */
 static int c_iu_bidi_and_formats(void)
 {
+	static const struct { uint8_t fmt; bool out; uint32_t reason; } bad[] = {
+		{ 4, false, T_LOGOUT_BAD_DATA_IN_FMT }, { 15, false, T_LOGOUT_BAD_DATA_IN_FMT },
+		{ SRP_DATA_DESC_IMM, false, T_LOGOUT_BAD_DATA_IN_FMT },
+		{ 4, true, T_LOGOUT_BAD_DATA_OUT_FMT }, { 15, true, T_LOGOUT_BAD_DATA_OUT_FMT },
+	};
 	struct conn *c = open_default("buffer formats");
 	struct srp_cmd *cmd;
 	uint8_t iu[128];
 	uint64_t tag;
-	size_t n;
-	int f;
+	size_t n, i;
 
 	if (!c)
 		return RES_FAIL;
@@ -1646,23 +1737,22 @@ static int c_iu_bidi_and_formats(void)
 	cmd->buf_fmt = SRP_DATA_DESC_DIRECT << 4 | SRP_DATA_DESC_DIRECT;
 	cmd->data_out_desc_cnt = 1;
 	send_expect(c, "bidirectional (data-out and data-in descriptors)", iu, n, tag, WANT_BAD_IU);
-	/* reserved formats 4..15, data-out and data-in */
-	for (f = 4; f < 16; f += 11) {
+	survives(c, "bidirectional command");
+	conn_close(c);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		char what[64];
 
+		snprintf(what, sizeof(what), "data-%s format %d", bad[i].out ? "out" : "in",
+			 bad[i].fmt);
+		c = open_default(what);
+		if (!c)
+			return RES_FAIL;
 		tag = conn_tag(c);
-		n = cmd_rw_direct(c, iu, tag, SCSI_READ_10, cfg.lba, 1, 0, 512);
-		cmd->buf_fmt = f;
-		snprintf(what, sizeof(what), "data-in format %d", f);
-		send_expect(c, what, iu, n, tag, WANT_BAD_IU);
-		tag = conn_tag(c);
-		n = cmd_rw_direct(c, iu, tag, SCSI_WRITE_10, cfg.lba, 1, 0, 512);
-		cmd->buf_fmt = f << 4;
-		snprintf(what, sizeof(what), "data-out format %d", f);
-		send_expect(c, what, iu, n, tag, WANT_BAD_IU);
+		n = cmd_rw_direct(c, iu, tag, bad[i].out ? SCSI_WRITE_10 : SCSI_READ_10,
+				  cfg.lba, 1, 0, 512);
+		cmd->buf_fmt = bad[i].out ? bad[i].fmt << 4 : bad[i].fmt;
+		expect_logout_iu(c, what, iu, n, bad[i].reason);
 	}
-	survives(c, "buffer formats");
-	conn_close(c);
 	return RES_PASS;
 }
 
@@ -1748,7 +1838,7 @@ static int bad_remote(const char *what, uint8_t op, bool bad_key)
 	else
 		add_direct(iu, 48, (uintptr_t)c->data + c->data_len + 65536, c->dmr->rkey, 4096);
 	if (!conn_send(c, iu, n))
-		expect_dies(c, what, 15000);
+		expect_closed(c, what, 15000);
 	no_good_rsp(c, what, tag);
 	conn_close(c);
 	return RES_PASS;
@@ -1843,7 +1933,7 @@ static int c_iu_credit_overrun(void)
 			break;
 	}
 	msg("   sent %d of %d commands before the channel died", i, n);
-	expect_dies(c, "credit overrun", 30000);
+	expect_closed(c, "credit overrun", 30000);
 out:
 	conn_close(c);
 	return RES_PASS;
@@ -1912,7 +2002,7 @@ static int c_iu_too_long(void)
 	if (!srq) {
 		/* the receive buffer is max_it_iu_len long: the receive fails */
 		if (!conn_send(c, iu, 512))
-			expect_dies(c, "512-byte IU, MAX_IT_IU_LEN 256", 10000);
+			expect_closed(c, "512-byte IU, MAX_IT_IU_LEN 256", 10000);
 		no_good_rsp(c, "512-byte IU", tag);
 	} else {
 		/* SRQ buffers are srp_max_req_size long: the IU is taken */
@@ -1939,36 +2029,35 @@ static int c_iu_after_logout(void)
 	conn_send(c, &lo, sizeof(lo));
 	conn_send(c, iu, 48);
 	conn_send(c, iu, 48);
-	expect_dies(c, "SRP_I_LOGOUT followed by SRP_CMDs", 10000);
+	expect_closed(c, "SRP_I_LOGOUT followed by SRP_CMDs", 10000);
 	check(conn_wait_tag(c, tag, 1000) == NULL, "an SRP_CMD after SRP_I_LOGOUT was answered");
 	conn_close(c);
 	return RES_PASS;
 }
 
-/* Target-to-initiator IUs sent by the initiator: ignored. */
+/*
+ * Target-to-initiator IUs, and SRP_LOGIN_REQ, sent by the initiator over a
+ * live channel: invalid IU type (SRP_T_LOGOUT 0x2), then disconnect; each
+ * on a fresh channel. (SRP_CRED_RSP/SRP_AER_RSP: iu_cred_rsp_misbehave.)
+ */
 static int c_iu_wrong_direction(void)
 {
 	static const struct { uint8_t op; size_t len; } ius[] = {
 		{ SRP_RSP, 36 }, { SRP_LOGIN_RSP, 52 }, { SRP_LOGIN_REJ, 32 },
 		{ SRP_LOGIN_REQ, 64 }, { SRP_T_LOGOUT, 16 }, { SRP_CRED_REQ, 16 },
-		{ SRP_AER_REQ, 36 }, { SRP_CRED_RSP, 16 }, { SRP_AER_RSP, 16 },
+		{ SRP_AER_REQ, 36 },
 	};
-	struct conn *c = open_default("wrong-direction IUs");
 	uint8_t iu[64];
 	char what[64];
 	size_t i;
 
-	if (!c)
-		return RES_FAIL;
 	for (i = 0; i < ARRAY_SIZE(ius); i++) {
 		memset(iu, 0, sizeof(iu));
 		iu[0] = ius[i].op;
 		iu[7] = 1;	/* a REQ LIMIT DELTA of 1 in the target-sent formats */
-		memcpy(iu + 8, &(uint64_t){ conn_tag(c) }, 8);
 		snprintf(what, sizeof(what), "%s from the initiator", opcode_name(ius[i].op));
-		expect_ignored(c, what, iu, ius[i].len);
+		fresh_logout_iu(what, iu, ius[i].len, T_LOGOUT_INVALID_IU_TYPE, false);
 	}
-	conn_close(c);
 	return RES_PASS;
 }
 
@@ -2275,7 +2364,7 @@ static int c_disc_dereg_mid_transfer(void)
 	conn_wait_iu(c, 20);
 	ibv_dereg_mr(c->dmr);
 	c->dmr = NULL;
-	expect_dies(c, "data buffer deregistered during transfers", 15000);
+	expect_closed(c, "data buffer deregistered during transfers", 15000);
 	conn_close(c);
 	return RES_PASS;	/* the runner checks the channel is released */
 }
@@ -2419,9 +2508,9 @@ const struct hcase hcases[] = {
 	{ "login_during_tpg_disable", "logins", "logins while the TPG toggles: accepted or REJ 0x00010000, never unanswered", c_login_during_tpg_disable, NULL },
 	{ "login_churn", "logins", "100 logins dropped at once (half without disconnect): all channels released", c_login_churn, NULL },
 	/* IUs */
-	{ "iu_unknown_opcode", "ius", "opcodes 0x7f/0xff: ignored (no SRP_RSP); the credit comes back in an SRP_CRED_REQ", c_iu_unknown_opcode, NULL },
-	{ "iu_short", "ius", "IUs of 0/1/15/8 bytes (< 16): ignored", c_iu_short, NULL },
-	{ "iu_cred_rsp_misbehave", "ius", "SRP_CRED_REQ left unanswered 5 times, bogus SRP_CRED_RSP/SRP_AER_RSP: ignored, credits still returned", c_iu_cred_rsp_misbehave, NULL },
+	{ "iu_unknown_opcode", "ius", "opcodes 0x7f/0x05/0xff: SRP_T_LOGOUT reason 0x2 (invalid IU type), then disconnect; no SRP_RSP", c_iu_unknown_opcode, NULL },
+	{ "iu_short", "ius", "IUs of 0/1/15/8 bytes (< 16, no room for opcode and tag): SRP_T_LOGOUT reason 0x2, then disconnect", c_iu_short, NULL },
+	{ "iu_cred_rsp_misbehave", "ius", "unsolicited SRP_CRED_RSP, any SRP_AER_RSP, an SRP_CRED_REQ answered twice: SRP_T_LOGOUT reason 0x3, then disconnect; the correct SRP_CRED_RSP (after a LUN RESET aborts WRITEs): channel stays up", c_iu_cred_rsp_misbehave, NULL },
 	{ "iu_cmd_short", "ius", "SRP_CMD of 16/32/47 bytes: CHECK CONDITION 05/0e/03 with its tag", c_iu_cmd_short, NULL },
 	{ "iu_add_cdb_beyond", "ius", "ADDITIONAL CDB LENGTH beyond the IU: CHECK CONDITION 05/0e/03", c_iu_add_cdb_beyond, NULL },
 	{ "iu_add_cdb_ok", "ius", "4 additional CDB bytes, descriptor at 52: READ works", c_iu_add_cdb_ok, NULL },
@@ -2433,11 +2522,11 @@ const struct hcase hcases[] = {
 	{ "iu_direct_len", "ius", "len 0 READ: GOOD DIOVER 512; len 0 WRITE: 05/0e/03 DOOVER 512; len 0xffffffff: 05/0e/03", c_iu_direct_len, NULL },
 	{ "iu_max_rdma", "ius", "exactly srp_max_rdma_size: GOOD; +512: CHECK CONDITION 05/0e/03", c_iu_max_rdma, NULL },
 	{ "iu_residuals", "ius", "READ over/underflow: GOOD DIOVER/DIUNDER 512; WRITE mismatch: 05/0e/03 DOOVER/DOUNDER, medium unchanged", c_iu_residuals, NULL },
-	{ "iu_imm", "ius", "immediate data 4 KiB and 8 KiB (IU = max_it_iu_len) work; length beyond the IU / data-in / truncated: 05/0e/03", c_iu_imm, NULL },
+	{ "iu_imm", "ius", "immediate data 4 KiB and 8 KiB (IU = max_it_iu_len) work; length beyond the IU / truncated: 05/0e/03; immediate-data format for data-in: SRP_T_LOGOUT reason 0x7, disconnect", c_iu_imm, NULL },
 	{ "iu_imm_cc_credit", "ius", "immediate-data WRITE refused by target_core (unmapped LUN 05/25/00, LBA out of range 05/21/00, bad opcode 05/20/00): exactly one credit back", c_iu_imm_cc_credit, NULL },
 	{ "iu_rq_alias", "ius", "after such a refused WRITE, a READ with an external descriptor table and a TUR right behind it: each answered once, the READ GOOD with its data", c_iu_rq_alias, NULL },
-	{ "iu_imm_not_granted", "ius", "immediate data without IMMED_SUPP: CHECK CONDITION 05/0e/03", c_iu_imm_not_granted, NULL },
-	{ "iu_bidi_and_formats", "ius", "bidirectional and reserved formats 4/15: CHECK CONDITION 05/0e/03", c_iu_bidi_and_formats, NULL },
+	{ "iu_imm_not_granted", "ius", "immediate data (data-out format 3) without IMMED_SUPP: SRP_T_LOGOUT reason 0x6, then disconnect", c_iu_imm_not_granted, NULL },
+	{ "iu_bidi_and_formats", "ius", "bidirectional (direct/direct): CHECK CONDITION 05/0e/03, channel up; data-in format 3/4/15: SRP_T_LOGOUT 0x7, data-out 4/15: SRP_T_LOGOUT 0x6, each then disconnect", c_iu_bidi_and_formats, NULL },
 	{ "iu_dir_mismatch", "ius", "READ CDB with data-out / WRITE CDB with data-in descriptor: CHECK CONDITION, medium and buffer untouched", c_iu_dir_mismatch, NULL },
 	{ "iu_bad_rkey_read", "ius", "READ into a bogus rkey: channel closed, no GOOD", c_iu_bad_rkey_read, NULL },
 	{ "iu_bad_rkey_write", "ius", "WRITE from a bogus rkey: channel closed, no GOOD", c_iu_bad_rkey_write, NULL },
@@ -2448,7 +2537,7 @@ const struct hcase hcases[] = {
 	{ "iu_credit_overrun", "ius", "2*REQ_LIM+16 commands outstanding (responses stalled): target closes the channel", c_iu_credit_overrun, NULL },
 	{ "iu_too_long", "ius", "IU of 512 bytes with MAX_IT_IU_LEN 256: channel closed (SRQ: accepted)", c_iu_too_long, NULL },
 	{ "iu_after_logout", "ius", "SRP_CMDs after SRP_I_LOGOUT: not answered, channel closed", c_iu_after_logout, NULL },
-	{ "iu_wrong_direction", "ius", "SRP_RSP/LOGIN_RSP/LOGIN_REJ/LOGIN_REQ/T_LOGOUT/CRED_REQ/AER_REQ/CRED_RSP/AER_RSP sent by the initiator: ignored", c_iu_wrong_direction, NULL },
+	{ "iu_wrong_direction", "ius", "SRP_RSP/LOGIN_RSP/LOGIN_REJ/LOGIN_REQ/T_LOGOUT/CRED_REQ/AER_REQ sent by the initiator: SRP_T_LOGOUT reason 0x2, then disconnect", c_iu_wrong_direction, NULL },
 	{ "iu_varlen_cdb", "ius", "0x7f CDB announcing 260 bytes in a 48-byte IU (64-byte buffer): CHECK CONDITION 05/0e/03", c_iu_varlen_cdb, NULL },
 	/* task management and SCSI */
 	{ "tmf_basic", "tmf", "ABORT TASK unknown tag: 0x00; unmapped LUN: 0x02; ABORT/CLEAR TASK SET, CLEAR ACA, unknown: 0x04; truncated: 0x02", c_tmf_basic, NULL },

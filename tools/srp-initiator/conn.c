@@ -256,6 +256,9 @@ static void conn_free(struct conn *c)
 		return;
 	if (c->proto_err[0])
 		check(false, "[%s] malformed target request: %s", c->name, c->proto_err);
+	if (c->t_logouts && !c->t_logout_checked)
+		check(false, "[%s] %llu SRP_T_LOGOUT(s), the last with reason 0x%x, that no check expected",
+		      c->name, (unsigned long long)c->t_logouts, c->t_logout_reason);
 	if (c->qp)
 		rdma_destroy_qp(c->id);
 	if (c->rmr)
@@ -540,6 +543,7 @@ static void target_request(struct conn *c, const uint8_t *buf, size_t len)
 		const struct srp_cred_req *q = (const void *)buf;
 
 		c->cred_reqs++;
+		c->last_cred_tag = tag;
 		if (len != sizeof(*q))
 			proto_err(c, "SRP_CRED_REQ (0x%02x) of %u bytes, want 16", op, len);
 		else if (q->sol_not & ~1 || q->reserved[0] || q->reserved[1])
@@ -906,6 +910,22 @@ void conn_flush_sends(struct conn *c, int timeout_ms)
 uint64_t conn_tag(struct conn *c)
 {
 	return c->next_tag++;
+}
+
+int expect_t_logout(struct conn *c, const char *what, uint32_t reason)
+{
+	c->t_logout_checked = true;
+	return check(c->t_logouts == 1 && c->t_logout_reason == reason,
+		     "%s: %llu SRP_T_LOGOUT(s), reason 0x%x; want one, reason 0x%x", what,
+		     (unsigned long long)c->t_logouts, c->t_logout_reason, reason);
+}
+
+int allow_t_logout(struct conn *c, const char *what, uint32_t reason)
+{
+	c->t_logout_checked = true;
+	return check(!c->t_logouts || c->t_logout_reason == reason,
+		     "%s: SRP_T_LOGOUT reason 0x%x; want none or reason 0x%x", what,
+		     c->t_logout_reason, reason);
 }
 
 /* Disconnect (if still connected), wait briefly for the target, free. */

@@ -132,7 +132,9 @@ struct conn {
 	struct { uint64_t tag; uint8_t op; } pending_rsp[64];	/* answers to send */
 	int n_pending_rsp;
 	uint64_t cred_reqs, aer_reqs, t_logouts;
-	uint32_t t_logout_reason;
+	uint32_t t_logout_reason;	/* of the last SRP_T_LOGOUT */
+	bool t_logout_checked;	/* a case checked that reason (conn_free() fails otherwise) */
+	uint64_t last_cred_tag;	/* tag of the last SRP_CRED_REQ */
 	char proto_err[160];	/* first malformed target request */
 	char name[32];
 };
@@ -154,6 +156,14 @@ int conn_wait_dead(struct conn *c, int timeout_ms);
 int conn_quiet(struct conn *c, int ms);	/* no IU for ms; returns #IUs */
 void conn_flush_sends(struct conn *c, int timeout_ms);
 uint64_t conn_tag(struct conn *c);
+/*
+ * Oracles for SRP_T_LOGOUT (SRP r16a 6.5): exactly one, with @reason, was
+ * received; or (allow) none or only ones with @reason. Both mark the
+ * channel's logouts as checked: conn_free() fails a channel that got an
+ * SRP_T_LOGOUT no case looked at.
+ */
+int expect_t_logout(struct conn *c, const char *what, uint32_t reason);
+int allow_t_logout(struct conn *c, const char *what, uint32_t reason);
 
 /* --------------------------------------------------------------- IUs */
 
