@@ -1981,6 +1981,88 @@ out:
 	return RES_PASS;
 }
 
+/*
+ * Credits come back with the answers (SRP r16a 5.4.2): the target returns
+ * the credit of an SRP_CMD/SRP_TSK_MGMT in the REQ LIMIT DELTA of the
+ * SRP_RSP that answers it (or in an SRP_CRED_REQ if it gets none), not when
+ * it reposts the receive buffer. So at every response: req_lim + commands
+ * without a response <= the credits of the login (conn.c checks that at
+ * each SRP_RSP and SRP_CRED_REQ). The initiator spends every credit it
+ * gets: all of them at once, then for 3 s a new 4 KiB READ or WRITE for
+ * every credit a response gives back. The channel must stay up and, once
+ * every response is in, req_lim must be the login's credit exactly.
+ */
+static int c_iu_credit_greedy(void)
+{
+	struct login_params p;
+	struct conn *c;
+	uint8_t iu[64];
+	uint64_t sent = 0, answered = 0, bad = 0;
+	double end;
+	struct iu *r;
+
+	login_defaults(&p);
+	p.nrecv = p.max_recv = 1024;	/* never RNR: responses flow freely */
+	p.nsend = 256;
+	c = open_ch("greedy credits", &p);
+	if (!c)
+		return RES_FAIL;
+	check(c->req_lim0 == exp_req_lim(), "login granted %lld credits, want %u",
+	      (long long)c->req_lim0, exp_req_lim());
+	c->cmds_out = 0;
+	c->credit_check = true;
+	end = now_s() + 3;
+	while (!conn_dead(c)) {
+		bool more = now_s() < end;
+
+		/* spend every credit we have */
+		while (more && c->credits > 0 && !conn_dead(c)) {
+			bool w = sent & 1;
+
+			if (conn_send(c, iu, cmd_rw_direct(c, iu, conn_tag(c),
+							   w ? SCSI_WRITE_10 : SCSI_READ_10,
+							   cfg.lba + (sent % 1024) * 8, 8,
+							   (sent % 512) * 4096, 4096)))
+				break;
+			sent++;
+		}
+		if (!more && !c->cmds_out)
+			break;
+		r = conn_wait_iu(c, 15000);
+		if (!r) {
+			check(false, "greedy credits: no response within 15 s (%lld commands without one)",
+			      (long long)c->cmds_out);
+			break;
+		}
+		answered++;
+		if (r->len < 36 || r->buf[0] != SRP_RSP || r->buf[19] != SAM_STAT_GOOD) {
+			if (!bad++)
+				print_iu("   not a GOOD SRP_RSP: ", r->buf, r->len);
+		}
+		free(r);
+	}
+	msg("   %llu commands sent, %llu answered; %llu credit invariant violations",
+	    (unsigned long long)sent, (unsigned long long)answered,
+	    (unsigned long long)c->credit_violations);
+	check(!bad, "greedy credits: %llu answers were not GOOD SRP_RSPs", (unsigned long long)bad);
+	check(!c->credit_violations, "greedy credits: %llu times more credits than granted, first: %s",
+	      (unsigned long long)c->credit_violations, c->credit_err);
+	if (!check(!conn_dead(c), "greedy credits: the channel died (first WC error %s)",
+		   c->first_wc_err >= 0 ? ibv_wc_status_str(c->first_wc_err) : "none")) {
+		check(c->credits == c->req_lim0,
+		      "greedy credits: req_lim %lld once every response is in, want %lld exactly",
+		      (long long)c->credits, (long long)c->req_lim0);
+		conn_quiet(c, 500);
+		check(c->credits == c->req_lim0 && !c->q_len,
+		      "greedy credits: req_lim %lld and %d IU(s) 0.5 s later, want %lld and none",
+		      (long long)c->credits, c->q_len, (long long)c->req_lim0);
+		c->credit_check = false;
+		survives(c, "greedy credits");
+	}
+	conn_close(c);
+	return RES_PASS;
+}
+
 /* An IU longer than MAX_IT_IU_LEN. */
 static int c_iu_too_long(void)
 {
@@ -2534,6 +2616,7 @@ const struct hcase hcases[] = {
 	{ "iu_bad_addr_write", "ius", "WRITE from an address outside the MR: channel closed, no GOOD", c_iu_bad_addr_write, NULL },
 	{ "iu_tag_reuse", "ius", "a tag reused while its command is in flight: both answered GOOD", c_iu_tag_reuse, NULL },
 	{ "iu_credit_full", "ius", "exactly REQUEST LIMIT commands outstanding: all answered", c_iu_credit_full, NULL },
+	{ "iu_credit_greedy", "ius", "all credits spent, then 3 s of a new 4 KiB READ/WRITE per credit returned: at every response req_lim + unanswered <= login credits, channel up, GOOD, at the end req_lim = login credits exactly", c_iu_credit_greedy, NULL },
 	{ "iu_credit_overrun", "ius", "2*REQ_LIM+16 commands outstanding (responses stalled): target closes the channel", c_iu_credit_overrun, NULL },
 	{ "iu_too_long", "ius", "IU of 512 bytes with MAX_IT_IU_LEN 256: channel closed (SRQ: accepted)", c_iu_too_long, NULL },
 	{ "iu_after_logout", "ius", "SRP_CMDs after SRP_I_LOGOUT: not answered, channel closed", c_iu_after_logout, NULL },

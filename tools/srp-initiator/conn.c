@@ -614,6 +614,15 @@ static void handle_wc(struct conn *c, const struct ibv_wc *wc)
 
 		memcpy(&d, buf + 4, 4);
 		c->credits += be32toh(d);
+		if (buf[0] == SRP_RSP && c->cmds_out > 0)
+			c->cmds_out--;
+		if (c->credit_check && c->credits + c->cmds_out > c->req_lim0 &&
+		    !c->credit_violations++)
+			snprintf(c->credit_err, sizeof(c->credit_err),
+				 "%s with REQ LIMIT DELTA %u (IU %llu): req_lim %lld + %lld commands without a response > %lld granted at login",
+				 opcode_name(buf[0]), be32toh(d), (unsigned long long)c->ius_recvd,
+				 (long long)c->credits, (long long)c->cmds_out,
+				 (long long)c->req_lim0);
 	}
 	if (cfg.verbose) {
 		printf("[%s] <- IU %u bytes (credits now %lld)\n", c->name, wc->byte_len,
@@ -749,6 +758,8 @@ static int post_iu(struct conn *c, const void *iu, size_t len)
 	c->send_busy++;
 	if (uses_credit(iu, len))
 		c->credits--;
+	if (len && (((const uint8_t *)iu)[0] == SRP_CMD || ((const uint8_t *)iu)[0] == SRP_TSK_MGMT))
+		c->cmds_out++;
 	c->ius_sent++;
 	return 0;
 }

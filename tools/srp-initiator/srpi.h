@@ -135,6 +135,15 @@ struct conn {
 	uint32_t t_logout_reason;	/* of the last SRP_T_LOGOUT */
 	bool t_logout_checked;	/* a case checked that reason (conn_free() fails otherwise) */
 	uint64_t last_cred_tag;	/* tag of the last SRP_CRED_REQ */
+	/*
+	 * Credit invariant (checked at every SRP_RSP and SRP_CRED_REQ when
+	 * credit_check is set): credits + commands without an SRP_RSP yet <=
+	 * req_lim0. cmds_out counts SRP_CMD/SRP_TSK_MGMT sent minus SRP_RSPs.
+	 */
+	bool credit_check;
+	int64_t cmds_out;
+	uint64_t credit_violations;
+	char credit_err[160];	/* the first violation */
 	char proto_err[160];	/* first malformed target request */
 	char name[32];
 };
