@@ -15,10 +15,20 @@
  *   - every answer must be a well-formed SRP_RSP (or SRP_LOGIN_RSP/REJ);
  *   - an SRP_CMD or SRP_TSK_MGMT of >= 16 bytes must be answered (a lost
  *     command leaks a send context), unless the channel died;
- *   - the channel may only die if the mutation explains it (it touched a
- *     memory descriptor's address/key/length, made the IU longer than
- *     MAX_IT_IU_LEN, turned it into SRP_I_LOGOUT, or a mutated login
- *     replaced our nexus);
+ *   - an IU no initiator may send (too short, an opcode that is not
+ *     SRP_CMD/SRP_TSK_MGMT/SRP_I_LOGOUT, an unsolicited SRP_CRED_RSP or
+ *     SRP_AER_RSP, an SRP_CMD with an unsupported DATA-OUT/DATA-IN format)
+ *     must be answered with SRP_T_LOGOUT of the reason SRP r16a 6.5 gives
+ *     for it (0x2, 0x3, 0x6, 0x7), then a disconnect; any other
+ *     SRP_T_LOGOUT is an anomaly;
+ *   - otherwise the channel may only die if the mutation explains it: it
+ *     touched a memory descriptor's address/key/length, or changed the
+ *     format, counts or ADDITIONAL CDB LENGTH of an SRP_CMD that still uses
+ *     memory descriptors (they may now be read from other bytes), made the
+ *     IU longer than MAX_IT_IU_LEN, turned it into SRP_I_LOGOUT, or a
+ *     mutated login replaced our nexus. A malformed SRP_CMD within
+ *     MAX_IT_IU_LEN that references no changed memory gets an SRP_RSP;
+ *     a dropped channel is never excused for it;
  *   - a known-good TEST UNIT READY on the channel is answered and all
  *     credits are back;
  *   - the kernel log shows no splat.
@@ -74,11 +84,12 @@ struct fz {
 	int kfd;
 	uint64_t seed, idx;
 	/* stats */
-	uint64_t logins, ius, answered, explained_deaths, reconnects, known_bugs;
+	uint64_t logins, ius, answered, explained_deaths, reconnects, known_bugs, t_logouts;
 	/* the current case */
 	uint8_t iu[16384];
 	size_t len;
 	bool explained;		/* a channel death would be explained */
+	bool desc_changed;	/* format/counts/add_cdb_len of the SRP_CMD changed */
 	bool need_answer;	/* an SRP_RSP must come */
 	char what[160];
 };
@@ -215,6 +226,15 @@ static int fuzz_login(struct fz *z, struct rng *r)
 				anomaly(z, "%s", "a SINGLE_CHANNEL login did not terminate the fuzz channel");
 			else
 				z->explained_deaths++;
+			conn_pump(z->c, 0);
+			z->c->t_logout_checked = true;
+			if (z->c->t_logouts != 1 || z->c->t_logout_reason != 4) {
+				char d[64];
+
+				snprintf(d, sizeof(d), "%llu SRP_T_LOGOUT(s), reason 0x%x",
+					 (unsigned long long)z->c->t_logouts, z->c->t_logout_reason);
+				anomaly(z, "the channel ended by a SINGLE_CHANNEL login got %s; want one, reason 0x4", d);
+			}
 			conn_close(z->c);
 			z->c = NULL;
 			return 0;
@@ -408,6 +428,48 @@ static size_t template_iu(struct fz *z, struct rng *r, struct span *sp, int *nsp
 	return n;
 }
 
+static bool fmt_is_mem(uint8_t f)
+{
+	return f == SRP_DATA_DESC_DIRECT || f == SRP_DATA_DESC_INDIRECT;
+}
+
+/*
+ * The SRP_T_LOGOUT reasons (bit n: reason n) the target must answer @iu
+ * with before it disconnects (SRP r16a 6.5), 0 if none. *must: the
+ * SRP_T_LOGOUT is required; an SRP_CMD too short for its header but with
+ * an unsupported format may get either that or a CHECK CONDITION.
+ */
+static uint32_t want_t_logout(const struct conn *c, const uint8_t *iu, size_t len, bool *must)
+{
+	uint8_t out, in;
+	uint32_t m = 0;
+
+	*must = true;
+	if (len < 16)
+		return 1u << 0x2;	/* no room for opcode and tag */
+	switch (iu[0]) {
+	case SRP_TSK_MGMT:
+	case SRP_I_LOGOUT:
+		*must = false;
+		return 0;
+	case SRP_CRED_RSP:
+	case SRP_AER_RSP:
+		return 1u << 0x3;	/* we never answer with a tag of the target's */
+	case SRP_CMD:
+		break;
+	default:
+		return 1u << 0x2;	/* invalid IU type, or SRP_LOGIN_REQ */
+	}
+	out = iu[5] >> 4;
+	in = iu[5] & 15;
+	if (out > SRP_DATA_DESC_IMM || (out == SRP_DATA_DESC_IMM && !c->imm))
+		m |= 1u << 0x6;
+	if (in >= SRP_DATA_DESC_IMM)
+		m |= 1u << 0x7;
+	*must = m && len >= sizeof(struct srp_cmd);
+	return m;
+}
+
 static void mutate_iu(struct fz *z, struct rng *r, const struct span *sp, int nsp)
 {
 	uint8_t *iu = z->iu;
@@ -426,6 +488,8 @@ static void mutate_iu(struct fz *z, struct rng *r, const struct span *sp, int ns
 			iu[off] ^= 1 << rn(r, 8);
 			if (touches(sp, nsp, off))
 				z->explained = true;
+			if (off == 5 || off == 6 || off == 7 || off == 35)
+				z->desc_changed = true;
 			snprintf(z->what + strlen(z->what), sizeof(z->what) - strlen(z->what),
 				 " flip@%zu", off);
 			break;
@@ -436,6 +500,8 @@ static void mutate_iu(struct fz *z, struct rng *r, const struct span *sp, int ns
 			iu[off] = interesting8[rn(r, ARRAY_SIZE(interesting8))];
 			if (touches(sp, nsp, off))
 				z->explained = true;
+			if (off == 5 || off == 6 || off == 7 || off == 35)
+				z->desc_changed = true;
 			snprintf(z->what + strlen(z->what), sizeof(z->what) - strlen(z->what),
 				 " byte@%zu=0x%02x", off, iu[off]);
 			break;
@@ -456,18 +522,18 @@ static void mutate_iu(struct fz *z, struct rng *r, const struct span *sp, int ns
 			break;
 		case 4:	/* buf_fmt */
 			iu[5] = rn(r, 2) ? interesting8[rn(r, ARRAY_SIZE(interesting8))] : rnd(r);
-			z->explained = true;	/* may now point a different direction */
+			z->desc_changed = true;	/* may now point a different direction */
 			snprintf(z->what + strlen(z->what), sizeof(z->what) - strlen(z->what),
 				 " fmt=0x%02x", iu[5]);
 			break;
 		case 5:	/* descriptor counts */
 			iu[6 + rn(r, 2)] = interesting8[rn(r, ARRAY_SIZE(interesting8))];
-			z->explained = true;
+			z->desc_changed = true;
 			strcat(z->what, " desc_cnt");
 			break;
 		case 6:	/* add_cdb_len */
 			iu[35] = interesting8[rn(r, ARRAY_SIZE(interesting8))];
-			z->explained = true;	/* descriptors move */
+			z->desc_changed = true;	/* descriptors move */
 			snprintf(z->what + strlen(z->what), sizeof(z->what) - strlen(z->what),
 				 " add_cdb=0x%02x", iu[35]);
 			break;
@@ -479,7 +545,8 @@ static void mutate_iu(struct fz *z, struct rng *r, const struct span *sp, int ns
 			if (off + 4 > z->len)
 				break;
 			memcpy(iu + off, &v, 4);
-			z->explained = true;
+			if (touches(sp, nsp, off))	/* not an immediate data length */
+				z->explained = true;
 			snprintf(z->what + strlen(z->what), sizeof(z->what) - strlen(z->what),
 				 " u32@%zu=0x%x", off, be32toh(v));
 			break;
@@ -513,6 +580,15 @@ static void mutate_iu(struct fz *z, struct rng *r, const struct span *sp, int ns
 	}
 	if (z->len > z->c->max_it)
 		z->explained = true;
+	/*
+	 * A changed format, count or descriptor offset can only make the
+	 * target touch memory it should not when the SRP_CMD still has a
+	 * direct or indirect descriptor; anything else is in-bounds and
+	 * malformed: an SRP_RSP (or SRP_T_LOGOUT, see want_t_logout()).
+	 */
+	if (z->desc_changed && z->len > 5 && z->iu[0] == SRP_CMD &&
+	    (fmt_is_mem(z->iu[5] >> 4) || fmt_is_mem(z->iu[5] & 15)))
+		z->explained = true;
 	/* a writing CDB whose direction/format got mutated may write anywhere */
 }
 
@@ -525,14 +601,19 @@ static void fuzz_iu(struct fz *z, struct rng *r)
 	uint8_t status = 0xff;
 	struct iu *a;
 	uint8_t cdb[6];
+	uint32_t want;
+	bool must;
 	int nsp;
 
 	z->explained = false;
+	z->desc_changed = false;
 	z->len = template_iu(z, r, sp, &nsp);
 	mutate_iu(z, r, sp, nsp);
 	if (z->len >= 16)
 		memcpy(&tag, z->iu + 8, 8);
-	z->need_answer = z->len >= 16 && (z->iu[0] == SRP_CMD || z->iu[0] == SRP_TSK_MGMT);
+	want = want_t_logout(c, z->iu, z->len, &must);
+	z->need_answer = z->len >= 16 && (z->iu[0] == SRP_CMD || z->iu[0] == SRP_TSK_MGMT) &&
+			 !must;
 	z->ius++;
 	if (conn_send(c, z->iu, z->len)) {
 		anomaly(z, "%s", "could not send the IU");
@@ -553,9 +634,15 @@ static void fuzz_iu(struct fz *z, struct rng *r)
 				anomaly(z, "%s", "RSPVALID does not match the request type");
 			free(a);
 		}
+	} else if (must) {
+		conn_wait_dead(c, 10000);
 	} else {
 		conn_quiet(c, 20);
 	}
+	conn_pump(c, 0);
+	c->t_logout_checked = true;	/* checked here and at dead: */
+	if (c->t_logouts && !conn_dead(c))
+		conn_wait_dead(c, 5000);	/* an SRP_T_LOGOUT comes before the disconnect */
 	/* anything else that arrived must be an SRP_RSP too */
 	while ((a = c->q_head ? conn_wait_iu(c, 0) : NULL)) {
 		if (a->len < 36 || a->buf[0] != SRP_RSP)
@@ -564,6 +651,18 @@ static void fuzz_iu(struct fz *z, struct rng *r)
 	}
 	if (conn_dead(c))
 		goto dead;
+	if (must) {
+		char d[64];
+
+		snprintf(d, sizeof(d), "0x%x", want);
+		anomaly(z, "the channel is still up after an IU that calls for SRP_T_LOGOUT (reasons mask %s) and a disconnect", d);
+	}
+	if (c->t_logouts) {
+		char d[64];
+
+		snprintf(d, sizeof(d), "reason 0x%x", c->t_logout_reason);
+		anomaly(z, "SRP_T_LOGOUT (%s) but the channel stayed up", d);
+	}
 	if (z->need_answer && !got)
 		anomaly(z, "%s", "SRP_CMD/SRP_TSK_MGMT not answered within 10 s on a live channel");
 	/* the known-good command, and every credit back */
@@ -608,7 +707,27 @@ static void fuzz_iu(struct fz *z, struct rng *r)
 	}
 	return;
 dead:
-	if (z->explained) {
+	conn_pump(c, 100);	/* an SRP_T_LOGOUT behind the disconnect */
+	c->t_logout_checked = true;
+	if (c->t_logouts) {
+		uint32_t rs = c->t_logout_reason;
+		char d[96];
+
+		if (c->t_logouts == 1 && ((rs < 32 && want & (1u << rs)) ||
+					  (!want && !rs && z->explained))) {
+			z->t_logouts++;
+			z->explained_deaths++;
+		} else {
+			snprintf(d, sizeof(d), "%llu SRP_T_LOGOUT(s), reason 0x%x; want reasons mask 0x%x",
+				 (unsigned long long)c->t_logouts, rs, want);
+			anomaly(z, "wrong SRP_T_LOGOUT: %s", d);
+		}
+	} else if (must) {
+		char d[64];
+
+		snprintf(d, sizeof(d), "0x%x", want);
+		anomaly(z, "the channel closed without the SRP_T_LOGOUT (reasons mask %s) the IU calls for", d);
+	} else if (z->explained) {
 		z->explained_deaths++;
 	} else {
 		char d[96];
@@ -671,10 +790,11 @@ int fuzz_main(const struct fuzz_opts *fo)
 	}
 	if (z->c)
 		conn_close(z->c);
-	msg("fuzz: seed %llu: %llu cases in %.1f s: %llu logins, %llu IUs (%llu answered), %llu explained channel deaths, %llu known-bug hits, %d anomalies",
+	msg("fuzz: seed %llu: %llu cases in %.1f s: %llu logins, %llu IUs (%llu answered), %llu explained channel deaths (%llu by SRP_T_LOGOUT), %llu known-bug hits, %d anomalies",
 	    (unsigned long long)fo->seed, (unsigned long long)done, now_s() - t0,
 	    (unsigned long long)z->logins, (unsigned long long)z->ius,
 	    (unsigned long long)z->answered, (unsigned long long)z->explained_deaths,
+	    (unsigned long long)z->t_logouts,
 	    (unsigned long long)z->known_bugs, check_failures);
 	if (!broken && health_check("the fuzz run")) {
 		z->idx = idx ? idx - 1 : 0;
