@@ -24,7 +24,8 @@
  *   srp-initiator [OPTIONS] fuzz [--seed N] [--count M] [--time S] [--first K]
  *                 [--keep-going]
  *        Mutates valid logins and IUs (reproducible: case K of seed N is
- *        generated from (N, K) alone), checks every answer, and after every
+ *        generated from (N, K) alone; without --seed every run takes a new
+ *        random seed, printed first), checks every answer, and after every
  *        case that the target still answers a known-good command, that no
  *        credit leaked and that dmesg shows no splat. Stops by itself after
  *        M cases or S seconds, at the first anomaly unless --keep-going, and
@@ -67,6 +68,8 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "srpi.h"
@@ -531,7 +534,8 @@ int main(int argc, char **argv)
 			{ "seed", 1, 0, 's' }, { "count", 1, 0, 'c' }, { "time", 1, 0, 't' },
 			{ "first", 1, 0, 'f' }, { "keep-going", 0, 0, 'k' }, { 0, 0, 0, 0 }
 		};
-		struct fuzz_opts fo = { .seed = 1, .count = 1000, .time_s = 60 };
+		struct fuzz_opts fo = { .count = 1000, .time_s = 60 };
+		bool have_seed = false;
 
 		optind--;	/* getopt_long wants argv[optind - 1] as the "program" */
 		argv[optind] = "fuzz";
@@ -540,7 +544,7 @@ int main(int argc, char **argv)
 		optind = 1;
 		while ((o = getopt_long(argc, argv, "", fl, NULL)) != -1) {
 			switch (o) {
-			case 's': fo.seed = strtoull(optarg, NULL, 0); break;
+			case 's': fo.seed = strtoull(optarg, NULL, 0); have_seed = true; break;
 			case 'c': fo.count = strtoull(optarg, NULL, 0); break;
 			case 't': fo.time_s = atof(optarg); break;
 			case 'f': fo.first = strtoull(optarg, NULL, 0); break;
@@ -548,6 +552,11 @@ int main(int argc, char **argv)
 			default: usage(2);
 			}
 		}
+		/* a new seed for every run unless one is given; fuzz_main() prints it */
+		if (!have_seed && getrandom(&fo.seed, sizeof(fo.seed), 0) != sizeof(fo.seed))
+			fo.seed = (uint64_t)time(NULL) << 20 ^ getpid();
+		if (!have_seed)
+			fo.seed &= 0xffffffffffffULL;	/* short enough to type */
 		return fuzz_main(&fo);
 	}
 	usage(2);
