@@ -553,7 +553,7 @@ int main(int argc, char **argv)
 			}
 		}
 		/* a new seed for every run unless one is given; fuzz_main() prints it */
-		if (!have_seed && getrandom(&fo.seed, sizeof(fo.seed), 0) != sizeof(fo.seed))
+		if (!have_seed && getrandom(&fo.seed, sizeof(fo.seed), GRND_NONBLOCK) != sizeof(fo.seed))
 			fo.seed = (uint64_t)time(NULL) << 20 ^ getpid();
 		if (!have_seed)
 			fo.seed &= 0xffffffffffffULL;	/* short enough to type */
