@@ -2026,7 +2026,8 @@ static int c_iu_credit_greedy(void)
 				break;
 			sent++;
 		}
-		if (!more && !c->cmds_out)
+		/* answers already taken off the CQ wait in c->q */
+		if (!more && !c->cmds_out && !c->q_len)
 			break;
 		r = conn_wait_iu(c, 15000);
 		if (!r) {

@@ -612,6 +612,12 @@ static void fuzz_iu(struct fz *z, struct rng *r)
 	if (z->len >= 16)
 		memcpy(&tag, z->iu + 8, 8);
 	want = want_t_logout(c, z->iu, z->len, &must);
+	/*
+	 * An IU longer than MAX_IT_IU_LEN may not fit the receive buffer:
+	 * the receive fails and the QP dies before the target sees the IU.
+	 */
+	if (z->len > c->max_it)
+		must = false;
 	z->need_answer = z->len >= 16 && (z->iu[0] == SRP_CMD || z->iu[0] == SRP_TSK_MGMT) &&
 			 !must;
 	z->ius++;
