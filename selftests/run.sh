@@ -50,10 +50,15 @@ matches() {
 }
 
 # list_tests [PATTERN...]: relative paths of the selected tests, sorted.
+# A group with a file DEBUG-KERNEL-ONLY (it needs the debug-kernel lane's
+# kernel, e.g. for fault injection) runs only when a pattern names it.
 list_tests() {
 	local rel
 	(cd "$HERE" && printf '%s\n' */test_*.sh) | LC_ALL=C sort | while read -r rel; do
 		[ -f "$HERE/$rel" ] && [ -x "$HERE/$rel" ] || continue
+		if [ $# -eq 0 ] && [ -e "$HERE/${rel%%/*}/DEBUG-KERNEL-ONLY" ]; then
+			continue
+		fi
 		matches "$rel" "$@" && echo "$rel"
 	done
 }

@@ -14,7 +14,8 @@
 #    build/debug-lane/module, so the normal build stays as it is);
 # 3. boots the qemu guest on the debug kernel and runs tools/guest/debug-lane.sh:
 #    the selftest groups (default: harness configfs srp lifecycle observe
-#    hostile dm, those present; not blktests, which has its own command),
+#    hostile dm faults, those present; not blktests, which has its own
+#    command; faults is fault injection, which only this kernel has),
 #    then unloads ib_srpt and has kmemleak scan;
 # 4. prints every kernel report found (report.txt) and the times.
 #
@@ -35,7 +36,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 REPO=$(pwd)
-DEFAULT_GROUPS=(harness configfs srp lifecycle observe hostile dm)
+DEFAULT_GROUPS=(harness configfs srp lifecycle observe hostile dm faults)
 
 msg() { echo "debug-lane: $*" >&2; }
 die() { msg "error: $*"; exit 2; }

@@ -66,6 +66,7 @@ enum {
 	SRPT_MAX_RQ_SIZE	= 512,
 	SRPT_RDMA_READ_DEPTH	= 16,	/* RDMA READs in flight per QP, at most */
 	SRPT_MAX_CH_PER_NEXUS	= 64,
+	SRPT_MAX_NEXUS_PER_ACL	= 256,	/* sessions one ACL admits at once */
 	SRPT_MAX_EXT_DESCS	= 1024,	/* external descriptor table entries */
 	SRPT_RD_GEOMETRY_SLOTS	= 8,	/* LUN block sizes a channel remembers */
 
@@ -128,6 +129,8 @@ struct srpt_port {
  * @ch_list:       channels on this device, protected by srpt_mutex.
  * @next_vector:   round-robin completion vector for the next channel.
  * @removing:      the device is going away: refuse logins (srpt_mutex).
+ * @reports_last_wqe: the device has reported IB_EVENT_QP_LAST_WQE_REACHED
+ *                 (see srpt_wait_last_wqe()).
  * @port_count:    number of entries in @ports.
  * @ports:         one entry per physical port.
  */
@@ -142,6 +145,7 @@ struct srpt_device {
 	struct list_head	ch_list;
 	atomic_t		next_vector;
 	bool			removing;
+	bool			reports_last_wqe;
 	u32			port_count;
 	struct srpt_port	ports[];
 };
@@ -499,6 +503,7 @@ struct srpt_msg_iu {
  * @state:        enum srpt_ch_state.
  * @in_flight:    send contexts not on @free_list; release waits for zero.
  * @release_wq:   woken when @in_flight drops to zero.
+ * @last_wqe:     completed by IB_EVENT_QP_LAST_WQE_REACHED (SRQ channels).
  * @sq_wr_avail:  free send queue entries; with @sq_wait_list the only send
  *                queue accounting (see srpt_io.c).
  * @req_outstanding: requests (SRP_CMD, SRP_TSK_MGMT) received whose credit
@@ -564,6 +569,7 @@ struct srpt_rdma_ch {
 	enum srpt_ch_state	state;
 	u32			in_flight;
 	wait_queue_head_t	release_wq;
+	struct completion	last_wqe;
 	u32			sq_wr_avail;
 	u32			req_outstanding;
 	atomic_t		req_lim_delta;

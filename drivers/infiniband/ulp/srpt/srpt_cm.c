@@ -184,6 +184,8 @@ static void srpt_qp_event(struct ib_event *event, void *ctx)
 		srpt_ch_mark_live(ch, true);
 		break;
 	case IB_EVENT_QP_LAST_WQE_REACHED:
+		WRITE_ONCE(ch->sdev->reports_last_wqe, true);
+		complete(&ch->last_wqe);
 		break;
 	default:
 		pr_info("%s: QP event %s\n", ch->name,
@@ -433,6 +435,27 @@ void srpt_free_srq(struct srpt_device *sdev)
 	sdev->srq = NULL;
 }
 
+/*
+ * rdma_rw contexts the QP needs at once, which is also the size of its MR
+ * pool where rdma_rw registers memory: on iWARP, and on devices with a
+ * limit on RDMA READ SGEs (max_sgl_rd), every credit's transfer may need
+ * rdma_rw_mr_factor() MRs. Where rdma_rw registers only because ib_core's
+ * force_mr says so, which a module cannot see, an empty pool makes the
+ * command wait (srpt_rw_retryable()).
+ */
+static u32 srpt_rdma_ctxs(struct srpt_rdma_ch *ch)
+{
+	struct ib_device *ib_dev = ch->sdev->ib_dev;
+	u32 port = ch->sport->port_num, mrs;
+
+	if (!rdma_protocol_iwarp(ib_dev, port) && !ib_dev->attrs.max_sgl_rd)
+		return ch->sq_size;
+	mrs = ch->rq_size * rdma_rw_mr_factor(ib_dev, port,
+					      DIV_ROUND_UP(ch->max_rdma_size,
+							   PAGE_SIZE));
+	return max(ch->sq_size, mrs);
+}
+
 static int srpt_create_qp_inline(struct srpt_rdma_ch *ch, u32 max_inline)
 {
 	struct ib_device *ib_dev = ch->sdev->ib_dev;
@@ -448,7 +471,7 @@ static int srpt_create_qp_inline(struct srpt_rdma_ch *ch, u32 max_inline)
 	init.qp_type = IB_QPT_RC;
 	init.port_num = ch->sport->port_num;
 	init.cap.max_send_wr = ch->sq_size;
-	init.cap.max_rdma_ctxs = ch->sq_size;
+	init.cap.max_rdma_ctxs = srpt_rdma_ctxs(ch);
 	init.cap.max_send_sge = min_t(u32, ib_dev->attrs.max_send_sge, 32);
 	init.cap.max_recv_wr = ch->srq ? 0 : ch->rq_size;
 	init.cap.max_recv_sge = 1;
@@ -603,6 +626,7 @@ static struct srpt_rdma_ch *srpt_alloc_ch(struct srpt_login *lg)
 	kref_get(&ch->sdev->refcount);
 	spin_lock_init(&ch->lock);
 	init_waitqueue_head(&ch->release_wq);
+	init_completion(&ch->last_wqe);
 	INIT_LIST_HEAD(&ch->free_list);
 	INIT_LIST_HEAD(&ch->sq_wait_list);
 	INIT_LIST_HEAD(&ch->nexus_node);
@@ -698,6 +722,25 @@ static u32 srpt_nexus_ch_count(struct srpt_nexus *nexus)
 }
 
 /*
+ * Live sessions of @tpg admitted by the ACL named @acl. An ACL that names a
+ * port GUID or an IP address admits any number of initiator port ids
+ * (initiator_ext), each its own session: SRPT_MAX_NEXUS_PER_ACL bounds
+ * what one such initiator can make the target allocate.
+ */
+static u32 srpt_acl_nexus_count(struct srpt_tpg *tpg, const char *acl)
+{
+	struct srpt_nexus *nexus;
+	u32 n = 0;
+
+	lockdep_assert_held(&srpt_mutex);
+	list_for_each_entry(nexus, &tpg->nexus_list, node)
+		if (!nexus->ending &&
+		    !strcmp(nexus->se_sess->se_node_acl->initiatorname, acl))
+			n++;
+	return n;
+}
+
+/*
  * Count a login outcome on the target port(s) bound to @sport; a login on a
  * port no target port is bound to is only reported in the kernel log.
  */
@@ -766,6 +809,13 @@ static int srpt_try_login(struct srpt_login *lg, struct srpt_rdma_ch *ch)
 		nexus = srpt_find_nexus(tpg, lg->i_port_id);
 		if (nexus)
 			multichan_result = SRP_LOGIN_RSP_MULTICHAN_MAINTAINED;
+	}
+	if (!nexus && srpt_acl_nexus_count(tpg, acl) >= SRPT_MAX_NEXUS_PER_ACL) {
+		pr_info_ratelimited("login from %s rejected: ACL %s already has %u sessions\n",
+				    who, acl, SRPT_MAX_NEXUS_PER_ACL);
+		lg->rej_reason = SRP_LOGIN_REJ_CHANNEL_LIMIT_REACHED;
+		lg->stat = SRPT_LOGIN_REJ_CH_LIMIT;
+		return -EBUSY;
 	}
 	if (nexus && srpt_nexus_ch_count(nexus) >= SRPT_MAX_CH_PER_NEXUS) {
 		pr_info_ratelimited("login from %s rejected: already %u channels\n", who,
@@ -869,6 +919,26 @@ static void srpt_disconnect(struct srpt_rdma_ch *ch)
 		ib_send_cm_drep(ch->ib_cm_id, NULL, 0);
 }
 
+/*
+ * A QP on an SRQ may still take buffers from it after entering the error
+ * state; IB_EVENT_QP_LAST_WQE_REACHED (IBTA 11.6.3.2) says it takes no
+ * more, and only then are all its receive completions on the CQ ahead of
+ * the drain's. 6.1's ib_drain_qp() drains only the send queue of such a
+ * QP and does not wait for the event. A device never seen to report it
+ * (rxe) gets a short grace period instead of a long wait per channel.
+ */
+static void srpt_wait_last_wqe(struct srpt_rdma_ch *ch)
+{
+	struct ib_qp_attr attr = { .qp_state = IB_QPS_ERR };
+	bool reports = READ_ONCE(ch->sdev->reports_last_wqe);
+
+	if (ib_modify_qp(ch->qp, &attr, IB_QP_STATE))
+		return;
+	if (!wait_for_completion_timeout(&ch->last_wqe,
+					 reports ? 10 * HZ : HZ / 10) && reports)
+		pr_warn("%s: no last-WQE-reached event in 10 s\n", ch->name);
+}
+
 /**
  * srpt_release_ch - free a channel and everything it holds
  * @ch:          the channel, already CLOSING.
@@ -883,6 +953,8 @@ static void srpt_release_ch(struct srpt_rdma_ch *ch, bool cm_owns_id)
 	if (!cm_owns_id)
 		srpt_disconnect(ch);
 	/* After the drain no completion handler of this channel runs. */
+	if (ch->qp && ch->srq)
+		srpt_wait_last_wqe(ch);
 	if (ch->qp)
 		ib_drain_qp(ch->qp);
 	srpt_fail_waiting(ch);

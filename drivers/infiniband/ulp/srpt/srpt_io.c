@@ -21,6 +21,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/error-injection.h>
 #include <linux/log2.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -736,9 +737,11 @@ static int srpt_check_rw_fits(struct srpt_send_ioctx *ioctx,
  * One rdma_rw context per SRP memory descriptor, covering the data
  * target_core allocated for the command. target_core never makes the data
  * longer than the descriptors (an overflow is reported as a residual).
+ * Not inlined and open to fail_function (CONFIG_FAIL_FUNCTION), which the
+ * fault-injection selftest uses to make it fail with -ENOMEM and -EAGAIN.
  */
-static int srpt_init_rw(struct srpt_send_ioctx *ioctx,
-			enum dma_data_direction dir)
+static noinline int srpt_init_rw(struct srpt_send_ioctx *ioctx,
+				 enum dma_data_direction dir)
 {
 	struct se_cmd *se_cmd = &ioctx->se_cmd;
 	struct srpt_rdma_ch *ch = ioctx->ch;
@@ -778,6 +781,8 @@ static int srpt_init_rw(struct srpt_send_ioctx *ioctx,
 	}
 	return srpt_check_rw_fits(ioctx, dir);
 }
+
+ALLOW_ERROR_INJECTION(srpt_init_rw, ERRNO);
 
 /* ----- responses -------------------------------------------------------- */
 

@@ -1,0 +1,26 @@
+#!/bin/bash
+# selftests/faults/lib-faults.sh: fail_function helpers for the fault
+# injection tests (debug-kernel lane). Source after lib-srp.sh or
+# lib-hostile.sh; injected() counts in the dmesg window of lib-srp.sh.
+# shellcheck disable=SC2034
+FF=/sys/kernel/debug/fail_function
+[ -d /sys/kernel/debug/fail_function ] ||
+	mount -t debugfs none /sys/kernel/debug 2>/dev/null || true
+[ -d "$FF" ] || fail "no $FF: this kernel lacks CONFIG_FAIL_FUNCTION (run it in the debug-kernel lane)"
+
+inject_off() { echo >"$FF/inject" 2>/dev/null || true; }
+
+# inject_on ERRNO: srpt_init_rw() returns -ERRNO on one call in five.
+inject_on() {
+	inject_off
+	echo srpt_init_rw >"$FF/inject" || fail "srpt_init_rw is not injectable (ALLOW_ERROR_INJECTION missing?)"
+	printf '%#x\n' "$((-$1 & 0xffffffffffffffff))" >"$FF/srpt_init_rw/retval" ||
+		fail "cannot set the injected return value"
+	echo 20 >"$FF/probability"
+	echo 1 >"$FF/interval"
+	echo -1 >"$FF/times"
+	echo 0 >"$FF/space"
+	echo 1 >"$FF/verbose"
+}
+
+injected() { srp_dmesg_since_mark | grep -c 'FAULT_INJECTION: forcing a failure' || true; }

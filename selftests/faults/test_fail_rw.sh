@@ -1,0 +1,47 @@
+#!/bin/bash
+# Fault injection into the I/O path (debug-kernel lane only): fail_function
+# makes srpt_init_rw(), which maps a command's data for RDMA, fail with
+# -ENOMEM (memory or a DMA mapping) and then -EAGAIN (an empty MR pool) on
+# one call in five while fio writes and reads back with crc32c verify
+# (test_fail_rw_indirect does the same with several data descriptors per
+# command). Both are queue-full retries for target_core:
+# every command must complete with its data intact, no channel may close,
+# and (run.sh, debug-lane.sh) no KASAN report, splat or leak may appear.
+# The injection must really have happened: fail_function counts it.
+# selftest-timeout: 900
+set -euo pipefail
+# shellcheck source=selftests/srp/lib-srp.sh
+source "$(dirname "$0")/../srp/lib-srp.sh"
+
+# shellcheck source=selftests/faults/lib-faults.sh
+source "$(dirname "$0")/lib-faults.sh"
+cleanup() { inject_off; srp_target_teardown || true; }
+
+srp_target_setup --bs rd --bs-mb 64 || fail "target setup"
+trap cleanup EXIT
+grep -qw srpt_init_rw "$FF/injectable" ||
+	fail "srpt_init_rw is not in $FF/injectable"
+dev=$(srp_login "ch_count=2") || fail "login"
+host=$(_srp_hosts | head -n 1)
+req_lim0=$(cat "$host/req_lim")
+
+for err in 12 11; do
+	srp_dmesg_mark
+	inject_on "$err"
+	srp_fio_verify "$dev" --rw=randrw --bs=4k --iodepth=32 --size=16M ||
+		fail "4 KiB randrw with verify while srpt_init_rw fails with -$err"
+	srp_fio_verify "$dev" --rw=randrw --bs=128k --iodepth=16 --size=32M ||
+		fail "128 KiB randrw with verify while srpt_init_rw fails with -$err"
+	inject_off
+	n=$(injected)
+	echo "# -$err: $n injected failures"
+	[ "$n" -gt 0 ] || fail "fail_function injected nothing into srpt_init_rw"
+	srp_expect_no_dmesg "failing the command|closing channel|ib_post_send failed" \
+		"target log while srpt_init_rw failed with -$err"
+done
+sleep 1
+expect_eq "$(cat "$host/req_lim")" "$req_lim0" "initiator req_lim after the injected failures"
+srp_logout_all || fail "logout"
+
+trap - EXIT
+srp_target_teardown || fail "teardown"
