@@ -2299,6 +2299,88 @@ out:
 	return RES_PASS;
 }
 
+/*
+ * ABORT TASK of a WRITE whose descriptor table the target is still reading.
+ * The initiator stops posting receives, so the SRP_RSP of a READ sent first
+ * is refused (RNR) and holds the target's send queue, and the RDMA READ of
+ * the WRITE's external table waits behind it. The ABORT TASK arrives while
+ * the table is outstanding, before target_core has seen the WRITE. Once the
+ * receives are back: the TMF completes, the WRITE gets no answer (SAM-5:
+ * an aborted command ends without status), its data is not written and its
+ * credit comes back.
+ */
+static int c_tmf_abort_table_fetch(void)
+{
+	struct srp_direct_buf d[4], t;
+	struct login_params p;
+	uint64_t rtag, wtag, ttag;
+	bool seen_w = false, seen_t = false;
+	uint8_t iu[256];
+	struct conn *c;
+	struct iu *r;
+	size_t n;
+	int i;
+
+	login_defaults(&p);
+	p.nrecv = 2;
+	p.max_recv = 16;
+	c = open_ch("abort a command fetching its descriptor table", &p);
+	if (!c)
+		return RES_FAIL;
+	if (write_pattern(c, "old data", cfg.lba, 16, 0x7ab1e))
+		goto out;
+	if (stall_responses(c, "abort during a table fetch"))
+		goto out;
+	/* its SRP_RSP finds no receive buffer and holds the send queue */
+	rtag = conn_tag(c);
+	conn_send(c, iu, cmd_rw_direct(c, iu, rtag, SCSI_READ_10, cfg.lba + 64, 8,
+				       3 * MiB, 4096));
+	fill_pattern(c->data + 2 * MiB, 8192, 0x0bad);
+	for (i = 0; i < 4; i++) {
+		memcpy(c->data + 32768 * (i + 1), c->data + 2 * MiB + 2048 * i, 2048);
+		d[i] = desc(c, 32768 * (i + 1), 2048);
+	}
+	memcpy(c->data + 4096, d, sizeof(d));
+	t = tdesc(c, 4096, 4);
+	wtag = conn_tag(c);
+	cmd_rw(iu, wtag, SCSI_WRITE_10, cfg.lba, 16);
+	n = put_indirect(iu, true, 0, &t, 8192, d, 0);
+	conn_send(c, iu, n);
+	ttag = conn_tag(c);
+	build_tmf(iu, ttag, cfg.lun, SRP_TSK_ABORT_TASK, wtag);
+	conn_flush_sends(c, 5000);
+	sleep_ms(200);
+	conn_send(c, iu, 48);
+	conn_flush_sends(c, 5000);
+	sleep_ms(300);
+	conn_post_recvs(c, 16);
+	while ((r = conn_wait_iu(c, seen_t ? 1000 : 15000))) {
+		uint64_t tg;
+
+		memcpy(&tg, r->buf + 8, 8);
+		if (tg == ttag) {
+			seen_t = true;
+			check_rsp("ABORT TASK of a WRITE fetching its table", r, c->max_ti,
+				  ttag, &WANT_TMF(SRP_TMF_RSP_COMPLETE));
+		} else if (tg == wtag) {
+			seen_w = true;
+			check(false, "the aborted WRITE was answered (status 0x%02x): the target ran it",
+			      r->len >= 36 ? r->buf[19] : 0xff);
+		} else if (tg != rtag) {
+			check(false, "unexpected IU");
+		}
+		free(r);
+	}
+	check(seen_t, "no answer to ABORT TASK");
+	msg("   WRITE %s, TMF %s", seen_w ? "answered" : "not answered",
+	    seen_t ? "answered" : "not answered");
+	verify_pattern(c, "the aborted WRITE's blocks keep the old data", cfg.lba, 16, 0x7ab1e);
+	survives(c, "abort during a table fetch");
+out:
+	conn_close(c);
+	return RES_PASS;
+}
+
 static int c_scsi_report_luns(void)
 {
 	struct conn *c = open_default("REPORT LUNS");
@@ -2627,6 +2709,7 @@ const struct hcase hcases[] = {
 	{ "tmf_basic", "tmf", "ABORT TASK unknown tag: 0x00; unmapped LUN: 0x02; ABORT/CLEAR TASK SET, CLEAR ACA, unknown: 0x04; truncated: 0x02", c_tmf_basic, NULL },
 	{ "tmf_lun_reset", "tmf", "LUN RESET: 0x00, next command UNIT ATTENTION 06/29/03", c_tmf_lun_reset, NULL },
 	{ "tmf_abort_stalled", "tmf", "ABORT TASK of a command in flight: TMF 0x00, after the command's own answer if any", c_tmf_abort_stalled, NULL },
+	{ "tmf_abort_table_fetch", "tmf", "ABORT TASK of a WRITE whose external descriptor table is still being read (send queue held by an RNR-stalled response): TMF 0x00, the WRITE unanswered and not written, credits back", c_tmf_abort_table_fetch, NULL },
 	{ "scsi_report_luns", "tmf", "REPORT LUNS: list length 8, LUN 0; GOOD DIUNDER", c_scsi_report_luns, NULL },
 	{ "scsi_unmapped_lun", "tmf", "TUR/READ/WRITE to an unmapped LUN: CHECK CONDITION 05/25/00", c_scsi_unmapped_lun, NULL },
 	{ "scsi_inquiry", "tmf", "INQUIRY: GOOD, LIO-ORG disk", c_scsi_inquiry, NULL },

@@ -17,9 +17,9 @@
  *                                            expected answers
  *   srp-initiator [OPTIONS] case NAME...     run cases; each is followed by a
  *                                            health check and channel-leak
- *                                            checks (dmesg "login accepted" vs
- *                                            "channel released", the ACL's
- *                                            info file) unless --no-health
+ *                                            checks (no QP or CM id of ib_srpt
+ *                                            left in rdma resource show, the
+ *                                            ACL's info file) unless --no-health
  *   srp-initiator [OPTIONS] group GROUP...   every case of the groups
  *   srp-initiator [OPTIONS] fuzz [--seed N] [--count M] [--time S] [--first K]
  *                 [--keep-going]
@@ -322,22 +322,49 @@ static const char *klog_splat(void)
 }
 
 /*
- * Every channel our target accepted ("login accepted") or allocated for a
- * login it then rejected ("ib_srpt: login from ... rejected") must be
- * released ("channel released"). Waits up to 20 s.
+ * Resources of the target's own, counted by the kernel's resource tracker
+ * (rdma resource show), not by our target's log lines: kernel RC queue
+ * pairs (the tracker names a QP that rdma_create_qp() made for ib_srpt
+ * "[rdma_cm]", and no other kernel RC QP exists in the hostile tests), and
+ * ib_srpt's connection manager ids other than its listener.
+ * Returns the count, or -1 if the tracker cannot be read.
+ */
+static int srpt_rdma_res_count(const char *res)
+{
+	bool qp = !strcmp(res, "qp");
+	char cmd[64], line[1024];
+	int n = 0, st;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "rdma resource show %s 2>&1", res);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (qp ? strstr(line, "type RC") && strstr(line, "comm [") :
+			 strstr(line, "[ib_srpt]") && !strstr(line, "LISTEN"))
+			n++;
+	st = pclose(f);
+	return st == 0 ? n : -1;
+}
+
+/*
+ * Once every connection of ours is closed, the target must hold no queue
+ * pair and no connected CM id: every channel it accepted, or allocated for
+ * a login it rejected, is released. Waits up to 100 s (IB/CM can hold a CM
+ * id in rdma_destroy_id() for a minute).
  */
 static int leak_check(const char *name)
 {
 	double t0 = now_s(), end = t0 + 100;
-	int acc, rej, rel;
+	int qps, ids;
 
 	for (;;) {
-		klog_poll();
-		acc = klog_count("login accepted");
-		rej = klog_count("ib_srpt: login from ");
-		rel = klog_count("channel released");
-		if (rel == acc + rej) {
-			/* IB/CM can hold a CM id in rdma_destroy_id() for a minute */
+		qps = srpt_rdma_res_count("qp");
+		ids = srpt_rdma_res_count("cm_id");
+		if (qps < 0 || ids < 0)
+			return check(false, "%s: cannot read rdma resource show qp/cm_id", name);
+		if (!qps && !ids) {
 			if (now_s() - t0 > 10)
 				msg("NOTE: %s: the last channel was released only after %.0f s%s",
 				    name, now_s() - t0,
@@ -345,12 +372,12 @@ static int leak_check(const char *name)
 				    " (cm_destroy_id_wait_timeout in dmesg)" : "");
 			return 0;
 		}
-		if (now_s() > end || rel > acc + rej)
+		if (now_s() > end)
 			break;
 		sleep_ms(100);
 	}
-	return check(false, "%s: channel accounting: %d accepted + %d rejected logins, %d channels released",
-		     name, acc, rej, rel);
+	return check(false, "%s: resource leak: ib_srpt still holds %d QP(s) and %d CM id(s) with no connection open",
+		     name, qps, ids);
 }
 
 /* Our ACL's info file must show no session once everything is closed. */

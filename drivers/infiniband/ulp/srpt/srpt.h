@@ -373,6 +373,10 @@ struct srpt_rw {
  * @table_wr:  the RDMA READ of the table.
  * @table_sge: its scatter entry.
  * @table_recv: the SRP_CMD waiting for its descriptor table.
+ * @table_node: entry in ch->table_list while the table is fetched.
+ * @table_aborted: a task management function aborted the command while
+ *             its table was fetched; it is dropped when the table arrives
+ *             (ch->lock).
  * @data_dir:  data direction of the command.
  * @data_len:  total data length from the descriptors.
  * @sq_wrs:    send queue entries held by the posted work requests.
@@ -416,6 +420,8 @@ struct srpt_send_ioctx {
 	struct ib_rdma_wr	table_wr;
 	struct ib_sge		table_sge;
 	struct srpt_recv_ioctx	*table_recv;
+	struct list_head	table_node;
+	bool			table_aborted;
 	enum dma_data_direction	data_dir;
 	u32			data_len;
 	u32			sq_wrs;
@@ -497,7 +503,11 @@ struct srpt_msg_iu {
  * @ioctx_count:  entries in @ioctx_ring.
  * @free_list:    unused send contexts.
  * @sq_wait_list: send contexts waiting for send queue space.
- * @lock:         protects @state, @free_list, @sq_wait_list, @in_flight,
+ * @table_list:   send contexts fetching a descriptor table: commands
+ *                target_core has not seen yet, which task management
+ *                must still find (srpt_abort_table_fetches()).
+ * @lock:         protects @state, @free_list, @sq_wait_list, @table_list,
+ *                @in_flight,
  *                @sq_wr_avail, @req_outstanding, @cred_tag and
  *                @cred_unanswered.
  * @state:        enum srpt_ch_state.
@@ -565,6 +575,7 @@ struct srpt_rdma_ch {
 	u32			ioctx_count;
 	struct list_head	free_list;
 	struct list_head	sq_wait_list;
+	struct list_head	table_list;
 	spinlock_t		lock;	/* see @lock above */
 	enum srpt_ch_state	state;
 	u32			in_flight;
@@ -858,6 +869,8 @@ void srpt_recv_done(struct ib_cq *cq, struct ib_wc *wc);
 void srpt_repost_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv);
 void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx);
 void srpt_sq_return(struct srpt_rdma_ch *ch, u32 wrs);
+void srpt_abort_table_fetches(struct srpt_rdma_ch *ch, u64 lun,
+			      bool one_task, u64 task_tag);
 void srpt_send_tmf_rsp(struct srpt_send_ioctx *ioctx, u8 code);
 
 /* srpt_msg.c: target-initiated requests */

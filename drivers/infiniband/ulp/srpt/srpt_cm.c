@@ -629,6 +629,7 @@ static struct srpt_rdma_ch *srpt_alloc_ch(struct srpt_login *lg)
 	init_completion(&ch->last_wqe);
 	INIT_LIST_HEAD(&ch->free_list);
 	INIT_LIST_HEAD(&ch->sq_wait_list);
+	INIT_LIST_HEAD(&ch->table_list);
 	INIT_LIST_HEAD(&ch->nexus_node);
 	INIT_LIST_HEAD(&ch->dev_node);
 	INIT_WORK(&ch->release_work, srpt_release_ch_work);

@@ -23,6 +23,7 @@
 
 #include <linux/error-injection.h>
 #include <linux/log2.h>
+#include <linux/overflow.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <asm/unaligned.h>
@@ -292,6 +293,7 @@ static struct srpt_send_ioctx *srpt_get_send_ioctx(struct srpt_rdma_ch *ch)
 
 	memset(&ioctx->se_cmd, 0, sizeof(ioctx->se_cmd));
 	INIT_LIST_HEAD(&ioctx->node);
+	INIT_LIST_HEAD(&ioctx->table_node);
 	ioctx->imm = NULL;
 	ioctx->desc = &ioctx->single_desc;
 	ioctx->rw = &ioctx->single_rw;
@@ -394,6 +396,7 @@ void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx)
 
 static void srpt_finish_unsent(struct srpt_send_ioctx *ioctx);
 static void srpt_unmap_table(struct srpt_send_ioctx *ioctx);
+static bool srpt_untrack_table(struct srpt_send_ioctx *ioctx);
 
 /* Finish a context whose post of @kind will never happen: the channel is gone. */
 static void srpt_post_failed(struct srpt_send_ioctx *ioctx,
@@ -411,6 +414,7 @@ static void srpt_post_failed(struct srpt_send_ioctx *ioctx,
 		break;
 	case SRPT_POST_TABLE_READ:
 		/* target_core has not seen the command: drop it unanswered. */
+		srpt_untrack_table(ioctx);
 		srpt_unmap_table(ioctx);
 		srpt_repost_recv(ioctx->ch, ioctx->table_recv);
 		ioctx->table_recv = NULL;
@@ -1127,11 +1131,12 @@ static int srpt_alloc_descs(struct srpt_send_ioctx *ioctx, u32 n,
 static sense_reason_t srpt_check_desc_sum(struct srpt_send_ioctx *ioctx,
 					  u32 total)
 {
-	u64 sum = 0;
-	u32 i;
+	u32 sum = 0, i;
 
 	for (i = 0; i < ioctx->n_desc; i++)
-		sum += be32_to_cpu(ioctx->desc[i].len);
+		if (check_add_overflow(sum, be32_to_cpu(ioctx->desc[i].len),
+				       &sum))
+			return TCM_INVALID_FIELD_IN_COMMAND_IU;
 	return sum == total ? TCM_NO_SENSE : TCM_INVALID_FIELD_IN_COMMAND_IU;
 }
 
@@ -1263,14 +1268,15 @@ static sense_reason_t srpt_parse_data(struct srpt_send_ioctx *ioctx,
 					  data_len);
 		break;
 	case SRP_DATA_DESC_IMM: {
-		u32 len;
+		u32 len, end;
 
 		if (!fmt_out || !ch->imm_data_offset ||
 		    room < sizeof(struct srp_imm_buf))
 			return TCM_INVALID_FIELD_IN_COMMAND_IU;
+		/* The data must lie within the IU (SRP2 immediate data). */
 		len = be32_to_cpu(((struct srp_imm_buf *)p)->len);
-		if (len > recv->byte_len ||
-		    ch->imm_data_offset > recv->byte_len - len)
+		if (check_add_overflow(ch->imm_data_offset, len, &end) ||
+		    end > recv->byte_len)
 			return TCM_INVALID_FIELD_IN_COMMAND_IU;
 		ioctx->imm = recv;
 		*data_len = len;
@@ -1398,9 +1404,19 @@ static void srpt_table_done(struct ib_cq *cq, struct ib_wc *wc)
 	struct srpt_recv_ioctx *recv = ioctx->table_recv;
 	struct srpt_rdma_ch *ch = ioctx->ch;
 
+	bool aborted = srpt_untrack_table(ioctx);
+
 	srpt_unmap_table(ioctx);
 	srpt_return_sq_space(ioctx);
 	ioctx->table_recv = NULL;
+	if (wc->status == IB_WC_SUCCESS && aborted) {
+		/* SAM-5 7.2: an aborted command gets no response. */
+		pr_debug("%s: tag %#llx aborted while its descriptor table was fetched\n",
+			 ch->name, ioctx->tag);
+		srpt_repost_recv(ch, recv);
+		srpt_put_send_ioctx(ioctx);
+		return;
+	}
 	if (wc->status != IB_WC_SUCCESS) {
 		if (wc->status != IB_WC_WR_FLUSH_ERR)
 			pr_info("%s: RDMA READ of a descriptor table failed: %s\n",
@@ -1419,6 +1435,50 @@ static void srpt_unmap_table(struct srpt_send_ioctx *ioctx)
 	ib_dma_unmap_single(ioctx->ch->sdev->ib_dev, ioctx->table_dma,
 			    ioctx->n_desc * sizeof(*ioctx->desc),
 			    DMA_FROM_DEVICE);
+}
+
+/* The table fetch is over; returns whether a TMF aborted the command. */
+static bool srpt_untrack_table(struct srpt_send_ioctx *ioctx)
+{
+	struct srpt_rdma_ch *ch = ioctx->ch;
+	unsigned long flags;
+	bool aborted;
+
+	spin_lock_irqsave(&ch->lock, flags);
+	list_del_init(&ioctx->table_node);
+	aborted = ioctx->table_aborted;
+	spin_unlock_irqrestore(&ch->lock, flags);
+	return aborted;
+}
+
+/**
+ * srpt_abort_table_fetches - abort commands still fetching their table
+ * @ch:       a channel of the nexus the task management function is for.
+ * @lun:      the logical unit.
+ * @one_task: ABORT TASK: only the command tagged @task_tag.
+ * @task_tag: see @one_task.
+ *
+ * target_core's ABORT TASK, ABORT TASK SET, CLEAR TASK SET and LOGICAL
+ * UNIT RESET cannot find a command whose descriptor table is still being
+ * read (SRP r16a 5.5.4.3): target_core has not seen it. Such a command is
+ * marked here and dropped, unanswered, when its table arrives.
+ */
+void srpt_abort_table_fetches(struct srpt_rdma_ch *ch, u64 lun,
+			      bool one_task, u64 task_tag)
+{
+	struct srpt_send_ioctx *ioctx;
+	struct srp_cmd *cmd;
+	unsigned long flags;
+
+	spin_lock_irqsave(&ch->lock, flags);
+	list_for_each_entry(ioctx, &ch->table_list, table_node) {
+		cmd = ioctx->table_recv->buf;
+		if (scsilun_to_int(&cmd->lun) != lun ||
+		    (one_task && ioctx->tag != task_tag))
+			continue;
+		ioctx->table_aborted = true;
+	}
+	spin_unlock_irqrestore(&ch->lock, flags);
 }
 
 /* RDMA READ the external descriptor table into ioctx->desc. */
@@ -1449,6 +1509,7 @@ static void srpt_fetch_table(struct srpt_send_ioctx *ioctx)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
 	struct ib_device *ib_dev = ch->sdev->ib_dev;
+	unsigned long flags;
 
 	ioctx->table_dma = ib_dma_map_single(ib_dev, ioctx->desc,
 					     ioctx->n_desc * sizeof(*ioctx->desc),
@@ -1458,6 +1519,10 @@ static void srpt_fetch_table(struct srpt_send_ioctx *ioctx)
 				TCM_OUT_OF_RESOURCES);
 		return;
 	}
+	spin_lock_irqsave(&ch->lock, flags);
+	ioctx->table_aborted = false;
+	list_add_tail(&ioctx->table_node, &ch->table_list);
+	spin_unlock_irqrestore(&ch->lock, flags);
 	srpt_post_table_read(ioctx);
 }
 

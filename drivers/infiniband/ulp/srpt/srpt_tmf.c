@@ -65,6 +65,22 @@ static void srpt_reject_tmf(struct srpt_send_ioctx *ioctx, u8 code)
 	srpt_send_tmf_rsp(ioctx, code);
 }
 
+/*
+ * Commands still fetching their descriptor table are invisible to
+ * target_core's task management; any channel of the nexus may hold one
+ * (ib_srp sends LOGICAL UNIT RESET on its first channel only).
+ */
+static void srpt_abort_nexus_table_fetches(struct srpt_nexus *nexus, u64 lun,
+					   bool one_task, u64 task_tag)
+{
+	struct srpt_rdma_ch *ch;
+
+	mutex_lock(&srpt_mutex);
+	list_for_each_entry(ch, &nexus->ch_list, nexus_node)
+		srpt_abort_table_fetches(ch, lun, one_task, task_tag);
+	mutex_unlock(&srpt_mutex);
+}
+
 void srpt_handle_tsk_mgmt(struct srpt_rdma_ch *ch,
 			  struct srpt_recv_ioctx *recv,
 			  struct srpt_send_ioctx *ioctx)
@@ -96,6 +112,10 @@ void srpt_handle_tsk_mgmt(struct srpt_rdma_ch *ch,
 		srpt_reject_tmf(ioctx, SRPT_TMF_NOT_SUPPORTED);
 		return;
 	}
+	if (tcm_func != TMR_CLEAR_ACA)
+		srpt_abort_nexus_table_fetches(ch->nexus, lun,
+					       tcm_func == TMR_ABORT_TASK,
+					       task_tag);
 	ret = target_submit_tmr(&ioctx->se_cmd, ch->nexus->se_sess, NULL, lun,
 				ioctx, tcm_func, GFP_KERNEL, task_tag,
 				TARGET_SCF_ACK_KREF);
