@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -892,6 +893,184 @@ static int c_login_churn(void)
 		else
 			conn_abandon(c);	/* destroy the id without disconnecting first */
 	}
+	return RES_PASS;
+}
+
+/*
+ * SRPT_MAX_NEXUS_PER_ACL = 256 sessions (I_T nexuses) per ACL. An ACL named
+ * by our port GUID (the low 64 bits of the port id) admits every
+ * initiator_ext, each a session of its own: the 257th is refused, a MULTI
+ * login joining one of the 256 is not (the cap counts sessions), and once
+ * one session has ended a new initiator_ext gets in again.
+ */
+enum { NEXUS_CAP = 256 };
+#define CAP_IEXT 0x4341500000000000ULL	/* "CAP": initiator_ext of session i is CAP_IEXT + i */
+
+/* A small login (16 credits from the target, 4 buffers here) as @iext. */
+static void cap_params(struct login_params *p, uint64_t iext, uint8_t flags)
+{
+	uint64_t be = htobe64(iext);
+
+	login_defaults(p);
+	memcpy(p->iport, &be, 8);
+	p->flags = flags;
+	p->it_iu_len = 64;
+	p->nrecv = p->max_recv = 4;
+	p->nsend = 4;
+	p->data_len = 4096;
+}
+
+/*
+ * Wait until the "info" file of ACL @acl no longer lists @iext (@iext 0:
+ * lists no session at all). The file is one page: it shows the oldest ten
+ * or so sessions only, so @iext must be one of the first ones logged in.
+ * Returns the seconds waited, or -1 after @ms.
+ */
+static double cap_wait_gone(const char *acl, uint64_t iext, int ms)
+{
+	double t0 = now_s(), end = t0 + ms / 1000.0;
+	char buf[8192], want[64];
+
+	snprintf(want, sizeof(want), "InitiatorAlias: 0x%016llx", (unsigned long long)iext);
+	do {
+		if (cfs_read(acl, "info", buf, sizeof(buf)))
+			return -1;
+		if (iext ? !strstr(buf, want) : !strncmp(buf, "No active SRP session", 21))
+			return now_s() - t0;
+		sleep_ms(20);
+	} while (now_s() < end);
+	return -1;
+}
+
+static int c_login_session_cap(void)
+{
+	char stats[512], acl[512], lun[600], map[700], target[600], old_sq[32] = "";
+	struct conn *ch[NEXUS_CAP + 2] = {};	/* the 256, a MULTI join, the new one */
+	uint32_t rej0, acc0, rej1, acc1;
+	struct login_params p;
+	struct login_result r;
+	struct rlimit rl;
+	struct conn *c;
+	const char *slash;
+	uint64_t guid;
+	uint8_t id[16];
+	double t0, t;
+	int i, n = 0, made = 0;
+
+	if (!cfg.tpg || local_port_id(id))
+		return RES_SKIP;
+	/* two fds per connection (CM event channel, completion channel) */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	slash = strrchr(cfg.tpg, '/');
+	if (!slash)
+		return check(false, "--tpg %s: no target port directory above it", cfg.tpg);
+	snprintf(stats, sizeof(stats), "%.*s/fabric_statistics/srpt_login_stats",
+		 (int)(slash - cfg.tpg), cfg.tpg);
+	memcpy(&guid, id + 8, 8);
+	snprintf(acl, sizeof(acl), "%s/acls/0x%016llx", cfg.tpg,
+		 (unsigned long long)be64toh(guid));
+	snprintf(lun, sizeof(lun), "%s/lun_0", acl);
+	snprintf(map, sizeof(map), "%s/mapped", lun);
+	snprintf(target, sizeof(target), "%s/lun/lun_0", cfg.tpg);
+	rej0 = read_u32(stats, "rejected_channel_limit", ~0u);
+	acc0 = read_u32(stats, "accepted", ~0u);
+	if (check(rej0 != ~0u && acc0 != ~0u, "no login statistics in %s", stats))
+		return RES_FAIL;
+
+	/* 1. a GUID ACL with LUN 0 (as the harness maps it), 16 credits per channel */
+	if (check(!mkdir(acl, 0755), "mkdir %s: %s", acl, strerror(errno)))
+		return RES_FAIL;
+	made = 1;
+	if (check(!mkdir(lun, 0755), "mkdir %s: %s", lun, strerror(errno)))
+		goto out;
+	made = 2;
+	if (check(!symlink(target, map), "symlink %s: %s", map, strerror(errno)))
+		goto out;
+	made = 3;
+	if (check(!cfs_read(attrib(), "srp_sq_size", old_sq, sizeof(old_sq)),
+		  "cannot read srp_sq_size"))
+		goto out;
+	if (cfs_write(attrib(), "srp_sq_size", "16")) {
+		check(false, "cannot set srp_sq_size to 16");
+		goto out;
+	}
+
+	/* 2. 256 sessions, one SINGLE_CHANNEL login each */
+	t0 = now_s();
+	for (i = 0; i < NEXUS_CAP; i++) {
+		char what[48];
+
+		snprintf(what, sizeof(what), "session %d of %d", i + 1, NEXUS_CAP);
+		cap_params(&p, CAP_IEXT + i, SRP_MULTICHAN_SINGLE);
+		ch[i] = login_expect(what, &p, SRP_LOGIN_RSP_MULTICHAN_NO_CHAN);
+		if (!ch[i])
+			goto out;
+		n = i + 1;
+	}
+	msg("   %d sessions logged in in %.1f s", NEXUS_CAP, now_s() - t0);
+
+	/* 3. the 257th: CHANNEL LIMIT REACHED, counted once */
+	cap_params(&p, CAP_IEXT + NEXUS_CAP, SRP_MULTICHAN_SINGLE);
+	c = srp_connect(&p, &r);
+	if (c) {
+		conn_close(c);
+		check(false, "session %d: login accepted, want SRP_LOGIN_REJ 0x%08x", NEXUS_CAP + 1,
+		      SRP_LOGIN_REJ_CHANNEL_LIMIT_REACHED);
+	} else {
+		check_rej("session 257", &r, p.tag, SRP_LOGIN_REJ_CHANNEL_LIMIT_REACHED, false);
+	}
+	rej1 = read_u32(stats, "rejected_channel_limit", ~0u);
+	check(rej1 == rej0 + 1, "rejected_channel_limit %u -> %u, want +1", rej0, rej1);
+
+	/* the cap counts sessions: a channel joining one of them is admitted */
+	cap_params(&p, CAP_IEXT + 1, SRP_MULTICHAN_MULTI);
+	ch[NEXUS_CAP] = login_expect("MULTI join of session 2 at the cap", &p,
+				     SRP_LOGIN_RSP_MULTICHAN_MAINTAINED);
+	if (ch[NEXUS_CAP] && !clear_ua(ch[NEXUS_CAP]))
+		survives(ch[NEXUS_CAP], "the joined channel");
+	if (!clear_ua(ch[NEXUS_CAP - 1]))
+		survives(ch[NEXUS_CAP - 1], "session 256 after the refused 257th");
+
+	/* 4. one session logs out; a new initiator_ext gets in */
+	conn_close(ch[0]);
+	ch[0] = NULL;
+	t = cap_wait_gone(acl, CAP_IEXT, 10000);
+	if (check(t >= 0, "session 1 still listed in %s/info 10 s after its logout", acl))
+		goto out;
+	msg("   session 1 gone from the ACL %.2f s after its logout", t);
+	cap_params(&p, CAP_IEXT + NEXUS_CAP + 1, SRP_MULTICHAN_SINGLE);
+	ch[NEXUS_CAP + 1] = login_expect("a new session after one logged out", &p,
+					 SRP_LOGIN_RSP_MULTICHAN_NO_CHAN);
+	if (ch[NEXUS_CAP + 1] && !clear_ua(ch[NEXUS_CAP + 1]))
+		survives(ch[NEXUS_CAP + 1], "the new session");
+	rej1 = read_u32(stats, "rejected_channel_limit", ~0u);
+	acc1 = read_u32(stats, "accepted", ~0u);
+	check(rej1 == rej0 + 1, "rejected_channel_limit %u -> %u, want +1", rej0, rej1);
+	check(acc1 == acc0 + NEXUS_CAP + 2, "accepted %u -> %u, want +%d", acc0, acc1,
+	      NEXUS_CAP + 2);
+out:
+	/* 5. everything back as it was */
+	t0 = now_s();
+	for (i = n = 0; i < (int)ARRAY_SIZE(ch); i++) {
+		n += ch[i] != NULL;
+		conn_close(ch[i]);
+	}
+	if (n)
+		msg("   %d channels closed in %.1f s", n, now_s() - t0);
+	if (made && cap_wait_gone(acl, 0, 30000) < 0)
+		check(false, "%s still lists sessions 30 s after all logouts", acl);
+	if (made >= 3 && check(!unlink(map), "unlink %s: %s", map, strerror(errno)))
+		made = 0;
+	if (made >= 2 && check(!rmdir(lun), "rmdir %s: %s", lun, strerror(errno)))
+		made = 0;
+	if (made >= 1)
+		check(!rmdir(acl), "rmdir %s: %s", acl, strerror(errno));
+	if (old_sq[0])
+		check(!cfs_write(attrib(), "srp_sq_size", old_sq), "cannot restore srp_sq_size %s",
+		      old_sq);
 	return RES_PASS;
 }
 
@@ -2672,6 +2851,7 @@ const struct hcase hcases[] = {
 	{ "login_channel_limit", "logins", "64 channels per nexus accepted, 65th: REJ 0x00010006 CHANNEL_LIMIT_REACHED; a SINGLE login then ends all 64 (SRP_T_LOGOUT 0x4 each)", c_login_channel_limit, NULL },
 	{ "login_during_tpg_disable", "logins", "logins while the TPG toggles: accepted or REJ 0x00010000, never unanswered", c_login_during_tpg_disable, NULL },
 	{ "login_churn", "logins", "100 logins dropped at once (half without disconnect): all channels released", c_login_churn, NULL },
+	{ "login_session_cap", "logins", "GUID ACL (any initiator_ext), srp_sq_size 16: 256 sessions accepted, 257th: REJ 0x00010006 CHANNEL_LIMIT_REACHED and rejected_channel_limit +1; a MULTI join at the cap accepted (0x02); after one logout a new initiator_ext accepted; ACL and srp_sq_size restored", c_login_session_cap, NULL },
 	/* IUs */
 	{ "iu_unknown_opcode", "ius", "opcodes 0x7f/0x05/0xff: SRP_T_LOGOUT reason 0x2 (invalid IU type), then disconnect; no SRP_RSP", c_iu_unknown_opcode, NULL },
 	{ "iu_short", "ius", "IUs of 0/1/15/8 bytes (< 16, no room for opcode and tag): SRP_T_LOGOUT reason 0x2, then disconnect", c_iu_short, NULL },
