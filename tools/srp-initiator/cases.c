@@ -924,7 +924,8 @@ static void cap_params(struct login_params *p, uint64_t iext, uint8_t flags)
  * Wait until the "info" file of ACL @acl no longer lists @iext (@iext 0:
  * lists no session at all). The file is one page: it shows the oldest ten
  * or so sessions only, so @iext must be one of the first ones logged in.
- * Returns the seconds waited, or -1 after @ms.
+ * Returns the seconds waited, -1 if still listed after @ms, -2 if the file
+ * cannot be read.
  */
 static double cap_wait_gone(const char *acl, uint64_t iext, int ms)
 {
@@ -934,7 +935,7 @@ static double cap_wait_gone(const char *acl, uint64_t iext, int ms)
 	snprintf(want, sizeof(want), "InitiatorAlias: 0x%016llx", (unsigned long long)iext);
 	do {
 		if (cfs_read(acl, "info", buf, sizeof(buf)))
-			return -1;
+			return -2;
 		if (iext ? !strstr(buf, want) : !strncmp(buf, "No active SRP session", 21))
 			return now_s() - t0;
 		sleep_ms(20);
@@ -1035,6 +1036,8 @@ static int c_login_session_cap(void)
 		survives(ch[NEXUS_CAP - 1], "session 256 after the refused 257th");
 
 	/* 4. one session logs out; a new initiator_ext gets in */
+	check(cap_wait_gone(acl, CAP_IEXT, 0) == -1, "%s/info does not list session 1 while it is up",
+	      acl);
 	conn_close(ch[0]);
 	ch[0] = NULL;
 	t = cap_wait_gone(acl, CAP_IEXT, 10000);
