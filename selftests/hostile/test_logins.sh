@@ -1,5 +1,5 @@
 #!/bin/bash
-# Hostile logins over RDMA/CM (userspace initiator, tools/srp-initiator): bad IU lengths, buffer formats, target port ids, ACL misses, disabled TPG, truncated private data, SINGLE/MULTI channel rules, the 64-channel limit, logins racing TPG disable, login churn.
+# Hostile logins over RDMA/CM (userspace initiator, tools/srp-initiator): bad IU lengths, buffer formats, target port ids, ACL misses, disabled TPG, truncated private data, SINGLE/MULTI channel rules, the 64-channel limit, logins racing TPG disable, login churn, the 256-session cap of a GUID ACL.
 # Each case is followed by a health check (a fresh login does WRITE/READ,
 # immediate data, all credits back) and channel accounting (every "login
 # accepted" and every channel of a rejected login has a "channel released"
