@@ -68,6 +68,8 @@ enum {
 	SRPT_MAX_CH_PER_NEXUS	= 64,
 	SRPT_MAX_NEXUS_PER_ACL	= 256,	/* sessions one ACL admits at once */
 	SRPT_MAX_EXT_DESCS	= 1024,	/* external descriptor table entries */
+	/* SRP_CMD: 16 CDB bytes plus up to 252 (ADDITIONAL CDB LENGTH) */
+	SRPT_MAX_CDB_LEN	= 16 + 252,
 	SRPT_RD_GEOMETRY_SLOTS	= 8,	/* LUN block sizes a channel remembers */
 
 	SRPT_MIN_SRQ_SIZE	= 4,
@@ -374,13 +376,20 @@ struct srpt_rw {
  * @table_sge: its scatter entry.
  * @table_recv: the SRP_CMD waiting for its descriptor table.
  * @table_node: entry in ch->table_list while the table is fetched.
- * @table_aborted: a task management function aborted the command while
- *             its table was fetched; it is dropped when the table arrives
- *             (ch->lock).
+ * @abort_tmf: the task management request that aborted the command while
+ *             its table was fetched (ch->lock); the command is dropped
+ *             when the table arrives, and only then may the TMF be
+ *             answered (srpt_tmf_fetch_ended()).
+ * @tmf_pending: of a TMF: its answer waits until this drops to zero: one
+ *             for target_core's answer, one per table fetch it aborted.
+ * @tmf_code:  of a TMF: the SRP r16a table 23 code to answer with.
  * @data_dir:  data direction of the command.
  * @data_len:  total data length from the descriptors.
  * @sq_wrs:    send queue entries held by the posted work requests.
  * @state:     enum srpt_cmd_state.
+ * @rw_retry:  retries the data transfer when mapping it failed for now
+ *             (srpt_retry_rw_later()).
+ * @retry_dir: the direction of that transfer.
  * @owes_credit: the request's credit has not been returned yet; it goes
  *             back in the response (srpt_collect_credits()) or, for a
  *             request released unanswered, as owed credit (ch->lock).
@@ -421,11 +430,15 @@ struct srpt_send_ioctx {
 	struct ib_sge		table_sge;
 	struct srpt_recv_ioctx	*table_recv;
 	struct list_head	table_node;
-	bool			table_aborted;
+	struct srpt_send_ioctx	*abort_tmf;
+	atomic_t		tmf_pending;
+	u8			tmf_code;
 	enum dma_data_direction	data_dir;
 	u32			data_len;
 	u32			sq_wrs;
 	enum srpt_cmd_state	state;
+	struct delayed_work	rw_retry;
+	enum dma_data_direction	retry_dir;
 	bool			owes_credit;
 	bool			tmf;
 	bool			local;
@@ -503,10 +516,14 @@ struct srpt_msg_iu {
  * @ioctx_count:  entries in @ioctx_ring.
  * @free_list:    unused send contexts.
  * @sq_wait_list: send contexts waiting for send queue space.
+ * @post_failed_list: send contexts whose ib_post_send() failed; part of
+ *                the chain may have been posted, so they are finished only
+ *                after the QP is drained (srpt_fail_waiting()).
  * @table_list:   send contexts fetching a descriptor table: commands
  *                target_core has not seen yet, which task management
  *                must still find (srpt_abort_table_fetches()).
  * @lock:         protects @state, @free_list, @sq_wait_list, @table_list,
+ *                @post_failed_list,
  *                @in_flight,
  *                @sq_wr_avail, @req_outstanding, @cred_tag and
  *                @cred_unanswered.
@@ -528,6 +545,8 @@ struct srpt_msg_iu {
  * @max_inline:   largest response sent inline (copied into the work
  *                request at post time); 0 where the device has no inline.
  * @max_rdma_size: largest data transfer of one command.
+ * @rdma_ctxs:    the QP's max_rdma_ctxs: its MR pool where rdma_rw
+ *                registers memory.
  * @rw_wrs_per_op: send queue entries one rdma_rw operation may take: 1, or
  *                3 where rdma_rw registers memory (iWARP, force_mr): a
  *                LOCAL_INV, a REG_MR and the RDMA READ or WRITE.
@@ -576,6 +595,7 @@ struct srpt_rdma_ch {
 	struct list_head	free_list;
 	struct list_head	sq_wait_list;
 	struct list_head	table_list;
+	struct list_head	post_failed_list;
 	spinlock_t		lock;	/* see @lock above */
 	enum srpt_ch_state	state;
 	u32			in_flight;
@@ -589,6 +609,7 @@ struct srpt_rdma_ch {
 	u32			max_ti_iu_len;
 	u32			max_inline;
 	u32			max_rdma_size;
+	u32			rdma_ctxs;
 	u32			rw_wrs_per_op;
 	u32			imm_data_offset;
 	u64			rd_geometry[SRPT_RD_GEOMETRY_SLOTS];
@@ -870,7 +891,8 @@ void srpt_repost_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv);
 void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx);
 void srpt_sq_return(struct srpt_rdma_ch *ch, u32 wrs);
 void srpt_abort_table_fetches(struct srpt_rdma_ch *ch, u64 lun,
-			      bool one_task, u64 task_tag);
+			      bool one_task, u64 task_tag,
+			      struct srpt_send_ioctx *tmf);
 void srpt_send_tmf_rsp(struct srpt_send_ioctx *ioctx, u8 code);
 
 /* srpt_msg.c: target-initiated requests */
@@ -891,6 +913,7 @@ int srpt_get_cmd_state(struct se_cmd *se_cmd);
 int srpt_queue_data_in(struct se_cmd *se_cmd);
 int srpt_queue_status(struct se_cmd *se_cmd);
 void srpt_queue_tm_rsp(struct se_cmd *se_cmd);
+void srpt_tmf_fetch_ended(struct srpt_send_ioctx *tmf);
 void srpt_aborted_task(struct se_cmd *se_cmd);
 
 /* srpt_dm.c: device management agent */

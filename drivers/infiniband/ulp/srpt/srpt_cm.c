@@ -453,7 +453,7 @@ static u32 srpt_rdma_ctxs(struct srpt_rdma_ch *ch)
 	mrs = ch->rq_size * rdma_rw_mr_factor(ib_dev, port,
 					      DIV_ROUND_UP(ch->max_rdma_size,
 							   PAGE_SIZE));
-	return max(ch->sq_size, mrs);
+	return min_t(u32, mrs, ib_dev->attrs.max_qp_wr);
 }
 
 static int srpt_create_qp_inline(struct srpt_rdma_ch *ch, u32 max_inline)
@@ -470,10 +470,12 @@ static int srpt_create_qp_inline(struct srpt_rdma_ch *ch, u32 max_inline)
 	init.sq_sig_type = IB_SIGNAL_REQ_WR;
 	init.qp_type = IB_QPT_RC;
 	init.port_num = ch->sport->port_num;
-	init.cap.max_send_wr = ch->sq_size;
-	init.cap.max_rdma_ctxs = srpt_rdma_ctxs(ch);
+	/* ib_drain_qp() posts one send and one receive of its own. */
+	init.cap.max_send_wr = ch->sq_size + 1;
+	ch->rdma_ctxs = srpt_rdma_ctxs(ch);
+	init.cap.max_rdma_ctxs = ch->rdma_ctxs;
 	init.cap.max_send_sge = min_t(u32, ib_dev->attrs.max_send_sge, 32);
-	init.cap.max_recv_wr = ch->srq ? 0 : ch->rq_size;
+	init.cap.max_recv_wr = ch->srq ? 0 : ch->rq_size + 1;
 	init.cap.max_recv_sge = 1;
 	init.cap.max_inline_data = max_inline;
 
@@ -527,6 +529,25 @@ static int srpt_ib_cm_modify_qp(struct srpt_rdma_ch *ch,
 	return ib_modify_qp(ch->qp, &attr, mask);
 }
 
+/*
+ * RTR -> RTS before the REP goes out, as rdma_cm does on the passive side
+ * (cma_accept_ib()): an initiator may send its first IU as soon as it has
+ * the REP, before its RTU reaches us, and that IU's response must not be
+ * posted on a QP that is still in RTR. @rd_atomic is the RDMA READ depth
+ * our REP announces.
+ */
+static int srpt_ib_cm_qp_to_rts(struct srpt_rdma_ch *ch, u8 rd_atomic)
+{
+	struct ib_qp_attr attr = { .qp_state = IB_QPS_RTS };
+	int mask, ret;
+
+	ret = ib_cm_init_qp_attr(ch->ib_cm_id, &attr, &mask);
+	if (ret)
+		return ret;
+	attr.max_rd_atomic = rd_atomic;
+	return ib_modify_qp(ch->qp, &attr, mask);
+}
+
 static int srpt_post_ch_recvs(struct srpt_rdma_ch *ch)
 {
 	u32 i;
@@ -547,8 +568,9 @@ static int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg)
 	struct ib_device *ib_dev = sdev->ib_dev;
 	int ret;
 
+	/* One send queue entry more for the drain's (ib_drain_sq()). */
 	ch->sq_size = min_t(u32, READ_ONCE(tpg->attrib.sq_size),
-			    ib_dev->attrs.max_qp_wr);
+			    ib_dev->attrs.max_qp_wr - 1);
 	ch->max_ti_iu_len = READ_ONCE(tpg->attrib.max_rsp_size);
 	ch->max_rdma_size = READ_ONCE(tpg->attrib.max_rdma_size);
 	if (READ_ONCE(tpg->attrib.use_srq)) {
@@ -577,10 +599,12 @@ static int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg)
 	/*
 	 * Every work request we post completes here, flushed ones included:
 	 * the send queue accounting keeps at most sq_size posted (rdma_rw's
-	 * registration requests counted), the receive side at most rq_size,
-	 * and ib_drain_qp() adds one send and one receive of its own.
+	 * registration requests counted), the receive side at most rq_size
+	 * (with an SRQ, as many as the SRQ holds: an initiator that ignores
+	 * its credits can fill them all before the violation is seen), and
+	 * ib_drain_qp() adds one send and one receive of its own.
 	 */
-	ch->cq_size = ch->sq_size + ch->rq_size + 2;
+	ch->cq_size = ch->sq_size + (ch->srq ? ch->srq->size : ch->rq_size) + 2;
 	ch->cq = ib_cq_pool_get(ib_dev, ch->cq_size, ch->comp_vector,
 				IB_POLL_WORKQUEUE);
 	if (IS_ERR(ch->cq)) {
@@ -630,6 +654,7 @@ static struct srpt_rdma_ch *srpt_alloc_ch(struct srpt_login *lg)
 	INIT_LIST_HEAD(&ch->free_list);
 	INIT_LIST_HEAD(&ch->sq_wait_list);
 	INIT_LIST_HEAD(&ch->table_list);
+	INIT_LIST_HEAD(&ch->post_failed_list);
 	INIT_LIST_HEAD(&ch->nexus_node);
 	INIT_LIST_HEAD(&ch->dev_node);
 	INIT_WORK(&ch->release_work, srpt_release_ch_work);
@@ -914,10 +939,19 @@ static void srpt_wait_in_flight(struct srpt_rdma_ch *ch)
 
 static void srpt_disconnect(struct srpt_rdma_ch *ch)
 {
-	if (ch->using_rdma_cm)
+	if (ch->using_rdma_cm) {
 		rdma_disconnect(ch->rdma_cm_id);
-	else if (ib_send_cm_dreq(ch->ib_cm_id, NULL, 0))
-		ib_send_cm_drep(ch->ib_cm_id, NULL, 0);
+		return;
+	}
+	/*
+	 * ESTABLISHED: DREQ; DREQ received: DREP. Before the RTU (REP sent,
+	 * no answer yet) neither is allowed: reject the connection instead,
+	 * so that the initiator learns that the channel is gone.
+	 */
+	if (ib_send_cm_dreq(ch->ib_cm_id, NULL, 0) &&
+	    ib_send_cm_drep(ch->ib_cm_id, NULL, 0))
+		ib_send_cm_rej(ch->ib_cm_id, IB_CM_REJ_CONSUMER_DEFINED, NULL, 0,
+			       NULL, 0);
 }
 
 /*
@@ -954,7 +988,8 @@ static void srpt_release_ch(struct srpt_rdma_ch *ch, bool cm_owns_id)
 	if (!cm_owns_id)
 		srpt_disconnect(ch);
 	/* After the drain no completion handler of this channel runs. */
-	if (ch->qp && ch->srq)
+	/* A rejected login's QP never received anything. */
+	if (ch->qp && ch->srq && !cm_owns_id)
 		srpt_wait_last_wqe(ch);
 	if (ch->qp)
 		ib_drain_qp(ch->qp);
@@ -970,10 +1005,14 @@ static void srpt_release_ch(struct srpt_rdma_ch *ch, bool cm_owns_id)
 		if (!cm_owns_id)
 			rdma_destroy_id(ch->rdma_cm_id);
 	} else {
-		if (ch->qp)
-			ib_destroy_qp(ch->qp);
+		/*
+		 * The CM id first: destroying it waits for its callbacks, and
+		 * one in REP_SENT could still take an RTU and touch the QP.
+		 */
 		if (!cm_owns_id)
 			ib_destroy_cm_id(ch->ib_cm_id);
+		if (ch->qp)
+			ib_destroy_qp(ch->qp);
 	}
 	srpt_free_ch_ioctxs(ch);
 	srpt_free_msg_ius(ch);
@@ -1063,13 +1102,37 @@ void srpt_set_tpg_enabled(struct srpt_tpg *tpg, bool enable)
 		srpt_close_tpg_sessions(tpg);
 }
 
+/*
+ * The nexus of @se_sess if it is still on a TPG's list. target_core calls
+ * close_session without holding anything that keeps @se_sess alive, and
+ * the release work of the nexus' last channel may be freeing both: compare
+ * pointers only, under srpt_mutex (a nexus leaves its list under it before
+ * it is freed).
+ */
+static struct srpt_nexus *srpt_find_nexus_of_sess(struct se_session *se_sess)
+{
+	struct srpt_tport *tport;
+	struct srpt_nexus *nexus;
+	struct srpt_tpg *tpg;
+
+	lockdep_assert_held(&srpt_mutex);
+	list_for_each_entry(tport, &srpt_tport_list, node)
+		list_for_each_entry(tpg, &tport->tpg_list, node)
+			list_for_each_entry(nexus, &tpg->nexus_list, node)
+				if (nexus->se_sess == se_sess)
+					return nexus;
+	return NULL;
+}
+
 /* target_core's close_session: the ACL of this session is being removed. */
 void srpt_close_session(struct se_session *se_sess)
 {
-	struct srpt_nexus *nexus = se_sess->fabric_sess_ptr;
+	struct srpt_nexus *nexus;
 
 	mutex_lock(&srpt_mutex);
-	srpt_end_nexus(nexus, SRPT_LOGOUT_NO_REASON);
+	nexus = srpt_find_nexus_of_sess(se_sess);
+	if (nexus)
+		srpt_end_nexus(nexus, SRPT_LOGOUT_NO_REASON);
 	mutex_unlock(&srpt_mutex);
 }
 
@@ -1155,7 +1218,8 @@ static int srpt_ib_cm_req(struct ib_cm_id *cm_id,
 		rep.flow_control = 1;
 		rep.srq = !!ch->srq;
 		cm_id->context = ch;
-		if (ib_send_cm_rep(cm_id, &rep))
+		if (srpt_ib_cm_qp_to_rts(ch, rep.initiator_depth) ||
+		    ib_send_cm_rep(cm_id, &rep))
 			srpt_accept_failed(ch);
 	}
 	mutex_unlock(&srpt_mutex);
@@ -1177,10 +1241,7 @@ static int srpt_ib_cm_handler(struct ib_cm_id *cm_id,
 				      event->private_data);
 	case IB_CM_RTU_RECEIVED:
 	case IB_CM_USER_ESTABLISHED:
-		if (srpt_ib_cm_modify_qp(ch, IB_QPS_RTS)) {
-			srpt_ch_close(ch);
-			break;
-		}
+		/* The QP is in RTS since before the REP. */
 		srpt_ch_mark_live(ch, false);
 		break;
 	case IB_CM_DREQ_RECEIVED:

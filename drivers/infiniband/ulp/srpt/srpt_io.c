@@ -37,6 +37,7 @@
 
 static void srpt_rdma_read_done(struct ib_cq *cq, struct ib_wc *wc);
 static void srpt_send_done(struct ib_cq *cq, struct ib_wc *wc);
+static void srpt_rw_retry_work(struct work_struct *work);
 
 /* ----- buffers ---------------------------------------------------------- */
 
@@ -175,6 +176,7 @@ static struct srpt_send_ioctx *srpt_alloc_send_ioctx(struct srpt_rdma_ch *ch)
 	if (ib_dma_mapping_error(ib_dev, ioctx->rsp_dma))
 		goto err;
 	ioctx->ch = ch;
+	INIT_DELAYED_WORK(&ioctx->rw_retry, srpt_rw_retry_work);
 	ioctx->rdma_cqe.done = srpt_rdma_read_done;
 	ioctx->send_cqe.done = srpt_send_done;
 	return ioctx;
@@ -253,8 +255,16 @@ void srpt_free_ch_ioctxs(struct srpt_rdma_ch *ch)
  * honouring REQ_LIM (SRP r16a 5.4.2): NULL. The pool holds one context
  * per credit; a response reaches the initiator (returning its credit)
  * before its send completion returns the context, so a new request may
- * find the pool empty and get a short-lived extra context, at most one per
- * response in flight.
+ * find the pool empty and get a short-lived extra context.
+ *
+ * A credit counts as returned once its response is posted, but the
+ * initiator has it only once the response arrives. An initiator that
+ * sends while our responses are stuck (it stopped receiving, so they wait
+ * in RNR retry) is also exceeding REQ_LIM, which ch->req_outstanding
+ * cannot see. Its answered contexts pile up instead: beyond rq_size
+ * unanswered plus rq_size answered whose send completion has not been
+ * processed yet, the initiator is using credits it cannot have received.
+ * NULL then, and when memory runs out (the caller tells the two apart).
  */
 static struct srpt_send_ioctx *srpt_get_send_ioctx(struct srpt_rdma_ch *ch)
 {
@@ -294,6 +304,7 @@ static struct srpt_send_ioctx *srpt_get_send_ioctx(struct srpt_rdma_ch *ch)
 	memset(&ioctx->se_cmd, 0, sizeof(ioctx->se_cmd));
 	INIT_LIST_HEAD(&ioctx->node);
 	INIT_LIST_HEAD(&ioctx->table_node);
+	ioctx->abort_tmf = NULL;
 	ioctx->imm = NULL;
 	ioctx->desc = &ioctx->single_desc;
 	ioctx->rw = &ioctx->single_rw;
@@ -396,12 +407,14 @@ void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx)
 
 static void srpt_finish_unsent(struct srpt_send_ioctx *ioctx);
 static void srpt_unmap_table(struct srpt_send_ioctx *ioctx);
-static bool srpt_untrack_table(struct srpt_send_ioctx *ioctx);
+static struct srpt_send_ioctx *srpt_untrack_table(struct srpt_send_ioctx *ioctx);
 
 /* Finish a context whose post of @kind will never happen: the channel is gone. */
 static void srpt_post_failed(struct srpt_send_ioctx *ioctx,
 			     enum srpt_post_kind kind)
 {
+	struct srpt_send_ioctx *tmf;
+
 	switch (kind) {
 	case SRPT_POST_DATA_READ:
 		/* No data will come: fail the command (SAM-5 5.3). */
@@ -414,11 +427,13 @@ static void srpt_post_failed(struct srpt_send_ioctx *ioctx,
 		break;
 	case SRPT_POST_TABLE_READ:
 		/* target_core has not seen the command: drop it unanswered. */
-		srpt_untrack_table(ioctx);
+		tmf = srpt_untrack_table(ioctx);
 		srpt_unmap_table(ioctx);
 		srpt_repost_recv(ioctx->ch, ioctx->table_recv);
 		ioctx->table_recv = NULL;
 		srpt_put_send_ioctx(ioctx);
+		if (tmf)
+			srpt_tmf_fetch_ended(tmf);
 		break;
 	}
 }
@@ -476,10 +491,25 @@ static int srpt_sq_post_locked(struct srpt_send_ioctx *ioctx,
 	return ret;
 }
 
+/*
+ * ib_post_send() refused @ioctx's chain. A device may have started the
+ * work requests before the one it refused, so the context is finished
+ * (its DMA unmapped, its MRs returned) only after the QP is drained: it
+ * waits on ch->post_failed_list for srpt_fail_waiting().
+ * Context: ch->lock held.
+ */
+static void srpt_park_failed_post(struct srpt_send_ioctx *ioctx,
+				  enum srpt_post_kind kind)
+{
+	lockdep_assert_held(&ioctx->ch->lock);
+	ioctx->wait_kind = kind;
+	list_add_tail(&ioctx->node, &ioctx->ch->post_failed_list);
+}
+
 /* A post failed: a QP that refuses work requests is closed. */
 static void srpt_sq_post_error(struct srpt_rdma_ch *ch, int ret)
 {
-	if (ret == -ENOTCONN)
+	if (!ret || ret == -ENOTCONN)
 		return;
 	pr_warn_ratelimited("%s: ib_post_send failed (%d)\n", ch->name, ret);
 	srpt_ch_close(ch);
@@ -505,11 +535,12 @@ static void srpt_process_sq_waiters(struct srpt_rdma_ch *ch)
 		ioctx->sq_wrs = ioctx->wait_wrs;
 		ret = srpt_sq_post_locked(ioctx, ioctx->wait_first,
 					  ioctx->wait_kind);
+		if (ret && ret != -ENOTCONN)
+			srpt_park_failed_post(ioctx, ioctx->wait_kind);
 		spin_unlock_irqrestore(&ch->lock, flags);
-		if (ret) {
-			srpt_sq_post_error(ch, ret);
+		srpt_sq_post_error(ch, ret);
+		if (ret == -ENOTCONN)
 			srpt_post_failed(ioctx, ioctx->wait_kind);
-		}
 	}
 }
 
@@ -530,9 +561,9 @@ void srpt_sq_return(struct srpt_rdma_ch *ch, u32 wrs)
 
 /*
  * Post the chain @first of @wrs work requests for @ioctx, or queue it
- * behind the contexts already waiting for space. Returns 0 when posted or
- * queued; otherwise the channel is gone and the caller finishes @ioctx with
- * srpt_post_failed().
+ * behind the contexts already waiting for space. Returns 0 when posted,
+ * queued or parked after a refused post; -ENOTCONN when the channel no
+ * longer sends, and the caller finishes @ioctx with srpt_post_failed().
  */
 static int srpt_sq_post(struct srpt_send_ioctx *ioctx,
 			struct ib_send_wr *first, u32 wrs,
@@ -561,15 +592,18 @@ static int srpt_sq_post(struct srpt_send_ioctx *ioctx,
 		ch->sq_wr_avail -= wrs;
 		ioctx->sq_wrs = wrs;
 		ret = srpt_sq_post_locked(ioctx, first, kind);
+		if (ret && ret != -ENOTCONN)
+			srpt_park_failed_post(ioctx, kind);
 	}
 	spin_unlock_irqrestore(&ch->lock, flags);
-	if (ret)
-		srpt_sq_post_error(ch, ret);
-	return ret;
+	srpt_sq_post_error(ch, ret);
+	/* A refused post is finished by the release work, after the drain. */
+	return ret == -ENOTCONN ? ret : 0;
 }
 
 /**
- * srpt_fail_waiting - finish the contexts waiting for send queue space
+ * srpt_fail_waiting - finish the contexts waiting for send queue space and
+ * those whose post was refused
  * @ch: a channel whose QP has been drained.
  */
 void srpt_fail_waiting(struct srpt_rdma_ch *ch)
@@ -581,6 +615,10 @@ void srpt_fail_waiting(struct srpt_rdma_ch *ch)
 		spin_lock_irqsave(&ch->lock, flags);
 		ioctx = list_first_entry_or_null(&ch->sq_wait_list,
 						 struct srpt_send_ioctx, node);
+		if (!ioctx)
+			ioctx = list_first_entry_or_null(&ch->post_failed_list,
+							 struct srpt_send_ioctx,
+							 node);
 		if (ioctx)
 			list_del_init(&ioctx->node);
 		spin_unlock_irqrestore(&ch->lock, flags);
@@ -738,6 +776,29 @@ static int srpt_check_rw_fits(struct srpt_send_ioctx *ioctx,
 }
 
 /*
+ * Refuse before mapping anything a transfer that can never be posted: each
+ * descriptor with data takes at least one operation (rw_wrs_per_op send
+ * queue entries) and, in MR mode, at least one MR of the QP's pool. Waiting
+ * for MRs such a command can never get all at once would last forever.
+ */
+static int srpt_check_descs_fit(struct srpt_send_ioctx *ioctx,
+				enum dma_data_direction dir)
+{
+	struct srpt_rdma_ch *ch = ioctx->ch;
+	u32 i, n = 0, rsp = dir == DMA_TO_DEVICE ? 1 : 0;
+
+	for (i = 0; i < ioctx->n_desc; i++)
+		if (ioctx->desc[i].len)
+			n++;
+	if (n * ch->rw_wrs_per_op + rsp <= ch->sq_size &&
+	    (ch->rw_wrs_per_op == 1 || n <= ch->rdma_ctxs))
+		return 0;
+	pr_warn_ratelimited("%s: tag %#llx: %u data descriptors cannot fit srp_sq_size %u (%u MRs); failing the command\n",
+			    ch->name, ioctx->tag, n, ch->sq_size, ch->rdma_ctxs);
+	return -E2BIG;
+}
+
+/*
  * One rdma_rw context per SRP memory descriptor, covering the data
  * target_core allocated for the command. target_core never makes the data
  * longer than the descriptors (an overflow is reported as a residual).
@@ -754,6 +815,9 @@ static noinline int srpt_init_rw(struct srpt_send_ioctx *ioctx,
 	u32 i;
 	int ret;
 
+	ret = srpt_check_descs_fit(ioctx, dir);
+	if (ret)
+		return ret;
 	for (i = 0; i < ioctx->n_desc && left; i++) {
 		struct srp_direct_buf *d = &ioctx->desc[i];
 		struct srpt_rw *rw = &ioctx->rw[ioctx->rw_ready];
@@ -933,19 +997,97 @@ static struct srpt_send_ioctx *to_ioctx(struct se_cmd *se_cmd)
 /*
  * Errors of srpt_init_rw() that pass: -ENOMEM (memory, a DMA mapping) and
  * -EAGAIN (the QP's MR pool is empty, iWARP or force_mr, until other
- * commands give theirs back). Returned from write_pending or queue_data_in
- * they make target_core call again later (transport_handle_queue_full()).
+ * commands give theirs back).
  */
 static bool srpt_rw_retryable(int ret)
 {
 	return ret == -ENOMEM || ret == -EAGAIN;
 }
 
+/*
+ * The data of a command could not be mapped for now: try again shortly from
+ * srpt_rw_retry_work(). Not target_core's queue-full retry: that one runs
+ * again at once, spinning while the condition lasts, and in 6.1 it leaves
+ * a write_pending retry that a TMF aborted meanwhile unfinished, so that
+ * the TMF never completes.
+ */
+static void srpt_retry_rw_later(struct srpt_send_ioctx *ioctx,
+				enum dma_data_direction dir)
+{
+	ioctx->retry_dir = dir;
+	queue_delayed_work(srpt_wq, &ioctx->rw_retry, max(1, HZ / 100));
+}
+
+/* Map the WRITE data's remote buffers and fetch them (write_pending). */
+static void srpt_start_data_out(struct srpt_send_ioctx *ioctx)
+{
+	struct se_cmd *se_cmd = &ioctx->se_cmd;
+	int ret;
+
+	ret = srpt_init_rw(ioctx, DMA_FROM_DEVICE);
+	if (!ret) {
+		srpt_post_rdma_read(ioctx);
+		return;
+	}
+	srpt_unmap_rw(ioctx);
+	if (srpt_rw_retryable(ret)) {
+		srpt_retry_rw_later(ioctx, DMA_FROM_DEVICE);
+		return;
+	}
+	ioctx->state = SRPT_CMD_DONE;
+	/* -E2BIG: like any other descriptor list over our limits. */
+	transport_generic_request_failure(se_cmd, ret == -E2BIG ?
+					  TCM_INVALID_FIELD_IN_COMMAND_IU :
+					  TCM_LOGICAL_UNIT_COMMUNICATION_FAILURE);
+}
+
+/* Map the READ data and send it with the response (queue_data_in). */
+static void srpt_start_data_in(struct srpt_send_ioctx *ioctx)
+{
+	struct se_cmd *se_cmd = &ioctx->se_cmd;
+	int ret;
+
+	ret = srpt_init_rw(ioctx, DMA_TO_DEVICE);
+	if (!ret) {
+		srpt_build_cmd_rsp(ioctx);
+		srpt_post_response(ioctx);
+		return;
+	}
+	srpt_unmap_rw(ioctx);
+	if (srpt_rw_retryable(ret)) {
+		srpt_retry_rw_later(ioctx, DMA_TO_DEVICE);
+		return;
+	}
+	/* Cannot map the data: report that instead of the data. */
+	transport_send_check_condition_and_sense(se_cmd, ret == -E2BIG ?
+				TCM_INVALID_FIELD_IN_COMMAND_IU :
+				TCM_LOGICAL_UNIT_COMMUNICATION_FAILURE, 0);
+}
+
+/*
+ * Retry the data transfer of a command whose mapping failed. A closing
+ * channel ends it instead, as if its post had failed; its release work
+ * waits for that (srpt_wait_in_flight()).
+ */
+static void srpt_rw_retry_work(struct work_struct *work)
+{
+	struct srpt_send_ioctx *ioctx = container_of(to_delayed_work(work),
+						     struct srpt_send_ioctx,
+						     rw_retry);
+	bool out = ioctx->retry_dir == DMA_FROM_DEVICE;
+
+	if (!srpt_ch_is_live(ioctx->ch))
+		srpt_post_failed(ioctx, out ? SRPT_POST_DATA_READ :
+					      SRPT_POST_RESPONSE);
+	else if (out)
+		srpt_start_data_out(ioctx);
+	else
+		srpt_start_data_in(ioctx);
+}
+
 int srpt_write_pending(struct se_cmd *se_cmd)
 {
 	struct srpt_send_ioctx *ioctx = to_ioctx(se_cmd);
-	sense_reason_t reason;
-	int ret;
 
 	if (ioctx->imm) {
 		/*
@@ -968,44 +1110,18 @@ int srpt_write_pending(struct se_cmd *se_cmd)
 		target_execute_cmd(se_cmd);
 		return 0;
 	}
-	ret = srpt_init_rw(ioctx, DMA_FROM_DEVICE);
-	if (ret) {
-		srpt_unmap_rw(ioctx);
-		if (ret == -E2BIG) {
-			/* Like any other descriptor list over our limits. */
-			reason = TCM_INVALID_FIELD_IN_COMMAND_IU;
-			ioctx->state = SRPT_CMD_DONE;
-			transport_generic_request_failure(se_cmd, reason);
-			return 0;
-		}
-		/* Out of memory or MRs: target_core calls us again. */
-		return srpt_rw_retryable(ret) ? ret : -EIO;
-	}
-	return srpt_post_rdma_read(ioctx);
+	srpt_start_data_out(ioctx);
+	return 0;
 }
 
 int srpt_queue_data_in(struct se_cmd *se_cmd)
 {
 	struct srpt_send_ioctx *ioctx = to_ioctx(se_cmd);
-	sense_reason_t reason;
-	int ret;
 
 	if (se_cmd->se_dev)
 		srpt_note_rd_geometry(ioctx->ch, se_cmd);
-
-	ret = srpt_init_rw(ioctx, DMA_TO_DEVICE);
-	if (ret) {
-		srpt_unmap_rw(ioctx);
-		if (srpt_rw_retryable(ret))
-			return ret;
-		/* Cannot map the data: report that instead of the data. */
-		reason = ret == -E2BIG ? TCM_INVALID_FIELD_IN_COMMAND_IU :
-			 TCM_LOGICAL_UNIT_COMMUNICATION_FAILURE;
-		transport_send_check_condition_and_sense(se_cmd, reason, 0);
-		return 0;
-	}
-	srpt_build_cmd_rsp(ioctx);
-	return srpt_post_response(ioctx);
+	srpt_start_data_in(ioctx);
+	return 0;
 }
 
 int srpt_queue_status(struct se_cmd *se_cmd)
@@ -1342,6 +1458,7 @@ static void srpt_submit_cmd(struct srpt_rdma_ch *ch,
 	struct srp_cmd *cmd = recv->buf;
 	struct se_cmd *se_cmd = &ioctx->se_cmd;
 	u64 lun = scsilun_to_int(&cmd->lun);
+	u8 cdb_copy[SRPT_MAX_CDB_LEN], *cdb;
 	struct scatterlist *data_sg;
 	bool holds_imm;
 	int ret;
@@ -1370,20 +1487,26 @@ static void srpt_submit_cmd(struct srpt_rdma_ch *ch,
 		return;
 	}
 	/*
-	 * The CDB, with its additional bytes, is contiguous in the IU. When
-	 * target_submit_prep() fails it has already answered through
-	 * queue_status(), which reposts a receive buffer held for immediate
-	 * data: decide before the call who reposts @recv.
+	 * The CDB, with its additional bytes, is contiguous in the IU. A
+	 * buffer without immediate data (see write_pending) is reposted
+	 * before target_submit_prep(), which may answer at once and so
+	 * return the command's credit: the initiator may use that credit only
+	 * once the buffer is back (SRP r16a 5.4.2). The CDB is copied first.
+	 * queue_status() reposts a buffer held for immediate data.
 	 */
 	holds_imm = ioctx->imm;
-	data_sg = srpt_imm_in_place(ioctx, cmd->cdb);
-	if (!data_sg)
-		data_sg = srpt_read_page(ioctx, lun, cmd->cdb);
-	ret = target_submit_prep(se_cmd, cmd->cdb, data_sg, data_sg ? 1 : 0,
-				 NULL, 0, NULL, 0, GFP_KERNEL);
-	/* All but immediate data (see write_pending) is copied by now. */
-	if (!holds_imm)
+	cdb = cmd->cdb;
+	if (!holds_imm) {
+		memcpy(cdb_copy, cmd->cdb,
+		       sizeof(cmd->cdb) + (cmd->add_cdb_len & ~3));
+		cdb = cdb_copy;
 		srpt_repost_recv(ch, recv);
+	}
+	data_sg = srpt_imm_in_place(ioctx, cdb);
+	if (!data_sg)
+		data_sg = srpt_read_page(ioctx, lun, cdb);
+	ret = target_submit_prep(se_cmd, cdb, data_sg, data_sg ? 1 : 0,
+				 NULL, 0, NULL, 0, GFP_KERNEL);
 	if (ret)
 		return;	/* target_core already sent CHECK CONDITION */
 	/*
@@ -1404,17 +1527,18 @@ static void srpt_table_done(struct ib_cq *cq, struct ib_wc *wc)
 	struct srpt_recv_ioctx *recv = ioctx->table_recv;
 	struct srpt_rdma_ch *ch = ioctx->ch;
 
-	bool aborted = srpt_untrack_table(ioctx);
+	struct srpt_send_ioctx *tmf = srpt_untrack_table(ioctx);
 
 	srpt_unmap_table(ioctx);
 	srpt_return_sq_space(ioctx);
 	ioctx->table_recv = NULL;
-	if (wc->status == IB_WC_SUCCESS && aborted) {
+	if (wc->status == IB_WC_SUCCESS && tmf) {
 		/* SAM-5 7.2: an aborted command gets no response. */
 		pr_debug("%s: tag %#llx aborted while its descriptor table was fetched\n",
 			 ch->name, ioctx->tag);
 		srpt_repost_recv(ch, recv);
 		srpt_put_send_ioctx(ioctx);
+		srpt_tmf_fetch_ended(tmf);
 		return;
 	}
 	if (wc->status != IB_WC_SUCCESS) {
@@ -1424,6 +1548,8 @@ static void srpt_table_done(struct ib_cq *cq, struct ib_wc *wc)
 		srpt_ch_close(ch);
 		srpt_repost_recv(ch, recv);
 		srpt_put_send_ioctx(ioctx);
+		if (tmf)
+			srpt_tmf_fetch_ended(tmf);
 		return;
 	}
 	srpt_submit_cmd(ch, recv, ioctx,
@@ -1437,18 +1563,19 @@ static void srpt_unmap_table(struct srpt_send_ioctx *ioctx)
 			    DMA_FROM_DEVICE);
 }
 
-/* The table fetch is over; returns whether a TMF aborted the command. */
-static bool srpt_untrack_table(struct srpt_send_ioctx *ioctx)
+/* The table fetch is over; returns the TMF that aborted the command. */
+static struct srpt_send_ioctx *srpt_untrack_table(struct srpt_send_ioctx *ioctx)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
+	struct srpt_send_ioctx *tmf;
 	unsigned long flags;
-	bool aborted;
 
 	spin_lock_irqsave(&ch->lock, flags);
 	list_del_init(&ioctx->table_node);
-	aborted = ioctx->table_aborted;
+	tmf = ioctx->abort_tmf;
+	ioctx->abort_tmf = NULL;
 	spin_unlock_irqrestore(&ch->lock, flags);
-	return aborted;
+	return tmf;
 }
 
 /**
@@ -1457,14 +1584,18 @@ static bool srpt_untrack_table(struct srpt_send_ioctx *ioctx)
  * @lun:      the logical unit.
  * @one_task: ABORT TASK: only the command tagged @task_tag.
  * @task_tag: see @one_task.
+ * @tmf:      the task management request.
  *
  * target_core's ABORT TASK, ABORT TASK SET, CLEAR TASK SET and LOGICAL
  * UNIT RESET cannot find a command whose descriptor table is still being
  * read (SRP r16a 5.5.4.3): target_core has not seen it. Such a command is
- * marked here and dropped, unanswered, when its table arrives.
+ * marked here and dropped, unanswered, when its table arrives; the TMF is
+ * answered only after that, so that the initiator does not reuse the
+ * table's memory while the target still reads it.
  */
 void srpt_abort_table_fetches(struct srpt_rdma_ch *ch, u64 lun,
-			      bool one_task, u64 task_tag)
+			      bool one_task, u64 task_tag,
+			      struct srpt_send_ioctx *tmf)
 {
 	struct srpt_send_ioctx *ioctx;
 	struct srp_cmd *cmd;
@@ -1473,10 +1604,11 @@ void srpt_abort_table_fetches(struct srpt_rdma_ch *ch, u64 lun,
 	spin_lock_irqsave(&ch->lock, flags);
 	list_for_each_entry(ioctx, &ch->table_list, table_node) {
 		cmd = ioctx->table_recv->buf;
-		if (scsilun_to_int(&cmd->lun) != lun ||
+		if (ioctx->abort_tmf || scsilun_to_int(&cmd->lun) != lun ||
 		    (one_task && ioctx->tag != task_tag))
 			continue;
-		ioctx->table_aborted = true;
+		ioctx->abort_tmf = tmf;
+		atomic_inc(&tmf->tmf_pending);
 	}
 	spin_unlock_irqrestore(&ch->lock, flags);
 }
@@ -1520,7 +1652,7 @@ static void srpt_fetch_table(struct srpt_send_ioctx *ioctx)
 		return;
 	}
 	spin_lock_irqsave(&ch->lock, flags);
-	ioctx->table_aborted = false;
+	ioctx->abort_tmf = NULL;
 	list_add_tail(&ioctx->table_node, &ch->table_list);
 	spin_unlock_irqrestore(&ch->lock, flags);
 	srpt_post_table_read(ioctx);
@@ -1633,8 +1765,13 @@ static void srpt_dispatch_iu(struct srpt_rdma_ch *ch,
 	case SRP_TSK_MGMT:
 		ioctx = srpt_get_send_ioctx(ch);
 		if (!ioctx) {
-			pr_warn_ratelimited("%s: initiator exceeds its %u credits; closing the channel\n",
-					    ch->name, ch->rq_size);
+			if (READ_ONCE(ch->req_outstanding) >= ch->rq_size ||
+			    READ_ONCE(ch->in_flight) >= 2 * ch->rq_size)
+				pr_warn_ratelimited("%s: initiator exceeds its %u credits; closing the channel\n",
+						    ch->name, ch->rq_size);
+			else
+				pr_warn_ratelimited("%s: out of memory for a command; closing the channel\n",
+						    ch->name);
 			srpt_repost_recv(ch, recv);
 			srpt_ch_close(ch);
 			return;

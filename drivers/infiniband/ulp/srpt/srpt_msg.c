@@ -23,12 +23,20 @@ static void srpt_msg_done(struct ib_cq *cq, struct ib_wc *wc)
 					      cqe);
 	struct srpt_rdma_ch *ch = iu->ch;
 
+	unsigned long flags;
+
 	srpt_sq_return(ch, 1);
 	if (wc->status != IB_WC_SUCCESS && wc->status != IB_WC_WR_FLUSH_ERR)
 		pr_info("%s: sending a target request failed: %s\n", ch->name,
 			ib_wc_status_msg(wc->status));
 	clear_bit_unlock(0, &iu->busy);
 	complete(&iu->done);
+	/* Credits owed while this SRP_CRED_REQ was out go in the next one. */
+	if (iu == &ch->cred_iu) {
+		spin_lock_irqsave(&ch->lock, flags);
+		srpt_check_credit_stall_locked(ch);
+		spin_unlock_irqrestore(&ch->lock, flags);
+	}
 }
 
 static int srpt_alloc_msg_iu(struct srpt_rdma_ch *ch, struct srpt_msg_iu *iu)
@@ -163,8 +171,9 @@ void srpt_check_credit_stall_locked(struct srpt_rdma_ch *ch)
 	memset(req, 0, sizeof(*req));
 	req->opcode = SRP_CRED_REQ;
 	req->req_lim_delta = cpu_to_be32(delta);
-	req->tag = ++ch->cred_tag;	/* opaque to the initiator */
+	req->tag = ch->cred_tag + 1;	/* opaque to the initiator */
 	if (srpt_post_msg_locked(ch, &ch->cred_iu, sizeof(*req))) {
+		ch->cred_tag++;
 		ch->cred_unanswered++;
 		pr_debug("%s: SRP_CRED_REQ returns %d credits\n", ch->name,
 			 delta);

@@ -55,6 +55,26 @@ static u8 srpt_tcm_to_rsp_code(u8 tcm_response)
 	}
 }
 
+/**
+ * srpt_tmf_fetch_ended - one reason to hold a TMF's answer is gone
+ * @tmf: the task management request.
+ *
+ * Called once target_core has answered it, and once per command it aborted
+ * while that command's descriptor table was read; the last call sends the
+ * answer. From any channel of the nexus.
+ */
+void srpt_tmf_fetch_ended(struct srpt_send_ioctx *tmf)
+{
+	if (atomic_dec_and_test(&tmf->tmf_pending))
+		srpt_send_tmf_rsp(tmf, tmf->tmf_code);
+}
+
+static void srpt_answer_tmf(struct srpt_send_ioctx *ioctx, u8 code)
+{
+	ioctx->tmf_code = code;
+	srpt_tmf_fetch_ended(ioctx);
+}
+
 /*
  * Answer a request target_core never saw: @ioctx has no se_cmd, so it is
  * released straight after the send (srpt_send_done() sees ->local).
@@ -62,7 +82,7 @@ static u8 srpt_tcm_to_rsp_code(u8 tcm_response)
 static void srpt_reject_tmf(struct srpt_send_ioctx *ioctx, u8 code)
 {
 	ioctx->local = true;
-	srpt_send_tmf_rsp(ioctx, code);
+	srpt_answer_tmf(ioctx, code);
 }
 
 /*
@@ -71,13 +91,14 @@ static void srpt_reject_tmf(struct srpt_send_ioctx *ioctx, u8 code)
  * (ib_srp sends LOGICAL UNIT RESET on its first channel only).
  */
 static void srpt_abort_nexus_table_fetches(struct srpt_nexus *nexus, u64 lun,
-					   bool one_task, u64 task_tag)
+					   bool one_task, u64 task_tag,
+					   struct srpt_send_ioctx *tmf)
 {
 	struct srpt_rdma_ch *ch;
 
 	mutex_lock(&srpt_mutex);
 	list_for_each_entry(ch, &nexus->ch_list, nexus_node)
-		srpt_abort_table_fetches(ch, lun, one_task, task_tag);
+		srpt_abort_table_fetches(ch, lun, one_task, task_tag, tmf);
 	mutex_unlock(&srpt_mutex);
 }
 
@@ -94,6 +115,7 @@ void srpt_handle_tsk_mgmt(struct srpt_rdma_ch *ch,
 
 	ioctx->tag = tsk->tag;
 	ioctx->tmf = true;
+	atomic_set(&ioctx->tmf_pending, 1);
 	tcm_func = srpt_tmf_to_tcm(func);
 	/*
 	 * Everything needed is copied out: once reposted, the buffer may
@@ -115,7 +137,7 @@ void srpt_handle_tsk_mgmt(struct srpt_rdma_ch *ch,
 	if (tcm_func != TMR_CLEAR_ACA)
 		srpt_abort_nexus_table_fetches(ch->nexus, lun,
 					       tcm_func == TMR_ABORT_TASK,
-					       task_tag);
+					       task_tag, ioctx);
 	ret = target_submit_tmr(&ioctx->se_cmd, ch->nexus->se_sess, NULL, lun,
 				ioctx, tcm_func, GFP_KERNEL, task_tag,
 				TARGET_SCF_ACK_KREF);
@@ -130,6 +152,6 @@ void srpt_queue_tm_rsp(struct se_cmd *se_cmd)
 	struct srpt_send_ioctx *ioctx =
 		container_of(se_cmd, struct srpt_send_ioctx, se_cmd);
 
-	srpt_send_tmf_rsp(ioctx,
-			  srpt_tcm_to_rsp_code(se_cmd->se_tmr_req->response));
+	srpt_answer_tmf(ioctx,
+			srpt_tcm_to_rsp_code(se_cmd->se_tmr_req->response));
 }
