@@ -47,6 +47,9 @@ check "kernel-doc" make kerneldoc
 check "srp-initiator build (-Werror)" make -C tools/srp-initiator
 check "blktests build" tools/blktests.sh --prebuild
 check "dm-query tool (-Werror)" make -C tools/dm-query
+# The IB/CM test initiator (a kernel module for the guest, selftests/ibcm).
+check "ibcm-initiator module (W=1, -Werror)" make -C tools/ibcm-initiator
+check "ibcm-initiator checkpatch --strict" make -C tools/ibcm-initiator checkpatch
 check "coccicheck (kernel coccinelle scripts)" make coccicheck
 # The DKMS package, built here for selftests/packaging/test_dkms.sh to
 # install in the guest (a DKMS build under TCG takes about 8 minutes).
