@@ -38,6 +38,7 @@ ibcm_login 0 || fail "login: $IBCM_RESULT"
 ibcm_ok stress count=100000 depth=16 blocks=16 dreq_after=200
 [[ $IBCM_RESULT =~ dreq=1\ drep=1 ]] || fail "DREQ during I/O: the target did not answer the DREQ: $IBCM_RESULT"
 [[ $IBCM_RESULT =~ bad_status=0 ]] || fail "DREQ during I/O: $IBCM_RESULT"
+[[ $IBCM_RESULT =~ in_flight_at_dreq=[1-9] ]] || fail "DREQ during I/O: no command was in flight at the DREQ: $IBCM_RESULT"
 ibcm_ok close
 wait_for 20 srp_dmesg_count_ge 'ib_srpt: .*: channel released' 1 ||
 	fail "DREQ during I/O: no 'channel released'; log: $(srp_dmesg_since_mark | tail -n 8)"

@@ -1135,7 +1135,7 @@ static int ibcm_cmd_stress(struct ibcm_args *a, int idx)
 {
 	struct ibcm_ch *ch = ibcm_chs[idx];
 	u32 count, depth, blocks, dreq_after, sent = 0, done = 0, bad = 0;
-	u32 after_dreq = 0, unanswered = 0;
+	u32 after_dreq = 0, unanswered = 0, at_dreq = 0;
 	bool busy[IBCM_DEPTH] = {};
 	bool dreq_sent = false;
 	u8 cdb[16] = { WRITE_10 };
@@ -1172,6 +1172,14 @@ static int ibcm_cmd_stress(struct ibcm_args *a, int idx)
 		}
 		if (!inflight)
 			break;
+		/* The DREQ goes out with commands in flight. */
+		if (dreq_after && done >= dreq_after && !dreq_sent) {
+			ret = ib_send_cm_dreq(ch->cm_id, NULL, 0);
+			if (ret)
+				goto out;
+			dreq_sent = true;
+			at_dreq = inflight;
+		}
 		if (!wait_event_timeout(ch->wq, ibcm_any_answered(ch, busy),
 					10 * HZ) || ch->state != IBCM_CONNECTED)
 			break;
@@ -1186,12 +1194,6 @@ static int ibcm_cmd_stress(struct ibcm_args *a, int idx)
 				after_dreq++;
 			if (ch->slot[s].status)
 				bad++;
-		}
-		if (dreq_after && done >= dreq_after && !dreq_sent) {
-			ret = ib_send_cm_dreq(ch->cm_id, NULL, 0);
-			if (ret)
-				goto out;
-			dreq_sent = true;
 		}
 	}
 	if (dreq_sent)
@@ -1219,8 +1221,8 @@ out:
 		return ibcm_res(false, "stress ch=%d: error %d after %u commands", idx,
 				ret, sent);
 	return ibcm_res(!bad && (dreq_sent || done == count),
-			"stress ch=%d sent=%u answered=%u bad_status=%u after_dreq=%u unanswered=%u dreq=%d drep=%d state=%s",
-			idx, sent, done, bad, after_dreq, unanswered, dreq_sent,
+			"stress ch=%d sent=%u answered=%u bad_status=%u in_flight_at_dreq=%u after_dreq=%u unanswered=%u dreq=%d drep=%d state=%s",
+			idx, sent, done, bad, at_dreq, after_dreq, unanswered, dreq_sent,
 			ch->drep_rcvd, ibcm_state_names[ch->state]);
 }
 
