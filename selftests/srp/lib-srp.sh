@@ -37,6 +37,14 @@
 #   srp_expect_dmesg ERE [MSG]       such a line appears (within 10 s)
 #   srp_expect_no_dmesg ERE [MSG]
 #   srp_timer_start / srp_timer_print LABEL   wall-clock phases
+#   srp_rdma_res_snapshot [DEV]      "qp N cq N mr N srq N cm_id N" of DEV
+#                          (default rxe0) as the kernel's resource tracking
+#                          counts them (`rdma resource show`), not our log
+#   srp_rdma_res_check BEFORE [WHAT] the counts are back to BEFORE (waits up
+#                          to 15 s); fails if rdma cannot report them
+#   srp_acl_info [ACL]     the ACL's configfs "info" (default $SRP_INIT_ID)
+#   srp_info_sessions / srp_info_channels [ACL]   sessions (I_T nexuses) and
+#                          channels that "info" lists
 #
 # A test may define srp_test_cleanup; the EXIT trap calls it first.
 #
@@ -308,6 +316,67 @@ srp_rport_state() {
 		[ -e "$p/state" ] && { cat "$p/state"; return 0; }
 	done
 	echo none
+}
+
+# ---------------------------------------------------------------- RDMA resources
+
+# srp_rdma_res_snapshot [DEV]: the kernel's own count (restrack, through
+# `rdma resource show`) of DEV's QPs, CQs, MRs, SRQs and CM ids, as
+# "qp N cq N mr N srq N cm_id N".  It does not depend on any message of
+# ours, so a leak that our log does not mention still shows.  Fails if the
+# command fails or does not report every one of them.
+srp_rdma_res_snapshot() {
+	local dev=${1:-${RXE_DEV:-rxe0}} out line snap
+	out=$(timeout -k 5 30 rdma resource show 2>&1) ||
+		{ srp_err "rdma resource show failed: ${out:-timeout}"; return 1; }
+	# "0: rxe0: pd 2 cq 3 qp 2 cm_id 1 mr 0 ctx 0 srq 0"
+	line=$(awk -v d="$dev:" '$2 == d' <<<"$out")
+	[ -n "$line" ] || { srp_err "rdma resource show has no line for $dev: $out"; return 1; }
+	snap=$(awk '{
+		for (i = 3; i < NF; i += 2) v[$i] = $(i + 1)
+		n = split("qp cq mr srq cm_id", k, " ")
+		for (j = 1; j <= n; j++) {
+			if (!(k[j] in v) || v[k[j]] !~ /^[0-9]+$/) exit 1
+			s = s (j > 1 ? " " : "") k[j] " " v[k[j]]
+		}
+		print s
+	}' <<<"$line") || { srp_err "rdma resource show: cannot read qp/cq/mr/srq/cm_id of $dev in '$line'"; return 1; }
+	echo "$snap"
+}
+
+_srp_rdma_res_is() {
+	local now
+	now=$(srp_rdma_res_snapshot) || return 2
+	[ "$now" = "$1" ]
+}
+
+# srp_rdma_res_check BEFORE [WHAT]: the resource counts are BEFORE again
+# (release work may still be running: waits up to 15 s).  Returns 1, with
+# both snapshots, if they differ or cannot be read.
+srp_rdma_res_check() {
+	local before=$1 what=${2:-RDMA resources} now
+	[ -n "$before" ] || { srp_err "$what: no snapshot to compare with"; return 1; }
+	wait_for 15 _srp_rdma_res_is "$before" && return 0
+	now=$(srp_rdma_res_snapshot) || { srp_err "$what: cannot read the resource counts"; return 1; }
+	srp_err "$what: leak: before '$before', now '$now' ($(rdma resource show 2>&1 | tr '\n' ' '))"
+	return 1
+}
+
+# ---------------------------------------------------------------- sessions
+
+# srp_acl_info [ACL]: the ACL's "info" file (ours: one block per session
+# with "LIO Session ID:", then one "CID: ... Connection State:" line per
+# channel).
+srp_acl_info() {
+	cat "$SRP_TPG/acls/${1:-$SRP_INIT_ID}/info"
+}
+
+srp_info_sessions() {
+	srp_acl_info "$@" | grep -c '^LIO Session ID:' || true
+}
+
+srp_info_channels() {
+	srp_acl_info "$@" | grep -c '^CID: ' || true
 }
 
 # ---------------------------------------------------------------- target
