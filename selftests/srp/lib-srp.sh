@@ -32,6 +32,12 @@
 #   srp_fio_verify DEV FIO_ARGS...   libaio direct fio with crc32c verify
 #   srp_bg_start LOG CMD... / srp_bg_wait LIMIT   one background job
 #                          (srp_bg_wait sets SRP_BG_RC)
+#   srp_bg_fio_start DIR DEV FIO_ARGS...   background random writes to DEV
+#                          with crc32c verify (verify_backlog), that save
+#                          how far they got in DIR when they end early
+#   srp_fio_check_written DIR DEV   after that job ended: read back and
+#                          check every write it completed (on DEV, which may
+#                          be another name for the same LUN)
 #   srp_dmesg_count ERE    lines matching ERE since the test's dmesg mark
 #   srp_dmesg_count_ge ERE N         at least N such lines (for wait_for)
 #   srp_expect_dmesg ERE [MSG]       such a line appears (within 10 s)
@@ -39,7 +45,8 @@
 #   srp_timer_start / srp_timer_print LABEL   wall-clock phases
 #   srp_rdma_res_snapshot [DEV]      "qp N cq N mr N srq N cm_id N" of DEV
 #                          (default rxe0) as the kernel's resource tracking
-#                          counts them (`rdma resource show`), not our log
+#                          counts them (`rdma resource show`), not our log;
+#                          idle CQs of the shared CQ pool are not counted
 #   srp_rdma_res_check BEFORE [WHAT] the counts are back to BEFORE (waits up
 #                          to 15 s); fails if rdma cannot report them
 #   srp_acl_info [ACL]     the ACL's configfs "info" (default $SRP_INIT_ID)
@@ -323,21 +330,38 @@ srp_rport_state() {
 # srp_rdma_res_snapshot [DEV]: the kernel's own count (restrack, through
 # `rdma resource show`) of DEV's QPs, CQs, MRs, SRQs and CM ids, as
 # "qp N cq N mr N srq N cm_id N".  It does not depend on any message of
-# ours, so a leak that our log does not mention still shows.  Fails if the
-# command fails or does not report every one of them.
+# ours, so a leak that our log does not mention still shows.  CQs of the
+# device's shared CQ pool (ib_cq_pool_get(), owned by ib_core, freed only
+# with the device) that no QP uses are not counted: the pool keeps what it
+# grew to.  Fails if the command fails or does not report every count.
 srp_rdma_res_snapshot() {
-	local dev=${1:-${RXE_DEV:-rxe0}} out line snap
+	local dev=${1:-${RXE_DEV:-rxe0}} out line snap cqs cq
 	out=$(timeout -k 5 30 rdma resource show 2>&1) ||
 		{ srp_err "rdma resource show failed: ${out:-timeout}"; return 1; }
 	# "0: rxe0: pd 2 cq 3 qp 2 cm_id 1 mr 0 ctx 0 srq 0"
 	line=$(awk -v d="$dev:" '$2 == d' <<<"$out")
 	[ -n "$line" ] || { srp_err "rdma resource show has no line for $dev: $out"; return 1; }
-	snap=$(awk '{
+	# "dev rxe0 cqn 1 cqe 2047 users 1 poll-ctx WORKQUEUE ... comm [ib_core]"
+	cqs=$(timeout -k 5 30 rdma resource show cq 2>&1) ||
+		{ srp_err "rdma resource show cq failed: ${cqs:-timeout}"; return 1; }
+	cq=$(awk -v d="$dev" '
+		$1 == "dev" && $2 == d {
+			users = ""; comm = ""
+			for (i = 3; i < NF; i++) {
+				if ($i == "users") users = $(i + 1)
+				if ($i == "comm") comm = $(i + 1)
+			}
+			if (users !~ /^[0-9]+$/ || comm == "") bad = 1
+			if (comm != "[ib_core]" || users > 0) n++
+		}
+		END { if (bad) exit 1; print n + 0 }' <<<"$cqs") ||
+		{ srp_err "rdma resource show cq: cannot read the users and owner of $dev's CQs: $cqs"; return 1; }
+	snap=$(awk -v cq="$cq" '{
 		for (i = 3; i < NF; i += 2) v[$i] = $(i + 1)
 		n = split("qp cq mr srq cm_id", k, " ")
 		for (j = 1; j <= n; j++) {
 			if (!(k[j] in v) || v[k[j]] !~ /^[0-9]+$/) exit 1
-			s = s (j > 1 ? " " : "") k[j] " " v[k[j]]
+			s = s (j > 1 ? " " : "") k[j] " " (k[j] == "cq" ? cq : v[k[j]])
 		}
 		print s
 	}' <<<"$line") || { srp_err "rdma resource show: cannot read qp/cq/mr/srq/cm_id of $dev in '$line'"; return 1; }
@@ -531,6 +555,70 @@ srp_bg_wait() {
 }
 
 _srp_bg_done() { ! kill -0 "$SRP_BG_PID" 2>/dev/null; }
+
+# The background writer of srp_bg_fio_start and the read-back pass of
+# srp_fio_check_written run the same job: the same offsets in the same
+# order and the same data (a fixed seed).  The writer checks as it goes
+# (verify_backlog) and, when it ends early (an I/O error, a kill), fio
+# saves in DIR which writes had completed (verify_state_save); the check
+# replays the job up to there as a verify-only pass (verify_state_load),
+# so every write acknowledged before the disruption must read back intact,
+# while those still in flight are not checked.  A lost acknowledged write
+# reads back as whatever was there before, so the region must not hold
+# this job's data from an earlier run: use a fresh region (or zero it).
+_SRP_BGV_ARGS=(--name=srpbgv --ioengine=libaio --direct=1 --rw=randwrite
+	--verify=crc32c --verify_fatal=1 --randrepeat=1 --randseed=20240615
+	--allow_file_create=0)
+
+# _srp_in_dir DIR CMD...: run CMD in DIR (fio keeps its verify state in
+# its working directory).
+_srp_in_dir() {
+	cd "$1" && shift && "$@"
+}
+
+# srp_bg_fio_start DIR DEV FIO_ARGS...: start the background writer (see
+# above) on DEV; FIO_ARGS give at least --offset, --size, --bs and
+# --iodepth, not time_based (a verify-only replay cannot be time based):
+# size the region, or limit the rate, so that it outlasts the disruption.
+srp_bg_fio_start() {
+	local dir=$1 dev=$2
+	shift 2
+	rm -rf "$dir" && mkdir -p "$dir" || { srp_err "cannot create $dir"; return 1; }
+	printf '%s\n' "$@" >"$dir/args"
+	srp_bg_start "$dir/write.log" _srp_in_dir "$dir" \
+		timeout -k 10 "$(guest_scale_timeout 300)" fio "${_SRP_BGV_ARGS[@]}" \
+		--filename="$dev" --verify_backlog=64 --verify_state_save=1 "$@"
+}
+
+# srp_fio_check_written DIR DEV: once the writer of DIR has ended (its
+# exit status in SRP_BG_RC): the verify-only replay on DEV.  Without a
+# saved state the writer must have finished without error, and then all
+# of it is checked.  Prints how much was checked; returns 1 on any error.
+srp_fio_check_written() {
+	local dir=$1 dev=$2 out rc=0 limit
+	local -a args
+	mapfile -t args <"$dir/args" || { srp_err "no $dir/args"; return 1; }
+	if ! ls "$dir"/*verify.state >/dev/null 2>&1; then
+		[ "${SRP_BG_RC:-1}" = 0 ] || {
+			tail -n 30 "$dir/write.log"
+			srp_err "the writer failed (exit ${SRP_BG_RC:-?}) but saved no verify state in $dir"
+			return 1
+		}
+	fi
+	limit=$(guest_scale_timeout 180)
+	out=$(_srp_in_dir "$dir" timeout -k 10 "$limit" fio "${_SRP_BGV_ARGS[@]}" \
+		--filename="$dev" --verify_only=1 --verify_state_load=1 "${args[@]}" 2>&1) || rc=$?
+	printf '%s\n' "$out" >"$dir/check.log"
+	if [ "$rc" != 0 ] || grep -Eq 'err= *[1-9]|verify: bad|verify failed' <<<"$out"; then
+		printf '%s\n' "$out" | grep -E 'verify|err=|bad|fio:' | head -n 20
+		srp_err "read-back of the completed writes on $dev failed (fio exit $rc)"
+		return 1
+	fi
+	grep -Eq '^ *READ: bw=.*io=[1-9]' <<<"$out" ||
+		{ printf '%s\n' "$out" | tail -n 20; srp_err "the read-back read nothing"; return 1; }
+	echo "# written before the disruption: $(grep -Eo '^ *WRITE: .*io=[^,]*' "$dir/write.log" | grep -o 'io=.*' || echo '?');" \
+		"read back and verified: $(grep -Eo '^ *READ: .*io=[^,]*' <<<"$out" | grep -o 'io=.*')"
+}
 
 # srp_read_check DEV [MB]: read MB (default 1) MiB with O_DIRECT.
 srp_read_check() {
