@@ -10,12 +10,14 @@
 # trap that undoes whatever a failing test left behind.
 #
 #   SRPT_IMPL              ours|intree (env, default ours)
-#   srp_target_setup [--impl ours|intree] [--bs rd|fileio|brd] [--bs-mb MB]
+#   srp_target_setup [--impl ours|intree] [--bs rd|fileio|brd|slow] [--bs-mb MB]
 #                    [--srq 0|1] [--acl NAME] [--no-enable] [--param P=V]...
 #       Load ib_srpt (unless loaded; --param only then), create a backstore,
 #       the target port named after rxe0's GID, tpgt_1, lun_0, an ACL for
 #       our initiator (or NAME) with lun_0 mapped, enable the TPG and listen
 #       on RDMA/CM port 5555.  Sets SRP_PORT SRP_TPG SRP_INIT_ID SRP_BS.
+#       --bs slow: iblock on a memory-backed null_blk device that completes
+#       every command SRP_SLOW_BS_MS (default 1000) ms late.
 #   srp_acl_add NAME / srp_acl_del NAME    ACL with lun_0 mapped / remove it
 #   srp_login [OPTS]       add_target (+ ",OPTS", e.g. ch_count=2,max_sect=2048)
 #                          and print the new /dev/sdX once it is usable
@@ -423,6 +425,37 @@ srp_acl_del() {
 	_srp_rmdir "$acl"
 }
 
+# _srp_bs_slow NAME SIZE_MB: an iblock backstore on a memory-backed
+# null_blk device (configfs) whose commands all complete SRP_SLOW_BS_MS ms
+# late (a timer), so that commands stay in flight at the target for that
+# long.  Sets GUEST_BS_DIR.
+SRP_NULLB_CFS=/sys/kernel/config/nullb
+SRP_NULLB=nullb7
+_srp_bs_slow() {
+	local name=$1 mb=$2 d=$SRP_NULLB_CFS/$SRP_NULLB
+	modprobe null_blk nr_devices=0 || { srp_err "modprobe null_blk failed"; return 1; }
+	[ -d "$SRP_NULLB_CFS" ] || { srp_err "no $SRP_NULLB_CFS (null_blk configfs)"; return 1; }
+	mkdir "$d" || { srp_err "mkdir $d failed"; return 1; }
+	_srp_write "$d/index" "${SRP_NULLB#nullb}" && _srp_write "$d/size" "$mb" &&
+		_srp_write "$d/memory_backed" 1 && _srp_write "$d/irqmode" 2 &&
+		_srp_write "$d/completion_nsec" "$((${SRP_SLOW_BS_MS:-1000} * 1000000))" &&
+		_srp_write "$d/power" 1 || return 1
+	wait_for 10 test -b "/dev/$SRP_NULLB" || { srp_err "no /dev/$SRP_NULLB"; return 1; }
+	_bs_create iblock_0 target_core_iblock "$name" "udev_path=/dev/$SRP_NULLB" "/dev/$SRP_NULLB"
+}
+
+# _srp_nullb_cleanup: remove the slow backstore's null_blk device and module.
+_srp_nullb_cleanup() {
+	local d=$SRP_NULLB_CFS/$SRP_NULLB
+	if [ -d "$d" ]; then
+		_srp_write "$d/power" 0 && _srp_rmdir "$d" || return 1
+	fi
+	if [ -d /sys/module/null_blk ]; then
+		rmmod null_blk || { srp_err "cannot unload null_blk"; return 1; }
+	fi
+	return 0
+}
+
 srp_target_setup() {
 	local impl=$SRPT_IMPL bs=rd bs_mb=128 srq=0 acl='' enable=1
 	local -a params=()
@@ -451,6 +484,7 @@ srp_target_setup() {
 	rd) guest_bs_rd "$SRP_BS_NAME" "$bs_mb" ;;
 	fileio) guest_bs_fileio "$SRP_BS_NAME" "$bs_mb" ;;
 	brd) guest_bs_brd "$SRP_BS_NAME" "$bs_mb" ;;
+	slow) _srp_bs_slow "$SRP_BS_NAME" "$bs_mb" ;;
 	*) srp_err "unknown backstore kind '$bs'"; false ;;
 	esac || { srp_err "cannot create the $bs backstore"; return 1; }
 	SRP_BS=$GUEST_BS_DIR
@@ -486,6 +520,7 @@ srp_target_teardown() {
 		_srp_rmdir "$SRP_CFS" || rc=1
 	fi
 	guest_bs_cleanup || rc=1
+	_srp_nullb_cleanup || rc=1
 	if [ "${1:-}" != --keep-module ]; then
 		guest_unload_srpt || rc=1
 	fi
