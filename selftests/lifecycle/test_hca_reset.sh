@@ -3,7 +3,11 @@
 # Surviving an HCA reset: configure, log in, write data, then remove the
 # RDMA device under I/O (rdma link delete rxe0) and add it back. Nothing
 # hangs, the configfs tree is unchanged, the target port serves logins
-# again without any configfs write, and the data written before is intact.
+# again without any configfs write, and the data written before is intact:
+# both a pattern written before the I/O started and every write the
+# background fio (crc32c verify, with a backlog) completed before the
+# device went away are read back and checked after the new login.  The
+# RDMA resource counts after the teardown are those from before the setup.
 # Ours only: the in-tree driver drops its ports with the device.
 # selftest-timeout: 600
 set -euo pipefail
@@ -20,6 +24,8 @@ cfs_snapshot() {
 	done
 }
 
+res_before=$(srp_rdma_res_snapshot) || fail "cannot count RDMA resources"
+echo "# RDMA resources before: $res_before"
 srp_target_setup --bs rd --bs-mb 64
 dev=$(srp_login)
 head -c 16M /dev/urandom >/tmp/pattern
@@ -27,16 +33,21 @@ dd if=/tmp/pattern of="$dev" bs=1M oflag=direct status=none
 sum_before=$(sha256sum </tmp/pattern | cut -d' ' -f1)
 cfs_snapshot >/tmp/cfs.before
 
-srp_bg_start /tmp/fio.log fio --name=bg --filename="$dev" --ioengine=libaio --direct=1 \
-	--rw=randrw --bs=16k --iodepth=16 --size=16M --time_based --runtime=60 --offset=32M \
-	--allow_file_create=0	# once the disk is gone, never create /dev/sdX as a file
+# Paced to last at least 10 s; never creates /dev/sdX as a file once the
+# disk is gone (allow_file_create=0).
+BG_DIR=/tmp/hca-reset-bg
+srp_bg_fio_start "$BG_DIR" "$dev" --offset=32M --size=16M --bs=4k --iodepth=16 --rate_iops=400
 sleep 3
+kill -0 "$SRP_BG_PID" 2>/dev/null || { cat "$BG_DIR/write.log"; fail "background fio ended early"; }
 guest_dmesg_mark
 echo "# rdma link delete $RXE_DEV under I/O"
 timeout 120 rdma link delete "$RXE_DEV" || fail "rdma link delete hung or failed"
 srp_expect_dmesg 'ib_srpt: removed rxe0' "device removal not seen by ib_srpt"
 srp_expect_dmesg 'its RDMA port is gone' "target port was not unbound"
 srp_bg_wait 120 || fail "I/O hung after the device was removed"	# errors are fine
+echo "# background fio exit $SRP_BG_RC: $(grep -m1 -i 'error' "$BG_DIR/write.log" || true)"
+! grep -Eq 'verify: bad|verify failed' "$BG_DIR/write.log" ||
+	{ grep -E 'verify' "$BG_DIR/write.log" | head; fail "the background fio read back bad data"; }
 cfs_snapshot >/tmp/cfs.gone
 diff -u /tmp/cfs.before /tmp/cfs.gone || fail "configfs changed while the device was gone"
 
@@ -51,5 +62,7 @@ srp_logout_all || true
 dev=$(srp_login) || fail "no login after the device came back"
 sum_after=$(dd if="$dev" bs=1M count=16 iflag=direct status=none | sha256sum | cut -d' ' -f1)
 expect_eq "$sum_after" "$sum_before" "data written before the reset"
+srp_fio_check_written "$BG_DIR" "$dev" || fail "writes acknowledged before the reset were lost or corrupted"
 srp_fio_verify "$dev" --rw=randwrite --bs=4k --iodepth=16 --size=8M
 srp_target_teardown
+srp_rdma_res_check "$res_before" "after teardown" || fail "RDMA resources leaked"

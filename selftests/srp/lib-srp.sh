@@ -336,6 +336,7 @@ srp_rport_state() {
 # device's shared CQ pool (ib_cq_pool_get(), owned by ib_core, freed only
 # with the device) that no QP uses are not counted: the pool keeps what it
 # grew to.  Fails if the command fails or does not report every count.
+# shellcheck disable=SC2120  # DEV is for the tests
 srp_rdma_res_snapshot() {
 	local dev=${1:-${RXE_DEV:-rxe0}} out line snap cqs cq
 	out=$(timeout -k 5 30 rdma resource show 2>&1) ||
@@ -594,13 +595,17 @@ _srp_bg_done() { ! kill -0 "$SRP_BG_PID" 2>/dev/null; }
 # The background writer of srp_bg_fio_start and the read-back pass of
 # srp_fio_check_written run the same job: the same offsets in the same
 # order and the same data (a fixed seed).  The writer checks as it goes
-# (verify_backlog) and, when it ends early (an I/O error, a kill), fio
-# saves in DIR which writes had completed (verify_state_save); the check
-# replays the job up to there as a verify-only pass (verify_state_load),
-# so every write acknowledged before the disruption must read back intact,
-# while those still in flight are not checked.  A lost acknowledged write
-# reads back as whatever was there before, so the region must not hold
-# this job's data from an earlier run: use a fresh region (or zero it).
+# (verify_backlog), logs the offset of every write that completed without
+# error (its completion latency log, log_offset=1: the acknowledged
+# writes) and, when it ends early, saves how far it got (verify_state_save).
+# The check replays the job up to there as a verify-only pass
+# (verify_state_load) that goes on after bad blocks, and fails if any bad
+# block is an acknowledged write.  fio's saved state also counts the writes
+# that failed or were in flight at the disruption as done (they read back
+# as whatever was there), which is why only acknowledged ones count.  A lost
+# acknowledged write reads back as whatever was there before, so the
+# region must not hold this job's data from an earlier run: use a fresh
+# region (or zero it).
 _SRP_BGV_ARGS=(--name=srpbgv --ioengine=libaio --direct=1 --rw=randwrite
 	--verify=crc32c --verify_fatal=1 --randrepeat=1 --randseed=20240615
 	--allow_file_create=0)
@@ -618,19 +623,24 @@ _srp_in_dir() {
 srp_bg_fio_start() {
 	local dir=$1 dev=$2
 	shift 2
-	rm -rf "$dir" && mkdir -p "$dir" || { srp_err "cannot create $dir"; return 1; }
+	if ! rm -rf "$dir" || ! mkdir -p "$dir"; then
+		srp_err "cannot create $dir"
+		return 1
+	fi
 	printf '%s\n' "$@" >"$dir/args"
 	srp_bg_start "$dir/write.log" _srp_in_dir "$dir" \
 		timeout -k 10 "$(guest_scale_timeout 300)" fio "${_SRP_BGV_ARGS[@]}" \
-		--filename="$dev" --verify_backlog=64 --verify_state_save=1 "$@"
+		--filename="$dev" --verify_backlog=64 --verify_state_save=1 \
+		--write_lat_log=acked --log_offset=1 "$@"
 }
 
 # srp_fio_check_written DIR DEV: once the writer of DIR has ended (its
-# exit status in SRP_BG_RC): the verify-only replay on DEV.  Without a
-# saved state the writer must have finished without error, and then all
-# of it is checked.  Prints how much was checked; returns 1 on any error.
+# exit status in SRP_BG_RC): the verify-only replay on DEV; every
+# acknowledged write must read back intact.  Prints how many were checked
+# and how many unacknowledged blocks read back bad; returns 1 on a lost or
+# corrupted acknowledged write or when it cannot tell.
 srp_fio_check_written() {
-	local dir=$1 dev=$2 out rc=0 limit
+	local dir=$1 dev=$2 out rc=0 limit acked bad lost
 	local -a args
 	mapfile -t args <"$dir/args" || { srp_err "no $dir/args"; return 1; }
 	if ! ls "$dir"/*verify.state >/dev/null 2>&1; then
@@ -640,19 +650,34 @@ srp_fio_check_written() {
 			return 1
 		}
 	fi
+	# "msec, usec, ddir, bs, offset, prio": ddir 1 is a write.
+	awk -F', *' '$3 == 1 { print $5 }' "$dir"/acked_clat.*.log 2>/dev/null | sort -u >"$dir/acked" ||
+		true
+	acked=$(wc -l <"$dir/acked")
+	[ "$acked" -gt 0 ] || { srp_err "no acknowledged write in $dir/acked_clat.*.log"; return 1; }
 	limit=$(guest_scale_timeout 180)
 	out=$(_srp_in_dir "$dir" timeout -k 10 "$limit" fio "${_SRP_BGV_ARGS[@]}" \
-		--filename="$dev" --verify_only=1 --verify_state_load=1 "${args[@]}" 2>&1) || rc=$?
+		--filename="$dev" --verify_only=1 --verify_state_load=1 \
+		--verify_fatal=0 --continue_on_error=verify "${args[@]}" 2>&1) || rc=$?
 	printf '%s\n' "$out" >"$dir/check.log"
-	if [ "$rc" != 0 ] || grep -Eq 'err= *[1-9]|verify: bad|verify failed' <<<"$out"; then
-		printf '%s\n' "$out" | grep -E 'verify|err=|bad|fio:' | head -n 20
-		srp_err "read-back of the completed writes on $dev failed (fio exit $rc)"
+	if [ "$rc" != 0 ] && ! grep -q 'verify' <<<"$out"; then
+		printf '%s\n' "$out" | tail -n 20
+		srp_err "the read-back on $dev failed (fio exit $rc)"
 		return 1
 	fi
 	grep -Eq '^ *READ: bw=.*io=[1-9]' <<<"$out" ||
 		{ printf '%s\n' "$out" | tail -n 20; srp_err "the read-back read nothing"; return 1; }
-	echo "# written before the disruption: $(grep -Eo '^ *WRITE: .*io=[^,]*' "$dir/write.log" | grep -o 'io=.*' || echo '?');" \
-		"read back and verified: $(grep -Eo '^ *READ: .*io=[^,]*' <<<"$out" | grep -o 'io=.*')"
+	grep -E 'verify|bad|crc' <<<"$out" | grep -Eo ' offset [0-9]+' | awk '{ print $2 }' |
+		sort -u >"$dir/bad" || true
+	bad=$(wc -l <"$dir/bad")
+	lost=$(comm -12 "$dir/acked" "$dir/bad")
+	if [ -n "$lost" ]; then
+		# shellcheck disable=SC2001  # one pattern per line
+		grep -E 'verify|bad|crc' <<<"$out" | grep -F -f <(sed 's/.*/offset &,/' <<<"$lost") | head -n 10
+		srp_err "$(wc -l <<<"$lost") of $acked acknowledged writes on $dev did not read back intact"
+		return 1
+	fi
+	echo "# $acked acknowledged writes read back intact; $bad unacknowledged block(s) (failed or in flight at the disruption) not checked"
 }
 
 # srp_read_check DEV [MB]: read MB (default 1) MiB with O_DIRECT.
