@@ -56,8 +56,22 @@ fi
 expect_core_answer "Get(IOUnitInfo) before ib_srpt is loaded"
 echo "# rxe delivers DM GMPs on QP1: with no DM agent the MAD layer answers 0x000c"
 
-# ---- facts the answers are built from
+# ---- PortInfo.CapabilityMask.IsDeviceManagementSupported (bit 19, 0x80000):
+# srp_daemon and ibsrpdm query only ports that have it; set while the agent
+# is registered, clear without it.
+dm_cap_bit() {
+	local m
+	m=$(cat "/sys/class/infiniband/$RXE_DEV/ports/1/cap_mask") || return 2
+	# sysfs prints "0x........"
+	[ $((m & 0x80000)) -ne 0 ]
+}
+[ -r "/sys/class/infiniband/$RXE_DEV/ports/1/cap_mask" ] || fail "no cap_mask in sysfs"
+! dm_cap_bit || fail "IsDeviceManagementSupported is set before ib_srpt is loaded"
 srpt_load srp_max_req_size=4200
+dm_cap_bit || fail "IsDeviceManagementSupported not set with the DM agent registered (cap_mask $(cat "/sys/class/infiniband/$RXE_DEV/ports/1/cap_mask"))"
+echo "# cap_mask with the agent: $(cat "/sys/class/infiniband/$RXE_DEV/ports/1/cap_mask") (bit 19 set)"
+
+# ---- facts the answers are built from
 devinfo() {
 	ibv_devinfo -v -d "$RXE_DEV" | awk -v k="$1:" '$1 == k { print $2; exit }'
 }
@@ -92,10 +106,41 @@ expect_write_ok "$port/tpgt_1/enable" 1
 python3 "$CHECK" "$DMQ" "$RXE_DEV" 1 "${facts[@]}" rdma_size=2097152 sq_size=64 ||
 	fail "DM answers with tpgt_1 enabled"
 
+echo "# ioc_id_string: the IDString discovery shows, per target port"
+expect_write_fails "$port/ioc_id_string" "$(printf 'x%.0s' {1..64})"
+expect_write_fails "$port/ioc_id_string" $'bad\tstring'
+expect_write_ok "$port/ioc_id_string" "rack 7 array A"
+expect_eq "$(cat "$port/ioc_id_string")" "rack 7 array A" "ioc_id_string"
+python3 "$CHECK" "$DMQ" "$RXE_DEV" 1 "${facts[@]}" rdma_size=2097152 sq_size=64 \
+	"id_string=rack 7 array A" || fail "DM answers with ioc_id_string set"
+expect_write_ok "$port/ioc_id_string" ""
+python3 "$CHECK" "$DMQ" "$RXE_DEV" 1 "${facts[@]}" rdma_size=2097152 sq_size=64 ||
+	fail "DM answers with ioc_id_string back to the default"
+
+echo "# login_info: the add_target strings of this port"
+guid=$(cat "$SRPT_PARAMS/srpt_service_guid"); guid=${guid#0x}
+guid=$(printf '%016x' "0x$guid")
+ip=$(ip -4 -o addr show dev eth0 | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
+info=$(cat "$port/login_info")
+printf '%s\n' "$info" | sed 's/^/# login_info: /'
+if [ "$(cat "$SRPT_CFS/discovery_auth/rdma_cm_port")" = 0 ]; then
+	grep -q 'RDMA/CM: not listening' <<<"$info" || fail "login_info does not say that RDMA/CM is off"
+	expect_write_ok "$SRPT_CFS/discovery_auth/rdma_cm_port" 5555
+	info=$(cat "$port/login_info")
+	printf '%s\n' "$info" | sed 's/^/# login_info: /'
+	expect_write_ok "$SRPT_CFS/discovery_auth/rdma_cm_port" 0
+fi
+gid=$(cat "/sys/class/infiniband/$RXE_DEV/ports/1/gids/0"); gid=${gid//:/}
+grep -qx "id_ext=$guid,ioc_guid=$guid,dgid=$gid,pkey=ffff,service_id=$guid" <<<"$info" ||
+	fail "login_info has no IB/CM line for dgid $gid"
+grep -qx "id_ext=$guid,ioc_guid=$guid,dest=$ip:5555" <<<"$info" ||
+	fail "login_info has no RDMA/CM line for $ip:5555"
+
 echo "# rxe0 removed (agent unregistered with the device) and added again"
 guest_rxe_down || fail "rdma link delete failed"
 srpt_rxe_up
 wait_for 10 test -e /sys/class/infiniband_mad/umad0 || fail "no umad0 after re-adding $RXE_DEV"
+dm_cap_bit || fail "IsDeviceManagementSupported not set on the re-added device"
 expect_eq "$(cat "$port/tpgt_1/enable")" 1 "tpgt_1/enable after the device returned"
 python3 "$CHECK" "$DMQ" "$RXE_DEV" 1 "${facts[@]}" rdma_size=2097152 sq_size=64 ||
 	fail "DM answers after the device came back"
@@ -111,6 +156,7 @@ echo "# module unloaded: the MAD layer answers again"
 srpt_cfs_clear || fail "configfs teardown"
 rmdir "$SRPT_CFS" || fail "rmdir $SRPT_CFS"
 guest_unload_srpt || fail "unload"
+! dm_cap_bit || fail "IsDeviceManagementSupported still set after ib_srpt is unloaded"
 dmq 0x10
 expect_core_answer "Get(IOUnitInfo) after ib_srpt is unloaded"
 echo "# done"

@@ -189,10 +189,12 @@ enum srpt_login_stat {
  * @node:     entry in srpt_tport_list.
  * @name:     the configfs name as written by the administrator.
  * @login_stats: logins on @port by outcome; kept across HCA resets.
+ * @ioc_id_string: IOControllerProfile.IDString the DM agent reports for
+ *             @port; empty for the default.
  * @login_stats_group: their configfs directory.
  *
- * Locking: @port, @tpg_list, @node and @login_stats are protected by
- * srpt_mutex.
+ * Locking: @port, @tpg_list, @node, @login_stats and @ioc_id_string are
+ * protected by srpt_mutex.
  * Lifetime: created by mkdir, freed by rmdir; configfs guarantees that all
  * TPGs below it are gone first.
  */
@@ -205,6 +207,7 @@ struct srpt_tport {
 	struct list_head	node;
 	char			name[64];
 	u64			login_stats[SRPT_LOGIN_NR_STATS];
+	char			ioc_id_string[64];
 	struct config_group	login_stats_group;
 };
 

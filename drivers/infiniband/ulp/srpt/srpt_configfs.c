@@ -18,8 +18,10 @@
 #include <linux/ctype.h>
 #include <linux/inet.h>
 #include <linux/slab.h>
+#include <net/ipv6.h>
 #include <net/net_namespace.h>
 #include <scsi/scsi_proto.h>
+#include <rdma/ib_cache.h>
 #include <target/target_core_fabric.h>
 
 #include "srpt.h"
@@ -382,8 +384,130 @@ static ssize_t srpt_wwn_version_show(struct config_item *item, char *page)
 }
 CONFIGFS_ATTR_RO(srpt_wwn_, version);
 
+/*
+ * "<port>/ioc_id_string": the IOControllerProfile.IDString that discovery
+ * (ibsrpdm, srp_daemon) shows for this port; up to 63 printable
+ * characters, empty for the default.
+ */
+static ssize_t srpt_wwn_ioc_id_string_show(struct config_item *item,
+					   char *page)
+{
+	struct srpt_tport *tport = to_srpt_tport(container_of(to_config_group(item),
+						 struct se_wwn, wwn_group));
+	ssize_t n;
+
+	mutex_lock(&srpt_mutex);
+	n = sysfs_emit(page, "%s\n", tport->ioc_id_string);
+	mutex_unlock(&srpt_mutex);
+	return n;
+}
+
+static ssize_t srpt_wwn_ioc_id_string_store(struct config_item *item,
+					    const char *page, size_t count)
+{
+	struct srpt_tport *tport = to_srpt_tport(container_of(to_config_group(item),
+						 struct se_wwn, wwn_group));
+	size_t len = strcspn(page, "\n");
+	size_t i;
+
+	if (len >= sizeof(tport->ioc_id_string)) {
+		pr_warn("ioc_id_string: %zu characters, at most %zu\n", len,
+			sizeof(tport->ioc_id_string) - 1);
+		return -EINVAL;
+	}
+	for (i = 0; i < len; i++) {
+		if (!isprint(page[i])) {
+			pr_warn("ioc_id_string: character %zu is not printable\n",
+				i);
+			return -EINVAL;
+		}
+	}
+	mutex_lock(&srpt_mutex);
+	memcpy(tport->ioc_id_string, page, len);
+	memset(tport->ioc_id_string + len, 0,
+	       sizeof(tport->ioc_id_string) - len);
+	mutex_unlock(&srpt_mutex);
+	return count;
+}
+CONFIGFS_ATTR(srpt_wwn_, ioc_id_string);
+
+/* ib_srp's add_target string for RDMA/CM logins to one address of @sport. */
+static int srpt_login_info_rdma_cm(struct srpt_port *sport, char *page,
+				   int n)
+{
+	struct ib_device *ib_dev = sport->sdev->ib_dev;
+	u32 len = ib_port_immutable_read(ib_dev, sport->port_num)->gid_tbl_len;
+	u16 cm_port = srpt_get_rdma_cm_port();
+	const struct ib_gid_attr *attr;
+	const struct in6_addr *a;
+	u32 i;
+
+	if (!cm_port)
+		return n + scnprintf(page + n, PAGE_SIZE - n,
+				     "# RDMA/CM: not listening (discovery_auth/rdma_cm_port is 0)\n");
+	for (i = 0; i < len; i++) {
+		attr = rdma_get_gid_attr(ib_dev, sport->port_num, i);
+		if (IS_ERR(attr))
+			continue;
+		a = (const struct in6_addr *)attr->gid.raw;
+		if (attr->gid_type == IB_GID_TYPE_ROCE_UDP_ENCAP &&
+		    ipv6_addr_v4mapped(a))
+			n += scnprintf(page + n, PAGE_SIZE - n,
+				       "id_ext=%016llx,ioc_guid=%016llx,dest=%pI4:%u\n",
+				       srpt_service_guid, srpt_service_guid,
+				       &a->s6_addr32[3], cm_port);
+		else if (attr->gid_type == IB_GID_TYPE_ROCE_UDP_ENCAP &&
+			 !(ipv6_addr_type(a) & IPV6_ADDR_LINKLOCAL))
+			n += scnprintf(page + n, PAGE_SIZE - n,
+				       "id_ext=%016llx,ioc_guid=%016llx,dest=[%pI6c]:%u\n",
+				       srpt_service_guid, srpt_service_guid,
+				       a, cm_port);
+		rdma_put_gid_attr(attr);
+	}
+	return n;
+}
+
+/*
+ * "<port>/login_info": the exact add_target strings with which the Linux
+ * ib_srp initiator logs in to this target port (one per line): IB/CM,
+ * which needs an InfiniBand subnet administrator, and RDMA/CM, one line
+ * per address of the port.
+ */
+static ssize_t srpt_wwn_login_info_show(struct config_item *item, char *page)
+{
+	struct srpt_tport *tport = to_srpt_tport(container_of(to_config_group(item),
+						 struct se_wwn, wwn_group));
+	struct srpt_port *sport;
+	union ib_gid gid;
+	int n = 0;
+
+	mutex_lock(&srpt_mutex);
+	sport = tport->port;
+	if (!sport) {
+		n = sysfs_emit(page, "# the RDMA port of %s is not present\n",
+			       tport->name);
+		goto out;
+	}
+	if (rdma_cap_ib_cm(sport->sdev->ib_dev, sport->port_num) &&
+	    srpt_port_get_gid(sport, &gid))
+		n += scnprintf(page + n, PAGE_SIZE - n,
+			       "id_ext=%016llx,ioc_guid=%016llx,dgid=%016llx%016llx,pkey=ffff,service_id=%016llx\n",
+			       srpt_service_guid, srpt_service_guid,
+			       be64_to_cpu(gid.global.subnet_prefix),
+			       be64_to_cpu(gid.global.interface_id),
+			       srpt_service_guid);
+	if (rdma_protocol_roce(sport->sdev->ib_dev, sport->port_num))
+		n = srpt_login_info_rdma_cm(sport, page, n);
+out:
+	mutex_unlock(&srpt_mutex);
+	return n;
+}
+CONFIGFS_ATTR_RO(srpt_wwn_, login_info);
+
 struct configfs_attribute *srpt_wwn_attrs[] = {
 	&srpt_wwn_attr_version,
+	&srpt_wwn_attr_ioc_id_string,
+	&srpt_wwn_attr_login_info,
 	NULL,
 };
 

@@ -245,6 +245,25 @@ static void srpt_dm_port_limits(struct srpt_port *sport, u32 *rdma_size,
 		*sq_size = SRPT_DEF_SQ_SIZE;
 }
 
+/*
+ * IOControllerProfile.IDString: the ioc_id_string of the target port bound
+ * to @sport, else a default naming the RDMA port. Context: srpt_mutex held.
+ */
+static void srpt_dm_id_string(struct srpt_port *sport, char *buf, size_t len)
+{
+	struct srpt_tport *tport;
+
+	lockdep_assert_held(&srpt_mutex);
+	list_for_each_entry(tport, &srpt_tport_list, node) {
+		if (tport->port == sport && tport->ioc_id_string[0]) {
+			strscpy(buf, tport->ioc_id_string, len);
+			return;
+		}
+	}
+	snprintf(buf, len, "SRPT SCSI RDMA target on %s port %u",
+		 dev_name(&sport->sdev->ib_dev->dev), sport->port_num);
+}
+
 static void srpt_dm_get_facts(struct srpt_port *sport,
 			      struct srpt_dm_facts *facts)
 {
@@ -257,6 +276,7 @@ static void srpt_dm_get_facts(struct srpt_port *sport,
 	facts->ioc_guid = srpt_service_guid;
 	facts->ioc_present = !sdev->removing;
 	srpt_dm_port_limits(sport, &facts->rdma_size, &sq_size);
+	srpt_dm_id_string(sport, facts->id_string, sizeof(facts->id_string));
 	mutex_unlock(&srpt_mutex);
 
 	facts->id_ext = facts->ioc_guid;
@@ -270,9 +290,6 @@ static void srpt_dm_get_facts(struct srpt_port *sport,
 	facts->rdma_read_depth = min_t(int, SRPT_RDMA_READ_DEPTH,
 				       attrs->max_qp_init_rd_atom);
 	facts->send_size = srp_max_req_size;
-	snprintf(facts->id_string, sizeof(facts->id_string),
-		 "SRPT SCSI RDMA target on %s port %u",
-		 dev_name(&sdev->ib_dev->dev), sport->port_num);
 }
 
 static void srpt_dm_send_done(struct ib_mad_agent *agent,
@@ -327,6 +344,27 @@ out:
 	ib_free_recv_mad(wc);
 }
 
+/*
+ * PortInfo.CapabilityMask.IsDeviceManagementSupported (IBA 14.2.5.6, bit
+ * 19) tells discovery that the port has a DM agent: srp_daemon and
+ * ibsrpdm query only ports that have it. Set while our agent is registered.
+ */
+static void srpt_dm_set_cap(struct srpt_port *sport, bool set)
+{
+	struct ib_port_modify mod = {};
+	int ret;
+
+	if (set)
+		mod.set_port_cap_mask = IB_PORT_DEVICE_MGMT_SUP;
+	else
+		mod.clr_port_cap_mask = IB_PORT_DEVICE_MGMT_SUP;
+	ret = ib_modify_port(sport->sdev->ib_dev, sport->port_num, 0, &mod);
+	if (ret)
+		pr_warn("%s/%u: cannot %s IsDeviceManagementSupported (%d)\n",
+			dev_name(&sport->sdev->ib_dev->dev), sport->port_num,
+			set ? "set" : "clear", ret);
+}
+
 /**
  * srpt_dm_register - start the DM agent on every port that has a GSI QP
  * @sdev: a device not yet on srpt_dev_list.
@@ -362,6 +400,7 @@ void srpt_dm_register(struct srpt_device *sdev)
 			continue;
 		}
 		sport->dm_agent = agent;
+		srpt_dm_set_cap(sport, true);
 	}
 }
 
@@ -380,6 +419,7 @@ void srpt_dm_unregister(struct srpt_device *sdev)
 	for (i = 0; i < sdev->port_count; i++) {
 		if (!sdev->ports[i].dm_agent)
 			continue;
+		srpt_dm_set_cap(&sdev->ports[i], false);
 		ib_unregister_mad_agent(sdev->ports[i].dm_agent);
 		sdev->ports[i].dm_agent = NULL;
 	}
