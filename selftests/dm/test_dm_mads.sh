@@ -107,13 +107,13 @@ python3 "$CHECK" "$DMQ" "$RXE_DEV" 1 "${facts[@]}" rdma_size=2097152 sq_size=64 
 	fail "DM answers with tpgt_1 enabled"
 
 echo "# ioc_id_string: the IDString discovery shows, per target port"
-expect_write_fails "$port/ioc_id_string" "$(printf 'x%.0s' {1..64})"
-expect_write_fails "$port/ioc_id_string" $'bad\tstring'
-expect_write_ok "$port/ioc_id_string" "rack 7 array A"
-expect_eq "$(cat "$port/ioc_id_string")" "rack 7 array A" "ioc_id_string"
+expect_write_fails "$port/srpt_discovery/ioc_id_string" "$(printf 'x%.0s' {1..64})"
+expect_write_fails "$port/srpt_discovery/ioc_id_string" $'bad\tstring'
+expect_write_ok "$port/srpt_discovery/ioc_id_string" "rack 7 array A"
+expect_eq "$(cat "$port/srpt_discovery/ioc_id_string")" "rack 7 array A" "ioc_id_string"
 python3 "$CHECK" "$DMQ" "$RXE_DEV" 1 "${facts[@]}" rdma_size=2097152 sq_size=64 \
 	"id_string=rack 7 array A" || fail "DM answers with ioc_id_string set"
-expect_write_ok "$port/ioc_id_string" ""
+expect_write_ok "$port/srpt_discovery/ioc_id_string" ""
 python3 "$CHECK" "$DMQ" "$RXE_DEV" 1 "${facts[@]}" rdma_size=2097152 sq_size=64 ||
 	fail "DM answers with ioc_id_string back to the default"
 
@@ -121,12 +121,12 @@ echo "# login_info: the add_target strings of this port"
 guid=$(cat "$SRPT_PARAMS/srpt_service_guid"); guid=${guid#0x}
 guid=$(printf '%016x' "0x$guid")
 ip=$(ip -4 -o addr show dev eth0 | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
-info=$(cat "$port/login_info")
+info=$(cat "$port/srpt_discovery/login_info")
 printf '%s\n' "$info" | sed 's/^/# login_info: /'
 if [ "$(cat "$SRPT_CFS/discovery_auth/rdma_cm_port")" = 0 ]; then
 	grep -q 'RDMA/CM: not listening' <<<"$info" || fail "login_info does not say that RDMA/CM is off"
 	expect_write_ok "$SRPT_CFS/discovery_auth/rdma_cm_port" 5555
-	info=$(cat "$port/login_info")
+	info=$(cat "$port/srpt_discovery/login_info")
 	printf '%s\n' "$info" | sed 's/^/# login_info: /'
 	expect_write_ok "$SRPT_CFS/discovery_auth/rdma_cm_port" 0
 fi

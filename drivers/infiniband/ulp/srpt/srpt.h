@@ -192,6 +192,7 @@ enum srpt_login_stat {
  * @ioc_id_string: IOControllerProfile.IDString the DM agent reports for
  *             @port; empty for the default.
  * @login_stats_group: their configfs directory.
+ * @discovery_group: "<port>/srpt_discovery/": login_info, ioc_id_string.
  *
  * Locking: @port, @tpg_list, @node, @login_stats and @ioc_id_string are
  * protected by srpt_mutex.
@@ -209,6 +210,7 @@ struct srpt_tport {
 	u64			login_stats[SRPT_LOGIN_NR_STATS];
 	char			ioc_id_string[64];
 	struct config_group	login_stats_group;
+	struct config_group	discovery_group;
 };
 
 /**

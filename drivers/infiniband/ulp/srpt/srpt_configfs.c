@@ -384,16 +384,21 @@ static ssize_t srpt_wwn_version_show(struct config_item *item, char *page)
 }
 CONFIGFS_ATTR_RO(srpt_wwn_, version);
 
-/*
- * "<port>/ioc_id_string": the IOControllerProfile.IDString that discovery
- * (ibsrpdm, srp_daemon) shows for this port; up to 63 printable
- * characters, empty for the default.
- */
-static ssize_t srpt_wwn_ioc_id_string_show(struct config_item *item,
-					   char *page)
+static struct srpt_tport *to_tport_of_discovery(struct config_item *item)
 {
-	struct srpt_tport *tport = to_srpt_tport(container_of(to_config_group(item),
-						 struct se_wwn, wwn_group));
+	return container_of(to_config_group(item), struct srpt_tport,
+			    discovery_group);
+}
+
+/*
+ * "<port>/srpt_discovery/ioc_id_string": the IOControllerProfile.IDString
+ * that discovery (ibsrpdm, srp_daemon) shows for this port; up to 63
+ * printable characters, empty for the default.
+ */
+static ssize_t srpt_port_disc_ioc_id_string_show(struct config_item *item,
+						 char *page)
+{
+	struct srpt_tport *tport = to_tport_of_discovery(item);
 	ssize_t n;
 
 	mutex_lock(&srpt_mutex);
@@ -402,11 +407,11 @@ static ssize_t srpt_wwn_ioc_id_string_show(struct config_item *item,
 	return n;
 }
 
-static ssize_t srpt_wwn_ioc_id_string_store(struct config_item *item,
-					    const char *page, size_t count)
+static ssize_t srpt_port_disc_ioc_id_string_store(struct config_item *item,
+						  const char *page,
+						  size_t count)
 {
-	struct srpt_tport *tport = to_srpt_tport(container_of(to_config_group(item),
-						 struct se_wwn, wwn_group));
+	struct srpt_tport *tport = to_tport_of_discovery(item);
 	size_t len = strcspn(page, "\n");
 	size_t i;
 
@@ -429,7 +434,7 @@ static ssize_t srpt_wwn_ioc_id_string_store(struct config_item *item,
 	mutex_unlock(&srpt_mutex);
 	return count;
 }
-CONFIGFS_ATTR(srpt_wwn_, ioc_id_string);
+CONFIGFS_ATTR(srpt_port_disc_, ioc_id_string);
 
 /* ib_srp's add_target string for RDMA/CM logins to one address of @sport. */
 static int srpt_login_info_rdma_cm(struct srpt_port *sport, char *page,
@@ -468,15 +473,15 @@ static int srpt_login_info_rdma_cm(struct srpt_port *sport, char *page,
 }
 
 /*
- * "<port>/login_info": the exact add_target strings with which the Linux
- * ib_srp initiator logs in to this target port (one per line): IB/CM,
- * which needs an InfiniBand subnet administrator, and RDMA/CM, one line
- * per address of the port.
+ * "<port>/srpt_discovery/login_info": the exact add_target strings with
+ * which the Linux ib_srp initiator logs in to this target port (one per
+ * line): IB/CM, which needs an InfiniBand subnet administrator, and
+ * RDMA/CM, one line per address of the port.
  */
-static ssize_t srpt_wwn_login_info_show(struct config_item *item, char *page)
+static ssize_t srpt_port_disc_login_info_show(struct config_item *item,
+					      char *page)
 {
-	struct srpt_tport *tport = to_srpt_tport(container_of(to_config_group(item),
-						 struct se_wwn, wwn_group));
+	struct srpt_tport *tport = to_tport_of_discovery(item);
 	struct srpt_port *sport;
 	union ib_gid gid;
 	int n = 0;
@@ -502,12 +507,26 @@ out:
 	mutex_unlock(&srpt_mutex);
 	return n;
 }
-CONFIGFS_ATTR_RO(srpt_wwn_, login_info);
+CONFIGFS_ATTR_RO(srpt_port_disc_, login_info);
+
+static struct configfs_attribute *srpt_port_disc_attrs[] = {
+	&srpt_port_disc_attr_login_info,
+	&srpt_port_disc_attr_ioc_id_string,
+	NULL,
+};
+
+/*
+ * target_core 6.1 gives a fabric no attributes in a target port's own
+ * directory (its wwn attributes are at the fabric's top), so the per-port
+ * discovery settings live in a group of ours, "<port>/srpt_discovery/".
+ */
+static const struct config_item_type srpt_port_disc_cit = {
+	.ct_attrs	= srpt_port_disc_attrs,
+	.ct_owner	= THIS_MODULE,
+};
 
 struct configfs_attribute *srpt_wwn_attrs[] = {
 	&srpt_wwn_attr_version,
-	&srpt_wwn_attr_ioc_id_string,
-	&srpt_wwn_attr_login_info,
 	NULL,
 };
 
@@ -583,6 +602,9 @@ void srpt_add_wwn_groups(struct se_wwn *wwn)
 				    "srpt_login_stats", &srpt_login_stats_cit);
 	configfs_add_default_group(&tport->login_stats_group,
 				   &wwn->fabric_stat_group);
+	config_group_init_type_name(&tport->discovery_group, "srpt_discovery",
+				    &srpt_port_disc_cit);
+	configfs_add_default_group(&tport->discovery_group, &wwn->wwn_group);
 }
 
 /*
