@@ -19,7 +19,7 @@ source "$(dirname "$0")/../srp/lib-srp.sh"
 cfs_snapshot() {
 	local f
 	find "$SRP_CFS" | LC_ALL=C sort
-	find "$SRP_CFS" -type f ! -name info ! -path '*/statistics/*' ! -path '*/fabric_statistics/*' | LC_ALL=C sort | while read -r f; do
+	find "$SRP_CFS" -type f ! -name info ! -name login_info ! -path '*/statistics/*' ! -path '*/fabric_statistics/*' | LC_ALL=C sort | while read -r f; do
 		printf '%s=%s\n' "$f" "$(cat "$f" 2>/dev/null | tr '\n' ' ')"
 	done
 }

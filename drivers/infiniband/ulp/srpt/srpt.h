@@ -70,6 +70,8 @@ enum {
 	SRPT_MAX_EXT_DESCS	= 1024,	/* external descriptor table entries */
 	/* SRP_CMD: 16 CDB bytes plus up to 252 (ADDITIONAL CDB LENGTH) */
 	SRPT_MAX_CDB_LEN	= 16 + 252,
+	/* Retries of a data mapping, 10 ms apart, before the command fails */
+	SRPT_MAX_RW_RETRIES	= 1000,
 	SRPT_RD_GEOMETRY_SLOTS	= 8,	/* LUN block sizes a channel remembers */
 
 	SRPT_MIN_SRQ_SIZE	= 4,
@@ -388,6 +390,9 @@ struct srpt_rw {
  * @tmf_pending: of a TMF: its answer waits until this drops to zero: one
  *             for target_core's answer, one per table fetch it aborted.
  * @tmf_code:  of a TMF: the SRP r16a table 23 code to answer with.
+ * @tmf_aborted: of a TMF: target_core aborted it; it is never answered and
+ *             is put back only when @tmf_pending drops to zero.
+ * @rw_retries: how often @rw_retry has run for this command.
  * @data_dir:  data direction of the command.
  * @data_len:  total data length from the descriptors.
  * @sq_wrs:    send queue entries held by the posted work requests.
@@ -438,6 +443,8 @@ struct srpt_send_ioctx {
 	struct srpt_send_ioctx	*abort_tmf;
 	atomic_t		tmf_pending;
 	u8			tmf_code;
+	bool			tmf_aborted;
+	u16			rw_retries;
 	enum dma_data_direction	data_dir;
 	u32			data_len;
 	u32			sq_wrs;
@@ -853,6 +860,7 @@ extern unsigned int srpt_srq_size;
 extern u64 srpt_service_guid;
 extern const struct target_core_fabric_ops srpt_fabric_ops;
 extern struct workqueue_struct *srpt_wq;
+extern struct workqueue_struct *srpt_retry_wq;
 extern struct ib_client srpt_client;
 
 bool srpt_port_get_gid(struct srpt_port *sport, union ib_gid *gid);

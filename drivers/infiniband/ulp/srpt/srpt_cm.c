@@ -605,6 +605,12 @@ static int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg)
 	 * ib_drain_qp() adds one send and one receive of its own.
 	 */
 	ch->cq_size = ch->sq_size + (ch->srq ? ch->srq->size : ch->rq_size) + 2;
+	/* ib_cq_pool_get() would grow its pool forever for a larger one. */
+	if (ch->cq_size > ib_dev->attrs.max_cqe) {
+		pr_info("%s: a CQ of %u entries exceeds the device's %d (srp_sq_size, srpt_srq_size)\n",
+			ch->name, ch->cq_size, ib_dev->attrs.max_cqe);
+		return -EINVAL;
+	}
 	ch->cq = ib_cq_pool_get(ib_dev, ch->cq_size, ch->comp_vector,
 				IB_POLL_WORKQUEUE);
 	if (IS_ERR(ch->cq)) {
@@ -944,14 +950,13 @@ static void srpt_disconnect(struct srpt_rdma_ch *ch)
 		return;
 	}
 	/*
-	 * ESTABLISHED: DREQ; DREQ received: DREP. Before the RTU (REP sent,
-	 * no answer yet) neither is allowed: reject the connection instead,
-	 * so that the initiator learns that the channel is gone.
+	 * ESTABLISHED: DREQ; DREQ received: DREP. Before the RTU (REP sent)
+	 * neither is allowed; ib_destroy_cm_id() in the release work then
+	 * cancels the REP and sends the REJ itself. A REJ sent here would
+	 * leave the REP MAD to run through all its retries first.
 	 */
-	if (ib_send_cm_dreq(ch->ib_cm_id, NULL, 0) &&
-	    ib_send_cm_drep(ch->ib_cm_id, NULL, 0))
-		ib_send_cm_rej(ch->ib_cm_id, IB_CM_REJ_CONSUMER_DEFINED, NULL, 0,
-			       NULL, 0);
+	if (ib_send_cm_dreq(ch->ib_cm_id, NULL, 0))
+		ib_send_cm_drep(ch->ib_cm_id, NULL, 0);
 }
 
 /*
@@ -1103,6 +1108,23 @@ void srpt_set_tpg_enabled(struct srpt_tpg *tpg, bool enable)
 }
 
 /*
+ * target_shutdown_sessions() takes a session off its ACL's list before
+ * calling close_session: a live session at the same address (the closed
+ * one freed and its memory reused) is still on it.
+ */
+static bool srpt_sess_being_closed(struct se_session *se_sess)
+{
+	struct se_node_acl *acl = se_sess->se_node_acl;
+	unsigned long flags;
+	bool closed;
+
+	spin_lock_irqsave(&acl->nacl_sess_lock, flags);
+	closed = list_empty(&se_sess->sess_acl_list);
+	spin_unlock_irqrestore(&acl->nacl_sess_lock, flags);
+	return closed;
+}
+
+/*
  * The nexus of @se_sess if it is still on a TPG's list. target_core calls
  * close_session without holding anything that keeps @se_sess alive, and
  * the release work of the nexus' last channel may be freeing both: compare
@@ -1119,7 +1141,8 @@ static struct srpt_nexus *srpt_find_nexus_of_sess(struct se_session *se_sess)
 	list_for_each_entry(tport, &srpt_tport_list, node)
 		list_for_each_entry(tpg, &tport->tpg_list, node)
 			list_for_each_entry(nexus, &tpg->nexus_list, node)
-				if (nexus->se_sess == se_sess)
+				if (nexus->se_sess == se_sess &&
+				    srpt_sess_being_closed(se_sess))
 					return nexus;
 	return NULL;
 }

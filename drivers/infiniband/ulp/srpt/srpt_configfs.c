@@ -412,8 +412,11 @@ static ssize_t srpt_port_disc_ioc_id_string_store(struct config_item *item,
 						  size_t count)
 {
 	struct srpt_tport *tport = to_tport_of_discovery(item);
-	size_t len = strcspn(page, "\n");
+	size_t len = count;
 	size_t i;
+
+	if (len && page[len - 1] == '\n')
+		len--;
 
 	if (len >= sizeof(tport->ioc_id_string)) {
 		pr_warn("ioc_id_string: %zu characters, at most %zu\n", len,
@@ -493,7 +496,8 @@ static ssize_t srpt_port_disc_login_info_show(struct config_item *item,
 			       tport->name);
 		goto out;
 	}
-	if (rdma_cap_ib_cm(sport->sdev->ib_dev, sport->port_num) &&
+	/* ib_srp's IB/CM logins need a subnet administrator for the path. */
+	if (rdma_cap_ib_sa(sport->sdev->ib_dev, sport->port_num) &&
 	    srpt_port_get_gid(sport, &gid))
 		n += scnprintf(page + n, PAGE_SIZE - n,
 			       "id_ext=%016llx,ioc_guid=%016llx,dgid=%016llx%016llx,pkey=ffff,service_id=%016llx\n",

@@ -312,6 +312,9 @@ static struct srpt_send_ioctx *srpt_get_send_ioctx(struct srpt_rdma_ch *ch)
 	ioctx->rw_ready = 0;
 	ioctx->sq_wrs = 0;
 	ioctx->state = SRPT_CMD_NEW;
+	ioctx->rw_retries = 0;
+	ioctx->tmf_aborted = false;
+	atomic_set(&ioctx->tmf_pending, 0);
 	ioctx->owes_credit = true;
 	ioctx->tmf = false;
 	ioctx->local = false;
@@ -1015,7 +1018,7 @@ static void srpt_retry_rw_later(struct srpt_send_ioctx *ioctx,
 				enum dma_data_direction dir)
 {
 	ioctx->retry_dir = dir;
-	queue_delayed_work(srpt_wq, &ioctx->rw_retry, max(1, HZ / 100));
+	queue_delayed_work(srpt_retry_wq, &ioctx->rw_retry, max(1, HZ / 100));
 }
 
 /* Map the WRITE data's remote buffers and fetch them (write_pending). */
@@ -1030,7 +1033,7 @@ static void srpt_start_data_out(struct srpt_send_ioctx *ioctx)
 		return;
 	}
 	srpt_unmap_rw(ioctx);
-	if (srpt_rw_retryable(ret)) {
+	if (srpt_rw_retryable(ret) && ioctx->rw_retries < SRPT_MAX_RW_RETRIES) {
 		srpt_retry_rw_later(ioctx, DMA_FROM_DEVICE);
 		return;
 	}
@@ -1054,7 +1057,7 @@ static void srpt_start_data_in(struct srpt_send_ioctx *ioctx)
 		return;
 	}
 	srpt_unmap_rw(ioctx);
-	if (srpt_rw_retryable(ret)) {
+	if (srpt_rw_retryable(ret) && ioctx->rw_retries < SRPT_MAX_RW_RETRIES) {
 		srpt_retry_rw_later(ioctx, DMA_TO_DEVICE);
 		return;
 	}
@@ -1076,6 +1079,12 @@ static void srpt_rw_retry_work(struct work_struct *work)
 						     rw_retry);
 	bool out = ioctx->retry_dir == DMA_FROM_DEVICE;
 
+	/*
+	 * Bounded: an MR pool that never has enough MRs for this command at
+	 * once (descriptors that each need several) must not hold it, and
+	 * any TMF waiting for it, forever.
+	 */
+	ioctx->rw_retries++;
 	if (!srpt_ch_is_live(ioctx->ch))
 		srpt_post_failed(ioctx, out ? SRPT_POST_DATA_READ :
 					      SRPT_POST_RESPONSE);
@@ -1141,7 +1150,11 @@ int srpt_queue_status(struct se_cmd *se_cmd)
 
 void srpt_aborted_task(struct se_cmd *se_cmd)
 {
-	to_ioctx(se_cmd)->state = SRPT_CMD_DONE;
+	struct srpt_send_ioctx *ioctx = to_ioctx(se_cmd);
+
+	ioctx->state = SRPT_CMD_DONE;
+	if (ioctx->tmf)
+		ioctx->tmf_aborted = true;
 }
 
 int srpt_check_stop_free(struct se_cmd *se_cmd)
@@ -1151,7 +1164,16 @@ int srpt_check_stop_free(struct se_cmd *se_cmd)
 
 void srpt_release_cmd(struct se_cmd *se_cmd)
 {
-	srpt_put_send_ioctx(to_ioctx(se_cmd));
+	struct srpt_send_ioctx *ioctx = to_ioctx(se_cmd);
+
+	/*
+	 * A TMF target_core aborted is never answered; table fetches it
+	 * aborted may still refer to it: the last of them puts it back
+	 * (srpt_tmf_fetch_ended()).
+	 */
+	if (ioctx->tmf_aborted && !atomic_dec_and_test(&ioctx->tmf_pending))
+		return;
+	srpt_put_send_ioctx(ioctx);
 }
 
 int srpt_get_cmd_state(struct se_cmd *se_cmd)

@@ -30,6 +30,11 @@ LIST_HEAD(srpt_tport_list);
 
 /* Channel release work; flushed by device removal and module unload. */
 struct workqueue_struct *srpt_wq;
+/*
+ * Retries of data mappings that failed for now (srpt_io.c). Not srpt_wq:
+ * release works block there until the retries of their commands have run.
+ */
+struct workqueue_struct *srpt_retry_wq;
 
 static int srpt_param_set_range(const char *val, const struct kernel_param *kp,
 				unsigned int min, unsigned int max)
@@ -464,6 +469,11 @@ static int __init srpt_init_module(void)
 	srpt_wq = alloc_workqueue("srpt", WQ_MEM_RECLAIM, 0);
 	if (!srpt_wq)
 		return -ENOMEM;
+	srpt_retry_wq = alloc_workqueue("srpt_retry", WQ_MEM_RECLAIM, 0);
+	if (!srpt_retry_wq) {
+		ret = -ENOMEM;
+		goto err_wq;
+	}
 	ret = ib_register_client(&srpt_client);
 	if (ret) {
 		pr_err("cannot register the RDMA client (%d)\n", ret);
@@ -482,6 +492,8 @@ static int __init srpt_init_module(void)
 err_client:
 	ib_unregister_client(&srpt_client);
 err_wq:
+	if (srpt_retry_wq)
+		destroy_workqueue(srpt_retry_wq);
 	destroy_workqueue(srpt_wq);
 	return ret;
 }
@@ -497,6 +509,7 @@ static void __exit srpt_cleanup_module(void)
 	ib_unregister_client(&srpt_client);
 	flush_work(&srpt_rebind_work);
 	destroy_workqueue(srpt_wq);
+	destroy_workqueue(srpt_retry_wq);
 }
 
 module_init(srpt_init_module);

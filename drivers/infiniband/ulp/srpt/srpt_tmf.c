@@ -65,7 +65,12 @@ static u8 srpt_tcm_to_rsp_code(u8 tcm_response)
  */
 void srpt_tmf_fetch_ended(struct srpt_send_ioctx *tmf)
 {
-	if (atomic_dec_and_test(&tmf->tmf_pending))
+	if (!atomic_dec_and_test(&tmf->tmf_pending))
+		return;
+	/* target_core released an aborted TMF already (srpt_release_cmd()). */
+	if (tmf->tmf_aborted)
+		srpt_put_send_ioctx(tmf);
+	else
 		srpt_send_tmf_rsp(tmf, tmf->tmf_code);
 }
 
