@@ -21,8 +21,8 @@ rdma_stack_reload() {
 	local m
 	srp_logout_all || return 1
 	guest_rxe_down || return 1
-	for m in ib_srpt ib_srp ib_isert nvmet_rdma rdma_ucm ib_uverbs ib_umad \
-		rdma_rxe rdma_cm iw_cm ib_cm ib_core; do
+	for m in ib_srpt ib_srp ibcm_srp ib_isert nvmet_rdma nvme_rdma rdma_ucm \
+		ib_uverbs ib_umad rdma_rxe rdma_cm iw_cm ib_cm ib_core; do
 		[ -d "/sys/module/$m" ] || continue
 		modprobe -r "$m" || { srp_err "cannot unload $m"; return 1; }
 	done
