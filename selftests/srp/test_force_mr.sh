@@ -24,7 +24,9 @@ rdma_stack_reload() {
 	for m in ib_srpt ib_srp ibcm_srp ib_isert nvmet_rdma nvme_rdma rdma_ucm \
 		ib_uverbs ib_umad rdma_rxe rdma_cm iw_cm ib_cm ib_core; do
 		[ -d "/sys/module/$m" ] || continue
-		modprobe -r "$m" || { srp_err "cannot unload $m"; return 1; }
+		# ibcm_srp is insmod'ed from the tree: modprobe may not know it.
+		modprobe -r "$m" 2>/dev/null || rmmod "$m" ||
+			{ srp_err "cannot unload $m"; return 1; }
 	done
 	modprobe ib_core "$@" || { srp_err "modprobe ib_core $* failed"; return 1; }
 }
