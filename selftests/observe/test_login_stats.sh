@@ -24,8 +24,10 @@ show() {
 srp_target_setup --bs rd
 stats=$SRP_PORT/fabric_statistics/srpt_login_stats
 show
-expect_eq "$(find "$stats" -type f | wc -l)" 9 "login outcome counters"
-for k in accepted rejected_no_acl rejected_no_enabled_tpg; do
+# 9 login outcomes and 3 kinds of IUs refused with SRP_T_LOGOUT
+expect_eq "$(find "$stats" -type f | wc -l)" 12 "login outcome counters"
+for k in accepted rejected_no_acl rejected_no_enabled_tpg iu_refused_type \
+	iu_refused_unsolicited iu_refused_format; do
 	expect_eq "$(stat "$k")" 0 "$k on a new target port"
 done
 ! { echo 1 >"$stats/accepted"; } 2>/dev/null || fail "a login counter is writable"
