@@ -1127,17 +1127,40 @@ static int fresh_logout_iu(const char *what, const void *iu, size_t len, uint32_
 }
 
 /* Opcodes SRP defines for no direction (0x7f, 0x05, 0xff): invalid IU type. */
+/* The target port's statistics directory, from --tpg; false without it. */
+static bool port_stats_dir(char *buf, size_t len)
+{
+	const char *slash = cfg.tpg ? strrchr(cfg.tpg, '/') : NULL;
+
+	if (!slash)
+		return false;
+	snprintf(buf, len, "%.*s/fabric_statistics/srpt_login_stats",
+		 (int)(slash - cfg.tpg), cfg.tpg);
+	return true;
+}
+
 static int c_iu_unknown_opcode(void)
 {
 	static const uint8_t ops[] = { 0x7f, 0x05, 0xff };
+	uint32_t before = ~0u, after;
 	uint8_t iu[64] = {};
-	char what[64];
+	char what[64], stats[600];
+	bool have_stats = port_stats_dir(stats, sizeof(stats));
 	size_t i;
 
+	if (have_stats)
+		before = read_u32(stats, "iu_refused_type", ~0u);
 	for (i = 0; i < ARRAY_SIZE(ops); i++) {
 		iu[0] = ops[i];
 		snprintf(what, sizeof(what), "IU with opcode 0x%02x", ops[i]);
 		fresh_logout_iu(what, iu, sizeof(iu), T_LOGOUT_INVALID_IU_TYPE, false);
+	}
+	/* each refusal is counted in the port's statistics */
+	if (have_stats) {
+		after = read_u32(stats, "iu_refused_type", ~0u);
+		check(before != ~0u && after == before + ARRAY_SIZE(ops),
+		      "iu_refused_type went from %u to %u, want +%zu", before, after,
+		      ARRAY_SIZE(ops));
 	}
 	return RES_PASS;
 }
