@@ -14,7 +14,7 @@
 #    build/debug-lane/module, so the normal build stays as it is);
 # 3. boots the qemu guest on the debug kernel and runs tools/guest/debug-lane.sh:
 #    the selftest groups (default: harness configfs srp lifecycle observe
-#    hostile dm faults, those present; not blktests, which has its own
+#    hostile dm ibcm faults, those present; not blktests, which has its own
 #    command; faults is fault injection, which only this kernel has),
 #    then unloads ib_srpt and has kmemleak scan;
 # 4. prints every kernel report found (report.txt) and the times.
@@ -36,7 +36,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 REPO=$(pwd)
-DEFAULT_GROUPS=(harness configfs srp lifecycle observe hostile dm faults)
+DEFAULT_GROUPS=(harness configfs srp lifecycle observe hostile dm ibcm faults)
 
 msg() { echo "debug-lane: $*" >&2; }
 die() { msg "error: $*"; exit 2; }
@@ -83,6 +83,15 @@ KO=$MOD/drivers/infiniband/ulp/srpt/ib_srpt.ko
 vermagic=$(modinfo -F vermagic "$KO")
 [[ $vermagic == "$KVER "* ]] || die "$KO has vermagic '$vermagic', not $KVER"
 msg "ib_srpt built against $KVER in $((SECONDS - start)) s"
+# The IB/CM test initiator module (selftests/ibcm), against the same tree.
+if [ -f tools/ibcm-initiator/Makefile ] && [[ " ${groups[*]} " == *" ibcm"* ]]; then
+	mkdir -p "$MOD/ibcm"
+	cp tools/ibcm-initiator/Kbuild tools/ibcm-initiator/*.c "$MOD/ibcm/" ||
+		die "cannot copy tools/ibcm-initiator"
+	make -C "$KDIR" M="$MOD/ibcm" W=1 KCFLAGS=-Werror modules >>"$OUT/module.log" 2>&1 ||
+		die "tools/ibcm-initiator does not build against $KDIR ($OUT/module.log)"
+	export SRPT_IBCM_KO=$MOD/ibcm/ibcm_srp.ko
+fi
 # The hostile suite's userspace initiator runs from the host's tree.
 if [ -f tools/srp-initiator/Makefile ]; then
 	make -s -C tools/srp-initiator >>"$OUT/module.log" 2>&1 ||

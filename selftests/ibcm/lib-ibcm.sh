@@ -27,7 +27,8 @@
 # shellcheck source=selftests/srp/lib-srp.sh
 source "$SRPT_REPO/selftests/srp/lib-srp.sh"
 
-IBCM_KO=${IBCM_KO:-$SRPT_REPO/tools/ibcm-initiator/ibcm_srp.ko}
+# The debug-kernel lane builds it against its kernel (SRPT_IBCM_KO).
+IBCM_KO=${SRPT_IBCM_KO:-${IBCM_KO:-$SRPT_REPO/tools/ibcm-initiator/ibcm_srp.ko}}
 IBCM_DIR=/sys/kernel/debug/ibcm_srp
 IBCM_CTL=$IBCM_DIR/ctl
 # No command of the module blocks longer than about 40 s.
