@@ -580,6 +580,9 @@ static void mutate_iu(struct fz *z, struct rng *r, const struct span *sp, int ns
 	}
 	if (z->len > z->c->max_it)
 		z->explained = true;
+	/* SRP r16a 6.3: an SRP_I_LOGOUT ends the channel, mutated or not. */
+	if (z->len >= 1 && z->iu[0] == SRP_I_LOGOUT)
+		z->explained = true;
 	/*
 	 * A changed format, count or descriptor offset can only make the
 	 * target touch memory it should not when the SRP_CMD still has a
