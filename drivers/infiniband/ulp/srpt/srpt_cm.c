@@ -493,7 +493,7 @@ static int srpt_create_qp_inline(struct srpt_rdma_ch *ch, u32 max_inline)
 	/*
 	 * rdma_rw fills the QP's MR pool exactly when it registers memory
 	 * for RDMA READ/WRITE; each operation then also posts a LOCAL_INV
-	 * and a REG_MR (srpt_check_rw_fits() counts them).
+	 * and a REG_MR (srpt_check_fits() counts them).
 	 */
 	if (!ret)
 		ch->rw_wrs_per_op = list_empty(&ch->qp->rdma_mrs) ? 1 : 3;

@@ -130,9 +130,12 @@ int srpt_post_srq_recv(struct srpt_srq *srq, struct srpt_recv_ioctx *recv)
 	return ib_post_srq_recv(srq->srq, &wr, NULL);
 }
 
-/* Post a receive buffer again; returns 0 or closes the channel. */
-static int srpt_recycle_recv(struct srpt_rdma_ch *ch,
-			     struct srpt_recv_ioctx *recv)
+/*
+ * Give a receive buffer back, or close the channel if it cannot be posted.
+ * Its credit is not returned here but with the request's response
+ * (srpt_collect_credits()), which always comes later.
+ */
+void srpt_repost_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv)
 {
 	int ret;
 
@@ -140,7 +143,7 @@ static int srpt_recycle_recv(struct srpt_rdma_ch *ch,
 		ret = srpt_post_srq_recv(recv->srq, recv);
 	} else {
 		if (!srpt_ch_is_live(ch))
-			return -ENOTCONN;
+			return;
 		ret = srpt_post_recv(ch, recv);
 	}
 	if (ret) {
@@ -148,16 +151,6 @@ static int srpt_recycle_recv(struct srpt_rdma_ch *ch,
 				    ch->name, ret);
 		srpt_ch_close(ch);
 	}
-	return ret;
-}
-
-/*
- * Give a receive buffer back. Its credit is not returned here but with the
- * request's response (srpt_collect_credits()), which always comes later.
- */
-void srpt_repost_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv)
-{
-	srpt_recycle_recv(ch, recv);
 }
 
 static struct srpt_send_ioctx *srpt_alloc_send_ioctx(struct srpt_rdma_ch *ch)
@@ -468,54 +461,66 @@ static u32 srpt_collect_credits(struct srpt_send_ioctx *ioctx)
 }
 
 /*
- * Post @first, for which @ioctx holds ioctx->sq_wrs entries. On failure the
- * entries and any credits collected are given back.
- * Context: ch->lock held.
+ * Take @wrs send queue entries and post @first for @ioctx. If the channel
+ * no longer sends, the entries and any credits collected are given back
+ * and -ENOTCONN returned. A chain the device refuses is parked on
+ * ch->post_failed_list: a device may have started the work requests
+ * before the one it refused, so the context is finished (its DMA
+ * unmapped, its MRs returned) only after the QP is drained, by
+ * srpt_fail_waiting(). The caller closes the channel on any other error
+ * (srpt_sq_posted()).
+ * Context: ch->lock held, @wrs entries available.
  */
-static int srpt_sq_post_locked(struct srpt_send_ioctx *ioctx,
-			       struct ib_send_wr *first,
-			       enum srpt_post_kind kind)
+static int srpt_sq_start_locked(struct srpt_send_ioctx *ioctx,
+				struct ib_send_wr *first, u32 wrs,
+				enum srpt_post_kind kind)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
 	u32 credits = 0;
 	int ret = -ENOTCONN;
 
 	lockdep_assert_held(&ch->lock);
+	ch->sq_wr_avail -= wrs;
+	ioctx->sq_wrs = wrs;
 	if (ch->state <= SRPT_CH_LIVE) {
 		if (kind == SRPT_POST_RESPONSE)
 			credits = srpt_collect_credits(ioctx);
 		ret = ib_post_send(ch->qp, first, NULL);
 	}
-	if (ret) {
-		ch->sq_wr_avail += ioctx->sq_wrs;
-		ioctx->sq_wrs = 0;
-		atomic_add(credits, &ch->req_lim_delta);
+	if (!ret)
+		return 0;
+	ioctx->sq_wrs = 0;
+	atomic_add(credits, &ch->req_lim_delta);
+	if (ret == -ENOTCONN) {
+		ch->sq_wr_avail += wrs;
+		return ret;
 	}
+	/*
+	 * The device may have taken the start of the chain: its entries stay
+	 * taken, so that no other post uses them, nor the one ib_drain_sq()
+	 * needs, before the channel is closed.
+	 */
+	ioctx->wait_kind = kind;
+	list_add_tail(&ioctx->node, &ch->post_failed_list);
 	return ret;
 }
 
 /*
- * ib_post_send() refused @ioctx's chain. A device may have started the
- * work requests before the one it refused, so the context is finished
- * (its DMA unmapped, its MRs returned) only after the QP is drained: it
- * waits on ch->post_failed_list for srpt_fail_waiting().
- * Context: ch->lock held.
+ * After a post: a QP that refuses work requests is closed; a context that
+ * could not be posted because the channel is gone is finished now.
  */
-static void srpt_park_failed_post(struct srpt_send_ioctx *ioctx,
-				  enum srpt_post_kind kind)
+static void srpt_sq_posted(struct srpt_send_ioctx *ioctx,
+			   enum srpt_post_kind kind, int ret)
 {
-	lockdep_assert_held(&ioctx->ch->lock);
-	ioctx->wait_kind = kind;
-	list_add_tail(&ioctx->node, &ioctx->ch->post_failed_list);
-}
+	struct srpt_rdma_ch *ch = ioctx->ch;
 
-/* A post failed: a QP that refuses work requests is closed. */
-static void srpt_sq_post_error(struct srpt_rdma_ch *ch, int ret)
-{
-	if (!ret || ret == -ENOTCONN)
-		return;
-	pr_warn_ratelimited("%s: ib_post_send failed (%d)\n", ch->name, ret);
-	srpt_ch_close(ch);
+	if (ret == -ENOTCONN) {
+		srpt_post_failed(ioctx, kind);
+	} else if (ret) {
+		pr_warn_ratelimited("%s: ib_post_send failed (%d)\n",
+				    ch->name, ret);
+		srpt_ch_close(ch);
+	}
 }
 
 /* Post the waiting contexts, in order, while the first one fits. */
@@ -534,16 +539,10 @@ static void srpt_process_sq_waiters(struct srpt_rdma_ch *ch)
 			return;
 		}
 		list_del_init(&ioctx->node);
-		ch->sq_wr_avail -= ioctx->wait_wrs;
-		ioctx->sq_wrs = ioctx->wait_wrs;
-		ret = srpt_sq_post_locked(ioctx, ioctx->wait_first,
-					  ioctx->wait_kind);
-		if (ret && ret != -ENOTCONN)
-			srpt_park_failed_post(ioctx, ioctx->wait_kind);
+		ret = srpt_sq_start_locked(ioctx, ioctx->wait_first,
+					   ioctx->wait_wrs, ioctx->wait_kind);
 		spin_unlock_irqrestore(&ch->lock, flags);
-		srpt_sq_post_error(ch, ret);
-		if (ret == -ENOTCONN)
-			srpt_post_failed(ioctx, ioctx->wait_kind);
+		srpt_sq_posted(ioctx, ioctx->wait_kind, ret);
 	}
 }
 
@@ -564,24 +563,24 @@ void srpt_sq_return(struct srpt_rdma_ch *ch, u32 wrs)
 
 /*
  * Post the chain @first of @wrs work requests for @ioctx, or queue it
- * behind the contexts already waiting for space. Returns 0 when posted,
- * queued or parked after a refused post; -ENOTCONN when the channel no
- * longer sends, and the caller finishes @ioctx with srpt_post_failed().
+ * behind the contexts already waiting for space. A context the channel can
+ * no longer send is finished here (srpt_post_failed()).
  */
-static int srpt_sq_post(struct srpt_send_ioctx *ioctx,
-			struct ib_send_wr *first, u32 wrs,
-			enum srpt_post_kind kind)
+static void srpt_sq_post(struct srpt_send_ioctx *ioctx,
+			 struct ib_send_wr *first, u32 wrs,
+			 enum srpt_post_kind kind)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
 	unsigned long flags;
 	int ret = 0;
 
 	if (unlikely(wrs > ch->sq_size)) {
-		/* srpt_check_rw_fits() refuses such transfers before. */
+		/* srpt_check_fits() refuses such transfers before. */
 		pr_warn_ratelimited("%s: a transfer needs %u send queue entries but srp_sq_size is %u; closing the channel\n",
 				    ch->name, wrs, ch->sq_size);
 		srpt_ch_close(ch);
-		return -ENOTCONN;
+		srpt_post_failed(ioctx, kind);
+		return;
 	}
 	spin_lock_irqsave(&ch->lock, flags);
 	if (ch->state > SRPT_CH_LIVE) {
@@ -592,16 +591,10 @@ static int srpt_sq_post(struct srpt_send_ioctx *ioctx,
 		ioctx->wait_kind = kind;
 		list_add_tail(&ioctx->node, &ch->sq_wait_list);
 	} else {
-		ch->sq_wr_avail -= wrs;
-		ioctx->sq_wrs = wrs;
-		ret = srpt_sq_post_locked(ioctx, first, kind);
-		if (ret && ret != -ENOTCONN)
-			srpt_park_failed_post(ioctx, kind);
+		ret = srpt_sq_start_locked(ioctx, first, wrs, kind);
 	}
 	spin_unlock_irqrestore(&ch->lock, flags);
-	srpt_sq_post_error(ch, ret);
-	/* A refused post is finished by the release work, after the drain. */
-	return ret == -ENOTCONN ? ret : 0;
+	srpt_sq_posted(ioctx, kind, ret);
 }
 
 /**
@@ -672,7 +665,7 @@ static void srpt_finish_unsent(struct srpt_send_ioctx *ioctx)
 }
 
 /* Send ioctx->rsp, after the RDMA WRITEs of any READ data. */
-static int srpt_post_response(struct srpt_send_ioctx *ioctx)
+static void srpt_post_response(struct srpt_send_ioctx *ioctx)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
 	struct ib_send_wr *send = &ioctx->rsp_wr, *first;
@@ -697,22 +690,16 @@ static int srpt_post_response(struct srpt_send_ioctx *ioctx)
 	/* READ data goes out as RDMA WRITEs chained before the response. */
 	first = srpt_chain_rw(ioctx, NULL, send);
 	ioctx->state = SRPT_CMD_RSP_SENT;
-	if (srpt_sq_post(ioctx, first, srpt_count_wrs(first),
-			 SRPT_POST_RESPONSE))
-		srpt_post_failed(ioctx, SRPT_POST_RESPONSE);
-	return 0;
+	srpt_sq_post(ioctx, first, srpt_count_wrs(first), SRPT_POST_RESPONSE);
 }
 
-static int srpt_post_rdma_read(struct srpt_send_ioctx *ioctx)
+static void srpt_post_rdma_read(struct srpt_send_ioctx *ioctx)
 {
 	struct ib_send_wr *first;
 
 	first = srpt_chain_rw(ioctx, &ioctx->rdma_cqe, NULL);
 	ioctx->state = SRPT_CMD_NEED_DATA;
-	if (srpt_sq_post(ioctx, first, srpt_count_wrs(first),
-			 SRPT_POST_DATA_READ))
-		srpt_post_failed(ioctx, SRPT_POST_DATA_READ);
-	return 0;
+	srpt_sq_post(ioctx, first, srpt_count_wrs(first), SRPT_POST_DATA_READ);
 }
 
 /* ----- RDMA R/W contexts ------------------------------------------------ */
@@ -756,49 +743,48 @@ static struct scatterlist *srpt_sg_window(struct scatterlist *sgl, u64 off,
 
 /*
  * The whole chain of one transfer is posted at once, so it must fit the
- * send queue: each descriptor takes one work request or more (beyond the
- * device's SGE limit), plus the response that follows read data. A
- * transfer that cannot fit is refused with -E2BIG instead of waiting for
- * space that never comes.
+ * send queue: @ops RDMA operations of rw_wrs_per_op work requests each,
+ * plus the response that follows read data. In MR mode each operation
+ * also holds an MR of the QP's pool until it completes. A transfer that
+ * cannot fit is refused with -E2BIG: waiting for space or MRs it can never
+ * get all at once would last forever. Checked before mapping with one
+ * operation per descriptor (the least each takes) and again after, with
+ * the operations rdma_rw really built (more beyond the device's SGE limit).
  */
-static int srpt_check_rw_fits(struct srpt_send_ioctx *ioctx,
-			      enum dma_data_direction dir)
+static int srpt_check_fits(struct srpt_send_ioctx *ioctx,
+			   enum dma_data_direction dir, u32 ops)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
-	u32 wrs = dir == DMA_TO_DEVICE ? 1 : 0;
-	u32 i;
+	u32 wrs = ops * ch->rw_wrs_per_op + (dir == DMA_TO_DEVICE ? 1 : 0);
 
-	for (i = 0; i < ioctx->rw_ready; i++)
-		wrs += ioctx->rw[i].ctx.nr_ops * ch->rw_wrs_per_op;
-	if (wrs <= ch->sq_size)
+	if (wrs <= ch->sq_size &&
+	    (ch->rw_wrs_per_op == 1 || ops <= ch->rdma_ctxs))
 		return 0;
-	pr_warn_ratelimited("%s: tag %#llx: %u data descriptors need %u send queue entries, more than srp_sq_size (%u); failing the command\n",
-			    ch->name, ioctx->tag, ioctx->n_desc, wrs,
-			    ch->sq_size);
+	pr_warn_ratelimited("%s: tag %#llx: %u data descriptors need %u RDMA operations, %u send queue entries; srp_sq_size is %u (%u MRs); failing the command\n",
+			    ch->name, ioctx->tag, ioctx->n_desc, ops, wrs,
+			    ch->sq_size, ch->rdma_ctxs);
 	return -E2BIG;
 }
 
-/*
- * Refuse before mapping anything a transfer that can never be posted: each
- * descriptor with data takes at least one operation (rw_wrs_per_op send
- * queue entries) and, in MR mode, at least one MR of the QP's pool. Waiting
- * for MRs such a command can never get all at once would last forever.
- */
-static int srpt_check_descs_fit(struct srpt_send_ioctx *ioctx,
-				enum dma_data_direction dir)
+/* The RDMA operations of the descriptors with data: at least one each. */
+static u32 srpt_desc_ops(const struct srpt_send_ioctx *ioctx)
 {
-	struct srpt_rdma_ch *ch = ioctx->ch;
-	u32 i, n = 0, rsp = dir == DMA_TO_DEVICE ? 1 : 0;
+	u32 i, n = 0;
 
 	for (i = 0; i < ioctx->n_desc; i++)
 		if (ioctx->desc[i].len)
 			n++;
-	if (n * ch->rw_wrs_per_op + rsp <= ch->sq_size &&
-	    (ch->rw_wrs_per_op == 1 || n <= ch->rdma_ctxs))
-		return 0;
-	pr_warn_ratelimited("%s: tag %#llx: %u data descriptors cannot fit srp_sq_size %u (%u MRs); failing the command\n",
-			    ch->name, ioctx->tag, n, ch->sq_size, ch->rdma_ctxs);
-	return -E2BIG;
+	return n;
+}
+
+/* The RDMA operations rdma_rw built for the mapped descriptors. */
+static u32 srpt_rw_ops(const struct srpt_send_ioctx *ioctx)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < ioctx->rw_ready; i++)
+		n += ioctx->rw[i].ctx.nr_ops;
+	return n;
 }
 
 /*
@@ -818,7 +804,7 @@ static noinline int srpt_init_rw(struct srpt_send_ioctx *ioctx,
 	u32 i;
 	int ret;
 
-	ret = srpt_check_descs_fit(ioctx, dir);
+	ret = srpt_check_fits(ioctx, dir, srpt_desc_ops(ioctx));
 	if (ret)
 		return ret;
 	for (i = 0; i < ioctx->n_desc && left; i++) {
@@ -850,7 +836,7 @@ static noinline int srpt_init_rw(struct srpt_send_ioctx *ioctx,
 		off += len;
 		left -= len;
 	}
-	return srpt_check_rw_fits(ioctx, dir);
+	return srpt_check_fits(ioctx, dir, srpt_rw_ops(ioctx));
 }
 
 ALLOW_ERROR_INJECTION(srpt_init_rw, ERRNO);
@@ -869,18 +855,19 @@ static void srpt_build_cmd_rsp(struct srpt_send_ioctx *ioctx)
 	rsp->opcode = SRP_RSP;
 	rsp->tag = ioctx->tag;
 	rsp->status = se_cmd->scsi_status;
-	if (se_cmd->se_cmd_flags & SCF_UNDERFLOW_BIT) {
-		rsp->flags |= out ? SRP_RSP_FLAG_DOUNDER : SRP_RSP_FLAG_DIUNDER;
-		if (out)
-			rsp->data_out_res_cnt = cpu_to_be32(se_cmd->residual_count);
-		else
-			rsp->data_in_res_cnt = cpu_to_be32(se_cmd->residual_count);
-	} else if (se_cmd->se_cmd_flags & SCF_OVERFLOW_BIT) {
-		rsp->flags |= out ? SRP_RSP_FLAG_DOOVER : SRP_RSP_FLAG_DIOVER;
-		if (out)
-			rsp->data_out_res_cnt = cpu_to_be32(se_cmd->residual_count);
-		else
-			rsp->data_in_res_cnt = cpu_to_be32(se_cmd->residual_count);
+	if (se_cmd->se_cmd_flags & (SCF_UNDERFLOW_BIT | SCF_OVERFLOW_BIT)) {
+		bool under = se_cmd->se_cmd_flags & SCF_UNDERFLOW_BIT;
+		__be32 res = cpu_to_be32(se_cmd->residual_count);
+
+		if (out) {
+			rsp->flags |= under ? SRP_RSP_FLAG_DOUNDER :
+					      SRP_RSP_FLAG_DOOVER;
+			rsp->data_out_res_cnt = res;
+		} else {
+			rsp->flags |= under ? SRP_RSP_FLAG_DIUNDER :
+					      SRP_RSP_FLAG_DIOVER;
+			rsp->data_in_res_cnt = res;
+		}
 	}
 	if (se_cmd->scsi_sense_length && se_cmd->sense_buffer) {
 		/* The sense data is cut to what the initiator accepts. */
@@ -1021,50 +1008,72 @@ static void srpt_retry_rw_later(struct srpt_send_ioctx *ioctx,
 	queue_delayed_work(srpt_retry_wq, &ioctx->rw_retry, max(1, HZ / 100));
 }
 
-/* Map the WRITE data's remote buffers and fetch them (write_pending). */
-static void srpt_start_data_out(struct srpt_send_ioctx *ioctx)
+/*
+ * End a command whose data could not be mapped with TASK SET FULL: no
+ * sense data, and for a READ a residual of all of its data, none was sent.
+ */
+static void srpt_fail_busy(struct srpt_send_ioctx *ioctx,
+			   enum dma_data_direction dir)
 {
 	struct se_cmd *se_cmd = &ioctx->se_cmd;
-	int ret;
 
-	ret = srpt_init_rw(ioctx, DMA_FROM_DEVICE);
-	if (!ret) {
-		srpt_post_rdma_read(ioctx);
+	if (dir == DMA_FROM_DEVICE) {
+		ioctx->state = SRPT_CMD_DONE;
+		transport_generic_request_failure(se_cmd, TCM_OUT_OF_RESOURCES);
 		return;
 	}
-	srpt_unmap_rw(ioctx);
-	if (srpt_rw_retryable(ret) && ioctx->rw_retries < SRPT_MAX_RW_RETRIES) {
-		srpt_retry_rw_later(ioctx, DMA_FROM_DEVICE);
-		return;
-	}
-	ioctx->state = SRPT_CMD_DONE;
-	/* -E2BIG: like any other descriptor list over our limits. */
-	transport_generic_request_failure(se_cmd, ret == -E2BIG ?
-					  TCM_INVALID_FIELD_IN_COMMAND_IU :
-					  TCM_LOGICAL_UNIT_COMMUNICATION_FAILURE);
+	se_cmd->scsi_status = SAM_STAT_TASK_SET_FULL;
+	se_cmd->scsi_sense_length = 0;
+	se_cmd->se_cmd_flags &= ~SCF_OVERFLOW_BIT;
+	se_cmd->se_cmd_flags |= SCF_UNDERFLOW_BIT;
+	se_cmd->residual_count = se_cmd->data_length;
+	srpt_build_cmd_rsp(ioctx);
+	srpt_post_response(ioctx);
 }
 
-/* Map the READ data and send it with the response (queue_data_in). */
-static void srpt_start_data_in(struct srpt_send_ioctx *ioctx)
+/*
+ * Map the command's data and start its transfer: fetch WRITE data
+ * (write_pending, @dir DMA_FROM_DEVICE) or send READ data with the
+ * response (queue_data_in, DMA_TO_DEVICE).
+ */
+static void srpt_start_data(struct srpt_send_ioctx *ioctx,
+			    enum dma_data_direction dir)
 {
 	struct se_cmd *se_cmd = &ioctx->se_cmd;
+	sense_reason_t reason;
 	int ret;
 
-	ret = srpt_init_rw(ioctx, DMA_TO_DEVICE);
+	ret = srpt_init_rw(ioctx, dir);
 	if (!ret) {
-		srpt_build_cmd_rsp(ioctx);
-		srpt_post_response(ioctx);
+		if (dir == DMA_FROM_DEVICE) {
+			srpt_post_rdma_read(ioctx);
+		} else {
+			srpt_build_cmd_rsp(ioctx);
+			srpt_post_response(ioctx);
+		}
 		return;
 	}
 	srpt_unmap_rw(ioctx);
 	if (srpt_rw_retryable(ret) && ioctx->rw_retries < SRPT_MAX_RW_RETRIES) {
-		srpt_retry_rw_later(ioctx, DMA_TO_DEVICE);
+		srpt_retry_rw_later(ioctx, dir);
 		return;
 	}
-	/* Cannot map the data: report that instead of the data. */
-	transport_send_check_condition_and_sense(se_cmd, ret == -E2BIG ?
-				TCM_INVALID_FIELD_IN_COMMAND_IU :
-				TCM_LOGICAL_UNIT_COMMUNICATION_FAILURE, 0);
+	if (ret != -E2BIG) {
+		/*
+		 * Out of memory or MRs for longer than the retries last: TASK
+		 * SET FULL (SAM-5 5.3.1), which initiators retry later.
+		 */
+		srpt_fail_busy(ioctx, dir);
+		return;
+	}
+	/* Like any other descriptor list over our limits. */
+	reason = TCM_INVALID_FIELD_IN_COMMAND_IU;
+	if (dir == DMA_FROM_DEVICE) {
+		ioctx->state = SRPT_CMD_DONE;
+		transport_generic_request_failure(se_cmd, reason);
+	} else {
+		transport_send_check_condition_and_sense(se_cmd, reason, 0);
+	}
 }
 
 /*
@@ -1085,13 +1094,13 @@ static void srpt_rw_retry_work(struct work_struct *work)
 	 * any TMF waiting for it, forever.
 	 */
 	ioctx->rw_retries++;
-	if (!srpt_ch_is_live(ioctx->ch))
+	/* An aborted command need not wait: target_core ends it either way. */
+	if (!srpt_ch_is_live(ioctx->ch) ||
+	    (ioctx->se_cmd.transport_state & CMD_T_ABORTED))
 		srpt_post_failed(ioctx, out ? SRPT_POST_DATA_READ :
 					      SRPT_POST_RESPONSE);
-	else if (out)
-		srpt_start_data_out(ioctx);
 	else
-		srpt_start_data_in(ioctx);
+		srpt_start_data(ioctx, ioctx->retry_dir);
 }
 
 int srpt_write_pending(struct se_cmd *se_cmd)
@@ -1119,7 +1128,7 @@ int srpt_write_pending(struct se_cmd *se_cmd)
 		target_execute_cmd(se_cmd);
 		return 0;
 	}
-	srpt_start_data_out(ioctx);
+	srpt_start_data(ioctx, DMA_FROM_DEVICE);
 	return 0;
 }
 
@@ -1129,7 +1138,7 @@ int srpt_queue_data_in(struct se_cmd *se_cmd)
 
 	if (se_cmd->se_dev)
 		srpt_note_rd_geometry(ioctx->ch, se_cmd);
-	srpt_start_data_in(ioctx);
+	srpt_start_data(ioctx, DMA_TO_DEVICE);
 	return 0;
 }
 
@@ -1145,7 +1154,8 @@ int srpt_queue_status(struct se_cmd *se_cmd)
 		ioctx->imm = NULL;
 	}
 	srpt_build_cmd_rsp(ioctx);
-	return srpt_post_response(ioctx);
+	srpt_post_response(ioctx);
+	return 0;
 }
 
 void srpt_aborted_task(struct se_cmd *se_cmd)
@@ -1208,6 +1218,12 @@ static void srpt_rdma_read_done(struct ib_cq *cq, struct ib_wc *wc)
 						  TCM_CHECK_CONDITION_ABORT_CMD);
 		return;
 	}
+	/*
+	 * The data must be the CPU's before the backend sees it: unmapping
+	 * syncs it (a bounce buffer, a non-coherent cache; DMA-API.rst) and
+	 * returns the MRs of an MR-mode transfer at once.
+	 */
+	srpt_unmap_rw(ioctx);
 	ioctx->state = SRPT_CMD_DATA_IN;
 	target_execute_cmd(&ioctx->se_cmd);
 }
@@ -1654,8 +1670,7 @@ static void srpt_post_table_read(struct srpt_send_ioctx *ioctx)
 	wr->wr.num_sge = 1;
 	wr->remote_addr = be64_to_cpu(ioctx->table.va);
 	wr->rkey = be32_to_cpu(ioctx->table.key);
-	if (srpt_sq_post(ioctx, &wr->wr, 1, SRPT_POST_TABLE_READ))
-		srpt_post_failed(ioctx, SRPT_POST_TABLE_READ);
+	srpt_sq_post(ioctx, &wr->wr, 1, SRPT_POST_TABLE_READ);
 }
 
 /* Map ioctx->desc for the table and read it (SRP r16a 5.5.4.3). */
@@ -1723,7 +1738,7 @@ static void srpt_refuse_iu(struct srpt_rdma_ch *ch,
 	pr_warn_ratelimited("%s: refusing IU with opcode 0x%02x, %u bytes: SRP_T_LOGOUT reason %#x\n",
 			    ch->name, *(u8 *)recv->buf, recv->byte_len, reason);
 	srpt_count_port_stat(ch->sport, stat);
-	srpt_recycle_recv(ch, recv);
+	srpt_repost_recv(ch, recv);
 	srpt_ch_logout(ch, reason);
 }
 
@@ -1812,7 +1827,7 @@ static void srpt_dispatch_iu(struct srpt_rdma_ch *ch,
 	case SRP_CRED_RSP:
 		/* Answers to our requests use no credit (SRP r16a 5.4.2). */
 		if (srpt_cred_rsp_expected(ch, recv)) {
-			srpt_recycle_recv(ch, recv);
+			srpt_repost_recv(ch, recv);
 			return;
 		}
 		fallthrough;
