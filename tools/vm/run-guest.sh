@@ -38,8 +38,11 @@
 # its console are printed then).
 #
 # Environment:
-#   KVER=6.1.0-NN-amd64   kernel to boot (default: newest /boot/vmlinuz-*-amd64
-#                         with a /lib/modules/<ver>);  KERNEL=/path/vmlinuz-<ver>
+#   KVER=6.1.0-NN-amd64   kernel to boot (default: tools/kver.sh, the newest
+#                         installed release of the series SRPT_KERNEL names);
+#                         KERNEL=/path/vmlinuz-<ver>
+#   SRPT_KERNEL=6.1|6.12  the kernel series to boot when KVER is unset
+#                         (default 6.1)
 #   SRPT_GUEST_ACCEL=kvm|tcg|icount   skip the KVM probe (same as --accel)
 #   SRPT_GUEST_CACHE=DIR  initramfs and KVM-probe cache
 #                         (default ${XDG_CACHE_HOME:-$HOME/.cache}/srpt-guest)
@@ -108,12 +111,8 @@ pick_kernel() {
 	elif [ -n "${KVER:-}" ]; then
 		KERNEL=/boot/vmlinuz-$KVER
 	else
-		local v
-		KVER=
-		for v in $(ls /boot/vmlinuz-*-amd64 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -rV); do
-			[ -f "/lib/modules/$v/modules.dep" ] && { KVER=$v; break; }
-		done
-		[ -n "$KVER" ] || die "no /boot/vmlinuz-*-amd64 with /lib/modules/<ver> (run tools/deps.sh)"
+		# The series of $SRPT_KERNEL (default 6.1), never just the newest.
+		KVER=$("$REPO/tools/kver.sh") || die "no kernel to boot (tools/kver.sh)"
 		KERNEL=/boot/vmlinuz-$KVER
 	fi
 	[ -r "$KERNEL" ] || die "cannot read $KERNEL"
