@@ -23,6 +23,9 @@
 #                          and print the new /dev/sdX once it is usable
 #   srp_login_expect_fail [OPTS]   the add_target write fails or no disk appears
 #   srp_logout_all         delete every SRP remote port, wait for the disks
+#   srp_initiator_reload [PARAM=VALUE]...   unload ib_srp (no SRP host may be
+#                          left) and load it again with PARAMs (none: its
+#                          defaults); most of its parameters are read-only
 #   srp_target_teardown [--keep-module]   logout, remove the configuration in
 #                          reverse order, backstores, unload ib_srpt
 #   srp_session_count      SRP remote ports (logins) on the initiator
@@ -299,6 +302,24 @@ srp_logout_all() {
 		return 1
 	}
 	return "$rc"
+}
+
+# srp_initiator_reload [PARAM=VALUE]...: rmmod ib_srp and modprobe it again
+# with PARAMs (none: its defaults), e.g. register_always=0, which it reads
+# only when it loads.  Refuses while an SRP host is left (log out first).
+# shellcheck disable=SC2120  # PARAMs are for the tests
+srp_initiator_reload() {
+	if ! _srp_logged_out; then
+		srp_err "cannot reload ib_srp: SRP hosts left: $(_srp_hosts | tr '\n' ' ')"
+		return 1
+	fi
+	# The remove work of the last host may still hold the module briefly.
+	if [ -d /sys/module/ib_srp ] && ! wait_for 10 rmmod ib_srp 2>/dev/null; then
+		srp_err "rmmod ib_srp failed: $(rmmod ib_srp 2>&1)"
+		return 1
+	fi
+	modprobe ib_srp "$@" || { srp_err "modprobe ib_srp $* failed"; return 1; }
+	_srp_initiator_up
 }
 
 # srp_set_rport_tmo RECONNECT_DELAY FAST_IO_FAIL_TMO DEV_LOSS_TMO: shorter
@@ -715,5 +736,11 @@ if [ -d /sys/module/ib_srpt ] || [ -n "$(_srp_hosts)" ]; then
 	srp_target_teardown || fail "cannot clean up the leftover SRP state"
 fi
 guest_rxe_up || fail "guest_rxe_up failed"
+# A test that died may also have left ib_srp loaded with the
+# register_always=0 of srp/test_tpg_fence.
+if [ "$(cat /sys/module/ib_srp/parameters/register_always 2>/dev/null || echo Y)" != Y ]; then
+	echo "# ib_srp was left loaded with register_always=N; loading it with its defaults"
+	srp_initiator_reload || fail "cannot reload ib_srp with its defaults"
+fi
 _srp_initiator_up || fail "cannot set up the ib_srp initiator"
 srp_dmesg_mark
