@@ -2505,22 +2505,49 @@ out:
 }
 
 /*
- * ABORT TASK of a WRITE whose descriptor table the target is still reading.
+ * A TMF about a WRITE whose descriptor table the target is still reading.
  * The initiator stops posting receives, so the SRP_RSP of a READ sent first
  * is refused (RNR) and holds the target's send queue, and the RDMA READ of
- * the WRITE's external table waits behind it. The ABORT TASK arrives while
- * the table is outstanding, before target_core has seen the WRITE. Once the
- * receives are back: the TMF completes, the WRITE gets no answer (SAM-5:
- * an aborted command ends without status), its data is not written and its
- * credit comes back.
+ * the WRITE's external table waits behind it. The TMF arrives while the
+ * table is outstanding, before target_core has seen the WRITE. Once the
+ * receives are back, the TMF must have the effect target_core gives it on
+ * a command it sees, never that of a command lost in between:
+ *   - ABORT TASK: COMPLETE; the WRITE is either aborted (no answer, SAM-5:
+ *     an aborted command ends without status; old data kept) or it
+ *     completed first (answered GOOD, its data written): target_core
+ *     aborts only what has not completed, and may answer the TMF before
+ *     the WRITE's own response is posted, so the order is not checked;
+ *   - ABORT TASK SET, which target_core does not support: NOT SUPPORTED,
+ *     and the WRITE runs: answered GOOD, its data written.
+ * Either way nothing is written after the TMF is answered (the blocks read
+ * at once then equal those read at the end: a WRITE the initiator thinks
+ * aborted must not land later), its credit comes back and the channel
+ * lives on.
  */
-static int c_tmf_abort_table_fetch(void)
+
+/* Read @blocks at @lba into @buf (GOOD expected). */
+static int read_blocks(struct conn *c, const char *what, uint32_t lba,
+		       uint16_t blocks, uint8_t *buf)
+{
+	uint8_t iu[64];
+	uint64_t tag = conn_tag(c);
+	size_t n;
+	int f;
+
+	memset(c->data + 3 * MiB, 0, blocks * 512);
+	n = cmd_rw_direct(c, iu, tag, SCSI_READ_10, lba, blocks, 3 * MiB, blocks * 512);
+	f = send_expect(c, what, iu, n, tag, WANT_GOOD);
+	memcpy(buf, c->data + 3 * MiB, blocks * 512);
+	return f;
+}
+static int tmf_during_table_fetch(const char *what, uint8_t func,
+				  uint8_t want_code, bool write_runs)
 {
 	struct srp_direct_buf d[4], t;
 	struct login_params p;
 	uint64_t rtag, wtag, ttag;
 	bool seen_w = false, seen_t = false;
-	uint8_t iu[256];
+	uint8_t iu[256], at_tmf[8192], at_end[8192];
 	struct conn *c;
 	struct iu *r;
 	size_t n;
@@ -2529,12 +2556,12 @@ static int c_tmf_abort_table_fetch(void)
 	login_defaults(&p);
 	p.nrecv = 2;
 	p.max_recv = 16;
-	c = open_ch("abort a command fetching its descriptor table", &p);
+	c = open_ch(what, &p);
 	if (!c)
 		return RES_FAIL;
 	if (write_pattern(c, "old data", cfg.lba, 16, 0x7ab1e))
 		goto out;
-	if (stall_responses(c, "abort during a table fetch"))
+	if (stall_responses(c, what))
 		goto out;
 	/* its SRP_RSP finds no receive buffer and holds the send queue */
 	rtag = conn_tag(c);
@@ -2552,38 +2579,64 @@ static int c_tmf_abort_table_fetch(void)
 	n = put_indirect(iu, true, 0, &t, 8192, d, 0);
 	conn_send(c, iu, n);
 	ttag = conn_tag(c);
-	build_tmf(iu, ttag, cfg.lun, SRP_TSK_ABORT_TASK, wtag);
+	build_tmf(iu, ttag, cfg.lun, func, wtag);
 	conn_flush_sends(c, 5000);
 	sleep_ms(200);
 	conn_send(c, iu, 48);
 	conn_flush_sends(c, 5000);
 	sleep_ms(300);
 	conn_post_recvs(c, 16);
-	while ((r = conn_wait_iu(c, seen_t ? 1000 : 15000))) {
+	while ((r = conn_wait_iu(c, seen_t && (seen_w || !write_runs) ? 1000 : 15000))) {
 		uint64_t tg;
 
 		memcpy(&tg, r->buf + 8, 8);
 		if (tg == ttag) {
 			seen_t = true;
-			check_rsp("ABORT TASK of a WRITE fetching its table", r, c->max_ti,
-				  ttag, &WANT_TMF(SRP_TMF_RSP_COMPLETE));
+			check_rsp(what, r, c->max_ti, ttag, &WANT_TMF(want_code));
+			read_blocks(c, "the WRITE's blocks when the TMF is answered",
+				    cfg.lba, 16, at_tmf);
 		} else if (tg == wtag) {
 			seen_w = true;
-			check(false, "the aborted WRITE was answered (status 0x%02x): the target ran it",
-			      r->len >= 36 ? r->buf[19] : 0xff);
+			check_rsp(write_runs ? "the WRITE the TMF left alone" :
+				  "the WRITE that completed before ABORT TASK",
+				  r, c->max_ti, wtag, &WANT_GOOD);
 		} else if (tg != rtag) {
 			check(false, "unexpected IU");
 		}
 		free(r);
 	}
-	check(seen_t, "no answer to ABORT TASK");
+	check(seen_t, "no answer to the TMF");
+	if (write_runs)
+		check(seen_w, "the WRITE the TMF left alone was never answered");
 	msg("   WRITE %s, TMF %s", seen_w ? "answered" : "not answered",
 	    seen_t ? "answered" : "not answered");
-	verify_pattern(c, "the aborted WRITE's blocks keep the old data", cfg.lba, 16, 0x7ab1e);
-	survives(c, "abort during a table fetch");
+	if (seen_t && !read_blocks(c, "the WRITE's blocks at the end", cfg.lba, 16, at_end))
+		check(!memcmp(at_tmf, at_end, sizeof(at_end)),
+		      "the WRITE's blocks changed after the TMF was answered");
+	/* An answered WRITE wrote its data; an aborted one wrote nothing. */
+	if (seen_w)
+		verify_pattern(c, "the answered WRITE's blocks have its data",
+			       cfg.lba, 16, 0x0bad);
+	else
+		verify_pattern(c, "the aborted WRITE's blocks keep the old data",
+			       cfg.lba, 16, 0x7ab1e);
+	survives(c, what);
 out:
 	conn_close(c);
 	return RES_PASS;
+}
+
+static int c_tmf_abort_table_fetch(void)
+{
+	return tmf_during_table_fetch("ABORT TASK of a WRITE fetching its table",
+				      SRP_TSK_ABORT_TASK, SRP_TMF_RSP_COMPLETE, false);
+}
+
+static int c_tmf_unsupported_table_fetch(void)
+{
+	return tmf_during_table_fetch("ABORT TASK SET while a WRITE fetches its table",
+				      SRP_TSK_ABORT_TASK_SET, SRP_TMF_RSP_NOT_SUPPORTED,
+				      true);
 }
 
 static int c_scsi_report_luns(void)
@@ -2915,7 +2968,8 @@ const struct hcase hcases[] = {
 	{ "tmf_basic", "tmf", "ABORT TASK unknown tag: 0x00; unmapped LUN: 0x02; ABORT/CLEAR TASK SET, CLEAR ACA, unknown: 0x04; truncated: 0x02", c_tmf_basic, NULL },
 	{ "tmf_lun_reset", "tmf", "LUN RESET: 0x00, next command UNIT ATTENTION 06/29/03", c_tmf_lun_reset, NULL },
 	{ "tmf_abort_stalled", "tmf", "ABORT TASK of a command in flight: TMF 0x00, after the command's own answer if any", c_tmf_abort_stalled, NULL },
-	{ "tmf_abort_table_fetch", "tmf", "ABORT TASK of a WRITE whose external descriptor table is still being read (send queue held by an RNR-stalled response): TMF 0x00, the WRITE unanswered and not written, credits back", c_tmf_abort_table_fetch, NULL },
+	{ "tmf_abort_table_fetch", "tmf", "ABORT TASK of a WRITE whose external descriptor table is still being read (send queue held by an RNR-stalled response): TMF 0x00; the WRITE aborted (unanswered, not written) or completed first (GOOD, written), never lost; credits back", c_tmf_abort_table_fetch, NULL },
+	{ "tmf_unsupported_table_fetch", "tmf", "ABORT TASK SET (not supported by target_core) while a WRITE's external descriptor table is being read: TMF 0x04 NOT SUPPORTED, the WRITE answered GOOD and written", c_tmf_unsupported_table_fetch, NULL },
 	{ "scsi_report_luns", "tmf", "REPORT LUNS: list length 8, LUN 0; GOOD DIUNDER", c_scsi_report_luns, NULL },
 	{ "scsi_unmapped_lun", "tmf", "TUR/READ/WRITE to an unmapped LUN: CHECK CONDITION 05/25/00", c_scsi_unmapped_lun, NULL },
 	{ "scsi_inquiry", "tmf", "INQUIRY: GOOD, LIO-ORG disk", c_scsi_inquiry, NULL },

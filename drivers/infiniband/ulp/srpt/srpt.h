@@ -383,15 +383,17 @@ struct srpt_rw {
  * @table_sge: its scatter entry.
  * @table_recv: the SRP_CMD waiting for its descriptor table.
  * @table_node: entry in ch->table_list while the table is fetched.
- * @abort_tmf: the task management request that aborted the command while
- *             its table was fetched (ch->lock); the command is dropped
- *             when the table arrives, and only then may the TMF be
- *             answered (srpt_tmf_fetch_ended()).
- * @tmf_pending: of a TMF: its answer waits until this drops to zero: one
- *             for target_core's answer, one per table fetch it aborted.
- * @tmf_code:  of a TMF: the SRP r16a table 23 code to answer with.
- * @tmf_aborted: of a TMF: target_core aborted it; it is never answered and
- *             is put back only when @tmf_pending drops to zero.
+ * @wait_tmf:  the task management request waiting for this table fetch
+ *             (ch->lock): it goes to target_core only once target_core has
+ *             seen the command (srpt_tmf_fetch_ended()).
+ * @tmf_pending: of a TMF: it goes to target_core when this drops to zero:
+ *             one for its own setup, one per table fetch it waits for, one
+ *             for the TMF before it on the nexus (@tmf_next).
+ * @tmf_next:  of a TMF: the next TMF of the nexus, which waits for this
+ *             one to go to target_core (nexus->tmf_lock).
+ * @tmf_lun:   of a TMF: its logical unit.
+ * @tmf_task_tag: of a TMF: the tag of the task ABORT TASK names.
+ * @tmf_func:  of a TMF: the target_core function (enum tcm_tmreq_table).
  * @rw_retries: how often @rw_retry has run for this command.
  * @data_dir:  data direction of the command.
  * @data_len:  total data length from the descriptors.
@@ -440,10 +442,12 @@ struct srpt_send_ioctx {
 	struct ib_sge		table_sge;
 	struct srpt_recv_ioctx	*table_recv;
 	struct list_head	table_node;
-	struct srpt_send_ioctx	*abort_tmf;
+	struct srpt_send_ioctx	*wait_tmf;
 	atomic_t		tmf_pending;
-	u8			tmf_code;
-	bool			tmf_aborted;
+	struct srpt_send_ioctx	*tmf_next;
+	u64			tmf_lun;
+	u64			tmf_task_tag;
+	u8			tmf_func;
 	u16			rw_retries;
 	enum dma_data_direction	data_dir;
 	u32			data_len;
@@ -533,7 +537,7 @@ struct srpt_msg_iu {
  *                after the QP is drained (srpt_fail_waiting()).
  * @table_list:   send contexts fetching a descriptor table: commands
  *                target_core has not seen yet, which task management
- *                must still find (srpt_abort_table_fetches()).
+ *                must wait for (srpt_wait_table_fetches()).
  * @lock:         protects @state, @free_list, @sq_wait_list, @table_list,
  *                @post_failed_list,
  *                @in_flight,
@@ -650,8 +654,11 @@ struct srpt_rdma_ch {
  * @sid:       session number shown in the ACL's info file.
  * @next_cid:  number for the next channel that joins.
  * @ending:    its channels are being closed; no login joins it any more.
+ * @tmf_lock:  protects @tmf_tail.
+ * @tmf_tail:  the newest TMF still waiting to go to target_core
+ *             (srpt_handle_tsk_mgmt()).
  *
- * Locking: all fields are protected by srpt_mutex. Lifetime: created by
+ * Locking: the other fields are protected by srpt_mutex. Lifetime: created by
  * the first login, freed by the release work of its last channel after
  * the session has been removed from target_core.
  */
@@ -664,6 +671,8 @@ struct srpt_nexus {
 	u32			sid;
 	u32			next_cid;
 	bool			ending;
+	spinlock_t		tmf_lock;	/* protects tmf_tail */
+	struct srpt_send_ioctx	*tmf_tail;
 };
 
 /*
@@ -903,9 +912,8 @@ void srpt_recv_done(struct ib_cq *cq, struct ib_wc *wc);
 void srpt_repost_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv);
 void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx);
 void srpt_sq_return(struct srpt_rdma_ch *ch, u32 wrs);
-void srpt_abort_table_fetches(struct srpt_rdma_ch *ch, u64 lun,
-			      bool one_task, u64 task_tag,
-			      struct srpt_send_ioctx *tmf);
+void srpt_wait_table_fetches(struct srpt_rdma_ch *ch,
+			     struct srpt_send_ioctx *tmf);
 void srpt_send_tmf_rsp(struct srpt_send_ioctx *ioctx, u8 code);
 
 /* srpt_msg.c: target-initiated requests */

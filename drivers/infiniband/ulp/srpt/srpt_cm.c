@@ -348,6 +348,7 @@ static struct srpt_nexus *srpt_new_nexus(struct srpt_tpg *tpg,
 	static atomic_t srpt_next_sid = ATOMIC_INIT(0);
 
 	INIT_LIST_HEAD(&nexus->ch_list);
+	spin_lock_init(&nexus->tmf_lock);
 	memcpy(nexus->i_port_id, i_port_id, 16);
 	nexus->sid = atomic_inc_return(&srpt_next_sid);
 	nexus->tpg = tpg;

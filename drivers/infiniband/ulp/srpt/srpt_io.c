@@ -297,7 +297,7 @@ static struct srpt_send_ioctx *srpt_get_send_ioctx(struct srpt_rdma_ch *ch)
 	memset(&ioctx->se_cmd, 0, sizeof(ioctx->se_cmd));
 	INIT_LIST_HEAD(&ioctx->node);
 	INIT_LIST_HEAD(&ioctx->table_node);
-	ioctx->abort_tmf = NULL;
+	ioctx->wait_tmf = NULL;
 	ioctx->imm = NULL;
 	ioctx->desc = &ioctx->single_desc;
 	ioctx->rw = &ioctx->single_rw;
@@ -306,8 +306,8 @@ static struct srpt_send_ioctx *srpt_get_send_ioctx(struct srpt_rdma_ch *ch)
 	ioctx->sq_wrs = 0;
 	ioctx->state = SRPT_CMD_NEW;
 	ioctx->rw_retries = 0;
-	ioctx->tmf_aborted = false;
 	atomic_set(&ioctx->tmf_pending, 0);
+	ioctx->tmf_next = NULL;
 	ioctx->owes_credit = true;
 	ioctx->tmf = false;
 	ioctx->local = false;
@@ -402,15 +402,12 @@ void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx)
  */
 
 static void srpt_finish_unsent(struct srpt_send_ioctx *ioctx);
-static void srpt_unmap_table(struct srpt_send_ioctx *ioctx);
-static struct srpt_send_ioctx *srpt_untrack_table(struct srpt_send_ioctx *ioctx);
+static void srpt_drop_table_cmd(struct srpt_send_ioctx *ioctx);
 
 /* Finish a context whose post of @kind will never happen: the channel is gone. */
 static void srpt_post_failed(struct srpt_send_ioctx *ioctx,
 			     enum srpt_post_kind kind)
 {
-	struct srpt_send_ioctx *tmf;
-
 	switch (kind) {
 	case SRPT_POST_DATA_READ:
 		/* No data will come: fail the command (SAM-5 5.3). */
@@ -422,14 +419,7 @@ static void srpt_post_failed(struct srpt_send_ioctx *ioctx,
 		srpt_finish_unsent(ioctx);
 		break;
 	case SRPT_POST_TABLE_READ:
-		/* target_core has not seen the command: drop it unanswered. */
-		tmf = srpt_untrack_table(ioctx);
-		srpt_unmap_table(ioctx);
-		srpt_repost_recv(ioctx->ch, ioctx->table_recv);
-		ioctx->table_recv = NULL;
-		srpt_put_send_ioctx(ioctx);
-		if (tmf)
-			srpt_tmf_fetch_ended(tmf);
+		srpt_drop_table_cmd(ioctx);
 		break;
 	}
 }
@@ -1163,8 +1153,6 @@ void srpt_aborted_task(struct se_cmd *se_cmd)
 	struct srpt_send_ioctx *ioctx = to_ioctx(se_cmd);
 
 	ioctx->state = SRPT_CMD_DONE;
-	if (ioctx->tmf)
-		ioctx->tmf_aborted = true;
 }
 
 int srpt_check_stop_free(struct se_cmd *se_cmd)
@@ -1174,16 +1162,7 @@ int srpt_check_stop_free(struct se_cmd *se_cmd)
 
 void srpt_release_cmd(struct se_cmd *se_cmd)
 {
-	struct srpt_send_ioctx *ioctx = to_ioctx(se_cmd);
-
-	/*
-	 * A TMF target_core aborted is never answered; table fetches it
-	 * aborted may still refer to it: the last of them puts it back
-	 * (srpt_tmf_fetch_ended()).
-	 */
-	if (ioctx->tmf_aborted && !atomic_dec_and_test(&ioctx->tmf_pending))
-		return;
-	srpt_put_send_ioctx(ioctx);
+	srpt_put_send_ioctx(to_ioctx(se_cmd));
 }
 
 int srpt_get_cmd_state(struct se_cmd *se_cmd)
@@ -1558,42 +1537,6 @@ static void srpt_submit_cmd(struct srpt_rdma_ch *ch,
 	target_submit(se_cmd);
 }
 
-static void srpt_table_done(struct ib_cq *cq, struct ib_wc *wc)
-{
-	struct srpt_send_ioctx *ioctx =
-		container_of(wc->wr_cqe, struct srpt_send_ioctx, table_cqe);
-	struct srpt_recv_ioctx *recv = ioctx->table_recv;
-	struct srpt_rdma_ch *ch = ioctx->ch;
-
-	struct srpt_send_ioctx *tmf = srpt_untrack_table(ioctx);
-
-	srpt_unmap_table(ioctx);
-	srpt_return_sq_space(ioctx);
-	ioctx->table_recv = NULL;
-	if (wc->status == IB_WC_SUCCESS && tmf) {
-		/* SAM-5 7.2: an aborted command gets no response. */
-		pr_debug("%s: tag %#llx aborted while its descriptor table was fetched\n",
-			 ch->name, ioctx->tag);
-		srpt_repost_recv(ch, recv);
-		srpt_put_send_ioctx(ioctx);
-		srpt_tmf_fetch_ended(tmf);
-		return;
-	}
-	if (wc->status != IB_WC_SUCCESS) {
-		if (wc->status != IB_WC_WR_FLUSH_ERR)
-			pr_info("%s: RDMA READ of a descriptor table failed: %s\n",
-				ch->name, ib_wc_status_msg(wc->status));
-		srpt_ch_close(ch);
-		srpt_repost_recv(ch, recv);
-		srpt_put_send_ioctx(ioctx);
-		if (tmf)
-			srpt_tmf_fetch_ended(tmf);
-		return;
-	}
-	srpt_submit_cmd(ch, recv, ioctx,
-			srpt_check_desc_sum(ioctx, ioctx->data_len));
-}
-
 static void srpt_unmap_table(struct srpt_send_ioctx *ioctx)
 {
 	ib_dma_unmap_single(ioctx->ch->sdev->ib_dev, ioctx->table_dma,
@@ -1601,8 +1544,12 @@ static void srpt_unmap_table(struct srpt_send_ioctx *ioctx)
 			    DMA_FROM_DEVICE);
 }
 
-/* The table fetch is over; returns the TMF that aborted the command. */
-static struct srpt_send_ioctx *srpt_untrack_table(struct srpt_send_ioctx *ioctx)
+/*
+ * The table fetch of @ioctx is over (read, failed, or never posted): stop
+ * tracking it, hand the CPU the table and return the TMF waiting for it.
+ */
+static struct srpt_send_ioctx *srpt_end_table_fetch(struct srpt_send_ioctx *ioctx,
+						    struct srpt_recv_ioctx **recv)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
 	struct srpt_send_ioctx *tmf;
@@ -1610,42 +1557,76 @@ static struct srpt_send_ioctx *srpt_untrack_table(struct srpt_send_ioctx *ioctx)
 
 	spin_lock_irqsave(&ch->lock, flags);
 	list_del_init(&ioctx->table_node);
-	tmf = ioctx->abort_tmf;
-	ioctx->abort_tmf = NULL;
+	tmf = ioctx->wait_tmf;
+	ioctx->wait_tmf = NULL;
 	spin_unlock_irqrestore(&ch->lock, flags);
+	srpt_unmap_table(ioctx);
+	*recv = ioctx->table_recv;
+	ioctx->table_recv = NULL;
 	return tmf;
 }
 
+/* The table could not be read: drop the command, target_core never saw it. */
+static void srpt_drop_table_cmd(struct srpt_send_ioctx *ioctx)
+{
+	struct srpt_rdma_ch *ch = ioctx->ch;
+	struct srpt_recv_ioctx *recv;
+	struct srpt_send_ioctx *tmf = srpt_end_table_fetch(ioctx, &recv);
+
+	srpt_repost_recv(ch, recv);
+	srpt_put_send_ioctx(ioctx);
+	if (tmf)
+		srpt_tmf_fetch_ended(tmf);
+}
+
+static void srpt_table_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct srpt_send_ioctx *ioctx =
+		container_of(wc->wr_cqe, struct srpt_send_ioctx, table_cqe);
+	struct srpt_rdma_ch *ch = ioctx->ch;
+	struct srpt_send_ioctx *tmf;
+	struct srpt_recv_ioctx *recv;
+
+	srpt_return_sq_space(ioctx);
+	if (wc->status != IB_WC_SUCCESS) {
+		if (wc->status != IB_WC_WR_FLUSH_ERR)
+			pr_info("%s: RDMA READ of a descriptor table failed: %s\n",
+				ch->name, ib_wc_status_msg(wc->status));
+		srpt_ch_close(ch);
+		srpt_drop_table_cmd(ioctx);
+		return;
+	}
+	tmf = srpt_end_table_fetch(ioctx, &recv);
+	srpt_submit_cmd(ch, recv, ioctx,
+			srpt_check_desc_sum(ioctx, ioctx->data_len));
+	/* target_core has seen the command: a TMF waiting for it may go. */
+	if (tmf)
+		srpt_tmf_fetch_ended(tmf);
+}
+
 /**
- * srpt_abort_table_fetches - abort commands still fetching their table
- * @ch:       a channel of the nexus the task management function is for.
- * @lun:      the logical unit.
- * @one_task: ABORT TASK: only the command tagged @task_tag.
- * @task_tag: see @one_task.
- * @tmf:      the task management request.
+ * srpt_wait_table_fetches - make a TMF wait for the table fetches under way
+ * @ch:  a channel of the nexus the task management function is for.
+ * @tmf: the task management request.
  *
- * target_core's ABORT TASK, ABORT TASK SET, CLEAR TASK SET and LOGICAL
- * UNIT RESET cannot find a command whose descriptor table is still being
- * read (SRP r16a 5.5.4.3): target_core has not seen it. Such a command is
- * marked here and dropped, unanswered, when its table arrives; the TMF is
- * answered only after that, so that the initiator does not reuse the
- * table's memory while the target still reads it.
+ * A command whose descriptor table is still being read (SRP r16a 5.5.4.3)
+ * is invisible to target_core: ABORT TASK or LOGICAL UNIT RESET would not
+ * find it and the command would run after the TMF was answered. So the TMF
+ * goes to target_core only after every such command has (srpt_table_done()),
+ * and target_core alone decides what the TMF aborts. A fetch another TMF
+ * already waits for is covered: this TMF waits for that one (@tmf_next).
  */
-void srpt_abort_table_fetches(struct srpt_rdma_ch *ch, u64 lun,
-			      bool one_task, u64 task_tag,
-			      struct srpt_send_ioctx *tmf)
+void srpt_wait_table_fetches(struct srpt_rdma_ch *ch,
+			     struct srpt_send_ioctx *tmf)
 {
 	struct srpt_send_ioctx *ioctx;
-	struct srp_cmd *cmd;
 	unsigned long flags;
 
 	spin_lock_irqsave(&ch->lock, flags);
 	list_for_each_entry(ioctx, &ch->table_list, table_node) {
-		cmd = ioctx->table_recv->buf;
-		if (ioctx->abort_tmf || scsilun_to_int(&cmd->lun) != lun ||
-		    (one_task && ioctx->tag != task_tag))
+		if (ioctx->wait_tmf)
 			continue;
-		ioctx->abort_tmf = tmf;
+		ioctx->wait_tmf = tmf;
 		atomic_inc(&tmf->tmf_pending);
 	}
 	spin_unlock_irqrestore(&ch->lock, flags);
@@ -1689,7 +1670,7 @@ static void srpt_fetch_table(struct srpt_send_ioctx *ioctx)
 		return;
 	}
 	spin_lock_irqsave(&ch->lock, flags);
-	ioctx->abort_tmf = NULL;
+	ioctx->wait_tmf = NULL;
 	list_add_tail(&ioctx->table_node, &ch->table_list);
 	spin_unlock_irqrestore(&ch->lock, flags);
 	srpt_post_table_read(ioctx);

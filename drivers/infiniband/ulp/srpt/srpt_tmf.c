@@ -55,31 +55,6 @@ static u8 srpt_tcm_to_rsp_code(u8 tcm_response)
 	}
 }
 
-/**
- * srpt_tmf_fetch_ended - one reason to hold a TMF's answer is gone
- * @tmf: the task management request.
- *
- * Called once target_core has answered it, and once per command it aborted
- * while that command's descriptor table was read; the last call sends the
- * answer. From any channel of the nexus.
- */
-void srpt_tmf_fetch_ended(struct srpt_send_ioctx *tmf)
-{
-	if (!atomic_dec_and_test(&tmf->tmf_pending))
-		return;
-	/* target_core released an aborted TMF already (srpt_release_cmd()). */
-	if (tmf->tmf_aborted)
-		srpt_put_send_ioctx(tmf);
-	else
-		srpt_send_tmf_rsp(tmf, tmf->tmf_code);
-}
-
-static void srpt_answer_tmf(struct srpt_send_ioctx *ioctx, u8 code)
-{
-	ioctx->tmf_code = code;
-	srpt_tmf_fetch_ended(ioctx);
-}
-
 /*
  * Answer a request target_core never saw: @ioctx has no se_cmd, so it is
  * released straight after the send (srpt_send_done() sees ->local).
@@ -87,24 +62,79 @@ static void srpt_answer_tmf(struct srpt_send_ioctx *ioctx, u8 code)
 static void srpt_reject_tmf(struct srpt_send_ioctx *ioctx, u8 code)
 {
 	ioctx->local = true;
-	srpt_answer_tmf(ioctx, code);
+	srpt_send_tmf_rsp(ioctx, code);
 }
 
 /*
- * Commands still fetching their descriptor table are invisible to
- * target_core's task management; any channel of the nexus may hold one
- * (ib_srp sends LOGICAL UNIT RESET on its first channel only).
+ * Every reason to hold @tmf back is gone: take it off the nexus' chain of
+ * waiting TMFs, hand it to target_core and return the next TMF of the
+ * chain, which waited for this one.
  */
-static void srpt_abort_nexus_table_fetches(struct srpt_nexus *nexus, u64 lun,
-					   bool one_task, u64 task_tag,
-					   struct srpt_send_ioctx *tmf)
+static struct srpt_send_ioctx *srpt_submit_tmf(struct srpt_send_ioctx *tmf)
+{
+	struct srpt_nexus *nexus = tmf->ch->nexus;
+	struct srpt_send_ioctx *next;
+	unsigned long flags;
+	int ret;
+
+	spin_lock_irqsave(&nexus->tmf_lock, flags);
+	next = tmf->tmf_next;
+	tmf->tmf_next = NULL;
+	if (nexus->tmf_tail == tmf)
+		nexus->tmf_tail = NULL;
+	spin_unlock_irqrestore(&nexus->tmf_lock, flags);
+
+	ret = target_submit_tmr(&tmf->se_cmd, nexus->se_sess, NULL,
+				tmf->tmf_lun, tmf, tmf->tmf_func, GFP_KERNEL,
+				tmf->tmf_task_tag, TARGET_SCF_ACK_KREF);
+	if (ret) {
+		/* The session is stopping: answer without target_core. */
+		srpt_reject_tmf(tmf, SRPT_TMF_FAILED);
+	}
+	return next;
+}
+
+/**
+ * srpt_tmf_fetch_ended - one reason to hold a TMF back is gone
+ * @tmf: the task management request.
+ *
+ * Called once when its setup is done, once per table fetch it waits for
+ * (srpt_wait_table_fetches()) and once when the TMF before it on the nexus
+ * went to target_core; the last call submits it. From any channel of the
+ * nexus.
+ */
+void srpt_tmf_fetch_ended(struct srpt_send_ioctx *tmf)
+{
+	/* Iterative: a chain of waiting TMFs may be long. */
+	while (tmf && atomic_dec_and_test(&tmf->tmf_pending))
+		tmf = srpt_submit_tmf(tmf);
+}
+
+/*
+ * Hold @tmf back until target_core has seen every command of the nexus
+ * whose descriptor table is being read, and until the TMF before it went:
+ * commands any channel of the nexus received before the TMF (ib_srp sends
+ * LOGICAL UNIT RESET on its first channel only).
+ */
+static void srpt_hold_tmf(struct srpt_nexus *nexus, struct srpt_send_ioctx *tmf)
 {
 	struct srpt_rdma_ch *ch;
+	unsigned long flags;
+
+	atomic_set(&tmf->tmf_pending, 1);
+	spin_lock_irqsave(&nexus->tmf_lock, flags);
+	if (nexus->tmf_tail) {
+		nexus->tmf_tail->tmf_next = tmf;
+		atomic_inc(&tmf->tmf_pending);
+	}
+	nexus->tmf_tail = tmf;
+	spin_unlock_irqrestore(&nexus->tmf_lock, flags);
 
 	mutex_lock(&srpt_mutex);
 	list_for_each_entry(ch, &nexus->ch_list, nexus_node)
-		srpt_abort_table_fetches(ch, lun, one_task, task_tag, tmf);
+		srpt_wait_table_fetches(ch, tmf);
 	mutex_unlock(&srpt_mutex);
+	srpt_tmf_fetch_ended(tmf);
 }
 
 void srpt_handle_tsk_mgmt(struct srpt_rdma_ch *ch,
@@ -112,15 +142,14 @@ void srpt_handle_tsk_mgmt(struct srpt_rdma_ch *ch,
 			  struct srpt_send_ioctx *ioctx)
 {
 	struct srp_tsk_mgmt *tsk = recv->buf;
-	u64 lun = scsilun_to_int(&tsk->lun);
 	u8 func = tsk->tsk_mgmt_func;
-	u64 task_tag = tsk->task_tag;
 	u32 len = recv->byte_len;
-	int tcm_func, ret;
+	int tcm_func;
 
 	ioctx->tag = tsk->tag;
 	ioctx->tmf = true;
-	atomic_set(&ioctx->tmf_pending, 1);
+	ioctx->tmf_lun = scsilun_to_int(&tsk->lun);
+	ioctx->tmf_task_tag = tsk->task_tag;
 	tcm_func = srpt_tmf_to_tcm(func);
 	/*
 	 * Everything needed is copied out: once reposted, the buffer may
@@ -139,17 +168,8 @@ void srpt_handle_tsk_mgmt(struct srpt_rdma_ch *ch,
 		srpt_reject_tmf(ioctx, SRPT_TMF_NOT_SUPPORTED);
 		return;
 	}
-	if (tcm_func != TMR_CLEAR_ACA)
-		srpt_abort_nexus_table_fetches(ch->nexus, lun,
-					       tcm_func == TMR_ABORT_TASK,
-					       task_tag, ioctx);
-	ret = target_submit_tmr(&ioctx->se_cmd, ch->nexus->se_sess, NULL, lun,
-				ioctx, tcm_func, GFP_KERNEL, task_tag,
-				TARGET_SCF_ACK_KREF);
-	if (ret) {
-		/* The session is stopping: answer without target_core. */
-		srpt_reject_tmf(ioctx, SRPT_TMF_FAILED);
-	}
+	ioctx->tmf_func = tcm_func;
+	srpt_hold_tmf(ch->nexus, ioctx);
 }
 
 void srpt_queue_tm_rsp(struct se_cmd *se_cmd)
@@ -157,6 +177,6 @@ void srpt_queue_tm_rsp(struct se_cmd *se_cmd)
 	struct srpt_send_ioctx *ioctx =
 		container_of(se_cmd, struct srpt_send_ioctx, se_cmd);
 
-	srpt_answer_tmf(ioctx,
-			srpt_tcm_to_rsp_code(se_cmd->se_tmr_req->response));
+	srpt_send_tmf_rsp(ioctx,
+			  srpt_tcm_to_rsp_code(se_cmd->se_tmr_req->response));
 }
