@@ -15,7 +15,14 @@ ibcm_setup
 qps0=$(ibcm_qp_count)
 srp_dmesg_mark
 
-ibcm_login 0 rtu=never cm_timeout=16 cm_retries=2 || fail "login: $IBCM_RESULT"
+# The target's REP must still be waiting when its QP is counted below: on
+# a kernel SELFTEST_TIMEOUT_SCALE times slower (the debug lane) the CM
+# timeout doubles once per factor of two (6: 2.1 s, three sends).
+cm_timeout=16
+for ((s = ${SELFTEST_TIMEOUT_SCALE:-1}; s > 1; s = (s + 1) / 2)); do
+	cm_timeout=$((cm_timeout + 1))
+done
+ibcm_login 0 rtu=never cm_timeout=$cm_timeout cm_retries=2 || fail "login: $IBCM_RESULT"
 [[ $IBCM_RESULT == *"rtu=never"* ]] || fail "login: $IBCM_RESULT"
 # Ours and the target's.
 expect_eq "$(ibcm_qp_count)" $((qps0 + 2)) "QPs while the REP is unanswered"

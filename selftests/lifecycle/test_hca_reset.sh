@@ -36,7 +36,8 @@ cfs_snapshot >/tmp/cfs.before
 # Paced to last at least 10 s; never creates /dev/sdX as a file once the
 # disk is gone (allow_file_create=0).
 BG_DIR=/tmp/hca-reset-bg
-srp_bg_fio_start "$BG_DIR" "$dev" --offset=32M --size=16M --bs=4k --iodepth=16 --rate_iops=400
+srp_bg_fio_start "$BG_DIR" "$dev" --offset=32M --size=16M --bs=4k --iodepth=16 --rate_iops=400 ||
+	fail "cannot start the background fio"
 sleep 3
 kill -0 "$SRP_BG_PID" 2>/dev/null || { cat "$BG_DIR/write.log"; fail "background fio ended early"; }
 guest_dmesg_mark

@@ -252,6 +252,13 @@ srp_login() {
 		}
 		sleep 0.1
 	done
+	# On a slower kernel (the debug lane) a large command can take longer
+	# than the SCSI timeout (30 s): scale it, or the initiator's error
+	# handling (aborts, reconnects) would look like the target's fault.
+	if [ "$(guest_scale_timeout 30)" -gt 30 ]; then
+		echo "$(guest_scale_timeout 30)" >"/sys/block/$dev/device/timeout" ||
+			{ srp_err "cannot set the SCSI timeout of $dev"; return 1; }
+	fi
 	echo "/dev/$dev"
 }
 
@@ -642,17 +649,38 @@ _srp_in_dir() {
 # --iodepth, not time_based (a verify-only replay cannot be time based):
 # size the region, or limit the rate, so that it outlasts the disruption.
 srp_bg_fio_start() {
-	local dir=$1 dev=$2
+	local dir=$1 dev=$2 before
 	shift 2
 	if ! rm -rf "$dir" || ! mkdir -p "$dir"; then
 		srp_err "cannot create $dir"
 		return 1
 	fi
 	printf '%s\n' "$@" >"$dir/args"
+	before=$(_srp_dev_writes "$dev") || { srp_err "no block statistics for $dev"; return 1; }
 	srp_bg_start "$dir/write.log" _srp_in_dir "$dir" \
 		timeout -k 10 "$(guest_scale_timeout 300)" fio "${_SRP_BGV_ARGS[@]}" \
 		--filename="$dev" --verify_backlog=64 --verify_state_save=1 \
 		--write_lat_log=acked --log_offset=1 "$@"
+	# The caller disrupts the I/O next: it must be under way by then (on
+	# a slow kernel fio may not even have opened DEV a few seconds later).
+	wait_for 30 _srp_dev_writes_above "$dev" "$before" || {
+		tail -n 20 "$dir/write.log"
+		srp_err "the background writer wrote nothing to $dev in $(guest_scale_timeout 30) s"
+		return 1
+	}
+}
+
+# _srp_dev_writes DEV: writes completed on DEV (field 5 of its block stat).
+_srp_dev_writes() {
+	local name
+	name=$(basename "$(readlink -f "$1")")
+	awk '{ print $5 }' "/sys/class/block/$name/stat" 2>/dev/null | grep -E '^[0-9]+$'
+}
+
+# _srp_dev_writes_above DEV N: DEV has completed more than N writes.
+_srp_dev_writes_above() {
+	local n
+	n=$(_srp_dev_writes "$1") && [ "$n" -gt "$2" ]
 }
 
 # srp_fio_check_written DIR DEV: once the writer of DIR has ended (its

@@ -44,10 +44,12 @@ one_nexus() {
 		[ "$(grep -c '^CID: .*TARG_CONN_STATE_LOGGED_IN' <<<"$info")" = 2 ]
 }
 
-srp_bg_start "$BG_LOG" timeout -k 10 300 fio --name=bg --filename="$dev" --ioengine=libaio \
+# Long enough to outlast every reconnect, also on a slower kernel.
+BG_RUNTIME=$(guest_scale_timeout $((RECONNECTS * 10 + 20)))
+srp_bg_start "$BG_LOG" timeout -k 10 "$(guest_scale_timeout 300)" fio --name=bg --filename="$dev" --ioengine=libaio \
 	--direct=1 --rw=randwrite --bs=16k --iodepth=32 --numjobs=2 --size=16M \
 	--offset_increment=16M --verify=crc32c --verify_fatal=1 --verify_backlog=64 \
-	--randrepeat=0 --time_based --runtime=$((RECONNECTS * 10 + 20)) --group_reporting
+	--randrepeat=0 --time_based --runtime="$BG_RUNTIME" --group_reporting
 sleep 3
 kill -0 "$SRP_BG_PID" 2>/dev/null || { cat "$BG_LOG"; fail "background fio ended early"; }
 
@@ -71,7 +73,7 @@ for i in $(seq 1 "$RECONNECTS"); do
 	sleep 3
 done
 
-srp_bg_wait $((RECONNECTS * 10 + 120)) || fail "background fio hung"
+srp_bg_wait $((BG_RUNTIME + 100)) || fail "background fio hung"
 if [ "$SRP_BG_RC" != 0 ] || grep -Eq 'err= *[1-9]|verify: bad|verify failed' "$BG_LOG"; then
 	tail -n 40 "$BG_LOG"
 	fail "background fio verify failed across the reconnects (exit $SRP_BG_RC)"
