@@ -23,6 +23,7 @@
 
 #include <linux/error-injection.h>
 #include <linux/log2.h>
+#include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -343,7 +344,7 @@ static void srpt_free_descs(struct srpt_send_ioctx *ioctx)
 {
 	if (ioctx->desc != &ioctx->single_desc) {
 		kfree(ioctx->desc);
-		kfree(ioctx->rw);
+		kvfree(ioctx->rw);
 		ioctx->desc = &ioctx->single_desc;
 		ioctx->rw = &ioctx->single_rw;
 	}
@@ -1249,12 +1250,17 @@ static int srpt_alloc_descs(struct srpt_send_ioctx *ioctx, u32 n,
 {
 	if (n == 1 && !fetched)
 		return 0;
+	/*
+	 * The table is DMA-mapped (srpt_fetch_table()), so kmalloc; the rw
+	 * contexts are not and may be large (order 5 for a table of 1024):
+	 * kvcalloc.
+	 */
 	ioctx->desc = kmalloc_array(n, sizeof(*ioctx->desc), GFP_KERNEL);
-	ioctx->rw = kcalloc(n, sizeof(*ioctx->rw), GFP_KERNEL);
+	ioctx->rw = kvcalloc(n, sizeof(*ioctx->rw), GFP_KERNEL);
 	if (ioctx->desc && ioctx->rw)
 		return 0;
 	kfree(ioctx->desc);
-	kfree(ioctx->rw);
+	kvfree(ioctx->rw);
 	ioctx->desc = &ioctx->single_desc;
 	ioctx->rw = &ioctx->single_rw;
 	return -ENOMEM;
