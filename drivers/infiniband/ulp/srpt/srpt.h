@@ -119,8 +119,12 @@ struct srpt_port {
 
 /**
  * struct srpt_device - per-RDMA-device state, created by the ib_client
- * @refcount:      dropped by the ib_client remove callback; later users
- *                 (channels) hold their own reference.
+ * @refcount:      dropped by the ib_client remove callback; channels hold
+ *                 their own reference, taken under srpt_mutex while the
+ *                 device is on srpt_dev_list (RDMA/CM) or in a callback of
+ *                 its IB/CM listener. The remove callback waits until its
+ *                 own reference is the last before it frees the SRQ and
+ *                 the PD.
  * @ib_dev:        the RDMA device.
  * @pd:            protection domain shared by everything on this device.
  * @event_handler: asynchronous events (port state, GID table changes)
@@ -286,7 +290,8 @@ struct srpt_nacl {
  *
  * Lifetime: created under srpt_mutex by the first use_srq=1 login on the
  * device, destroyed by the ib_client remove callback after every channel
- * of the device is gone.
+ * of the device is gone (also rejected logins' channels, freed outside any
+ * list: the callback waits for the device references of all of them).
  */
 struct srpt_srq {
 	struct ib_srq		*srq;

@@ -428,7 +428,11 @@ err:
 	return NULL;
 }
 
-/* Called by device removal once every channel of @sdev is gone. */
+/*
+ * Called by device removal once every channel of @sdev is gone, including
+ * those of rejected logins freed in their CM callback (their device
+ * references are waited for).
+ */
 void srpt_free_srq(struct srpt_device *sdev)
 {
 	if (sdev->srq)
@@ -1038,7 +1042,9 @@ static void srpt_release_ch_work(struct work_struct *work)
 /*
  * A login rejected by srpt_login(): the channel is on no list and its QP
  * cannot have received anything, so free it synchronously; the CM
- * destroys the CM id when the callback returns an error.
+ * destroys the CM id when the callback returns an error. Device removal
+ * does not see such a channel, but waits for its device reference before
+ * it frees the SRQ the QP may be attached to.
  */
 static void srpt_release_ch_now(struct srpt_rdma_ch *ch)
 {
@@ -1324,14 +1330,29 @@ static void srpt_rdma_cm_reject(struct rdma_cm_id *cm_id, struct srpt_login *lg)
 	rdma_reject(cm_id, &rej, sizeof(rej), IB_CM_REJ_CONSUMER_DEFINED);
 }
 
+/*
+ * The port a CONNECT_REQUEST arrived on. rdma_cm delivers them while our
+ * ib_client is being removed from the device (rdma_cm's is removed after
+ * ours), and ib_core returns our client data until after srpt_remove_one()
+ * has dropped its last reference: look the device up on srpt_dev_list
+ * instead, which it leaves under srpt_mutex before that. A channel's
+ * device reference is therefore only taken under srpt_mutex from a device
+ * on the list, which srpt_remove_one() waits for.
+ * Context: srpt_mutex held.
+ */
 static struct srpt_port *srpt_rdma_cm_sport(struct rdma_cm_id *cm_id)
 {
 	struct srpt_device *sdev;
 
-	sdev = ib_get_client_data(cm_id->device, &srpt_client);
-	if (!sdev || cm_id->port_num < 1 || cm_id->port_num > sdev->port_count)
-		return NULL;
-	return &sdev->ports[cm_id->port_num - 1];
+	lockdep_assert_held(&srpt_mutex);
+	list_for_each_entry(sdev, &srpt_dev_list, node) {
+		if (sdev->ib_dev != cm_id->device)
+			continue;
+		if (cm_id->port_num < 1 || cm_id->port_num > sdev->port_count)
+			return NULL;
+		return &sdev->ports[cm_id->port_num - 1];
+	}
+	return NULL;
 }
 
 static int srpt_rdma_cm_req(struct rdma_cm_id *cm_id,

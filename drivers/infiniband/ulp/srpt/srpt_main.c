@@ -304,10 +304,32 @@ static void srpt_device_release(struct kref *kref)
 	kfree(sdev);
 }
 
+/* Woken when a device reference is dropped; see srpt_wait_device_unused(). */
+static DECLARE_WAIT_QUEUE_HEAD(srpt_dev_wq);
+
 /* Drop a device reference; the last one frees the device. */
 void srpt_put_device(struct srpt_device *sdev)
 {
-	kref_put(&sdev->refcount, srpt_device_release);
+	/* Not the last: srpt_remove_one() may be waiting to drop that. */
+	if (!kref_put(&sdev->refcount, srpt_device_release))
+		wake_up(&srpt_dev_wq);
+}
+
+/*
+ * Wait until the remove callback's reference is the only one left. A login
+ * rejected after srpt_alloc_ch() frees its channel (and its QP, which may
+ * be attached to the SRQ) in the CM callback, on no list that
+ * srpt_close_device_channels() sees; the SRQ and the PD must outlive it.
+ * No new reference is taken once the device is off srpt_dev_list and its
+ * IB/CM listener is destroyed.
+ */
+static void srpt_wait_device_unused(struct srpt_device *sdev)
+{
+	while (!wait_event_timeout(srpt_dev_wq,
+				   kref_read(&sdev->refcount) == 1, 10 * HZ))
+		pr_info("%s: waiting for %u channel(s) to be released\n",
+			dev_name(&sdev->ib_dev->dev),
+			kref_read(&sdev->refcount) - 1);
 }
 
 static int srpt_add_one(struct ib_device *ib_dev)
@@ -370,11 +392,14 @@ static void srpt_remove_one(struct ib_device *ib_dev, void *client_data)
 	/*
 	 * No new logins, then no channels, then the SRQ they shared. While
 	 * the channels close, discovery reports the IOC as not responding.
+	 * rdma_cm, whose ib_client is removed after ours, keeps delivering
+	 * CONNECT_REQUESTs for this device throughout: such a login finds
+	 * the device on srpt_dev_list (srpt_rdma_cm_sport()) and is refused
+	 * (sdev->removing), or does not find it.
 	 */
 	srpt_ib_cm_stop(sdev);
 	srpt_close_device_channels(sdev);
 	srpt_dm_unregister(sdev);
-	srpt_free_srq(sdev);
 	ib_unregister_event_handler(&sdev->event_handler);
 	flush_work(&srpt_rebind_work);
 
@@ -383,6 +408,8 @@ static void srpt_remove_one(struct ib_device *ib_dev, void *client_data)
 	srpt_bind_tports();
 	mutex_unlock(&srpt_mutex);
 
+	srpt_wait_device_unused(sdev);
+	srpt_free_srq(sdev);
 	pr_info("removed %s\n", dev_name(&ib_dev->dev));
 	srpt_put_device(sdev);
 }
