@@ -1489,6 +1489,9 @@ static struct rdma_cm_id *srpt_rdma_cm_create_listener(u16 port)
  *
  * Before the module is initialised (a module parameter) only records
  * @port. If the new listener cannot be created the old one stays.
+ * srpt_rdma_cm_port is nonzero only while a listener on it runs, so that
+ * login_info never advertises a port nobody listens on and writing the
+ * port again retries a listener that failed.
  * Return: 0 or -EINVAL.
  */
 int srpt_set_rdma_cm_port(u16 port)
@@ -1496,8 +1499,9 @@ int srpt_set_rdma_cm_port(u16 port)
 	struct rdma_cm_id *old, *new = NULL;
 
 	mutex_lock(&srpt_listen_mutex);
-	if (!srpt_cm_running || port == srpt_rdma_cm_port) {
-		srpt_rdma_cm_port = port;
+	if (!srpt_cm_running ||
+	    (port == srpt_rdma_cm_port && (!port || srpt_rdma_listener))) {
+		WRITE_ONCE(srpt_rdma_cm_port, port);
 		mutex_unlock(&srpt_listen_mutex);
 		return 0;
 	}
@@ -1513,7 +1517,7 @@ int srpt_set_rdma_cm_port(u16 port)
 	}
 	old = srpt_rdma_listener;
 	srpt_rdma_listener = new;
-	srpt_rdma_cm_port = port;
+	WRITE_ONCE(srpt_rdma_cm_port, port);
 	mutex_unlock(&srpt_listen_mutex);
 	if (old)
 		rdma_destroy_id(old);
@@ -1537,8 +1541,10 @@ int srpt_cm_start(void)
 		cm_id = srpt_rdma_cm_create_listener(srpt_rdma_cm_port);
 		if (IS_ERR(cm_id)) {
 			ret = PTR_ERR(cm_id);
-			pr_err("rdma_cm_port: cannot listen on port %u (%d)\n",
+			pr_err("rdma_cm_port: cannot listen on port %u (%d); write the port to discovery_auth/rdma_cm_port to retry\n",
 			       srpt_rdma_cm_port, ret);
+			/* Nobody listens on it: do not advertise it. */
+			WRITE_ONCE(srpt_rdma_cm_port, 0);
 			cm_id = NULL;
 		} else {
 			pr_info("RDMA/CM: listening on port %u\n",
