@@ -134,6 +134,7 @@ struct ibcm_ch {
 	int rtu_delay_ms;
 	bool rtu_never;
 	bool rtu_sent;
+	bool freeing;		/* no new rtu_work (lock) */
 	struct delayed_work rtu_work;
 
 	u32 blksz;
@@ -141,7 +142,10 @@ struct ibcm_ch {
 	u64 next_tag;
 
 	struct ibcm_iu rx[IBCM_RX];
+	/* SRP_CRED_RSP/SRP_AER_RSP, posted from the receive completion */
 	struct ibcm_iu ctl_tx;
+	/* SRP_I_LOGOUT, posted by "ilogout" (not ctl_tx: that may be busy) */
+	struct ibcm_iu logout_tx;
 	struct ibcm_slot slot[IBCM_DEPTH];
 };
 
@@ -375,9 +379,10 @@ static void ibcm_handle_rsp(struct ibcm_ch *ch, struct srp_rsp *rsp, u32 len)
 	slot->flags = rsp->flags;
 	memset(slot->sense, 0, sizeof(slot->sense));
 	sense_len = be32_to_cpu(rsp->sense_data_len);
+	/* The caller checked len >= sizeof(*rsp); off stays <= len. */
 	off = sizeof(*rsp);
 	if (rsp->flags & SRP_RSP_FLAG_RSPVALID)
-		off += be32_to_cpu(rsp->resp_data_len);
+		off += min(be32_to_cpu(rsp->resp_data_len), len - off);
 	if ((rsp->flags & SRP_RSP_FLAG_SNSVALID) && sense_len >= 14 &&
 	    off + 14 <= len) {
 		slot->sense[0] = rsp->data[off - sizeof(*rsp) + 2] & 0xf;
@@ -467,6 +472,18 @@ static void ibcm_rtu_work(struct work_struct *work)
 	ibcm_send_rtu(ch);
 }
 
+/* From the REP handler; not once ibcm_ch_free() has started. */
+static void ibcm_arm_rtu(struct ibcm_ch *ch)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ch->lock, flags);
+	if (!ch->freeing)
+		schedule_delayed_work(&ch->rtu_work,
+				      msecs_to_jiffies(ch->rtu_delay_ms));
+	spin_unlock_irqrestore(&ch->lock, flags);
+}
+
 /* The REP: QP to INIT, receives, RTR, RTS; then the RTU (or not yet). */
 static int ibcm_rep(struct ibcm_ch *ch, const struct ib_cm_event *ev)
 {
@@ -531,8 +548,7 @@ static int ibcm_cm_handler(struct ib_cm_id *cm_id, const struct ib_cm_event *ev)
 			ch->state = IBCM_CONNECTED;
 			ch->login_result = 0;
 			if (ch->rtu_delay_ms)
-				schedule_delayed_work(&ch->rtu_work,
-						      msecs_to_jiffies(ch->rtu_delay_ms));
+				ibcm_arm_rtu(ch);
 			else if (!ch->rtu_never)
 				ibcm_send_rtu(ch);
 		}
@@ -641,8 +657,18 @@ static int ibcm_build_path(struct ibcm_ch *ch)
 
 static void ibcm_ch_free(struct ibcm_ch *ch)
 {
+	unsigned long flags;
 	int i;
 
+	/*
+	 * A REP handler still running may arm rtu_work after a plain
+	 * cancel, and the work must not run once the cm_id is destroyed
+	 * (it sends the RTU on it): stop the arming, then cancel, then
+	 * destroy the cm_id, which waits for a running handler.
+	 */
+	spin_lock_irqsave(&ch->lock, flags);
+	ch->freeing = true;
+	spin_unlock_irqrestore(&ch->lock, flags);
 	cancel_delayed_work_sync(&ch->rtu_work);
 	if (ch->cm_id)
 		ib_destroy_cm_id(ch->cm_id);
@@ -658,6 +684,7 @@ static void ibcm_ch_free(struct ibcm_ch *ch)
 	for (i = 0; i < IBCM_RX; i++)
 		ibcm_iu_free(ch, &ch->rx[i]);
 	ibcm_iu_free(ch, &ch->ctl_tx);
+	ibcm_iu_free(ch, &ch->logout_tx);
 	if (ch->cq)
 		ib_free_cq(ch->cq);
 	if (ch->pd)
@@ -694,6 +721,14 @@ static struct ibcm_ch *ibcm_ch_alloc(int idx)
 	ret = ibcm_build_path(ch);
 	if (ret)
 		goto err;
+	/*
+	 * The SRP_CMDs carry this PD's global rkey for their data buffers,
+	 * which lets the peer read and write all of this host's memory: a
+	 * shortcut acceptable only because this module runs in throw-away
+	 * test guests, against a target that is the code under test. A real
+	 * initiator registers each command's buffers (ib_srp: fast
+	 * registration) so that the target reaches nothing else.
+	 */
 	ch->pd = ib_alloc_pd(ch->dev, IB_PD_UNSAFE_GLOBAL_RKEY);
 	if (IS_ERR(ch->pd)) {
 		ret = PTR_ERR(ch->pd);
@@ -730,7 +765,8 @@ static struct ibcm_ch *ibcm_ch_alloc(int idx)
 		if (ret)
 			goto err;
 	}
-	ret = ibcm_iu_alloc(ch, &ch->ctl_tx, IBCM_TX_SIZE, DMA_TO_DEVICE);
+	ret = ibcm_iu_alloc(ch, &ch->ctl_tx, IBCM_TX_SIZE, DMA_TO_DEVICE) ?:
+	      ibcm_iu_alloc(ch, &ch->logout_tx, IBCM_TX_SIZE, DMA_TO_DEVICE);
 	if (ret)
 		goto err;
 	ch->cm_id = ib_create_cm_id(ch->dev, ibcm_cm_handler, ch);
@@ -1260,11 +1296,11 @@ static int ibcm_cmd_ilogout(int idx)
 
 	if (!ch || ch->state != IBCM_CONNECTED)
 		return ibcm_res(false, "ilogout ch=%d: not connected", idx);
-	lo = ch->ctl_tx.buf;
+	lo = ch->logout_tx.buf;
 	memset(lo, 0, sizeof(*lo));
 	lo->opcode = SRP_I_LOGOUT;
 	lo->tag = ++ch->next_tag << 8;
-	ret = ibcm_post_send(ch, &ch->ctl_tx, sizeof(*lo));
+	ret = ibcm_post_send(ch, &ch->logout_tx, sizeof(*lo));
 	if (ret)
 		return ibcm_res(false, "ilogout ch=%d: send failed (%d)", idx, ret);
 	wait_for_completion_timeout(&ch->disc_done, 10 * HZ);
