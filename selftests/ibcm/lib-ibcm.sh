@@ -39,7 +39,7 @@ IBCM_CMD_TIMEOUT=$(guest_scale_timeout 120)
 ibcm_load() {
 	[ -d /sys/module/ibcm_srp ] && return 0
 	[ -f "$IBCM_KO" ] || fail "$IBCM_KO is not built (make -C tools/ibcm-initiator on the host)"
-	modprobe -a ib_core ib_cm || fail "modprobe ib_cm failed"
+	modprobe -a ib_core ib_cm rdma_cm || fail "modprobe ib_cm rdma_cm failed"
 	insmod "$IBCM_KO" || fail "insmod $IBCM_KO failed"
 	[ -w "$IBCM_CTL" ] || fail "no $IBCM_CTL (is debugfs mounted?)"
 	grep -q '^device rxe0$' "$IBCM_DIR/state" || fail "ibcm_srp did not find rxe0: $(cat "$IBCM_DIR/state")"

@@ -16,9 +16,19 @@
  *   login [ch=N] [flags=single|multi] [guid=X] [tport=X128] [id=X128]
  *         [ext=X] [iu_len=N] [buf_fmt=N] [opcode=N] [rtu_delay_ms=N]
  *         [rtu=never] [cm_timeout=N] [cm_retries=N] [timeout_ms=N]
- *   tur|inquiry|readcap [ch=N] [lun=N] [timeout_ms=N]
+ *         [read_depth=N]
+ *   tur|inquiry|readcap [ch=N] [lun=N] [timeout_ms=N] [nowait]
  *   write|read [ch=N] [lun=N] lba=N blocks=N pattern=N [timeout_ms=N]
+ *         [nowait]
  *   stress [ch=N] count=N [depth=N] [blocks=N] [dreq_after=N]
+ *   rdma_read [ch=N] [rkey=X] [timeout_ms=N]
+ *                   one 8-byte RDMA READ from the target's address 0
+ *                   with rkey X (default 0); prints its completion status
+ *   cm_listen [service_id=X]   an IB/CM listener of ours on rxe0 that
+ *                   rejects every REQ (default: the node GUID, ib_srpt's
+ *                   default service id); cm_unlisten removes it
+ *   rdma_listen port=N   an RDMA/CM listener on the any-address that
+ *                   refuses every connection; rdma_unlisten removes it
  *   dreq [ch=N]     DREQ, wait for the DREP; the channel stays for "close"
  *   logout [ch=N]   DREQ, wait for the DREP, free the channel
  *   ilogout [ch=N]  SRP_I_LOGOUT, wait for the target's DREQ, free it
@@ -31,6 +41,12 @@
  * GUID, ib_srpt's default srpt_service_guid); tport overrides the target
  * port id; the initiator port id is id, or ext followed by the interface id
  * of the port's GID 0. read compares the data with what write wrote.
+ *
+ * read_depth=N asks for N RDMA READ responder resources in the REQ
+ * (INITIATOR DEPTH, as ib_srp does) and sets the QP's max_rd_atomic to N
+ * whatever the REP grants, so that rdma_read can probe what the target's
+ * QP serves. nowait posts the command and returns at once; the channel
+ * takes no other SCSI command until it is answered or freed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -47,6 +63,7 @@
 #include <rdma/ib_cache.h>
 #include <rdma/ib_cm.h>
 #include <rdma/ib_sa.h>
+#include <rdma/rdma_cm.h>
 #include <rdma/ib_verbs.h>
 #include <scsi/scsi_proto.h>
 #include <scsi/srp.h>
@@ -133,6 +150,7 @@ struct ibcm_ch {
 
 	int rtu_delay_ms;
 	bool rtu_never;
+	u8 read_depth;
 	bool rtu_sent;
 	bool freeing;		/* no new rtu_work (lock) */
 	struct delayed_work rtu_work;
@@ -147,10 +165,17 @@ struct ibcm_ch {
 	/* SRP_I_LOGOUT, posted by "ilogout" (not ctl_tx: that may be busy) */
 	struct ibcm_iu logout_tx;
 	struct ibcm_slot slot[IBCM_DEPTH];
+
+	/* rdma_read: the buffer, its completion and status */
+	struct ibcm_iu probe;
+	struct completion probe_done;
+	enum ib_wc_status probe_status;
 };
 
 static DEFINE_MUTEX(ibcm_mutex);
 static struct ib_device *ibcm_dev;
+static struct ib_cm_id *ibcm_listener;		/* cm_listen */
+static struct rdma_cm_id *ibcm_rdma_listener;	/* rdma_listen */
 static struct ibcm_ch *ibcm_chs[IBCM_MAX_CH];
 static char ibcm_result[IBCM_RESULT_LEN] = "none\n";
 static struct dentry *ibcm_dir;
@@ -447,6 +472,11 @@ static int ibcm_modify_qp(struct ibcm_ch *ch, enum ib_qp_state state)
 	ret = ib_cm_init_qp_attr(ch->cm_id, &attr, &mask);
 	if (ret)
 		return ret;
+	/* Deliberately more than the REP may have granted: see read_depth. */
+	if (state == IB_QPS_RTS && ch->read_depth) {
+		attr.max_rd_atomic = ch->read_depth;
+		mask |= IB_QP_MAX_QP_RD_ATOMIC;
+	}
 	ret = ib_modify_qp(ch->qp, &attr, mask);
 	if (!ret)
 		ch->qp_used = true;
@@ -685,6 +715,7 @@ static void ibcm_ch_free(struct ibcm_ch *ch)
 		ibcm_iu_free(ch, &ch->rx[i]);
 	ibcm_iu_free(ch, &ch->ctl_tx);
 	ibcm_iu_free(ch, &ch->logout_tx);
+	ibcm_iu_free(ch, &ch->probe);
 	if (ch->cq)
 		ib_free_cq(ch->cq);
 	if (ch->pd)
@@ -765,8 +796,10 @@ static struct ibcm_ch *ibcm_ch_alloc(int idx)
 		if (ret)
 			goto err;
 	}
+	init_completion(&ch->probe_done);
 	ret = ibcm_iu_alloc(ch, &ch->ctl_tx, IBCM_TX_SIZE, DMA_TO_DEVICE) ?:
-	      ibcm_iu_alloc(ch, &ch->logout_tx, IBCM_TX_SIZE, DMA_TO_DEVICE);
+	      ibcm_iu_alloc(ch, &ch->logout_tx, IBCM_TX_SIZE, DMA_TO_DEVICE) ?:
+	      ibcm_iu_alloc(ch, &ch->probe, 8, DMA_FROM_DEVICE);
 	if (ret)
 		goto err;
 	ch->cm_id = ib_create_cm_id(ch->dev, ibcm_cm_handler, ch);
@@ -815,7 +848,7 @@ static int ibcm_cmd_login(struct ibcm_args *a, int idx)
 {
 	struct ib_cm_req_param req = {};
 	struct srp_login_req lreq = {};
-	u32 iu_len, buf_fmt, opcode, delay, cm_timeout, cm_retries, tmo;
+	u32 iu_len, buf_fmt, opcode, delay, cm_timeout, cm_retries, tmo, depth;
 	u8 tport[16], id[16];
 	bool have_tport, have_id;
 	union ib_gid gid0;
@@ -851,6 +884,8 @@ static int ibcm_cmd_login(struct ibcm_args *a, int idx)
 	      ibcm_arg_u32(a, "cm_timeout", &cm_timeout, 20, 31) ?:
 	      ibcm_arg_u32(a, "cm_retries", &cm_retries, 15, 15) ?:
 	      ibcm_arg_u32(a, "timeout_ms", &tmo, 30000, 600000) ?:
+	      ibcm_arg_u32(a, "read_depth", &depth, 0,
+			   ibcm_dev->attrs.max_qp_init_rd_atom) ?:
 	      ibcm_arg_id(a, "tport", tport, &have_tport) ?:
 	      ibcm_arg_id(a, "id", id, &have_id) ?:
 	      ibcm_args_done(a);
@@ -863,6 +898,7 @@ static int ibcm_cmd_login(struct ibcm_args *a, int idx)
 				idx, PTR_ERR(ch));
 	ch->rtu_delay_ms = delay;
 	ch->rtu_never = never;
+	ch->read_depth = depth;
 	ch->state = IBCM_REQ_SENT;
 
 	lreq.opcode = opcode;
@@ -897,7 +933,7 @@ static int ibcm_cmd_login(struct ibcm_args *a, int idx)
 	req.private_data_len = sizeof(lreq);
 	req.starting_psn = get_random_u32() & 0xffffff;
 	req.responder_resources = min_t(int, 4, ch->dev->attrs.max_qp_rd_atom);
-	req.initiator_depth = 0;
+	req.initiator_depth = depth;
 	req.remote_cm_response_timeout = 20;
 	req.local_cm_response_timeout = cm_timeout;
 	req.retry_count = 7;
@@ -1043,9 +1079,10 @@ static int ibcm_cmd_scsi(struct ibcm_args *a, int idx, u8 op)
 	struct ibcm_slot *slot;
 	u32 lun, lba, blocks, pattern, tmo, len = 0, i, bad = 0;
 	u8 cdb[16] = { op };
-	bool to_dev = false;
+	bool to_dev = false, nowait;
 	int ret;
 
+	nowait = ibcm_arg(a, "nowait");
 	ret = ibcm_arg_u32(a, "lun", &lun, 0, 255) ?:
 	      ibcm_arg_u32(a, "lba", &lba, 0, U32_MAX) ?:
 	      ibcm_arg_u32(a, "blocks", &blocks, 1, 0xffff) ?:
@@ -1057,6 +1094,14 @@ static int ibcm_cmd_scsi(struct ibcm_args *a, int idx, u8 op)
 	if (!ch)
 		return ibcm_res(false, "%s ch=%d: no channel", ibcm_opname(op), idx);
 	slot = &ch->slot[0];
+	/* The answer to an earlier nowait command, if any, is discarded. */
+	if (slot->busy) {
+		if (!READ_ONCE(slot->answered))
+			return ibcm_res(false, "%s ch=%d: a nowait command is still unanswered",
+					ibcm_opname(op), idx);
+		slot->busy = false;
+		ibcm_slot_put_data(ch, slot);
+	}
 	switch (op) {
 	case INQUIRY:
 		len = 96;
@@ -1094,6 +1139,9 @@ static int ibcm_cmd_scsi(struct ibcm_args *a, int idx, u8 op)
 		return ibcm_res(false, "%s ch=%d: cannot send the SRP_CMD (%d)",
 				ibcm_opname(op), idx, ret);
 	}
+	/* The slot and its buffer stay busy until answered or freed. */
+	if (nowait)
+		return ibcm_res(true, "%s ch=%d submitted", ibcm_opname(op), idx);
 	if (!wait_for_completion_timeout(&slot->done, msecs_to_jiffies(tmo))) {
 		ibcm_ch_break(ch);
 		slot->busy = false;
@@ -1337,6 +1385,152 @@ static int ibcm_cmd_rtu(int idx)
 	return ibcm_res(ch->rtu_sent, "rtu ch=%d sent=%d", idx, ch->rtu_sent);
 }
 
+/* ----- probes and listeners -------------------------------------------- */
+
+static void ibcm_probe_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct ibcm_iu *iu = container_of(wc->wr_cqe, struct ibcm_iu, cqe);
+	struct ibcm_ch *ch = iu->ch;
+
+	ch->probe_status = wc->status;
+	complete(&ch->probe_done);
+}
+
+/*
+ * An RDMA READ the target never allows (its REP grants no responder
+ * resources): the completion status tells how its QP refused it.
+ */
+static int ibcm_cmd_rdma_read(struct ibcm_args *a, int idx)
+{
+	struct ibcm_ch *ch = ibcm_chs[idx];
+	struct ib_sge sge;
+	struct ib_rdma_wr wr = {};
+	u32 rkey, tmo;
+	int ret;
+
+	ret = ibcm_arg_u32(a, "rkey", &rkey, 0, U32_MAX) ?:
+	      ibcm_arg_u32(a, "timeout_ms", &tmo, 10000, 600000) ?:
+	      ibcm_args_done(a);
+	if (ret)
+		return ret;
+	if (!ch || ch->state != IBCM_CONNECTED)
+		return ibcm_res(false, "rdma_read ch=%d: not connected", idx);
+	if (!ch->read_depth)
+		return ibcm_res(false, "rdma_read ch=%d: the login had no read_depth", idx);
+	sge.addr = ch->probe.dma;
+	sge.length = ch->probe.size;
+	sge.lkey = ch->pd->local_dma_lkey;
+	ch->probe.cqe.done = ibcm_probe_done;
+	wr.wr.wr_cqe = &ch->probe.cqe;
+	wr.wr.opcode = IB_WR_RDMA_READ;
+	wr.wr.send_flags = IB_SEND_SIGNALED;
+	wr.wr.sg_list = &sge;
+	wr.wr.num_sge = 1;
+	wr.remote_addr = 0;
+	wr.rkey = rkey;
+	reinit_completion(&ch->probe_done);
+	ret = ib_post_send(ch->qp, &wr.wr, NULL);
+	if (ret)
+		return ibcm_res(false, "rdma_read ch=%d: ib_post_send failed (%d)", idx, ret);
+	if (!wait_for_completion_timeout(&ch->probe_done, msecs_to_jiffies(tmo))) {
+		ibcm_ch_break(ch);
+		return ibcm_res(false, "rdma_read ch=%d: no completion within %u ms", idx, tmo);
+	}
+	if (ch->probe_status != IB_WC_SUCCESS)
+		ch->state = IBCM_FAILED;
+	return ibcm_res(true, "rdma_read ch=%d status=%s", idx,
+			ib_wc_status_msg(ch->probe_status));
+}
+
+static int ibcm_listener_handler(struct ib_cm_id *cm_id,
+				 const struct ib_cm_event *ev)
+{
+	/* A nonzero return has the CM reject the REQ and destroy the id. */
+	return ev->event == IB_CM_REQ_RECEIVED ? -ECONNREFUSED : 0;
+}
+
+static int ibcm_cmd_cm_listen(struct ibcm_args *a)
+{
+	struct ib_cm_id *cm_id;
+	u64 sid;
+	int ret;
+
+	ret = ibcm_arg_u64(a, "service_id", &sid,
+			   be64_to_cpu(ibcm_dev->node_guid)) ?:
+	      ibcm_args_done(a);
+	if (ret)
+		return ret;
+	if (ibcm_listener)
+		return ibcm_res(false, "cm_listen: already listening");
+	cm_id = ib_create_cm_id(ibcm_dev, ibcm_listener_handler, NULL);
+	if (IS_ERR(cm_id))
+		return ibcm_res(false, "cm_listen: ib_create_cm_id failed (%ld)",
+				PTR_ERR(cm_id));
+	ret = ib_cm_listen(cm_id, cpu_to_be64(sid));
+	if (ret) {
+		ib_destroy_cm_id(cm_id);
+		return ibcm_res(false, "cm_listen: ib_cm_listen 0x%016llx failed (%d)",
+				sid, ret);
+	}
+	ibcm_listener = cm_id;
+	return ibcm_res(true, "cm_listen service_id=0x%016llx", sid);
+}
+
+static void ibcm_cm_unlisten(void)
+{
+	if (ibcm_listener)
+		ib_destroy_cm_id(ibcm_listener);
+	ibcm_listener = NULL;
+}
+
+static int ibcm_rdma_handler(struct rdma_cm_id *cm_id,
+			     struct rdma_cm_event *ev)
+{
+	/* A nonzero return has rdma_cm destroy the new id. */
+	return ev->event == RDMA_CM_EVENT_CONNECT_REQUEST ? -ECONNREFUSED : 0;
+}
+
+static int ibcm_cmd_rdma_listen(struct ibcm_args *a)
+{
+	struct sockaddr_in6 addr = {
+		.sin6_family = AF_INET6,
+		.sin6_addr = IN6ADDR_ANY_INIT,
+	};
+	struct rdma_cm_id *cm_id;
+	u32 port;
+	int ret;
+
+	ret = ibcm_arg_u32(a, "port", &port, 0, U16_MAX) ?:
+	      ibcm_args_done(a);
+	if (ret)
+		return ret;
+	if (!port || ibcm_rdma_listener)
+		return ibcm_res(false, "rdma_listen: need port=N, and no listener yet");
+	addr.sin6_port = htons(port);
+	cm_id = rdma_create_id(&init_net, ibcm_rdma_handler, NULL, RDMA_PS_TCP,
+			       IB_QPT_RC);
+	if (IS_ERR(cm_id))
+		return ibcm_res(false, "rdma_listen: rdma_create_id failed (%ld)",
+				PTR_ERR(cm_id));
+	/* Like ib_srpt's listener: the IPv6 any-address, IPv4 too. */
+	ret = rdma_set_afonly(cm_id, 0) ?:
+	      rdma_bind_addr(cm_id, (struct sockaddr *)&addr) ?:
+	      rdma_listen(cm_id, 8);
+	if (ret) {
+		rdma_destroy_id(cm_id);
+		return ibcm_res(false, "rdma_listen port=%u failed (%d)", port, ret);
+	}
+	ibcm_rdma_listener = cm_id;
+	return ibcm_res(true, "rdma_listen port=%u", port);
+}
+
+static void ibcm_rdma_unlisten(void)
+{
+	if (ibcm_rdma_listener)
+		rdma_destroy_id(ibcm_rdma_listener);
+	ibcm_rdma_listener = NULL;
+}
+
 /* ----- debugfs ---------------------------------------------------------- */
 
 static int ibcm_execute(char *line)
@@ -1355,11 +1549,21 @@ static int ibcm_execute(char *line)
 			ibcm_ch_remove(i);
 		return ibcm_res(true, "reset");
 	}
+	if (!strcmp(cmd, "rdma_listen"))
+		return ibcm_cmd_rdma_listen(&a);
+	if (!strcmp(cmd, "rdma_unlisten")) {
+		ibcm_rdma_unlisten();
+		return ibcm_res(true, "rdma_unlisten");
+	}
 	ret = ibcm_arg_u32(&a, "ch", &idx, 0, IBCM_MAX_CH - 1);
 	if (ret)
 		return ret;
 	if (!ibcm_dev)
 		return ibcm_res(false, "%s: no RDMA device %s", cmd, ibdev_name);
+	if (!strcmp(cmd, "cm_listen"))
+		return ibcm_cmd_cm_listen(&a);
+	if (!strcmp(cmd, "rdma_read"))
+		return ibcm_cmd_rdma_read(&a, idx);
 	if (!strcmp(cmd, "login"))
 		return ibcm_cmd_login(&a, idx);
 	if (!strcmp(cmd, "tur"))
@@ -1390,6 +1594,10 @@ static int ibcm_execute(char *line)
 	if (!strcmp(cmd, "close")) {
 		ibcm_ch_remove(idx);
 		return ibcm_res(true, "close ch=%d", idx);
+	}
+	if (!strcmp(cmd, "cm_unlisten")) {
+		ibcm_cm_unlisten();
+		return ibcm_res(true, "cm_unlisten");
 	}
 	return ibcm_res(false, "unknown command '%s'", cmd);
 }
@@ -1474,6 +1682,7 @@ static void ibcm_remove_one(struct ib_device *dev, void *client_data)
 	if (dev == ibcm_dev) {
 		for (i = 0; i < IBCM_MAX_CH; i++)
 			ibcm_ch_remove(i);
+		ibcm_cm_unlisten();
 		ibcm_dev = NULL;
 	}
 	mutex_unlock(&ibcm_mutex);
@@ -1502,6 +1711,7 @@ static void __exit ibcm_exit(void)
 {
 	debugfs_remove_recursive(ibcm_dir);
 	ib_unregister_client(&ibcm_client);
+	ibcm_rdma_unlisten();
 }
 
 module_init(ibcm_init);
