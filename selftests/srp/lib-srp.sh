@@ -10,7 +10,7 @@
 # trap that undoes whatever a failing test left behind.
 #
 #   SRPT_IMPL              ours|intree (env, default ours)
-#   srp_target_setup [--impl ours|intree] [--bs rd|fileio|brd|slow] [--bs-mb MB]
+#   srp_target_setup [--impl ours|intree] [--bs rd|fileio|brd|slow|hold] [--bs-mb MB]
 #                    [--srq 0|1] [--acl NAME] [--no-enable] [--param P=V]...
 #       Load ib_srpt (unless loaded; --param only then), create a backstore,
 #       the target port named after rxe0's GID, tpgt_1, lun_0, an ACL for
@@ -18,6 +18,11 @@
 #       on RDMA/CM port 5555.  Sets SRP_PORT SRP_TPG SRP_INIT_ID SRP_BS.
 #       --bs slow: iblock on a memory-backed null_blk device that completes
 #       every command SRP_SLOW_BS_MS (default 1000) ms late.
+#       --bs hold: iblock on a device-mapper "zero" device (reads give
+#       zeros, writes are dropped) whose I/O srp_hold_io queues until
+#       srp_release_io: commands stay in flight at the target for exactly
+#       as long as a test wants (a test using it should call
+#       srp_release_io from srp_test_cleanup).
 #   srp_acl_add NAME / srp_acl_del NAME    ACL with lun_0 mapped / remove it
 #   srp_login [OPTS]       add_target (+ ",OPTS", e.g. ch_count=2,max_sect=2048)
 #                          and print the new /dev/sdX once it is usable
@@ -473,6 +478,38 @@ _srp_bs_slow() {
 	_bs_create iblock_0 target_core_iblock "$name" "udev_path=/dev/$SRP_NULLB" "/dev/$SRP_NULLB"
 }
 
+# _srp_bs_hold NAME SIZE_MB: iblock on the device-mapper device
+# $SRP_HOLD_DM, a "zero" target (no block layer timeout applies to I/O
+# that a suspended bio-based device queues).  Sets GUEST_BS_DIR.
+SRP_HOLD_DM=srp_hold
+_srp_bs_hold() {
+	local name=$1 mb=$2 dev=/dev/mapper/$SRP_HOLD_DM
+	modprobe dm_mod || { srp_err "modprobe dm_mod failed"; return 1; }
+	# No udev in the guest: dmsetup makes the node itself.
+	dmsetup create --noudevsync "$SRP_HOLD_DM" --table "0 $((mb * 2048)) zero" ||
+		{ srp_err "dmsetup create $SRP_HOLD_DM failed"; return 1; }
+	dmsetup mknodes "$SRP_HOLD_DM" || return 1
+	wait_for 10 test -b "$dev" || { srp_err "no $dev"; return 1; }
+	_bs_create iblock_0 target_core_iblock "$name" "udev_path=$dev" "$dev"
+}
+
+# srp_hold_io / srp_release_io: queue the --bs hold device's I/O from now
+# on / let it run (and what was queued).
+srp_hold_io() {
+	dmsetup suspend --noudevsync "$SRP_HOLD_DM" || fail "dmsetup suspend $SRP_HOLD_DM"
+}
+srp_release_io() {
+	dmsetup info "$SRP_HOLD_DM" >/dev/null 2>&1 || return 0
+	dmsetup resume --noudevsync "$SRP_HOLD_DM"
+}
+
+_srp_hold_cleanup() {
+	dmsetup info "$SRP_HOLD_DM" >/dev/null 2>&1 || return 0
+	srp_release_io
+	dmsetup remove --noudevsync "$SRP_HOLD_DM" ||
+		{ srp_err "dmsetup remove $SRP_HOLD_DM failed"; return 1; }
+}
+
 # _srp_nullb_cleanup: remove the slow backstore's null_blk device and module.
 _srp_nullb_cleanup() {
 	local d=$SRP_NULLB_CFS/$SRP_NULLB
@@ -514,6 +551,7 @@ srp_target_setup() {
 	fileio) guest_bs_fileio "$SRP_BS_NAME" "$bs_mb" ;;
 	brd) guest_bs_brd "$SRP_BS_NAME" "$bs_mb" ;;
 	slow) _srp_bs_slow "$SRP_BS_NAME" "$bs_mb" ;;
+	hold) _srp_bs_hold "$SRP_BS_NAME" "$bs_mb" ;;
 	*) srp_err "unknown backstore kind '$bs'"; false ;;
 	esac || { srp_err "cannot create the $bs backstore"; return 1; }
 	SRP_BS=$GUEST_BS_DIR
@@ -550,6 +588,7 @@ srp_target_teardown() {
 	fi
 	guest_bs_cleanup || rc=1
 	_srp_nullb_cleanup || rc=1
+	_srp_hold_cleanup || rc=1
 	if [ "${1:-}" != --keep-module ]; then
 		guest_unload_srpt || rc=1
 	fi

@@ -948,6 +948,14 @@ static void srpt_wait_in_flight(struct srpt_rdma_ch *ch)
 	}
 }
 
+/* Flush whatever is posted on @ch's QP; nothing posted afterwards runs. */
+static void srpt_qp_to_err(struct srpt_rdma_ch *ch)
+{
+	struct ib_qp_attr attr = { .qp_state = IB_QPS_ERR };
+
+	ib_modify_qp(ch->qp, &attr, IB_QP_STATE);
+}
+
 static void srpt_disconnect(struct srpt_rdma_ch *ch)
 {
 	if (ch->using_rdma_cm) {
@@ -957,8 +965,9 @@ static void srpt_disconnect(struct srpt_rdma_ch *ch)
 	/*
 	 * ESTABLISHED: DREQ; DREQ received: DREP. Before the RTU (REP sent)
 	 * neither is allowed; ib_destroy_cm_id() in the release work then
-	 * cancels the REP and sends the REJ itself. A REJ sent here would
-	 * leave the REP MAD to run through all its retries first.
+	 * cancels the REP and sends the REJ itself, unless an RTU arrives
+	 * first: then srpt_ib_cm_handler() sends the DREQ. A REJ sent here
+	 * would leave the REP MAD to run through all its retries first.
 	 */
 	if (ib_send_cm_dreq(ch->ib_cm_id, NULL, 0))
 		ib_send_cm_drep(ch->ib_cm_id, NULL, 0);
@@ -1017,7 +1026,7 @@ static void srpt_release_ch(struct srpt_rdma_ch *ch, bool cm_owns_id)
 	} else {
 		/*
 		 * The CM id first: destroying it waits for its callbacks, and
-		 * one in REP_SENT could still take an RTU and touch the QP.
+		 * the DREQ handler moves ch->qp to the error state.
 		 */
 		if (!cm_owns_id)
 			ib_destroy_cm_id(ch->ib_cm_id);
@@ -1273,10 +1282,24 @@ static int srpt_ib_cm_handler(struct ib_cm_id *cm_id,
 	case IB_CM_USER_ESTABLISHED:
 		/* The QP is in RTS since before the REP. */
 		srpt_ch_mark_live(ch, false);
+		/*
+		 * A channel closed while the cm_id was in REP_SENT could send
+		 * neither DREQ nor REJ then (srpt_disconnect()), and its
+		 * release may take long (commands in flight): now that the
+		 * initiator takes the connection for established, end it.
+		 */
+		if (!srpt_ch_is_live(ch))
+			ib_send_cm_dreq(cm_id, NULL, 0);
 		break;
 	case IB_CM_DREQ_RECEIVED:
-		ib_send_cm_drep(cm_id, NULL, 0);
+		/*
+		 * No new posts, and nothing posted goes on: after the DREP
+		 * the initiator may reuse the memory our RDMA WRITEs target
+		 * (rdma_cm moves the QP to ERR before the DREP as well).
+		 */
 		srpt_ch_close(ch);
+		srpt_qp_to_err(ch);
+		ib_send_cm_drep(cm_id, NULL, 0);
 		break;
 	case IB_CM_REJ_RECEIVED:
 	case IB_CM_REP_ERROR:
@@ -1432,6 +1455,9 @@ static int srpt_rdma_cm_handler(struct rdma_cm_id *cm_id,
 		return srpt_rdma_cm_req(cm_id, event);
 	case RDMA_CM_EVENT_ESTABLISHED:
 		srpt_ch_mark_live(ch, false);
+		/* As for IB/CM: a channel closed before the RTU ends it now. */
+		if (!srpt_ch_is_live(ch))
+			rdma_disconnect(cm_id);
 		break;
 	case RDMA_CM_EVENT_CONNECT_ERROR:
 	case RDMA_CM_EVENT_UNREACHABLE:
