@@ -475,7 +475,7 @@ struct srpt_send_ioctx {
  *
  *   CONNECTING --(RTU / ESTABLISHED / first IU)--> LIVE
  *   CONNECTING, LIVE --(disconnect from either side, logout,
- *                       configfs, device removal)--> CLOSING
+ *                       configfs, device removal, QP error)--> CLOSING
  *   CLOSING --(release work runs)--> RELEASING
  *
  * Only a LIVE (or CONNECTING) channel posts work requests. Entering CLOSING

@@ -187,6 +187,23 @@ static void srpt_qp_event(struct ib_event *event, void *ctx)
 		WRITE_ONCE(ch->sdev->reports_last_wqe, true);
 		complete(&ch->last_wqe);
 		break;
+	case IB_EVENT_QP_FATAL:
+	case IB_EVENT_QP_REQ_ERR:
+	case IB_EVENT_QP_ACCESS_ERR:
+		/*
+		 * The QP is in the error state (IBTA 11.6.3.1): nothing it
+		 * holds completes other than flushed, and the initiator
+		 * learns nothing from it. End the channel now rather than
+		 * when the initiator gives up. A login still being set up
+		 * (no nexus yet) is not ours to close: a rejected one is
+		 * freed synchronously by its CM callback.
+		 */
+		pr_warn("%s: QP event %s%s\n", ch->name,
+			ib_event_msg(event->event),
+			READ_ONCE(ch->nexus) ? ": closing the channel" : "");
+		if (READ_ONCE(ch->nexus))
+			srpt_ch_close(ch);
+		break;
 	default:
 		pr_info("%s: QP event %s\n", ch->name,
 			ib_event_msg(event->event));
@@ -878,7 +895,8 @@ static int srpt_try_login(struct srpt_login *lg, struct srpt_rdma_ch *ch)
 			return PTR_ERR(nexus);
 		}
 	}
-	ch->nexus = nexus;
+	/* From here on the channel is accepted (see srpt_qp_event()). */
+	WRITE_ONCE(ch->nexus, nexus);
 	ch->cid = nexus->next_cid++;
 	list_add_tail(&ch->nexus_node, &nexus->ch_list);
 	list_add_tail(&ch->dev_node, &ch->sdev->ch_list);
