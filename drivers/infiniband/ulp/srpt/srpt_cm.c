@@ -31,6 +31,13 @@
 #include "srpt.h"
 
 /*
+ * RDMA READs (and atomics) the target serves: none. SRP moves all data
+ * with RDMA that the target initiates, so the REP (and rdma_accept())
+ * announces no responder resources, and the QP serves no remote READ.
+ */
+#define SRPT_RESPONDER_RESOURCES	0
+
+/*
  * Our RDMA READ depth (the QP's max_rd_atomic, "initiator depth") is
  * bounded by the responder resources the initiator offers; CM events
  * report both values from the receiver's point of view already.
@@ -536,7 +543,13 @@ static int srpt_create_qp(struct srpt_rdma_ch *ch)
 	return ret;
 }
 
-/* IB/CM leaves the QP state to us: RESET -> INIT, then -> RTR. */
+/*
+ * IB/CM leaves the QP state to us: RESET -> INIT, then -> RTR, both before
+ * the REP is sent. ib_cm_init_qp_attr() then derives the responder side
+ * from the REQ's INITIATOR DEPTH (ib_srp asks for 4): remote READ and
+ * ATOMIC access at INIT, max_dest_rd_atomic at RTR. Our REP grants
+ * SRPT_RESPONDER_RESOURCES, and the QP must agree with it.
+ */
 static int srpt_ib_cm_modify_qp(struct srpt_rdma_ch *ch,
 				enum ib_qp_state state)
 {
@@ -544,10 +557,14 @@ static int srpt_ib_cm_modify_qp(struct srpt_rdma_ch *ch,
 	int mask, ret;
 
 	attr.qp_state = state;
-	/* The RDMA READ depths come from the REQ and our REP. */
 	ret = ib_cm_init_qp_attr(ch->ib_cm_id, &attr, &mask);
 	if (ret)
 		return ret;
+	if ((mask & IB_QP_ACCESS_FLAGS) && !SRPT_RESPONDER_RESOURCES)
+		attr.qp_access_flags &= ~(IB_ACCESS_REMOTE_READ |
+					  IB_ACCESS_REMOTE_ATOMIC);
+	if (mask & IB_QP_MAX_DEST_RD_ATOMIC)
+		attr.max_dest_rd_atomic = SRPT_RESPONDER_RESOURCES;
 	return ib_modify_qp(ch->qp, &attr, mask);
 }
 
@@ -1267,8 +1284,8 @@ static int srpt_ib_cm_req(struct ib_cm_id *cm_id,
 		rep.qp_num = ch->qp->qp_num;
 		rep.private_data = &lg.rsp;
 		rep.private_data_len = sizeof(lg.rsp);
-		/* The initiator never reads from us: no responder resources. */
-		rep.responder_resources = 0;
+		/* The initiator never reads from us. */
+		rep.responder_resources = SRPT_RESPONDER_RESOURCES;
 		rep.initiator_depth = srpt_read_depth(sdev,
 						      param->initiator_depth);
 		rep.rnr_retry_count = 7;
@@ -1445,7 +1462,7 @@ static int srpt_rdma_cm_req(struct rdma_cm_id *cm_id,
 	if (!ret) {
 		param.private_data = &lg.rsp;
 		param.private_data_len = sizeof(lg.rsp);
-		param.responder_resources = 0;
+		param.responder_resources = SRPT_RESPONDER_RESOURCES;
 		param.initiator_depth =
 			srpt_read_depth(ch->sdev,
 					event->param.conn.initiator_depth);
