@@ -217,7 +217,11 @@ bool srpt_dm_build_rsp(const struct srpt_dm_mad *req,
 	return true;
 }
 
-/* The TPG limits that bound what a login on @sport can get. */
+/*
+ * The TPG limits that bound what a login on @sport can get: those of the
+ * TPGs that admit logins, i.e. tpg->enabled, the fence logins check under
+ * srpt_mutex (se_tpg.enabled changes only after srpt_enable_tpg()).
+ */
 static void srpt_dm_port_limits(struct srpt_port *sport, u32 *rdma_size,
 				u32 *sq_size)
 {
@@ -231,7 +235,7 @@ static void srpt_dm_port_limits(struct srpt_port *sport, u32 *rdma_size,
 		if (tport->port != sport)
 			continue;
 		list_for_each_entry(tpg, &tport->tpg_list, node) {
-			if (!tpg->se_tpg.enabled)
+			if (!tpg->enabled)
 				continue;
 			*rdma_size = max(*rdma_size,
 					 READ_ONCE(tpg->attrib.max_rdma_size));
