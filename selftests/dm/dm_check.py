@@ -8,7 +8,9 @@ Sends every request of CASES with DM_QUERY (tools/dm-query) to IBDEV/PORT
 and compares the whole 256-byte response MAD with one built here, from the
 layouts of the InfiniBand Architecture Specification vol 1, 16.3 (Device
 Management) and SRP r16a, independently of the kernel code.  The facts the
-answers depend on come as KEY=VALUE arguments (see FACT_KEYS).
+answers depend on come as KEY=VALUE arguments (see FACT_KEYS), and
+ioc_present=0 (default 1) expects an IO unit whose slot 1 is empty: the
+target's IB/CM listener does not run, so it offers no IOC.
 
 Prints one "ok"/"not ok" line per case; exits 0 only if all matched.
 """
@@ -37,8 +39,20 @@ def class_port_info(f):
 
 def iou_info(f):
     # ChangeID 1, MaxControllers 1, flags 0; slot 1 holds an IOC (nibble
-    # 1), every other nibble is "slot does not exist" (0xf).
+    # 1), every other nibble is "slot does not exist" (0xf).  Without the
+    # IOC: ChangeID 2 and slot 1 empty (nibble 0).
+    if not f["ioc_present"]:
+        return struct.pack(">HBB", 2, 1, 0) + bytes([0x0F]) + b"\xff" * 127
     return struct.pack(">HBB", 1, 1, 0) + bytes([0x1F]) + b"\xff" * 127
+
+
+def slot_of(attr_id, attr_mod):
+    """The slot a profile or service entries request names, else None."""
+    if attr_id == IOC_PROFILE:
+        return attr_mod
+    if attr_id == SVC_ENTRIES:
+        return attr_mod >> 16
+    return None
 
 
 def ioc_profile(f):
@@ -133,9 +147,14 @@ def main():
     for k in FACT_KEYS:
         if k != "id_string":
             f[k] = int(f[k], 0)
+    f["ioc_present"] = int(f.get("ioc_present", "1"), 0)
     failed = 0
     for n, (label, method, attr_id, attr_mod, status, build) in enumerate(CASES):
         tid = 0x44D00000 + n
+        # An empty slot 1: "IOC not responding", before any other check
+        # of the request but the slot number.
+        if not f["ioc_present"] and slot_of(attr_id, attr_mod) == 1:
+            status, build = NO_IOC, None
         got, err = query(dm_query, ibdev, port, method, attr_id, attr_mod, tid)
         if got is None:
             print("not ok - %s: %s" % (label, err))

@@ -15,6 +15,13 @@
 # the agent comes back after the RDMA device is removed and added again, and
 # is gone (the MAD layer answers again) once the module is unloaded.
 #
+# Last, the target's IB/CM listener cannot start because the IB/CM test
+# initiator (tools/ibcm-initiator) holds its service ID: the agent then
+# reports slot 1 empty (IOUnitInfo ChangeID 2, "IOC not responding" for the
+# profile and the service entries) and the port does not set
+# IsDeviceManagementSupported; once the service ID is free and the device
+# is added again, the IOC is back.
+#
 # Only our module: the expected answers (ID string, limits) are ours.
 # selftest-timeout: 600
 set -euo pipefail
@@ -159,4 +166,43 @@ guest_unload_srpt || fail "unload"
 ! dm_cap_bit || fail "IsDeviceManagementSupported still set after ib_srpt is unloaded"
 dmq 0x10
 expect_core_answer "Get(IOUnitInfo) after ib_srpt is unloaded"
+
+echo "# the IB/CM service ID taken: no IOC, no IsDeviceManagementSupported"
+IBCM_KO=${SRPT_IBCM_KO:-$SRPT_REPO/tools/ibcm-initiator/ibcm_srp.ko}
+IBCM_CTL=/sys/kernel/debug/ibcm_srp/ctl
+[ -f "$IBCM_KO" ] || fail "$IBCM_KO is not built (make -C tools/ibcm-initiator on the host)"
+modprobe -a ib_cm rdma_cm || fail "modprobe ib_cm rdma_cm"
+insmod "$IBCM_KO" || fail "insmod $IBCM_KO"
+ibcm_unload() {
+	[ -d /sys/module/ibcm_srp ] || return 0
+	printf 'cm_unlisten\n' >"$IBCM_CTL" 2>/dev/null
+	rmmod ibcm_srp
+}
+dm_exit_trap() {
+	local rc=$?
+	ibcm_unload >/dev/null 2>&1
+	srpt_teardown >/dev/null 2>&1
+	exit "$rc"
+}
+trap dm_exit_trap EXIT
+# The default service ID of both: rxe0's node GUID.
+printf 'cm_listen\n' >"$IBCM_CTL" || fail "cm_listen: $(cat "$IBCM_CTL")"
+echo "# ibcm_srp: $(cat "$IBCM_CTL")"
+guest_dmesg_mark
+srpt_load srp_max_req_size=4200
+expect_dmesg_since_mark 'IB/CM listen on service id .* failed \(-16\)' "IB/CM listener refused"
+! dm_cap_bit || fail "IsDeviceManagementSupported set although no IB/CM listener runs (cap_mask $(cat "/sys/class/infiniband/$RXE_DEV/ports/1/cap_mask"))"
+python3 "$CHECK" "$DMQ" "$RXE_DEV" 1 "${facts[@]}" rdma_size=1048576 sq_size=4096 ioc_present=0 ||
+	fail "DM answers without an IB/CM listener"
+expect_dmesg_since_mark "$RXE_DEV/1: no IB/CM listener" "DM agent without IOC"
+printf 'cm_unlisten\n' >"$IBCM_CTL" || fail "cm_unlisten"
+guest_rxe_down || fail "rdma link delete failed"
+srpt_rxe_up
+wait_for 10 test -e /sys/class/infiniband_mad/umad0 || fail "no umad0 after re-adding $RXE_DEV"
+dm_cap_bit || fail "IsDeviceManagementSupported not set once the IB/CM listener runs"
+python3 "$CHECK" "$DMQ" "$RXE_DEV" 1 "${facts[@]}" rdma_size=1048576 sq_size=4096 ||
+	fail "DM answers once the IB/CM listener runs"
+ibcm_unload || fail "rmmod ibcm_srp"
+rmdir "$SRPT_CFS" || fail "rmdir $SRPT_CFS"
+guest_unload_srpt || fail "unload"
 echo "# done"

@@ -104,10 +104,12 @@ enum {
  *            port has no IB management datagrams (iWARP) or registering
  *            failed. Set by srpt_dm_register() before the device is put on
  *            srpt_dev_list and cleared by srpt_dm_unregister() in the
- *            remove callback before anything else of the device is torn
- *            down; unregistering waits for running MAD handlers, so it
- *            must not be called with srpt_mutex held (the handler takes
- *            it).
+ *            remove callback, after the IB/CM listener is stopped and the
+ *            device's channels are closed, before the SRQ and the PD go;
+ *            unregistering waits for running MAD handlers, so it must not
+ *            be called with srpt_mutex held (the handler takes it).
+ * @dm_cap:   we set IsDeviceManagementSupported on the port (only where
+ *            the IB/CM listener of the device runs); cleared with it.
  *
  * Lifetime: embedded in and freed with its srpt_device.
  */
@@ -115,6 +117,7 @@ struct srpt_port {
 	struct srpt_device	*sdev;
 	u32			port_num;
 	struct ib_mad_agent	*dm_agent;
+	bool			dm_cap;
 };
 
 /**
@@ -131,7 +134,9 @@ struct srpt_port {
  *                 trigger a rebind of target ports.
  * @node:          entry in srpt_dev_list, protected by srpt_mutex.
  * @ib_cm_id:      IB/CM listener for srpt_service_guid (NULL if the
- *                 device has no IB/CM, e.g. iWARP).
+ *                 device has no IB/CM, e.g. iWARP, or listening failed).
+ *                 Set and cleared under srpt_mutex, which the DM agent
+ *                 reads it under.
  * @srq:           shared receive queue, created by the first channel that
  *                 asks for one; protected by srpt_mutex until created.
  * @ch_list:       channels on this device, protected by srpt_mutex.
@@ -846,8 +851,9 @@ struct srpt_dm_svc_entry {
  * @rdma_read_depth:  RDMA READs in flight per channel.
  * @send_size:        srp_max_req_size.
  * @rdma_size:        largest data transfer of one SRP_CMD on this port.
- * @ioc_present:      the IOC takes logins; false while the device is
- *                    being removed.
+ * @ioc_present:      the IOC takes logins at the service ID it offers:
+ *                    the device's IB/CM listener runs and the device is
+ *                    not being removed.
  * @id_string:        IOControllerProfile.IDString.
  */
 struct srpt_dm_facts {

@@ -1367,15 +1367,24 @@ int srpt_ib_cm_listen(struct srpt_device *sdev)
 		ib_destroy_cm_id(cm_id);
 		return ret;
 	}
+	/* The DM agent reads it (srpt_dm_get_facts()). */
+	mutex_lock(&srpt_mutex);
 	sdev->ib_cm_id = cm_id;
+	mutex_unlock(&srpt_mutex);
 	return 0;
 }
 
 void srpt_ib_cm_stop(struct srpt_device *sdev)
 {
-	if (sdev->ib_cm_id)
-		ib_destroy_cm_id(sdev->ib_cm_id);
+	struct ib_cm_id *cm_id;
+
+	mutex_lock(&srpt_mutex);
+	cm_id = sdev->ib_cm_id;
 	sdev->ib_cm_id = NULL;
+	mutex_unlock(&srpt_mutex);
+	/* Not under srpt_mutex: this waits for REQ handlers, which take it. */
+	if (cm_id)
+		ib_destroy_cm_id(cm_id);
 }
 
 /* ----- RDMA/CM ---------------------------------------------------------- */

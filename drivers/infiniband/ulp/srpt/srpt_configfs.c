@@ -496,9 +496,12 @@ static ssize_t srpt_port_disc_login_info_show(struct config_item *item,
 			       tport->name);
 		goto out;
 	}
-	/* ib_srp's IB/CM logins need a subnet administrator for the path. */
+	/*
+	 * ib_srp's IB/CM logins need a subnet administrator for the path,
+	 * and our IB/CM listener, which may have failed to start.
+	 */
 	if (rdma_cap_ib_sa(sport->sdev->ib_dev, sport->port_num) &&
-	    srpt_port_get_gid(sport, &gid))
+	    sport->sdev->ib_cm_id && srpt_port_get_gid(sport, &gid))
 		n += scnprintf(page + n, PAGE_SIZE - n,
 			       "id_ext=%016llx,ioc_guid=%016llx,dgid=%016llx%016llx,pkey=ffff,service_id=%016llx\n",
 			       srpt_service_guid, srpt_service_guid,

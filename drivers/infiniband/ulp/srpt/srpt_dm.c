@@ -268,6 +268,19 @@ static void srpt_dm_id_string(struct srpt_port *sport, char *buf, size_t len)
 		 dev_name(&sport->sdev->ib_dev->dev), sport->port_num);
 }
 
+/*
+ * The IOC is offered, with the IB/CM service ID of its service entry, only
+ * where that service ID takes logins: the device's IB/CM listener runs.
+ * Context: srpt_mutex held, or the device not yet on srpt_dev_list.
+ */
+static bool srpt_dm_ioc_present(struct srpt_port *sport)
+{
+	struct srpt_device *sdev = sport->sdev;
+
+	return !sdev->removing && sdev->ib_cm_id &&
+	       rdma_cap_ib_cm(sdev->ib_dev, sport->port_num);
+}
+
 static void srpt_dm_get_facts(struct srpt_port *sport,
 			      struct srpt_dm_facts *facts)
 {
@@ -278,7 +291,7 @@ static void srpt_dm_get_facts(struct srpt_port *sport,
 	memset(facts, 0, sizeof(*facts));
 	mutex_lock(&srpt_mutex);
 	facts->ioc_guid = srpt_service_guid;
-	facts->ioc_present = !sdev->removing;
+	facts->ioc_present = srpt_dm_ioc_present(sport);
 	srpt_dm_port_limits(sport, &facts->rdma_size, &sq_size);
 	srpt_dm_id_string(sport, facts->id_string, sizeof(facts->id_string));
 	mutex_unlock(&srpt_mutex);
@@ -351,7 +364,9 @@ out:
 /*
  * PortInfo.CapabilityMask.IsDeviceManagementSupported (IBA 14.2.5.6, bit
  * 19) tells discovery that the port has a DM agent: srp_daemon and
- * ibsrpdm query only ports that have it. Set while our agent is registered.
+ * ibsrpdm query only ports that have it. Set while our agent is registered
+ * on a port with an IOC to offer (srpt_dm_ioc_present()); the agent on a
+ * port without reports an empty slot to whoever asks anyway.
  */
 static void srpt_dm_set_cap(struct srpt_port *sport, bool set)
 {
@@ -371,7 +386,7 @@ static void srpt_dm_set_cap(struct srpt_port *sport, bool set)
 
 /**
  * srpt_dm_register - start the DM agent on every port that has a GSI QP
- * @sdev: a device not yet on srpt_dev_list.
+ * @sdev: a device not yet on srpt_dev_list, its IB/CM listener started.
  *
  * A port where registering fails (e.g. another DM agent, such as another
  * SRP target, holds the class) just has no agent: logins still work.
@@ -404,7 +419,13 @@ void srpt_dm_register(struct srpt_device *sdev)
 			continue;
 		}
 		sport->dm_agent = agent;
+		if (!srpt_dm_ioc_present(sport)) {
+			pr_warn("%s/%u: no IB/CM listener: the port does not advertise device management, and its IO unit reports no IOC\n",
+				dev_name(&sdev->ib_dev->dev), sport->port_num);
+			continue;
+		}
 		srpt_dm_set_cap(sport, true);
+		sport->dm_cap = true;
 	}
 }
 
@@ -423,7 +444,9 @@ void srpt_dm_unregister(struct srpt_device *sdev)
 	for (i = 0; i < sdev->port_count; i++) {
 		if (!sdev->ports[i].dm_agent)
 			continue;
-		srpt_dm_set_cap(&sdev->ports[i], false);
+		if (sdev->ports[i].dm_cap)
+			srpt_dm_set_cap(&sdev->ports[i], false);
+		sdev->ports[i].dm_cap = false;
 		ib_unregister_mad_agent(sdev->ports[i].dm_agent);
 		sdev->ports[i].dm_agent = NULL;
 	}

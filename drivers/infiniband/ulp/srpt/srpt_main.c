@@ -368,18 +368,25 @@ static int srpt_add_one(struct ib_device *ib_dev)
 		srpt_service_guid = be64_to_cpu(ib_dev->node_guid);
 	mutex_unlock(&srpt_mutex);
 
-	/* Discovery (srpt_dm.c); answers use srpt_service_guid. */
+	/*
+	 * Without the IB/CM listener RDMA/CM logins still work. A login
+	 * before the device is on srpt_dev_list finds no target port bound
+	 * to it and is rejected.
+	 */
+	if (srpt_ib_cm_listen(sdev))
+		pr_warn("%s: no IB/CM logins on this device\n",
+			dev_name(&ib_dev->dev));
+
+	/*
+	 * Discovery (srpt_dm.c); answers use srpt_service_guid, and offer
+	 * the IOC only where the IB/CM listener runs.
+	 */
 	srpt_dm_register(sdev);
 
 	mutex_lock(&srpt_mutex);
 	list_add_tail(&sdev->node, &srpt_dev_list);
 	srpt_bind_tports();
 	mutex_unlock(&srpt_mutex);
-
-	/* Without the IB/CM listener RDMA/CM logins still work. */
-	if (srpt_ib_cm_listen(sdev))
-		pr_warn("%s: no IB/CM logins on this device\n",
-			dev_name(&ib_dev->dev));
 
 	pr_info("added %s with %u port(s)\n", dev_name(&ib_dev->dev), nports);
 	return 0;
