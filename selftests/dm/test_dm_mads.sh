@@ -14,6 +14,7 @@
 # parameter srp_max_req_size and the enabled TPGs' attributes of the port;
 # the agent comes back after the RDMA device is removed and added again, and
 # is gone (the MAD layer answers again) once the module is unloaded.
+# ioc_id_string takes printable ASCII only (a Latin-1 byte is refused).
 #
 # Last, the target's IB/CM listener cannot start because the IB/CM test
 # initiator (tools/ibcm-initiator) holds its service ID: the agent then
@@ -116,6 +117,14 @@ python3 "$CHECK" "$DMQ" "$RXE_DEV" 1 "${facts[@]}" rdma_size=2097152 sq_size=64 
 echo "# ioc_id_string: the IDString discovery shows, per target port"
 expect_write_fails "$port/srpt_discovery/ioc_id_string" "$(printf 'x%.0s' {1..64})"
 expect_write_fails "$port/srpt_discovery/ioc_id_string" $'bad\tstring'
+# Latin-1 (isprint() in the kernel takes 0xa0-0xff), DEL, UTF-8.
+guest_dmesg_mark
+expect_write_fails "$port/srpt_discovery/ioc_id_string" $'caf\xe9'
+expect_dmesg_since_mark 'ioc_id_string: character 3 \(0xe9\) is not printable ASCII' "Latin-1 refused"
+expect_write_fails "$port/srpt_discovery/ioc_id_string" $'del\x7f'
+expect_write_fails "$port/srpt_discovery/ioc_id_string" $'caf\xc3\xa9'
+expect_write_ok "$port/srpt_discovery/ioc_id_string" ' !"#~}|{`_^]'
+expect_write_ok "$port/srpt_discovery/ioc_id_string" ""
 expect_write_ok "$port/srpt_discovery/ioc_id_string" "rack 7 array A"
 expect_eq "$(cat "$port/srpt_discovery/ioc_id_string")" "rack 7 array A" "ioc_id_string"
 python3 "$CHECK" "$DMQ" "$RXE_DEV" 1 "${facts[@]}" rdma_size=2097152 sq_size=64 \

@@ -393,7 +393,7 @@ static struct srpt_tport *to_tport_of_discovery(struct config_item *item)
 /*
  * "<port>/srpt_discovery/ioc_id_string": the IOControllerProfile.IDString
  * that discovery (ibsrpdm, srp_daemon) shows for this port; up to 63
- * printable characters, empty for the default.
+ * printable ASCII characters, empty for the default.
  */
 static ssize_t srpt_port_disc_ioc_id_string_show(struct config_item *item,
 						 char *page)
@@ -423,10 +423,16 @@ static ssize_t srpt_port_disc_ioc_id_string_store(struct config_item *item,
 			sizeof(tport->ioc_id_string) - 1);
 		return -EINVAL;
 	}
+	/*
+	 * Printable ASCII only. isprint() also takes the kernel's Latin-1
+	 * bytes 0xa0-0xff, yet refuses the 0x80-0x9f that most UTF-8
+	 * characters contain: the string would be in no encoding a
+	 * discovery tool, which prints the bytes as they come, could show.
+	 */
 	for (i = 0; i < len; i++) {
-		if (!isprint(page[i])) {
-			pr_warn("ioc_id_string: character %zu is not printable\n",
-				i);
+		if (page[i] < 0x20 || page[i] > 0x7e) {
+			pr_warn("ioc_id_string: character %zu (0x%02x) is not printable ASCII (0x20-0x7e)\n",
+				i, (u8)page[i]);
 			return -EINVAL;
 		}
 	}
