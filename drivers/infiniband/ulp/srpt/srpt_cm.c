@@ -243,8 +243,9 @@ static bool srpt_nacl_matches(const struct srpt_nacl *nacl,
 
 /*
  * Copy the name of the first ACL of @tpg admitting @lg into @name.
- * target_setup_session() looks the ACL up again by name under its own lock,
- * so a concurrent rmdir of the ACL is harmless.
+ * target_setup_session() looks the ACL up again by name under its own lock
+ * (-EACCES once it is gone), and srpt_new_nexus() checks that it was not
+ * removed before the session was registered.
  */
 static bool srpt_find_acl(struct srpt_tpg *tpg, const struct srpt_login *lg,
 			  char *name, size_t len)
@@ -360,6 +361,28 @@ static bool srpt_close_nexus_of(struct srpt_login *lg)
 	return closed;
 }
 
+/* Is @se_nacl still on its TPG's ACL list (not being removed)? */
+static bool srpt_acl_listed(struct se_portal_group *se_tpg,
+			    struct se_node_acl *se_nacl)
+{
+	struct se_node_acl *n;
+	bool listed = false;
+
+	mutex_lock(&se_tpg->acl_node_mutex);
+	list_for_each_entry(n, &se_tpg->acl_node_list, acl_list) {
+		if (n == se_nacl) {
+			listed = true;
+			break;
+		}
+	}
+	mutex_unlock(&se_tpg->acl_node_mutex);
+	return listed;
+}
+
+/*
+ * A new I_T nexus with its target_core session; ERR_PTR(-EACCES) if the
+ * ACL named @acl is gone or going. Context: srpt_mutex held.
+ */
 static struct srpt_nexus *srpt_new_nexus(struct srpt_tpg *tpg,
 					 const u8 i_port_id[16],
 					 const char *acl)
@@ -384,6 +407,22 @@ static struct srpt_nexus *srpt_new_nexus(struct srpt_tpg *tpg,
 
 		kfree(nexus);
 		return ERR_PTR(ret);
+	}
+	/*
+	 * target_setup_session() found the ACL and took a reference on it,
+	 * but an rmdir of the ACL (core_tpg_del_initiator_node_acl()) may
+	 * have taken it off the TPG's list and shut its sessions down before
+	 * ours was registered: ours would live on a deleted ACL, and the
+	 * rmdir would wait for it to end. The rmdir unlists the ACL under
+	 * acl_node_mutex before it looks for sessions, and ours is on the
+	 * ACL's session list now: if the ACL is still listed, the rmdir will
+	 * find the session and call close_session (which waits for
+	 * srpt_mutex, and then for this nexus); if not, end it here.
+	 */
+	if (!srpt_acl_listed(&tpg->se_tpg, nexus->se_sess->se_node_acl)) {
+		target_remove_session(nexus->se_sess);
+		kfree(nexus);
+		return ERR_PTR(-EACCES);
 	}
 	list_add_tail(&nexus->node, &tpg->nexus_list);
 	return nexus;
@@ -905,6 +944,14 @@ static int srpt_try_login(struct srpt_login *lg, struct srpt_rdma_ch *ch)
 	}
 	if (!nexus) {
 		nexus = srpt_new_nexus(tpg, lg->i_port_id, acl);
+		if (PTR_ERR_OR_ZERO(nexus) == -EACCES) {
+			/* As if no ACL admitted the initiator: it is gone. */
+			pr_info_ratelimited("login from %s rejected: ACL %s was removed during the login\n",
+					    who, acl);
+			lg->rej_reason = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL;
+			lg->stat = SRPT_LOGIN_REJ_NO_ACL;
+			return -EACCES;
+		}
 		if (IS_ERR(nexus)) {
 			pr_info_ratelimited("login from %s rejected: no session for ACL %s (%ld)\n",
 					    who, acl, PTR_ERR(nexus));
