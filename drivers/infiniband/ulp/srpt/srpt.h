@@ -197,18 +197,23 @@ enum srpt_login_stat {
  * @gid:      identity; for a GUID name only the interface id is used.
  * @port:     the RDMA port with this identity, or NULL while it is absent.
  * @tpg_list: srpt_tpg.node entries.
- * @node:     entry in srpt_tport_list.
+ * @node:     entry in srpt_tport_list (RCU: srpt_count_port_stat()).
  * @name:     the configfs name as written by the administrator.
- * @login_stats: logins on @port by outcome; kept across HCA resets.
+ * @login_stats: logins on @port by outcome, and IUs refused on its
+ *             channels; kept across HCA resets.
  * @ioc_id_string: IOControllerProfile.IDString the DM agent reports for
  *             @port; empty for the default.
  * @login_stats_group: their configfs directory.
  * @discovery_group: "<port>/srpt_discovery/": login_info, ioc_id_string.
  *
- * Locking: @port, @tpg_list, @node, @login_stats and @ioc_id_string are
- * protected by srpt_mutex.
- * Lifetime: created by mkdir, freed by rmdir; configfs guarantees that all
- * TPGs below it are gone first.
+ * @rcu:      frees it after an RCU grace period.
+ *
+ * Locking: @port, @tpg_list, @node and @ioc_id_string are protected by
+ * srpt_mutex; @port is also read under RCU (written with WRITE_ONCE()).
+ * @login_stats are atomic: logins count under srpt_mutex, the completion
+ * path counts refused IUs under RCU only.
+ * Lifetime: created by mkdir, freed by rmdir (after an RCU grace period);
+ * configfs guarantees that all TPGs below it are gone first.
  */
 struct srpt_tport {
 	struct se_wwn		wwn;
@@ -218,10 +223,11 @@ struct srpt_tport {
 	struct list_head	tpg_list;
 	struct list_head	node;
 	char			name[64];
-	u64			login_stats[SRPT_LOGIN_NR_STATS];
+	atomic64_t		login_stats[SRPT_LOGIN_NR_STATS];
 	char			ioc_id_string[64];
 	struct config_group	login_stats_group;
 	struct config_group	discovery_group;
+	struct rcu_head		rcu;
 };
 
 /**

@@ -158,11 +158,15 @@ void srpt_ch_logout(struct srpt_rdma_ch *ch, u32 reason)
  *
  * Called on RTU/ESTABLISHED, on the COMM_EST QP event, or on the first IU if
  * that arrives first (the initiator may send as soon as it has the login
- * response). Only the QP event is passed on to the CM: ib_cm's
- * cm_establish() moves to ESTABLISHED without cancelling the REP MAD, which
- * then keeps its reference on the cm_id until all its retries time out, and
- * destroying the channel would wait that long (about a minute). Without the
- * notification the RTU, or a retransmitted REP answered by one, gets there.
+ * response). Only the QP event is passed on to the CM (ib_cm's
+ * cm_establish()), as the IB spec asks. cm_establish() moves the cm_id to
+ * ESTABLISHED at once but cancels the REP MAD only later, from the CM's
+ * work queue (cm_establish_handler()), and only if the cm_id is still
+ * ESTABLISHED by then: after a DREQ or a destroy in between (an initiator
+ * that sends an IU and disconnects at once does that) the REP MAD keeps its
+ * reference on the cm_id until all its retries time out, and destroying
+ * the channel waits that long (about a minute). Without the notification
+ * the RTU, or a retransmitted REP answered by one, gets there.
  */
 void srpt_ch_mark_live(struct srpt_rdma_ch *ch, bool notify_cm)
 {
@@ -862,7 +866,7 @@ static void srpt_count_login(struct srpt_port *sport,
 	lockdep_assert_held(&srpt_mutex);
 	list_for_each_entry(tport, &srpt_tport_list, node)
 		if (sport && tport->port == sport)
-			tport->login_stats[stat]++;
+			atomic64_inc(&tport->login_stats[stat]);
 }
 
 /**
@@ -870,13 +874,20 @@ static void srpt_count_login(struct srpt_port *sport,
  * @sport: the RDMA port.
  * @stat:  what happened.
  *
- * Context: process context, srpt_mutex not held.
+ * For the completion path (IUs refused on a live channel): it walks the
+ * target ports under RCU and takes no lock.
+ *
+ * Context: any.
  */
 void srpt_count_port_stat(struct srpt_port *sport, enum srpt_login_stat stat)
 {
-	mutex_lock(&srpt_mutex);
-	srpt_count_login(sport, stat);
-	mutex_unlock(&srpt_mutex);
+	struct srpt_tport *tport;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(tport, &srpt_tport_list, node)
+		if (READ_ONCE(tport->port) == sport)
+			atomic64_inc(&tport->login_stats[stat]);
+	rcu_read_unlock();
 }
 
 /**

@@ -139,7 +139,7 @@ struct se_wwn *srpt_make_tport(struct target_fabric_configfs *tf,
 		ret = -EEXIST;
 		goto err;
 	}
-	tport->port = srpt_find_port(kind, &gid);
+	WRITE_ONCE(tport->port, srpt_find_port(kind, &gid));
 	if (!tport->port) {
 		/* Refuse typos, but tell the administrator what exists. */
 		srpt_list_ports(ports, PAGE_SIZE);
@@ -149,7 +149,7 @@ struct se_wwn *srpt_make_tport(struct target_fabric_configfs *tf,
 		ret = -EINVAL;
 		goto err;
 	}
-	list_add_tail(&tport->node, &srpt_tport_list);
+	list_add_tail_rcu(&tport->node, &srpt_tport_list);
 	mutex_unlock(&srpt_mutex);
 	kfree(ports);
 	return &tport->wwn;
@@ -165,9 +165,10 @@ void srpt_drop_tport(struct se_wwn *wwn)
 	struct srpt_tport *tport = to_srpt_tport(wwn);
 
 	mutex_lock(&srpt_mutex);
-	list_del(&tport->node);
+	list_del_rcu(&tport->node);
 	mutex_unlock(&srpt_mutex);
-	kfree(tport);
+	/* srpt_count_port_stat() may still be looking at it. */
+	kfree_rcu(tport, rcu);
 }
 
 /* rtslib-fb names TPGs "tpgt_<tag>"; any other name gets tag 1. */
@@ -553,12 +554,8 @@ static ssize_t srpt_login_stat_show(struct config_item *item, char *page,
 	struct srpt_tport *tport = container_of(to_config_group(item),
 						struct srpt_tport,
 						login_stats_group);
-	u64 n;
-
-	mutex_lock(&srpt_mutex);
-	n = tport->login_stats[stat];
-	mutex_unlock(&srpt_mutex);
-	return sysfs_emit(page, "%llu\n", n);
+	return sysfs_emit(page, "%llu\n",
+			  (u64)atomic64_read(&tport->login_stats[stat]));
 }
 
 #define SRPT_LOGIN_STAT_ATTR(_name, _stat)				\

@@ -20,9 +20,16 @@
 
 /*
  * srpt_mutex protects srpt_dev_list, srpt_tport_list, every
- * srpt_tport.port binding and every srpt_tport.tpg_list. It is taken from
- * configfs callbacks and from the ib_client callbacks, never from
- * completion or CM callback context.
+ * srpt_tport.port binding and every srpt_tport.tpg_list (srpt.h lists
+ * the rest). It is taken in process context only: configfs and ib_client
+ * callbacks, CM callbacks (for a whole login), the DM agent's MAD handler,
+ * channel release work, and one completion handler: a task management
+ * request walks its nexus's channels under it (srpt_tmf.c; completions
+ * run in a workqueue, IB_POLL_WORKQUEUE). Nothing holding it waits for a
+ * completion handler or a CM callback to finish: CM ids are destroyed and
+ * srpt_wq is flushed without it. The per-port statistics the completion
+ * path counts do not take it (srpt_count_port_stat()); srpt_tport_list
+ * is RCU for them.
  */
 DEFINE_MUTEX(srpt_mutex);
 LIST_HEAD(srpt_dev_list);
@@ -249,7 +256,8 @@ static void srpt_bind_tport(struct srpt_tport *tport)
 	else
 		pr_info("target port %s: its RDMA port is gone; keeping the configuration until it returns\n",
 			tport->name);
-	tport->port = sport;
+	/* Also read under RCU (srpt_count_port_stat()). */
+	WRITE_ONCE(tport->port, sport);
 }
 
 /**
