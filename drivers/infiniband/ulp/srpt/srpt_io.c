@@ -1842,6 +1842,17 @@ void srpt_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 			pr_info("%s: receive failed: %s\n", ch->name,
 				ib_wc_status_msg(wc->status));
 			srpt_ch_close(ch);
+		} else if (srpt_ch_is_live(ch) && READ_ONCE(ch->nexus)) {
+			/*
+			 * Flushed while nobody closes the channel: its QP went
+			 * to the error state by itself, and not every device
+			 * raises a QP event for that (rxe does not). A login
+			 * still being set up is not ours to close (see
+			 * srpt_qp_event()).
+			 */
+			pr_info("%s: receive flushed on a live channel: its QP is in error\n",
+				ch->name);
+			srpt_ch_close(ch);
 		}
 		if (recv->srq)
 			srpt_post_srq_recv(recv->srq, recv);
