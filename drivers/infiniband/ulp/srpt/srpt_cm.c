@@ -1071,8 +1071,10 @@ static void srpt_disconnect(struct srpt_rdma_ch *ch)
  * state; IB_EVENT_QP_LAST_WQE_REACHED (IBTA 11.6.3.2) says it takes no
  * more, and only then are all its receive completions on the CQ ahead of
  * the drain's. 6.1's ib_drain_qp() drains only the send queue of such a
- * QP and does not wait for the event. A device never seen to report it
- * (rxe) gets a short grace period instead of a long wait per channel.
+ * QP and does not wait for the event; since 6.11 it also waits up to 60 s
+ * for it and polls the (shared) CQ itself, so such a QP's release drains
+ * only its send queue, after this. A device never seen to report the event
+ * gets a short grace period instead of a long wait per channel.
  */
 static void srpt_wait_last_wqe(struct srpt_rdma_ch *ch)
 {
@@ -1103,7 +1105,9 @@ static void srpt_release_ch(struct srpt_rdma_ch *ch, bool cm_owns_id)
 	/* A rejected login's QP never received anything. */
 	if (ch->qp && ch->srq && !cm_owns_id)
 		srpt_wait_last_wqe(ch);
-	if (ch->qp)
+	if (ch->qp && ch->srq)
+		ib_drain_sq(ch->qp);
+	else if (ch->qp)
 		ib_drain_qp(ch->qp);
 	srpt_fail_waiting(ch);
 	srpt_wait_in_flight(ch);
