@@ -12,7 +12,6 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
-#include <linux/version.h>
 #include <linux/workqueue.h>
 #include <rdma/ib_cache.h>
 #include <target/target_core_fabric.h>
@@ -503,11 +502,12 @@ const struct target_core_fabric_ops srpt_fabric_ops = {
 	.tfc_tpg_attrib_attrs		= srpt_tpg_attrib_attrs,
 	.tfc_tpg_nacl_base_attrs	= srpt_nacl_attrs,
 	.tfc_tpg_nacl_auth_attrs	= srpt_nacl_auth_attrs,
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#ifdef SRPT_HAVE_SUBMIT_TYPE
 	/*
 	 * v6.7 "scsi: target: Have drivers report if they support direct
 	 * submissions" (194605d45dcb): without these target_submit() queues
-	 * every command to target_submission_wq.
+	 * every command to target_submission_wq. The out-of-tree Kbuild
+	 * defines SRPT_HAVE_SUBMIT_TYPE for a kernel that has them.
 	 */
 	.default_submit_type		= TARGET_DIRECT_SUBMIT,
 	.direct_submit_supp		= 1,
