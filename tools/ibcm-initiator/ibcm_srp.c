@@ -58,7 +58,12 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
+/* v6.12: "move asm/unaligned.h to linux/unaligned.h" (5f60d5f6bbc1) */
+#if __has_include("linux/unaligned.h")
+#include <linux/unaligned.h>
+#else
 #include <asm/unaligned.h>
+#endif
 #include <rdma/ib_addr.h>
 #include <rdma/ib_cache.h>
 #include <rdma/ib_cm.h>
