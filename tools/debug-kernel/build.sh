@@ -40,7 +40,7 @@ TARBALL=/usr/src/linux-source-6.1.tar.xz
 FRAGMENT=$SELF_DIR/debug.config
 MODLIST=$SELF_DIR/modules.list
 FORCE=0
-RECIPE=1
+RECIPE=2
 
 msg() { echo "debug-kernel: $*" >&2; }
 die() { msg "error: $*"; exit 1; }
@@ -64,6 +64,12 @@ KEY=$( {
 } | sha256sum | cut -c1-16)
 SRC=$CACHE/src-$SRCVER/linux-source-6.1
 OBJ=$CACHE/build-$KEY
+
+# kmake ARGS: make in the kernel tree.  The kernel has no BTF (debug.config),
+# so pahole's version is kept out of its config: installing or upgrading
+# dwarves on the host would change CONFIG_PAHOLE_VERSION and rebuild every
+# object of an otherwise unchanged tree.
+kmake() { make -s -C "$SRC" O="$OBJ" PAHOLE=srpt-no-pahole "$@"; }
 
 # installed_release: print the release installed from build $KEY, if any.
 installed_release() {
@@ -135,11 +141,11 @@ configure() {
 	module_closure >"$OBJ/lsmod.txt"
 	cp "$STOCK_CONFIG" "$OBJ/.config"
 	# localmodconfig ends in oldconfig: accept defaults for any new symbol.
-	{ yes '' || true; } | make -s -C "$SRC" O="$OBJ" LSMOD="$OBJ/lsmod.txt" localmodconfig >"$OBJ/localmodconfig.log" 2>&1 ||
+	{ yes '' || true; } | kmake LSMOD="$OBJ/lsmod.txt" localmodconfig >"$OBJ/localmodconfig.log" 2>&1 ||
 		{ tail -n 20 "$OBJ/localmodconfig.log" >&2; die "localmodconfig failed"; }
 	# Later assignments win in kconfig: append the fragment, then resolve.
 	cat "$FRAGMENT" >>"$OBJ/.config"
-	make -s -C "$SRC" O="$OBJ" olddefconfig >"$OBJ/olddefconfig.log" 2>&1 ||
+	kmake olddefconfig >"$OBJ/olddefconfig.log" 2>&1 ||
 		{ cat "$OBJ/olddefconfig.log" >&2; die "olddefconfig failed"; }
 	check_fragment || die "debug.config did not apply (see above)"
 	msg "$(grep -c '=m$' "$OBJ/.config") modules, $(grep -c '=y$' "$OBJ/.config") built-in options"
@@ -148,18 +154,18 @@ configure() {
 build() {
 	local start=$SECONDS
 	msg "building in $OBJ (nice -n 10 make -j$JOBS; ~15 min on an idle 2-core machine)"
-	nice -n 10 make -s -C "$SRC" O="$OBJ" -j"$JOBS" bzImage modules >"$OBJ/build.log" 2>&1 ||
+	nice -n 10 make -s -C "$SRC" O="$OBJ" PAHOLE=srpt-no-pahole -j"$JOBS" bzImage modules >"$OBJ/build.log" 2>&1 ||
 		{ tail -n 40 "$OBJ/build.log" >&2; die "kernel build failed (log: $OBJ/build.log)"; }
 	msg "built in $((SECONDS - start)) s"
 }
 
 install_kernel() {
 	local rel
-	rel=$(make -s -C "$SRC" O="$OBJ" kernelrelease)
+	rel=$(kmake kernelrelease)
 	[[ $rel == *-srpt-debug ]] || die "unexpected release '$rel'"
 	msg "installing $rel to /boot and /lib/modules/$rel"
 	rm -rf "/lib/modules/$rel"
-	make -s -C "$SRC" O="$OBJ" INSTALL_MOD_STRIP=1 modules_install >"$OBJ/install.log" 2>&1 ||
+	kmake INSTALL_MOD_STRIP=1 modules_install >"$OBJ/install.log" 2>&1 ||
 		{ tail -n 20 "$OBJ/install.log" >&2; die "modules_install failed"; }
 	install -m 644 "$OBJ/arch/x86/boot/bzImage" "/boot/vmlinuz-$rel"
 	install -m 644 "$OBJ/System.map" "/boot/System.map-$rel"
