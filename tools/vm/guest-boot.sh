@@ -60,6 +60,12 @@ setup_filesystems() {
 }
 
 setup_network() {
+	# The host's root may be a docker container's (/.dockerenv).  systemd
+	# then takes the guest for one too and reads its kernel command line
+	# from PID 1's argv instead of /proc/cmdline, so udevd ignores
+	# net.ifnames=0 and renames eth0 (to ens3) once a test starts it: 6.1
+	# refuses to rename an interface that is up, 6.2 and later do it.
+	rm -f /.dockerenv
 	hostname srpt-guest
 	echo srpt-guest >/etc/hostname
 	printf '127.0.0.1\tlocalhost\n10.0.2.15\tsrpt-guest\n' >/etc/hosts
