@@ -9,8 +9,8 @@
 # the installed headers package: its Makefile has the coccicheck target and
 # exports the include paths (LINUXINCLUDE) that spatch needs, but Debian's
 # headers package ships neither scripts/coccicheck nor scripts/coccinelle/.
-# Those come from Debian's linux-source-6.1 tarball, extracted once into
-# build/coccinelle/, and the headers' Makefile is pointed at them by
+# Those come from Debian's linux-source-6.1 tarball (by name, not whichever
+# linux-source is newest), extracted once into build/coccinelle/, and the headers' Makefile is pointed at them by
 # overriding the shell its coccicheck recipe runs ("$(BASH)
 # $(srctree)/scripts/coccicheck") with this script in --shim mode.
 #
@@ -47,15 +47,16 @@ fi
 kdir=${KDIR:-/lib/modules/$("$top/tools/kver.sh")/build}
 [ -d "$kdir" ] || { echo "check-coccinelle: no kernel build tree at '$kdir'"; exit 1; }
 
-if [ ! -e "$cc_dir/.extracted" ]; then
-	tarball=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n1)
-	[ -n "$tarball" ] || { echo "check-coccinelle: no /usr/src/linux-source-*.tar.xz (apt-get install linux-source-6.1)"; exit 1; }
+tarball=/usr/src/linux-source-6.1.tar.xz
+if [ "$(cat "$cc_dir/.extracted" 2>/dev/null)" != "$tarball" ]; then
+	[ -r "$tarball" ] || { echo "check-coccinelle: no $tarball (apt-get install linux-source-6.1)"; exit 1; }
 	rm -rf "$cc_dir"
 	mkdir -p "$cc_dir"
 	tar -C "$cc_dir" --strip-components=1 -xJf "$tarball" --wildcards \
 		'*/scripts/coccicheck' '*/scripts/coccinelle/*'
-	touch "$cc_dir/.extracted"
+	echo "$tarball" >"$cc_dir/.extracted"
 fi
+echo "check-coccinelle: the semantic patches of $tarball, include paths of $kdir"
 
 # coccicheck DIR [VAR=VALUE...]: the kernel's make coccicheck over DIR; its
 # whole output goes to $cc_dir/last.log.  Returns 1 if coccicheck failed.

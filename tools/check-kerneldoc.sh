@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Run the kernel's scripts/kernel-doc on every driver file; any warning
-# fails. kernel-doc comes from Debian's linux-source tarball (build/checkpatch/).
+# fails. kernel-doc comes from Debian's linux-source-6.1 tarball
+# (build/checkpatch/, see check-checkpatch.sh).
 #   tools/check-kerneldoc.sh <dir>...
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)

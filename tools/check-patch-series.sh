@@ -44,11 +44,13 @@ export GIT_COMMITTER_NAME=series GIT_COMMITTER_EMAIL=series@localhost
 say() { echo "check-patch-series: $*"; }
 die() { say "FAILED: $*"; exit 1; }
 
-kver=$("$top/tools/kver.sh")
+# The series is for 6.1: its source, and the stock 6.1 kernel's config and
+# exports, whatever SRPT_KERNEL says.
+kver=$("$top/tools/kver.sh" 6.1)
 config=/boot/config-$kver
 headers=/usr/src/linux-headers-$kver
-tarball=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n1)
-[ -n "$tarball" ] || die "no /usr/src/linux-source-*.tar.xz (apt-get install linux-source-6.1)"
+tarball=/usr/src/linux-source-6.1.tar.xz
+[ -r "$tarball" ] || die "no $tarball (apt-get install linux-source-6.1)"
 [ -r "$config" ] || die "no $config"
 [ -r "$headers/Module.symvers" ] || die "no $headers/Module.symvers (apt-get install linux-headers-$kver)"
 stamp="$(stat -c '%n %s %Y' "$tarball" "$config" "$headers/Module.symvers" | tr '\n' ' ')"

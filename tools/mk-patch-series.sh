@@ -52,10 +52,9 @@ base_files=(
 old_driver=("$drv/ib_srpt.c" "$drv/ib_srpt.h" "$drv/ib_dm_mad.h")
 
 # --- the pristine kernel files --------------------------------------------
-tarball=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n1)
-[ -n "$tarball" ] || { echo "mk-patch-series: no /usr/src/linux-source-*.tar.xz (apt-get install linux-source-6.1)" >&2; exit 1; }
-src_pkg=$(dpkg-query -S "$tarball" 2>/dev/null | cut -d: -f1 || true)
-src_ver=$(dpkg-query -W -f='${Version}' "${src_pkg:-linux-source-6.1}" 2>/dev/null || echo unknown)
+tarball=/usr/src/linux-source-6.1.tar.xz
+[ -r "$tarball" ] || { echo "mk-patch-series: no $tarball (apt-get install linux-source-6.1)" >&2; exit 1; }
+src_ver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || echo unknown)
 base=$work/base-files
 if [ ! -e "$base/.extracted" ] || [ "$(cat "$base/.extracted")" != "$tarball $src_ver" ]; then
 	rm -rf "$base"

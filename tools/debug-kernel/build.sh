@@ -29,7 +29,7 @@
 #                                (default /var/cache/srpt-debug-kernel)
 #   SRPT_DEBUG_KERNEL_JOBS=N     make -j (default 2), run under nice -n 10
 #   KVER=<release>               stock kernel whose config and modules.dep
-#                                to start from (default: tools/kver.sh)
+#                                to start from (default: tools/kver.sh 6.1)
 set -euo pipefail
 
 SELF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -53,7 +53,8 @@ esac
 
 [ "$(id -u)" = 0 ] || die "run as root (installs to /boot and /lib/modules)"
 [ -r "$TARBALL" ] || die "$TARBALL missing (apt-get install linux-source-6.1)"
-STOCK=$(KVER=${KVER:-} "$REPO/tools/kver.sh")
+# Debian's 6.1 source, so the stock 6.1 kernel's config (not SRPT_KERNEL's).
+STOCK=$(KVER=${KVER:-} "$REPO/tools/kver.sh" 6.1)
 STOCK_CONFIG=/boot/config-$STOCK
 [ -r "$STOCK_CONFIG" ] || die "no $STOCK_CONFIG"
 SRCVER=$(dpkg-query -W -f='${Version}' linux-source-6.1)
