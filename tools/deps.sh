@@ -1,7 +1,9 @@
 #!/bin/bash
 # tools/deps.sh: install the Debian 12 packages needed to build ib_srpt and to
-# run the qemu test guest (tools/vm/run-guest.sh).  Run as root; quick and
-# silent when everything is already installed.
+# run the qemu test guest (tools/vm/run-guest.sh), for both kernels we test
+# on: Debian 12's stock 6.1 and Debian's 6.12 (linux-image-6.12-amd64, from
+# bookworm-security).  Run as root; quick and silent when everything is
+# already installed.
 #
 #   sudo tools/deps.sh          install what is missing
 #   sudo tools/deps.sh --bench  also what the benchmark needs
@@ -9,11 +11,13 @@
 set -euo pipefail
 
 PACKAGES=(
-	# the guest: kernel to boot, qemu, busybox for the initramfs
-	qemu-system-x86 linux-image-amd64 busybox-static
-	# building the module
-	linux-headers-amd64 linux-source-6.1 make gcc bc flex bison libelf-dev sparse
-	xz-utils
+	# the guest: kernels to boot (6.1 and 6.12), qemu, busybox for the initramfs
+	qemu-system-x86 linux-image-amd64 linux-image-6.12-amd64 busybox-static
+	# building the module for both kernels (linux-source-6.1: checkpatch,
+	# kernel-doc, coccinelle, the patch series, the debug kernel;
+	# linux-source-6.12 to read and debug against the other kernel)
+	linux-headers-amd64 linux-headers-6.12-amd64 linux-source-6.1 linux-source-6.12
+	make gcc bc flex bison libelf-dev sparse xz-utils
 	# coccicheck (its OCaml rules need ocamlopt, its Python rules
 	# libpython3.11.so)
 	coccinelle ocaml-nox libpython3.11-dev
