@@ -1,9 +1,10 @@
 #!/bin/bash
 # test_dkms: the DKMS package installs over the distribution's ib_srpt.
 #
-# By default the package was built on the host by tools/dkms-build.sh
-# (tools/test.sh runs it as a host check) in scratch trees under
-# build/dkms/; a DKMS build in the guest takes about 8 minutes under TCG.
+# By default the package was built on the host for the kernel the guest
+# runs by `tools/dkms-build.sh <kver>` (tools/test.sh runs it as a host
+# check, once per kernel) in scratch trees under build/dkms/<kver>/; a
+# DKMS build in the guest takes about 8 minutes under TCG.
 # With SRPT_DKMS_IN_GUEST=1 the whole DKMS flow runs in the guest instead:
 # tools/dkms-source.sh into /usr/src, then dkms add and dkms build.
 #
@@ -35,11 +36,11 @@ if [ "${SRPT_DKMS_IN_GUEST:-0}" = 1 ]; then
 	opts=()
 	dkms_tree=/var/lib/dkms
 else
-	pre=$SRPT_REPO/build/dkms
+	pre=$SRPT_REPO/build/dkms/$kver
 	opts=(--sourcetree "$pre/src" --dkmstree "$pre/tree")
 	dkms_tree=$pre/tree
 	[ -d "$pre/tree/ib_srpt/$version/$kver" ] ||
-		fail "no DKMS build for $kver in $pre: run tools/dkms-build.sh on the host first (tools/test.sh does)"
+		fail "no DKMS build for $kver in $pre: run tools/dkms-build.sh $kver on the host first (tools/test.sh does)"
 	# It must be a build of this tree's driver, not a stale one (the
 	# package's Makefile has one line more, see tools/dkms-source.sh).
 	files=$(git -C "$SRPT_REPO" ls-files "$drv") || fail "git ls-files $drv failed"
@@ -49,7 +50,7 @@ else
 			head -n "$(wc -l <"$SRPT_REPO/$f")" "$have" | cmp -s - "$SRPT_REPO/$f"
 		else
 			cmp -s "$SRPT_REPO/$f" "$have"
-		fi || fail "$pre is stale ($f differs): run tools/dkms-build.sh again"
+		fi || fail "$pre is stale ($f differs): run tools/dkms-build.sh $kver again"
 	done
 fi
 
