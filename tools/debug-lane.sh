@@ -10,8 +10,9 @@
 #    options and install it as /boot/vmlinuz-6.1.N-srpt-debug (cached: only
 #    rebuilt when its config changes; ~15 min on an idle 2-core machine, more
 #    under load);
-# 2. builds ib_srpt against that kernel's tree (a copy of the sources in
-#    build/debug-lane/module, so the normal build stays as it is);
+# 2. builds ib_srpt (and the IB/CM test initiator) against that kernel's
+#    tree with tools/build-for-kernel.sh, from a copy of the sources in
+#    build/kernels/<kver>/, so the normal build stays as it is;
 # 3. boots the qemu guest on the debug kernel and runs tools/guest/debug-lane.sh:
 #    the selftest groups (default: harness configfs srp lifecycle observe
 #    hostile dm ibcm faults, those present; not blktests, which has its own
@@ -69,29 +70,21 @@ KDIR=$(sed -n 's/^KDIR=//p' <<<"$kinfo")
 { [ -n "$KVER" ] && [ -d "$KDIR" ]; } || die "tools/debug-kernel/build.sh printed no KVER/KDIR"
 msg "kernel $KVER ($(fmt_s "$kernel_s")), tree $KDIR"
 
-# 2. our module against it, built from a copy of the sources
+# 2. our module against it, built from a copy of the sources (uncommitted
+# edits too) in build/kernels/$KVER/; W=1 -Werror, vermagic checked.
 start=$SECONDS
-MOD=$REPO/build/debug-lane/module
-rm -rf "$MOD"
-mkdir -p "$MOD"
-# Sources only (tracked or new, not build products), uncommitted edits too.
-git ls-files -co --exclude-standard Makefile Kbuild Kconfig drivers tools/kver.sh |
-	cpio -pdm --quiet "$MOD" || die "cannot copy the sources to $MOD"
-make -C "$MOD" KDIR="$KDIR" KVER="$KVER" -j2 >"$OUT/module.log" 2>&1 ||
+KDIR=$KDIR tools/build-for-kernel.sh "$KVER" srpt >"$OUT/module.log" 2>&1 ||
 	{ tail -n 40 "$OUT/module.log" >&2; die "ib_srpt does not build against $KDIR (W=1 -Werror; $OUT/module.log)"; }
-KO=$MOD/drivers/infiniband/ulp/srpt/ib_srpt.ko
-vermagic=$(modinfo -F vermagic "$KO")
-[[ $vermagic == "$KVER "* ]] || die "$KO has vermagic '$vermagic', not $KVER"
 msg "ib_srpt built against $KVER in $((SECONDS - start)) s"
 # The IB/CM test initiator module (selftests/ibcm), against the same tree.
 if [ -f tools/ibcm-initiator/Makefile ] && [[ " ${groups[*]} " == *" ibcm"* ]]; then
-	mkdir -p "$MOD/ibcm"
-	cp tools/ibcm-initiator/Kbuild tools/ibcm-initiator/*.c "$MOD/ibcm/" ||
-		die "cannot copy tools/ibcm-initiator"
-	make -C "$KDIR" M="$MOD/ibcm" W=1 KCFLAGS=-Werror modules >>"$OUT/module.log" 2>&1 ||
+	KDIR=$KDIR tools/build-for-kernel.sh "$KVER" ibcm >>"$OUT/module.log" 2>&1 ||
 		die "tools/ibcm-initiator does not build against $KDIR ($OUT/module.log)"
-	export SRPT_IBCM_KO=$MOD/ibcm/ibcm_srp.ko
 fi
+# SRPT_KO_BUILT and, if built, SRPT_IBCM_KO: what the guest loads.
+while IFS= read -r kv; do
+	export "${kv?}"
+done < <(tools/build-for-kernel.sh "$KVER" env)
 # The hostile suite's userspace initiator runs from the host's tree.
 if [ -f tools/srp-initiator/Makefile ]; then
 	make -s -C tools/srp-initiator >>"$OUT/module.log" 2>&1 ||
@@ -108,7 +101,7 @@ fi
 start=$SECONDS
 grc=0
 msg "guest running (hours under TCG); follow it with: tail -f $OUT/guest/output.log"
-SRPT_KO_BUILT=$KO SELFTEST_TIMEOUT_SCALE=${SELFTEST_TIMEOUT_SCALE:-6} \
+SELFTEST_TIMEOUT_SCALE=${SELFTEST_TIMEOUT_SCALE:-6} \
 	HUNG_TASK_TIMEOUT=${HUNG_TASK_TIMEOUT:-300} \
 	tools/vm/run-guest.sh --kver "$KVER" --append kasan_multi_shot \
 	--mem "${SRPT_DEBUG_LANE_MEM:-4096}" --timeout "${SRPT_DEBUG_LANE_TIMEOUT:-43200}" \
