@@ -18,8 +18,15 @@ log() { echo "srpt-guest: $*" >/dev/console; }
 power_off() {
 	sync
 	umount /results 2>/dev/null
+	# Wait for the power-off without running a program: it shuts the 9p
+	# root down, an exec from there then fails (EIO), and PID 1 exiting
+	# panics the kernel ("Attempted to kill init", a Call Trace on the
+	# console).  read -t on a FIFO that nobody writes is a builtin sleep.
+	mkfifo /run/srpt-guest-halt 2>/dev/null
 	echo o >/proc/sysrq-trigger
-	sleep 1000
+	while :; do
+		read -r -t 1000 <>/run/srpt-guest-halt
+	done
 }
 
 die() {
