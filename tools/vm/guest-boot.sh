@@ -4,6 +4,7 @@
 # systemd, no udevd), runs the job the host wrote to /results/job.env under
 # `timeout`, records its output, exit status and dmesg in /results, and powers
 # off.  Files written to /results:
+#   started     written when the job starts (absent if the guest died first)
 #   output.log  the job's stdout+stderr (also streamed to the console)
 #   status      the job's exit status (absent if the guest died first)
 #   dmesg.log   the kernel log after the job
@@ -107,6 +108,7 @@ run_job() {
 	log "uptime $(cut -d' ' -f1 /proc/uptime) s; running (timeout ${GUEST_TIMEOUT}s) in $PWD: ${GUEST_ARGV[*]}"
 	# (no argv here: it could match a splat pattern)
 	echo "<6>srpt-guest: job start" >/dev/kmsg
+	cut -d' ' -f1 /proc/uptime >/results/started
 	mkfifo "$out" || die "mkfifo $out"
 	tee /results/output.log <"$out" >/dev/console &
 	tee_pid=$!

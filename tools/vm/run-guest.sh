@@ -37,6 +37,11 @@
 # it ended without recording a status (crash, panic, setup failure; splats on
 # its console are printed then).
 #
+# A guest that dies before SCRIPT starts (a panic in early boot: 6.12 under
+# TCG sometimes panics in sched_clock_idle_wakeup_event) is booted once more,
+# and run-guest says so; its console is kept as console-boot1.log.  A second
+# such death is a failure (125).
+#
 # Environment:
 #   KVER=6.1.0-NN-amd64   kernel to boot (default: tools/kver.sh, the newest
 #                         installed release of the series SRPT_KERNEL names);
@@ -285,7 +290,8 @@ prepare_results() {
 	fi
 	mkdir -p "$RESULTS"
 	RESULTS=$(cd "$RESULTS" && pwd)
-	rm -f "$RESULTS"/{status,output.log,dmesg.log,console.log,job.env,tap.txt} "$RESULTS"/tests/*.log
+	rm -f "$RESULTS"/{started,status,output.log,dmesg.log,console.log,console-boot1.log,job.env,tap.txt} \
+		"$RESULTS"/tests/*.log
 	if [[ $RESULTS == "$REPO"/build/guest-results/* ]]; then
 		ln -sfn "$(basename "$RESULTS")" "$REPO/build/guest-results/latest"
 	fi
@@ -329,6 +335,13 @@ check_splats() {
 	return 1
 }
 
+# died_before_job: the guest ended on its own (no timeout) before it
+# started SCRIPT: it panicked or failed its setup while booting.
+died_before_job() {
+	[ ! -e "$RESULTS/started" ] && [ ! -s "$RESULTS/status" ] &&
+		[ "$QEMU_RC" != 124 ] && [ "$QEMU_RC" != 137 ]
+}
+
 # final_status: set STATUS from the guest's status file, qemu's exit and the
 # splat scan.
 final_status() {
@@ -369,6 +382,14 @@ main() {
 	write_job "$RESULTS/job.env"
 	start=$(date +%s)
 	run_qemu
+	if died_before_job; then
+		mv "$RESULTS/console.log" "$RESULTS/console-boot1.log"
+		msg "the guest ($KVER) died before its job started (qemu rc $QEMU_RC, after $(($(date +%s) - start)) s):"
+		grep -E -m 8 'Kernel panic|RIP:|FATAL|BUG:|Oops' "$RESULTS/console-boot1.log" >&2 || true
+		msg "booting it once more (its console is kept as console-boot1.log); a second such failure fails the run"
+		start=$(date +%s)
+		run_qemu
+	fi
 	msg "qemu exited (rc $QEMU_RC) after $(($(date +%s) - start)) s; results in $RESULTS"
 
 	final_status
