@@ -44,8 +44,12 @@ one_nexus() {
 		[ "$(grep -c '^CID: .*TARG_CONN_STATE_LOGGED_IN' <<<"$info")" = 2 ]
 }
 
-# Long enough to outlast every reconnect, also on a slower kernel.
-BG_RUNTIME=$(guest_scale_timeout $((RECONNECTS * 10 + 20)))
+# Long enough to outlast every reconnect, also on a slower kernel: it
+# must still run at the last round's check.  A round took 8-13 s in a
+# guest running this test alone and up to 22 s late in a whole
+# selftests/run.sh on 6.12 under TCG (the shell's dmesg scans slow down
+# as the kernel log grows): 30 s of I/O per round.
+BG_RUNTIME=$(guest_scale_timeout $((RECONNECTS * 30 + 20)))
 srp_bg_start "$BG_LOG" timeout -k 10 "$(guest_scale_timeout 300)" fio --name=bg --filename="$dev" --ioengine=libaio \
 	--direct=1 --rw=randwrite --bs=16k --iodepth=32 --numjobs=2 --size=16M \
 	--offset_increment=16M --verify=crc32c --verify_fatal=1 --verify_backlog=64 \
