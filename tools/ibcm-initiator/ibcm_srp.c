@@ -59,7 +59,7 @@
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 /* v6.12: "move asm/unaligned.h to linux/unaligned.h" (5f60d5f6bbc1) */
-#if __has_include("linux/unaligned.h")
+#ifdef IBCM_HAVE_LINUX_UNALIGNED
 #include <linux/unaligned.h>
 #else
 #include <asm/unaligned.h>
