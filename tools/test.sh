@@ -1,14 +1,28 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The README's test command (and all that .ci/run does): build with W=1 and
-# warnings as errors, run the static checks, then boot the test guest and
-# run every selftest in it. Prints TAP; the last line is "N passed, M failed"
-# over the host checks and the guest tests together. Installs missing Debian
-# packages first when run as root.
+# The README's test command (and all that .ci/run does), on each kernel we
+# support: build ib_srpt and the IB/CM test initiator for every kernel of
+# SRPT_TEST_KERNELS with W=1 and warnings as errors, run the static checks
+# and the host-side DKMS build, then boot a test guest on each of those
+# kernels in turn and run every selftest in it, with the modules built for
+# that kernel.  Prints TAP; the last line is "N passed, M failed" over the
+# host checks and the guest tests of all kernels together.  Installs
+# missing Debian packages first when run as root.
 #
-#   tools/test.sh                 everything
-#   tools/test.sh configfs srp    only these selftest groups/tests in the guest
+#   tools/test.sh                 everything, on 6.1 and on 6.12
+#   tools/test.sh configfs srp    only these selftest groups/tests in the guests
+#   SRPT_TEST_KERNELS=6.12 tools/test.sh         one kernel
 #   SRPT_CHECK_SERIES=1 tools/test.sh   also check the in-tree patch series
+#
+# SRPT_TEST_KERNELS: the kernels to test on, in order (default "6.1 6.12"):
+# a series tools/kver.sh knows (its newest installed release) or an
+# installed release (6.12.118+deb12-amd64).  Each kernel's modules are built
+# out of tree in build/kernels/<release>/ (tools/build-for-kernel.sh), its
+# DKMS package in build/dkms/<release>/, and its guest results go to
+# build/test-results/<stamp>/guest-<release>/.  A kernel's guest is booted
+# only when the kernel-independent checks and that kernel's builds passed.
+# SELFTEST_TOTAL_TIMEOUT: each guest's time limit (default 3000 s; a kernel's
+# guest takes about half that under TCG on an idle 2-core host).
 #
 # Exit status 0 only if every check and test passed (a skip is not a pass).
 set -uo pipefail
@@ -16,6 +30,7 @@ cd "$(dirname "$0")/.." || exit 2
 
 passed=0
 failed=0
+skipped=0
 results=build/test-results/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$results"
 
@@ -23,7 +38,7 @@ mkdir -p "$results"
 check() {
 	local name=$1 log
 	shift
-	log=$results/${name// /_}.log
+	log=$results/${name//[ \/]/_}.log
 	if "$@" >"$log" 2>&1; then
 		passed=$((passed + 1))
 		echo "ok - host: $name"
@@ -31,60 +46,126 @@ check() {
 		failed=$((failed + 1))
 		echo "not ok - host: $name"
 		sed 's/^/# /' "$log" | tail -n 40
+		return 1
 	fi
 }
+
+# fmt_s SECONDS: "MMm SSs".
+fmt_s() { printf '%dm %02ds' $(($1 / 60)) $(($1 % 60)); }
 
 if [ "$(id -u)" = 0 ]; then
 	tools/deps.sh || { echo "not ok - host: install dependencies"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
 echo "TAP version 13"
+
+# The kernels: each entry a series (tools/kver.sh) or an installed release.
+kernels=()
+for k in ${SRPT_TEST_KERNELS:-6.1 6.12}; do
+	if [[ $k =~ ^[0-9]+\.[0-9]+$ ]]; then
+		if ! rel=$(KVER='' tools/kver.sh "$k" 2>&1); then
+			failed=$((failed + 1))
+			echo "not ok - host: kernel $k ($rel)"
+			continue
+		fi
+	elif [ -d "/lib/modules/$k" ]; then
+		rel=$k
+	else
+		failed=$((failed + 1))
+		echo "not ok - host: kernel $k (no /lib/modules/$k)"
+		continue
+	fi
+	[[ " ${kernels[*]} " == *" $rel "* ]] || kernels+=("$rel")
+	echo "# kernel $k: $rel"
+done
+
 echo "# host checks (logs in $results)"
-check "build (W=1, -Werror)" make -j2
-check "sparse (C=2)" make sparse
-check "checkpatch --strict" make checkpatch
-check "kernel-doc" make kerneldoc
-check "srp-initiator build (-Werror)" make -C tools/srp-initiator
-check "blktests build" tools/blktests.sh --prebuild
-check "dm-query tool (-Werror)" make -C tools/dm-query
-# The IB/CM test initiator (a kernel module for the guest, selftests/ibcm).
-check "ibcm-initiator module (W=1, -Werror)" make -C tools/ibcm-initiator
-check "ibcm-initiator checkpatch --strict" make -C tools/ibcm-initiator checkpatch
-check "coccicheck (kernel coccinelle scripts)" make coccicheck
-# The DKMS package, built here for selftests/packaging/test_dkms.sh to
-# install in the guest (a DKMS build under TCG takes about 8 minutes).
-check "dkms build (host, scratch trees)" tools/dkms-build.sh
+host_ok=1
+check "checkpatch --strict (linux-source-6.1)" make checkpatch || host_ok=0
+check "kernel-doc" make kerneldoc || host_ok=0
+check "srp-initiator build (-Werror)" make -C tools/srp-initiator || host_ok=0
+check "blktests build" tools/blktests.sh --prebuild || host_ok=0
+check "dm-query tool (-Werror)" make -C tools/dm-query || host_ok=0
+check "ibcm-initiator checkpatch --strict" make -C tools/ibcm-initiator checkpatch || host_ok=0
+# The kernel's coccinelle scripts need one kernel's include paths.
+if [ ${#kernels[@]} -gt 0 ]; then
+	check "coccicheck (kernel coccinelle scripts, ${kernels[0]} headers)" \
+		make KVER="${kernels[0]}" coccicheck || host_ok=0
+fi
 # The in-tree series in a kernel tree: about 2 minutes with the tree cached
 # under build/, 7.5 more (and 1.7 GB) to set that up: only when asked for.
 if [ "${SRPT_CHECK_SERIES:-0}" = 1 ]; then
-	check "patch series (git am + W=1 build per patch)" make patch-series-check
+	check "patch series (git am + W=1 build per patch, linux-source-6.1)" \
+		make patch-series-check || host_ok=0
 fi
 
-echo "# guest selftests"
-guest_results=$(pwd)/$results/guest
-if [ $failed -eq 0 ]; then
-	tools/vm/run-guest.sh --timeout "${SELFTEST_TOTAL_TIMEOUT:-3600}" \
-		--results "$guest_results" selftests/run.sh "$@"
-	guest_rc=$?
-else
-	echo "# not booting the guest: the build or a static check failed"
-	guest_rc=1
-fi
+# Per kernel: the driver and the IB/CM test initiator (a kernel module for
+# the guest, selftests/ibcm), out of tree; sparse; the DKMS package, built
+# here for selftests/packaging/test_dkms.sh to install in that kernel's
+# guest (a DKMS build under TCG takes about 8 minutes).
+declare -A kernel_ok
+for kver in "${kernels[@]}"; do
+	echo "# host checks for $kver"
+	ok=1
+	if check "build ib_srpt for $kver (W=1, -Werror)" tools/build-for-kernel.sh "$kver" srpt; then
+		check "sparse (C=2) for $kver" tools/build-for-kernel.sh "$kver" sparse || ok=0
+	else
+		ok=0
+	fi
+	check "ibcm-initiator module for $kver (W=1, -Werror)" \
+		tools/build-for-kernel.sh "$kver" ibcm || ok=0
+	check "dkms build for $kver (host, scratch trees)" tools/dkms-build.sh "$kver" || ok=0
+	kernel_ok[$kver]=$ok
+done
 
-summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$guest_results/tap.txt" 2>/dev/null | tail -n 1)
-if [ -n "$summary" ]; then
-	passed=$((passed + ${summary%% passed*}))
-	g_failed=${summary#*passed, }
-	failed=$((failed + ${g_failed%% failed}))
-fi
-skipped=$(grep -E '^[0-9]+ skipped$' "$guest_results/tap.txt" 2>/dev/null | tail -n 1)
-# The guest itself failing (splat, timeout, crash) is a failure of its own.
-if [ $guest_rc -ne 0 ] && { [ -z "$summary" ] || [ "${g_failed%% failed}" = 0 ]; } &&
-	[ -z "$skipped" ]; then
-	echo "not ok - guest run (run-guest.sh exit $guest_rc, see $guest_results)"
-	failed=$((failed + 1))
-fi
+# guest_run KVER: the selftests in a guest booted on KVER; adds its results
+# to the totals.
+guest_run() {
+	local kver=$1 guest_results summary g_passed=0 g_failed=0 g_skipped=0 guest_rc t0
+	local -a mods
+	shift
+	guest_results=$(pwd)/$results/guest-$kver
+	echo "# guest selftests on $kver (results in $guest_results)"
+	if [ "$host_ok" != 1 ] || [ "${kernel_ok[$kver]}" != 1 ]; then
+		echo "# not booting the $kver guest: its build or a static check failed"
+		return
+	fi
+	# SRPT_KO_BUILT and SRPT_IBCM_KO: the guest loads these, not the tree's.
+	mapfile -t mods < <(tools/build-for-kernel.sh "$kver" env)
+	t0=$SECONDS
+	# Each result line of the guest's TAP names the kernel.
+	env "${mods[@]}" tools/vm/run-guest.sh --kver "$kver" \
+		--timeout "${SELFTEST_TOTAL_TIMEOUT:-3000}" \
+		--results "$guest_results" selftests/run.sh "$@" |
+		sed -u -E "s/^((not )?ok [0-9]+ - )/\\1[$kver] /"
+	guest_rc=${PIPESTATUS[0]}
+
+	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$guest_results/tap.txt" 2>/dev/null | tail -n 1)
+	if [ -n "$summary" ]; then
+		g_passed=${summary%% passed*}
+		g_failed=${summary#*passed, }
+		g_failed=${g_failed%% failed}
+	fi
+	g_skipped=$(sed -n 's/^\([0-9][0-9]*\) skipped$/\1/p' "$guest_results/tap.txt" 2>/dev/null | tail -n 1)
+	g_skipped=${g_skipped:-0}
+	passed=$((passed + g_passed))
+	failed=$((failed + g_failed))
+	skipped=$((skipped + g_skipped))
+	echo "# $kver: $g_passed passed, $g_failed failed, $g_skipped skipped" \
+		"(guest run $(fmt_s $((SECONDS - t0))), run-guest.sh exit $guest_rc)"
+	# The guest itself failing (splat, timeout, crash) is a failure of its own.
+	if [ "$guest_rc" -ne 0 ] && [ "$g_failed" = 0 ] && [ "$g_skipped" = 0 ]; then
+		echo "not ok - guest run on $kver (run-guest.sh exit $guest_rc, see $guest_results)"
+		failed=$((failed + 1))
+	fi
+}
+
+for kver in "${kernels[@]}"; do
+	guest_run "$kver" "$@"
+done
+[ ${#kernels[@]} -gt 0 ] || { echo "not ok - no kernel to test on"; failed=$((failed + 1)); }
+
 echo
-[ -n "$skipped" ] && echo "$skipped (not counted as passed)"
+[ "$skipped" = 0 ] || echo "$skipped skipped (not counted as passed)"
 echo "$passed passed, $failed failed"
-[ $failed -eq 0 ] && [ -z "$skipped" ] && [ $guest_rc -eq 0 ]
+[ $failed -eq 0 ] && [ "$skipped" = 0 ]
