@@ -42,7 +42,7 @@ echo "  rxe0 GID 0: $RXE_GID"
 
 step "load our ib_srpt from /lib/modules/$(uname -r)/updates (rdma_cm_port=$PORT)"
 guest_load_srpt ours rdma_cm_port=$PORT
-echo "  $(modinfo -n ib_srpt), srcversion $(cat /sys/module/ib_srpt/srcversion)"
+echo "  $(modinfo -n ib_srpt), build ID $(guest_loaded_build_id ib_srpt)"
 echo "  srpt_service_guid $(cat /sys/module/ib_srpt/parameters/srpt_service_guid)"
 
 step "configure the SRP target with targetcli (backstore: brd ${SIZE_MB} MiB)"

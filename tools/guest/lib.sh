@@ -225,9 +225,22 @@ _srpt_set_updates() {
 	_depmod_save "$key"
 }
 
+# guest_ko_build_id KO: the GNU build ID of a module file, in hex.
+guest_ko_build_id() {
+	readelf -n "$1" 2>/dev/null | sed -n 's/^ *Build ID: *\([0-9a-f]*\)$/\1/p'
+}
+
+# guest_loaded_build_id MODULE: the GNU build ID of a loaded module, in hex:
+# its sysfs note is the ELF note, a 12-byte header and "GNU\0" before the ID.
+guest_loaded_build_id() {
+	local note=/sys/module/$1/notes/.note.gnu.build-id
+	[ -r "$note" ] || return 0
+	od -An -v -tx1 -j 16 "$note" | tr -d ' \n'
+}
+
 # _srpt_verify ours|intree: the loaded ib_srpt is the one asked for.
 _srpt_verify() {
-	local which=$1 path taint want_src have_src
+	local which=$1 path taint want_id have_id
 	[ -d /sys/module/ib_srpt ] || { guest_err "ib_srpt is not loaded"; return 1; }
 	path=$(modinfo -n ib_srpt)
 	taint=$(cat /sys/module/ib_srpt/taint)
@@ -236,10 +249,13 @@ _srpt_verify() {
 			{ guest_err "modprobe resolves ib_srpt to $path, not $SRPT_KO_UPDATES"; return 1; }
 		# Built outside the kernel tree, ours taints O (out-of-tree).
 		[[ $taint == *O* ]] || { guest_err "loaded ib_srpt is not out-of-tree (taint '$taint')"; return 1; }
-		want_src=$(modinfo -F srcversion "$SRPT_KO_BUILT")
-		have_src=$(cat /sys/module/ib_srpt/srcversion 2>/dev/null || true)
-		[ "$want_src" = "$have_src" ] ||
-			{ guest_err "loaded srcversion '$have_src' != built '$want_src'"; return 1; }
+		# The build ID, not srcversion: a module without MODULE_VERSION
+		# has no srcversion (Debian does not set MODULE_SRCVERSION_ALL).
+		want_id=$(guest_ko_build_id "$SRPT_KO_BUILT")
+		have_id=$(guest_loaded_build_id ib_srpt)
+		[ -n "$want_id" ] || { guest_err "no build ID in $SRPT_KO_BUILT"; return 1; }
+		[ "$want_id" = "$have_id" ] ||
+			{ guest_err "loaded build ID '$have_id' != built '$want_id'"; return 1; }
 	else
 		[[ $path == */kernel/drivers/infiniband/ulp/srpt/ib_srpt.ko* ]] ||
 			{ guest_err "modprobe resolves ib_srpt to $path, not the in-tree module"; return 1; }
