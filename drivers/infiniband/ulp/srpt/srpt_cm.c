@@ -603,9 +603,13 @@ static int srpt_ib_cm_modify_qp(struct srpt_rdma_ch *ch,
 	ret = ib_cm_init_qp_attr(ch->ib_cm_id, &attr, &mask);
 	if (ret)
 		return ret;
+	/*
+	 * An allow-list: ib_cm grants more than REMOTE_READ and _ATOMIC on
+	 * newer kernels (the FLUSH rights since v6.2), none of which an SRP
+	 * target serves.
+	 */
 	if ((mask & IB_QP_ACCESS_FLAGS) && !SRPT_RESPONDER_RESOURCES)
-		attr.qp_access_flags &= ~(IB_ACCESS_REMOTE_READ |
-					  IB_ACCESS_REMOTE_ATOMIC);
+		attr.qp_access_flags &= IB_ACCESS_REMOTE_WRITE;
 	if (mask & IB_QP_MAX_DEST_RD_ATOMIC)
 		attr.max_dest_rd_atomic = SRPT_RESPONDER_RESOURCES;
 	return ib_modify_qp(ch->qp, &attr, mask);
