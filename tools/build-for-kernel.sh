@@ -46,7 +46,10 @@ check_vermagic() {
 case $what in
 srpt)
 	msg "ib_srpt for $kver (KDIR $kdir) in $out"
-	rm -rf "$out/drivers" "$out/tools"
+	# From scratch: cpio -pdm keeps a destination file that is not older
+	# (a stale Kbuild holds the feature tests), and an ibcm_srp.ko left
+	# from older sources would be what "env" prints.
+	rm -rf "$out"
 	mkdir -p "$out"
 	git ls-files -co --exclude-standard Makefile Kbuild Kconfig drivers \
 		tools/kver.sh tools/check-sparse.sh | cpio -pdm --quiet "$out" ||

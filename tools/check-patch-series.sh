@@ -46,7 +46,7 @@ die() { say "FAILED: $*"; exit 1; }
 
 # The series is for 6.1: its source, and the stock 6.1 kernel's config and
 # exports, whatever SRPT_KERNEL says.
-kver=$("$top/tools/kver.sh" 6.1)
+kver=$(KVER='' "$top/tools/kver.sh" 6.1)
 config=/boot/config-$kver
 headers=/usr/src/linux-headers-$kver
 tarball=/usr/src/linux-source-6.1.tar.xz

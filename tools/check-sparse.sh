@@ -13,4 +13,9 @@ if grep -E ': (warning|error):' "$log"; then
 	echo "check-sparse: FAILED"
 	exit 1
 fi
-echo "check-sparse: clean ($(grep -c '  CHECK' "$log") files checked)"
+checked=$(grep -c '  CHECK' "$log" || true)
+if [ "$checked" = 0 ]; then
+	echo "check-sparse: FAILED: sparse checked no file"
+	exit 1
+fi
+echo "check-sparse: clean ($checked files checked)"

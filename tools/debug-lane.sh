@@ -76,15 +76,17 @@ start=$SECONDS
 KDIR=$KDIR tools/build-for-kernel.sh "$KVER" srpt >"$OUT/module.log" 2>&1 ||
 	{ tail -n 40 "$OUT/module.log" >&2; die "ib_srpt does not build against $KDIR (W=1 -Werror; $OUT/module.log)"; }
 msg "ib_srpt built against $KVER in $((SECONDS - start)) s"
-# The IB/CM test initiator module (selftests/ibcm), against the same tree.
-if [ -f tools/ibcm-initiator/Makefile ] && [[ " ${groups[*]} " == *" ibcm"* ]]; then
+# The IB/CM test initiator module, against the same tree: selftests/ibcm,
+# dm/test_dm_mads and configfs/test_rdma_cm_port load it.
+if [ -f tools/ibcm-initiator/Makefile ]; then
 	KDIR=$KDIR tools/build-for-kernel.sh "$KVER" ibcm >>"$OUT/module.log" 2>&1 ||
 		die "tools/ibcm-initiator does not build against $KDIR ($OUT/module.log)"
 fi
 # SRPT_KO_BUILT and, if built, SRPT_IBCM_KO: what the guest loads.
+kvs=$(tools/build-for-kernel.sh "$KVER" env) || die "no modules built for $KVER"
 while IFS= read -r kv; do
 	export "${kv?}"
-done < <(tools/build-for-kernel.sh "$KVER" env)
+done <<<"$kvs"
 # The hostile suite's userspace initiator runs from the host's tree.
 if [ -f tools/srp-initiator/Makefile ]; then
 	make -s -C tools/srp-initiator >>"$OUT/module.log" 2>&1 ||

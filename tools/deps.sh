@@ -17,7 +17,7 @@ PACKAGES=(
 	# kernel-doc, coccinelle, the patch series, the debug kernel;
 	# linux-source-6.12 to read and debug against the other kernel)
 	linux-headers-amd64 linux-headers-6.12-amd64 linux-source-6.1 linux-source-6.12
-	make gcc bc flex bison libelf-dev sparse xz-utils
+	make gcc bc flex bison libelf-dev sparse xz-utils cpio
 	# coccicheck (its OCaml rules need ocamlopt, its Python rules
 	# libpython3.11.so)
 	coccinelle ocaml-nox libpython3.11-dev
@@ -68,7 +68,15 @@ main() {
 	echo "deps.sh: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
-	apt-get install -y --no-install-recommends "${missing[@]}"
+	apt-get install -y --no-install-recommends "${missing[@]}" && return 0
+	# Debian 12 has its 6.12 packages only in bookworm-security.
+	if [[ " ${missing[*]} " == *" linux-image-6.12-amd64 "* ]] &&
+		! apt-cache show linux-image-6.12-amd64 >/dev/null 2>&1; then
+		echo "deps.sh: linux-image-6.12-amd64 is in bookworm-security, which apt does not list: add" >&2
+		echo "  deb http://security.debian.org/debian-security bookworm-security main" >&2
+		echo "to /etc/apt/sources.list" >&2
+	fi
+	return 1
 }
 
 main "$@"

@@ -29,6 +29,10 @@ best=
 for img in "/boot/vmlinuz-$series."*-amd64; do
 	[ -e "$img" ] || continue
 	ver=${img#/boot/vmlinuz-}
+	# The generic flavour only: 6.1.0-N-amd64, 6.12.N+debM-amd64 (not
+	# -cloud-amd64 or -rt-amd64, which sort after it and whose headers
+	# tools/deps.sh does not install).
+	[[ $ver =~ ^${series//./\\.}\.[0-9]+(-[0-9]+|\+deb[0-9]+)-amd64$ ]] || continue
 	[ -d "/lib/modules/$ver" ] || continue
 	best=$(printf '%s\n%s\n' "$best" "$ver" | sed '/^$/d' | sort -V | tail -n1)
 done

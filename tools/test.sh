@@ -121,7 +121,7 @@ done
 # guest_run KVER: the selftests in a guest booted on KVER; adds its results
 # to the totals.
 guest_run() {
-	local kver=$1 guest_results summary g_passed=0 g_failed=0 g_skipped=0 guest_rc t0
+	local kver=$1 guest_results summary g_passed=0 g_failed=0 g_skipped=0 guest_rc t0 kvs
 	local -a mods
 	shift
 	guest_results=$(pwd)/$results/guest-$kver
@@ -131,7 +131,12 @@ guest_run() {
 		return
 	fi
 	# SRPT_KO_BUILT and SRPT_IBCM_KO: the guest loads these, not the tree's.
-	mapfile -t mods < <(tools/build-for-kernel.sh "$kver" env)
+	if ! kvs=$(tools/build-for-kernel.sh "$kver" env); then
+		echo "not ok - guest run on $kver (no modules built for it)"
+		failed=$((failed + 1))
+		return
+	fi
+	mapfile -t mods <<<"$kvs"
 	t0=$SECONDS
 	# Each result line of the guest's TAP names the kernel.
 	env "${mods[@]}" tools/vm/run-guest.sh --kver "$kver" \
@@ -153,8 +158,12 @@ guest_run() {
 	skipped=$((skipped + g_skipped))
 	echo "# $kver: $g_passed passed, $g_failed failed, $g_skipped skipped" \
 		"(guest run $(fmt_s $((SECONDS - t0))), run-guest.sh exit $guest_rc)"
-	# The guest itself failing (splat, timeout, crash) is a failure of its own.
-	if [ "$guest_rc" -ne 0 ] && [ "$g_failed" = 0 ] && [ "$g_skipped" = 0 ]; then
+	# No summary is a failure whatever the exit status; so is the guest
+	# itself failing (splat, timeout, crash) when no test failed.
+	if [ -z "$summary" ]; then
+		echo "not ok - guest run on $kver (no summary in its TAP, run-guest.sh exit $guest_rc, see $guest_results)"
+		failed=$((failed + 1))
+	elif [ "$guest_rc" -ne 0 ] && [ "$g_failed" = 0 ]; then
 		echo "not ok - guest run on $kver (run-guest.sh exit $guest_rc, see $guest_results)"
 		failed=$((failed + 1))
 	fi

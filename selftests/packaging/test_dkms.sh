@@ -43,7 +43,7 @@ else
 		fail "no DKMS build for $kver in $pre: run tools/dkms-build.sh $kver on the host first (tools/test.sh does)"
 	# It must be a build of this tree's driver, not a stale one (the
 	# package's Makefile has one line more, see tools/dkms-source.sh).
-	files=$(git -C "$SRPT_REPO" ls-files "$drv") || fail "git ls-files $drv failed"
+	files=$(git -C "$SRPT_REPO" ls-files "$drv" Kbuild dkms.conf) || fail "git ls-files failed"
 	for f in $files; do
 		have=$pre/src/ib_srpt-$version/$f
 		if [ "${f##*/}" = Makefile ]; then
