@@ -25,14 +25,35 @@ dev=$(srp_login "ch_count=2") || fail "login"
 host=$(_srp_hosts | head -n 1)
 req_lim0=$(cat "$host/req_lim")
 
+# rxe_retry_counters: rxe0's transport retry counters (initiator and target
+# share the device), "name=value ...". Debug-lane run 16 once saw the
+# initiator's QP fail a fast-registration work request ("rxe_reg_fast_mr:
+# mr->lkey = ... not free") with nothing logged by the target before it:
+# after a transport retry (ACK timeout or RNR NAK) rxe's requester walks
+# the send queue again from its oldest unacknowledged WQE and executes
+# local work requests (REG_MR) already done once (req_retry() skips them,
+# req_next_wqe() does not).  These counters tell whether a retry happened.
+rxe_retry_counters() {
+	local c out=
+	for c in completer_retry_err rcvd_rnr_err send_rnr_err rcvd_seq_err \
+		duplicate_request out_of_seq_request retry_exceeded_err; do
+		out+="$c=$(cat "/sys/class/infiniband/rxe0/ports/1/hw_counters/$c" 2>/dev/null || echo '?') "
+	done
+	echo "${out% }"
+}
+
 for err in 12 11; do
 	srp_dmesg_mark
+	echo "# rxe0 before -$err: $(rxe_retry_counters)"
 	inject_on "$err"
-	srp_fio_verify "$dev" --rw=randrw --bs=4k --iodepth=32 --size=16M ||
-		fail "4 KiB randrw with verify while srpt_init_rw fails with -$err"
-	srp_fio_verify "$dev" --rw=randrw --bs=128k --iodepth=16 --size=32M ||
-		fail "128 KiB randrw with verify while srpt_init_rw fails with -$err"
+	rc=0
+	srp_fio_verify "$dev" --rw=randrw --bs=4k --iodepth=32 --size=16M || rc=4
+	[ "$rc" != 0 ] ||
+		srp_fio_verify "$dev" --rw=randrw --bs=128k --iodepth=16 --size=32M || rc=128
 	inject_off
+	echo "# rxe0 after -$err:  $(rxe_retry_counters)"
+	[ "$rc" = 0 ] ||
+		fail "$rc KiB randrw with verify while srpt_init_rw fails with -$err"
 	n=$(injected)
 	echo "# -$err: $n injected failures"
 	[ "$n" -gt 0 ] || fail "fail_function injected nothing into srpt_init_rw"
