@@ -27,10 +27,9 @@
 #include <linux/overflow.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
-/* v6.12: "move asm/unaligned.h to linux/unaligned.h" (5f60d5f6bbc1) */
 #ifdef SRPT_HAVE_LINUX_UNALIGNED
 #include <linux/unaligned.h>
-#else
+#else	/* before v6.12 (5f60d5f6bbc1), see Kbuild */
 #include <asm/unaligned.h>
 #endif
 #include <rdma/rw.h>

@@ -502,12 +502,11 @@ const struct target_core_fabric_ops srpt_fabric_ops = {
 	.tfc_tpg_attrib_attrs		= srpt_tpg_attrib_attrs,
 	.tfc_tpg_nacl_base_attrs	= srpt_nacl_attrs,
 	.tfc_tpg_nacl_auth_attrs	= srpt_nacl_auth_attrs,
-#ifdef SRPT_HAVE_SUBMIT_TYPE
+#ifdef SRPT_HAVE_SUBMIT_TYPE	/* since v6.7 194605d45dcb, see Kbuild */
 	/*
-	 * v6.7 "scsi: target: Have drivers report if they support direct
-	 * submissions" (194605d45dcb): without these target_submit() queues
-	 * every command to target_submission_wq. The out-of-tree Kbuild
-	 * defines SRPT_HAVE_SUBMIT_TYPE for a kernel that has them.
+	 * Completions run in process context (IB_POLL_WORKQUEUE), so
+	 * target_submit() may run the backend right there; without these
+	 * it would queue every command to target_submission_wq.
 	 */
 	.default_submit_type		= TARGET_DIRECT_SUBMIT,
 	.direct_submit_supp		= 1,
