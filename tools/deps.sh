@@ -14,15 +14,16 @@ PACKAGES=(
 	# the guest: kernels to boot (6.1 and 6.12), qemu, busybox for the initramfs
 	qemu-system-x86 linux-image-amd64 linux-image-6.12-amd64 busybox-static
 	# building the module for both kernels (linux-source-6.1: checkpatch,
-	# kernel-doc, coccinelle, the patch series, the debug kernel;
-	# linux-source-6.12 to read and debug against the other kernel)
+	# kernel-doc, coccinelle, the 6.1 patch series, the debug kernel;
+	# linux-source-6.12: the 6.12 patch series, reading the other kernel)
 	linux-headers-amd64 linux-headers-6.12-amd64 linux-source-6.1 linux-source-6.12
 	make gcc bc flex bison libelf-dev sparse xz-utils cpio
 	# coccicheck (its OCaml rules need ocamlopt, its Python rules
 	# libpython3.11.so)
 	coccinelle ocaml-nox libpython3.11-dev
-	# checkpatch on the in-tree patch series (its spdxcheck.py), git am
-	python3-ply python3-git git
+	# checkpatch on the in-tree patch series (its spdxcheck.py), git am;
+	# unifdef resolves the out-of-tree feature tests for the series' kernel
+	python3-ply python3-git git unifdef
 	# the DKMS package (tools/dkms-build.sh, selftests/packaging)
 	dkms openssl
 	# LIO and RDMA userspace used by the tests in the guest

@@ -1,20 +1,26 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Turn this tree into a git-format-patch series against the kernel source
-# (Debian's linux-source-6.1), ready for `git am` in a kernel tree:
+# Turn this tree into a git-format-patch series against a kernel's source
+# (Debian's linux-source-<series>), ready for `git am` in a kernel tree:
 #
-#   tools/mk-patch-series.sh [-o OUTDIR]      (default build/patch-series/out)
+#   tools/mk-patch-series.sh [-k SERIES] [-o OUTDIR]
+#
+# SERIES is the kernel the series is for: 6.12 (the default, or
+# $SRPT_SERIES_KERNEL), the newest kernel we support and the closest to
+# what an upstream submission is read against, or 6.1 (Debian 12's stock
+# kernel). The source is /usr/src/linux-source-SERIES.tar.xz; everything
+# goes to build/patch-series/SERIES/, the patches to its out/ (or OUTDIR).
 #
 # The series replaces the in-tree drivers/infiniband/ulp/srpt/ driver (same
 # module name ib_srpt, same configfs fabric "srpt"):
 #
-#   1-5  add the new implementation file by file (header and module core,
-#        logins, I/O path, TMF and target requests, configfs). These files
-#        are not built yet: until patch 6 the old driver is what
-#        CONFIG_INFINIBAND_SRPT builds, so every step of the series builds
-#        and has a working SRP target (bisectable).
-#   6    switch Kconfig/Makefile to the new files and delete the old driver.
-#   7    Documentation/infiniband/srpt*.rst, their index.rst entries and the
+#   1-6  add the new implementation file by file (header and module core,
+#        logins, I/O path, TMF and target requests, configfs, device
+#        management). These files are not built yet: until patch 7 the old
+#        driver is what CONFIG_INFINIBAND_SRPT builds, so every step of the
+#        series builds and has a working SRP target (bisectable).
+#   7    switch Kconfig/Makefile to the new files and delete the old driver.
+#   8    Documentation/infiniband/srpt*.rst, their index.rst entries and the
 #        F: line for them in the existing MAINTAINERS entry.
 #
 # The cover letter explains this choice. drivers/infiniband/Kconfig and
@@ -25,22 +31,42 @@
 # `git am -3` works there too. Author and Signed-off-by are the git identity
 # of whoever runs this (git config user.name/user.email in this checkout).
 #
+# One source tree builds out of tree for every kernel we support: where an
+# API differs, the top-level Kbuild tests the kernel's headers and defines
+# SRPT_HAVE_<feature> for the driver's #ifdefs. A kernel tree has no use for
+# such tests, so the series resolves them for its kernel: Kbuild's own tests
+# are evaluated against the tarball's headers, and unifdef(1) keeps the
+# branch that kernel takes (-D) or drops it (-U). No SRPT_HAVE_ is left in
+# the series; a driver #ifdef on a symbol Kbuild never defines fails this
+# script. Comments about the compatibility itself sit on the #ifdef/#else
+# lines, which unifdef removes together with them.
+#
 # Every file of the driver directory and every Documentation/infiniband/
 # file must be claimed by one patch below; a new file makes this script fail
 # until it is added to a patch. The series' final tree is compared with
-# this tree. The documentation's out-of-tree-only parts (between the RST
-# comments "srpt-out-of-tree-begin" and "srpt-out-of-tree-end": DKMS and
-# this script) are left out of the kernel version.
+# this tree, #ifdefs resolved (that resolved tree is kept in
+# build/patch-series/SERIES/final/ for tools/check-patch-series.sh). The
+# documentation's out-of-tree-only parts (between the RST comments
+# "srpt-out-of-tree-begin" and "srpt-out-of-tree-end": DKMS and this
+# script) are left out of the kernel version.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-work=$top/build/patch-series
-out=$work/out
+series=${SRPT_SERIES_KERNEL:-6.12}
+out=
 while [ $# -gt 0 ]; do
 	case $1 in
+	-k) series=$2; shift 2 ;;
 	-o) out=$(realpath -m "$2"); shift 2 ;;
-	*) echo "usage: $0 [-o OUTDIR]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-k 6.1|6.12] [-o OUTDIR]" >&2; exit 2 ;;
 	esac
 done
+case $series in
+6.1 | 6.12) ;;
+*) echo "mk-patch-series: no series for kernel '$series' (6.1 or 6.12)" >&2; exit 2 ;;
+esac
+work=$top/build/patch-series/$series
+out=${out:-$work/out}
+srcname=linux-source-$series
 
 drv=drivers/infiniband/ulp/srpt
 doc=Documentation/infiniband
@@ -52,17 +78,83 @@ base_files=(
 old_driver=("$drv/ib_srpt.c" "$drv/ib_srpt.h" "$drv/ib_dm_mad.h")
 
 # --- the pristine kernel files --------------------------------------------
-tarball=/usr/src/linux-source-6.1.tar.xz
-[ -r "$tarball" ] || { echo "mk-patch-series: no $tarball (apt-get install linux-source-6.1)" >&2; exit 1; }
-src_ver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || echo unknown)
+tarball=/usr/src/$srcname.tar.xz
+[ -r "$tarball" ] || { echo "mk-patch-series: no $tarball (apt-get install $srcname)" >&2; exit 1; }
+src_ver=$(dpkg-query -W -f='${Version}' "$srcname" 2>/dev/null || echo unknown)
+# The kernel files Kbuild's feature tests read ($(srctree)/...), where the
+# kernel has them: a missing one is an answer too.
+mapfile -t probe_files < <(grep -o '\$(srctree)/[^ )]*' "$top/Kbuild" | sed 's|^\$(srctree)/||' | sort -u)
 base=$work/base-files
-if [ ! -e "$base/.extracted" ] || [ "$(cat "$base/.extracted")" != "$tarball $src_ver" ]; then
+stamp="$tarball $src_ver ${probe_files[*]}"
+if [ ! -e "$base/.extracted" ] || [ "$(cat "$base/.extracted")" != "$stamp" ]; then
 	rm -rf "$base"
 	mkdir -p "$base"
-	tar -C "$base" --strip-components=1 -xJf "$tarball" \
-		"${base_files[@]/#/linux-source-6.1/}"
-	echo "$tarball $src_ver" >"$base/.extracted"
+	# One pass over the tarball: every base file must be there, a probed
+	# one need not.
+	python3 - "$tarball" "$base" "$srcname" "${#base_files[@]}" \
+		"${base_files[@]}" "${probe_files[@]}" <<'EOF'
+import os, sys, tarfile
+tb, dest, top, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+need = set(sys.argv[5:5 + n])
+want = need | set(sys.argv[5 + n:])
+found = set()
+with tarfile.open(tb, 'r|xz') as t:
+    for m in t:
+        if not m.name.startswith(top + '/'):
+            continue
+        name = m.name[len(top) + 1:]
+        if name in want and m.isfile():
+            os.makedirs(os.path.join(dest, os.path.dirname(name)), exist_ok=True)
+            with open(os.path.join(dest, name), 'wb') as f:
+                f.write(t.extractfile(m).read())
+            found.add(name)
+missing = need - found
+if missing:
+    sys.exit('mk-patch-series: not in %s: %s' % (tb, ' '.join(sorted(missing))))
+EOF
+	echo "$stamp" >"$base/.extracted"
 fi
+
+# --- the out-of-tree feature tests, resolved for this kernel --------------
+# What the top-level Kbuild defines when built against this source.
+kbuild_defs=$(printf 'srpt-print-defs:\n\t@echo $(subdir-ccflags-y)\n' |
+	make -s --no-print-directory -f "$top/Kbuild" -f - srctree="$base" srpt-print-defs)
+mapfile -t known < <(grep -o -- '-DSRPT_HAVE_[A-Za-z0-9_]*' "$top/Kbuild" | sed 's/^-D//' | sort -u)
+mapfile -t used < <(cd "$top" && git ls-files "$drv" | grep '\.[ch]$' |
+	xargs grep -ohw 'SRPT_HAVE_[A-Za-z0-9_]*' | sort -u)
+unifdef_args=()
+resolved=()
+for sym in "${used[@]}"; do
+	printf '%s\n' "${known[@]}" | grep -qxF "$sym" ||
+		{ echo "mk-patch-series: $drv uses $sym, which the top-level Kbuild never defines" >&2; exit 1; }
+	if [[ " $kbuild_defs " == *" -D$sym "* ]]; then
+		unifdef_args+=("-D$sym")
+		resolved+=("$sym")
+	else
+		unifdef_args+=("-U$sym")
+		resolved+=("!$sym")
+	fi
+done
+command -v unifdef >/dev/null || { echo "mk-patch-series: no unifdef (apt-get install unifdef)" >&2; exit 1; }
+# The driver as the kernel tree gets it.
+final=$work/final
+rm -rf "$final"
+for f in $(cd "$top" && git ls-files "$drv"); do
+	mkdir -p "$final/$(dirname "$f")"
+	case $f in
+	*.[ch])
+		# -x 2: exit status 0 whether or not anything changed, 2 on
+		# trouble (an unbalanced #if, say).
+		unifdef -x 2 "${unifdef_args[@]}" -o "$final/$f" "$top/$f" ||
+			{ echo "mk-patch-series: unifdef failed on $f" >&2; exit 1; }
+		if grep -n 'SRPT_HAVE_' "$final/$f" >&2; then
+			echo "mk-patch-series: $f still names SRPT_HAVE_ after unifdef" >&2
+			exit 1
+		fi
+		;;
+	*) cp "$top/$f" "$final/$f" ;;
+	esac
+done
 
 # --- which patch carries which file ---------------------------------------
 # Fail on a driver or documentation file no patch claims.
@@ -93,15 +185,16 @@ git config user.name "$name"
 git config user.email "$email"
 (cd "$base" && cp --parents "${base_files[@]}" "$repo/")
 git add -A
-GIT_AUTHOR_DATE="1970-01-01T00:00:00Z" GIT_COMMITTER_DATE="1970-01-01T00:00:00Z" git commit -q -m "base: Debian linux-source-6.1 $src_ver"
+GIT_AUTHOR_DATE="1970-01-01T00:00:00Z" GIT_COMMITTER_DATE="1970-01-01T00:00:00Z" git commit -q -m "base: Debian $srcname $src_ver"
 git tag -f srpt-base >/dev/null
 
-# put FILE...: copy FILEs from this tree into the scratch repository.
+# put FILE...: copy FILEs of the driver, as resolved for this kernel, into
+# the scratch repository.
 put() {
 	local f
 	for f in "$@"; do
 		mkdir -p "$(dirname "$f")"
-		cp "$top/$f" "$f"
+		cp "$final/$f" "$f"
 		git add "$f"
 	done
 }
@@ -262,9 +355,9 @@ who work on the driver. Add both to the InfiniBand index and to the
 driver's MAINTAINERS entry.
 EOF
 
-# --- the series' final state must be this tree ----------------------------
+# --- the series' final state must be this tree (#ifdefs resolved) ---------
 for f in $(cd "$top" && git ls-files "$drv"); do
-	cmp -s "$top/$f" "$f" || { echo "mk-patch-series: $f differs from the tree" >&2; exit 1; }
+	cmp -s "$final/$f" "$f" || { echo "mk-patch-series: $f differs from the tree" >&2; exit 1; }
 done
 left=$(git ls-files "$drv" | grep -vxF -f <(cd "$top" && git ls-files "$drv") || true)
 [ -z "$left" ] || { echo "mk-patch-series: left in $drv: $left" >&2; exit 1; }
@@ -298,9 +391,9 @@ and provides an ib_srpt module, and the switch is a single commit that
 is easy to revert. drivers/infiniband/Kconfig and
 drivers/infiniband/ulp/Makefile already refer to srpt/ and are unchanged.
 
-Based on Debian's linux-source-6.1 ($src_ver). Each step builds with W=1
+Based on Debian's $srcname ($src_ver). Each step builds with W=1
 without warnings (make M=drivers/infiniband/ulp/srpt after modules_prepare
-with Debian's 6.1 configuration); the final driver is clean under
+with Debian's $series configuration); the final driver is clean under
 checkpatch --strict, sparse and coccicheck. It was tested in qemu with
 soft-RoCE (rdma_rxe) and the kernel's ib_srp initiator logging in over
 RDMA/CM: single and multichannel logins and login rejects, fio I/O with
@@ -317,4 +410,4 @@ text = text.replace('*** SUBJECT HERE ***', 'RDMA/srpt: a new SRP target driver'
 text = text.replace('*** BLURB HERE ***', blurb)
 open(path, 'w').write(text)
 EOF
-echo "mk-patch-series: $((n - 1)) patches and a cover letter in $out (base: linux-source-6.1 $src_ver)"
+echo "mk-patch-series: $((n - 1)) patches and a cover letter in $out (base: $srcname $src_ver; resolved: ${resolved[*]:-nothing})"
