@@ -9,18 +9,25 @@
 #   make coccicheck the kernel's coccinelle scripts (report mode); any finding fails
 #   make check      sparse + checkpatch + kerneldoc + coccicheck
 #   make install    install to /lib/modules/<kver>/updates/ and run depmod
-#   make patch-series        the in-tree series for linux 6.1 (build/patch-series/out)
-#   make patch-series-check  apply it to linux-source-6.1 and build every step
+#   make patch-series        the in-tree series for linux SRPT_SERIES_KERNEL
+#                            (build/patch-series/<series>/out/)
+#   make patch-series-check  apply it to linux-source-<series>, checkpatch
+#                            --strict from that tree and a W=1 build per patch
 #   make demo       the README's demo (tools/demo.sh)
 #   make test       the README's test command (tools/test.sh)
 #
 # KDIR defaults to the build tree of the newest installed Debian amd64 kernel
 # that also has an image in /boot, i.e. the kernel the qemu guest boots.
+#
+# SRPT_SERIES_KERNEL: the kernel(s) the patch series is made and checked
+# for, 6.12 (default: upstream review reads a series against a current
+# tree) or 6.1, or both: make patch-series-check SRPT_SERIES_KERNEL="6.12 6.1"
 
 KVER ?= $(shell tools/kver.sh)
 KDIR ?= /lib/modules/$(KVER)/build
 SRC  := drivers/infiniband/ulp/srpt
 KBUILD_ARGS := -C $(KDIR) M=$(CURDIR) CONFIG_INFINIBAND_SRPT=m W=1 KCFLAGS=-Werror
+SRPT_SERIES_KERNEL ?= 6.12
 
 .PHONY: all modules clean sparse checkpatch kerneldoc coccicheck check install demo test \
 	patch-series patch-series-check
@@ -53,10 +60,10 @@ install: modules
 	depmod -a $(KVER)
 
 patch-series:
-	tools/mk-patch-series.sh
+	for k in $(SRPT_SERIES_KERNEL); do tools/mk-patch-series.sh -k $$k || exit 1; done
 
 patch-series-check:
-	tools/check-patch-series.sh
+	tools/check-patch-series.sh $(SRPT_SERIES_KERNEL)
 
 demo:
 	tools/demo.sh

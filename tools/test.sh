@@ -12,7 +12,8 @@
 #   tools/test.sh                 everything, on 6.1 and on 6.12
 #   tools/test.sh configfs srp    only these selftest groups/tests in the guests
 #   SRPT_TEST_KERNELS=6.12 tools/test.sh         one kernel
-#   SRPT_CHECK_SERIES=1 tools/test.sh   also check the in-tree patch series
+#   SRPT_CHECK_SERIES=1 tools/test.sh   also check the in-tree patch series,
+#                                       for 6.12 and for 6.1
 #
 # SRPT_TEST_KERNELS: the kernels to test on, in order (default "6.1 6.12"):
 # a series tools/kver.sh knows (its newest installed release) or an
@@ -92,11 +93,14 @@ if [ ${#kernels[@]} -gt 0 ]; then
 	check "coccicheck (kernel coccinelle scripts, ${kernels[0]} headers)" \
 		make KVER="${kernels[0]}" coccicheck || host_ok=0
 fi
-# The in-tree series in a kernel tree: about 2 minutes with the tree cached
-# under build/, 7.5 more (and 1.7 GB) to set that up: only when asked for.
+# The in-tree series in a kernel tree, one check per kernel it is made for:
+# about 2 minutes each with the trees cached under build/patch-series/,
+# 2-8 more each (and about 2 GB) to set them up: only when asked for.
 if [ "${SRPT_CHECK_SERIES:-0}" = 1 ]; then
-	check "patch series (git am + W=1 build per patch, linux-source-6.1)" \
-		make patch-series-check || host_ok=0
+	for series in 6.12 6.1; do
+		check "patch series for linux-source-$series (git am, checkpatch --strict, W=1 build per patch)" \
+			make patch-series-check SRPT_SERIES_KERNEL=$series || host_ok=0
+	done
 fi
 
 # Per kernel: the driver and the IB/CM test initiator (a kernel module for
