@@ -368,6 +368,8 @@ git -c core.abbrev=12 format-patch -q --cover-letter --no-signature -o "$out" sr
 n=$(ls "$out"/*.patch | wc -l)
 cover=$(ls "$out"/0000-*.patch)
 blurb=$work/cover-blurb.txt
+# The hostile initiator's named cases (tools/srp-initiator/cases.c).
+n_cases=$(grep -cE '^	\{ "[a-z_0-9]+", "[a-z]+", ' "$top/tools/srp-initiator/cases.c")
 cat >"$blurb" <<EOF
 This series replaces the SCSI RDMA Protocol target driver (ib_srpt) with
 a new implementation written from scratch. It is a LIO fabric module that
@@ -381,25 +383,117 @@ comes back. The module name, the configfs fabric name, port naming,
 attributes and module parameters of the current driver are kept, so
 targetcli-fb/rtslib-fb configurations keep working.
 
-How the series is laid out: patches 1-5 add the new files in reviewable
-pieces without building them, patch 6 switches the Kconfig/Makefile of
+Why a replacement
+=================
+
+Three problems of the current driver, each with what the new one does
+and how that is tested. "Measured" means seen in a qemu guest on
+soft-RoCE (rdma_rxe); "read" means found in the source and not run.
+
+1. One malformed SRP_CMD oopses the target host (measured on 6.12, read
+   on 6.1). When srpt_get_desc_tbl() refuses the data descriptors,
+   srpt_handle_cmd() answers with target_send_busy() before
+   target_init_cmd() has set cmd->se_tfo, and target_send_busy() calls
+   cmd->se_tfo->queue_status() through a NULL pointer, in the completion
+   work. On Debian's 6.12.118 (6.12.118-1~deb12u1) with its own ib_srpt,
+   one logged-in initiator sent a READ(10) SRP_CMD with an indirect
+   data-in descriptor whose table length is 16400 bytes (1025
+   descriptors) and DATA-IN DESCRIPTOR COUNT 0:
+
+     ib_srpt received unsupported SRP_CMD request type (0 out + 0 in != 16400 / 16)
+     ib_srpt 0x5441470001000006: parsing SRP descriptor table failed.
+     BUG: kernel NULL pointer dereference, address: 00000000000000c0
+     Oops: Oops: 0000 [#1] PREEMPT SMP NOPTI
+     CPU: 0 UID: 0 PID: 66 Comm: kworker/0:1H Not tainted 6.12.118+deb12-amd64 #1  Debian 6.12.118-1~deb12u1
+     Workqueue: ib-comp-wq ib_cq_poll_work [ib_core]
+     RIP: 0010:target_send_busy+0x24/0x80 [target_core_mod]
+     Call Trace:
+      srpt_handle_new_iu+0x5a7/0x850 [ib_srpt]
+      __ib_process_cq+0x7b/0x170 [ib_core]
+      ib_cq_poll_work+0x2a/0x80 [ib_core]
+     note: kworker/0:1H[66] exited with irqs disabled
+
+   after which the channel answered nothing (a TEST UNIT READY neither)
+   and could not be closed any more
+   ("srpt_disconnect_ch_sync(10.0.2.15-18 state 3): still waiting ..."
+   every 5 s). Every descriptor the parser refuses takes this path. In
+   the same run a READ whose indirect table has length 0 was answered
+   GOOD without moving any data or reporting a residual.
+   linux-source-6.1 (6.1.192-3) has the same srpt_handle_cmd(),
+   srpt_get_desc_tbl() and target_send_busy(); it was not run there.
+
+   The new driver checks every descriptor (direct, indirect, tables in
+   initiator memory, immediate data; sums with check_add_overflow())
+   before the command reaches target_core, and answers a malformed one
+   with CHECK CONDITION, ILLEGAL REQUEST, 0e/03, or with the SRP_T_LOGOUT
+   reason SRP r16a 6.5 gives. Tested with a userspace SRP initiator on
+   rdma-core that sends hand-built IUs ($n_cases cases; the one above among
+   them, answered 05/0e/03) and checks every answer byte for byte, then
+   that a fresh login still does I/O, that no channel, QP or CM id was
+   left behind and that the kernel log shows no splat; and with a seeded
+   fuzzer of logins and IUs.
+
+2. Credits are lost under send-queue pressure (read, 6.1 and 6.12 have
+   the same code). srpt_queue_response() builds the SRP_RSP first,
+   taking the credits owed to the initiator with
+   atomic_xchg(&ch->req_lim_delta, 0), and only then reserves send queue
+   entries; when there are too few it logs "IB send queue full (needed
+   N)" and drops the response: the command is never answered and the
+   credits it carried are gone.
+
+   In the new driver the send queue has one owner: every work request
+   (RDMA transfers, descriptor table reads, SRP_RSP, SRP_T_LOGOUT,
+   SRP_CRED_REQ) takes its entries before it is posted, a chain that finds
+   too few waits on the channel, behind those already waiting, and is
+   posted by the completion that frees them; the credits go into an
+   SRP_RSP only when it is really posted. Tested with ib_srp and
+   srp_sq_size at its minimum (16 entries, 16 credits): two channels of
+   128 KiB random reads and writes at queue depth 32 with crc32c
+   verification, then the default size with 1 MiB I/O; every I/O
+   verifies and ib_srp's req_lim ends at its value after login (16). The
+   same test measured the loss on an earlier version of the new driver
+   (req_lim 8-9 of 16), so it catches it.
+
+3. targetcli shows no SRP sessions (read, 6.1 and 6.12). The driver's
+   fabric ops have no ACL attributes, so there is no <acl>/info file;
+   rtslib-fb's NodeACL reads its session from that file, and without it
+   "targetcli sessions" lists none while initiators are logged in.
+
+   The new driver's ACL info file has the format rtslib-fb parses: the
+   session, its state, and each channel with its address, credits,
+   commands in flight and send queue. Tested with one and with two
+   channels logged in through ib_srp and after logout, by reading the
+   file and "targetcli sessions detail".
+
+How the series is laid out
+==========================
+
+Patches 1-6 add the new files in reviewable pieces without building
+them, patch 7 switches the Kconfig/Makefile of
 drivers/infiniband/ulp/srpt/ to them and deletes the old files in the
-same step, and patch 7 adds the documentation. The old driver is not
-removed first because then patches 1-5 would leave kernels without an
+same step, and patch 8 adds the documentation. The old driver is not
+removed first because then patches 1-6 would leave kernels without an
 SRP target in the middle of the series; this way every commit builds
 and provides an ib_srpt module, and the switch is a single commit that
 is easy to revert. drivers/infiniband/Kconfig and
 drivers/infiniband/ulp/Makefile already refer to srpt/ and are unchanged.
 
-Based on Debian's $srcname ($src_ver). Each step builds with W=1
-without warnings (make M=drivers/infiniband/ulp/srpt after modules_prepare
-with Debian's $series configuration); the final driver is clean under
-checkpatch --strict, sparse and coccicheck. It was tested in qemu with
-soft-RoCE (rdma_rxe) and the kernel's ib_srp initiator logging in over
-RDMA/CM: single and multichannel logins and login rejects, fio I/O with
-data verification on several backstores, with and without an SRQ,
-teardown under I/O, RDMA device removal under I/O, and a targetcli
-save/clear/restore round trip. IB/CM logins have not been tested on
+Testing
+=======
+
+Based on Debian's $srcname ($src_ver).
+Each step builds with W=1 without warnings (make
+M=drivers/infiniband/ulp/srpt after modules_prepare with Debian's
+$series configuration), and that tree's scripts/checkpatch.pl --strict
+is clean on every patch; the final driver is clean under sparse and
+coccicheck. It was tested in qemu with
+soft-RoCE (rdma_rxe) on Debian's 6.1 and 6.12 kernels, with the kernel's
+ib_srp initiator logging in over RDMA/CM: single and multichannel
+logins and login rejects, fio I/O with data verification on several
+backstores, with and without an SRQ, teardown under I/O, RDMA device
+removal under I/O, and a targetcli save/clear/restore round trip; with
+the hostile initiator and fuzzer above; and with a test initiator
+module for IB/CM logins on soft-RoCE. It has not been tested on
 InfiniBand hardware.
 EOF
 python3 - "$cover" "$blurb" <<'EOF'
