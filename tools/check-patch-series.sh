@@ -58,6 +58,10 @@ mkdir -p "$work"
 # scripts/checkpatch.pl runs scripts/spdxcheck.py with the python3 in PATH;
 # it needs Debian's python3-ply and python3-git.
 export PATH=/usr/bin:/bin:$PATH
+# The kernel builds below are not part of a caller's make (make
+# patch-series-check): without this, a sub-make's "Entering directory"
+# lines would count as build output.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 export GIT_AUTHOR_NAME=series GIT_AUTHOR_EMAIL=series@localhost
 export GIT_COMMITTER_NAME=series GIT_COMMITTER_EMAIL=series@localhost
 
