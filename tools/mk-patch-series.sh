@@ -125,7 +125,7 @@ mapfile -t used < <(cd "$top" && git ls-files "$drv" | grep '\.[ch]$' |
 unifdef_args=()
 resolved=()
 for sym in "${used[@]}"; do
-	printf '%s\n' "${known[@]}" | grep -qxF "$sym" ||
+	[[ " ${known[*]} " == *" $sym "* ]] ||
 		{ echo "mk-patch-series: $drv uses $sym, which the top-level Kbuild never defines" >&2; exit 1; }
 	if [[ " $kbuild_defs " == *" -D$sym "* ]]; then
 		unifdef_args+=("-D$sym")
