@@ -22,8 +22,9 @@
 # DKMS package in build/dkms/<release>/, and its guest results go to
 # build/test-results/<stamp>/guest-<release>/.  A kernel's guest is booted
 # only when the kernel-independent checks and that kernel's builds passed.
-# SELFTEST_TOTAL_TIMEOUT: each guest's time limit (default 3000 s; a kernel's
-# guest takes about half that under TCG on an idle 2-core host).
+# SELFTEST_TOTAL_TIMEOUT: each guest's time limit (default 3600 s; a kernel's
+# guest takes about 25 min under TCG on an idle 2-core host, twice that
+# while another guest or a kernel build runs).
 #
 # Exit status 0 only if every check and test passed (a skip is not a pass).
 set -uo pipefail
@@ -144,7 +145,7 @@ guest_run() {
 	t0=$SECONDS
 	# Each result line of the guest's TAP names the kernel.
 	env "${mods[@]}" tools/vm/run-guest.sh --kver "$kver" \
-		--timeout "${SELFTEST_TOTAL_TIMEOUT:-3000}" \
+		--timeout "${SELFTEST_TOTAL_TIMEOUT:-3600}" \
 		--results "$guest_results" selftests/run.sh "$@" |
 		sed -u -E "s/^((not )?ok [0-9]+ - )/\\1[$kver] /"
 	guest_rc=${PIPESTATUS[0]}
@@ -154,6 +155,11 @@ guest_run() {
 		g_passed=${summary%% passed*}
 		g_failed=${summary#*passed, }
 		g_failed=${g_failed%% failed}
+	else
+		# A guest that died or timed out: count the results it printed.
+		g_passed=$(grep -cE '^ok [0-9]+ ' "$guest_results/tap.txt" 2>/dev/null || true)
+		g_failed=$(grep -cE '^not ok [0-9]+ ' "$guest_results/tap.txt" 2>/dev/null || true)
+		g_passed=${g_passed:-0} g_failed=${g_failed:-0}
 	fi
 	g_skipped=$(sed -n 's/^\([0-9][0-9]*\) skipped$/\1/p' "$guest_results/tap.txt" 2>/dev/null | tail -n 1)
 	g_skipped=${g_skipped:-0}
