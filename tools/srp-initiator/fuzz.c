@@ -732,9 +732,13 @@ dead:
 			anomaly(z, "wrong SRP_T_LOGOUT: %s", d);
 		}
 	} else if (must) {
-		char d[64];
+		char d[160];
 
-		snprintf(d, sizeof(d), "0x%x", want);
+		/* how it died: a CM disconnect, or an error completion first */
+		snprintf(d, sizeof(d), "0x%x; CM disconnect %s, first WC error %s, %llu IUs received",
+			 want, c->disconnected ? "seen" : "not seen",
+			 c->first_wc_err >= 0 ? ibv_wc_status_str(c->first_wc_err) : "none",
+			 (unsigned long long)c->ius_recvd);
 		anomaly(z, "the channel closed without the SRP_T_LOGOUT (reasons mask %s) the IU calls for", d);
 	} else if (z->explained) {
 		z->explained_deaths++;

@@ -29,6 +29,9 @@ static void srpt_msg_done(struct ib_cq *cq, struct ib_wc *wc)
 	if (wc->status != IB_WC_SUCCESS && wc->status != IB_WC_WR_FLUSH_ERR)
 		pr_info("%s: sending a target request failed: %s\n", ch->name,
 			ib_wc_status_msg(wc->status));
+	else if (wc->status == IB_WC_WR_FLUSH_ERR && iu == &ch->logout_iu)
+		pr_info("%s: SRP_T_LOGOUT flushed: the QP failed before it went out\n",
+			ch->name);
 	clear_bit_unlock(0, &iu->busy);
 	complete(&iu->done);
 	/* Credits owed while this SRP_CRED_REQ was out go in the next one. */
