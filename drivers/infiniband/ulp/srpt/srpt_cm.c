@@ -1388,8 +1388,12 @@ static int srpt_ib_cm_handler(struct ib_cm_id *cm_id,
 		 * neither DREQ nor REJ then (srpt_disconnect()), and its
 		 * release may take long (commands in flight): now that the
 		 * initiator takes the connection for established, end it.
+		 * Not while an SRP_T_LOGOUT is on its way (a channel made
+		 * live by its first IU, then logged out): the initiator may
+		 * fail its QP on the DREQ before the IU arrives, and the
+		 * release work sends the DREQ once the logout is through.
 		 */
-		if (!srpt_ch_is_live(ch))
+		if (!srpt_ch_is_live(ch) && !srpt_t_logout_pending(ch))
 			ib_send_cm_dreq(cm_id, NULL, 0);
 		break;
 	case IB_CM_DREQ_RECEIVED:
@@ -1565,8 +1569,13 @@ static int srpt_rdma_cm_handler(struct rdma_cm_id *cm_id,
 		return srpt_rdma_cm_req(cm_id, event);
 	case RDMA_CM_EVENT_ESTABLISHED:
 		srpt_ch_mark_live(ch, false);
-		/* As for IB/CM: a channel closed before the RTU ends it now. */
-		if (!srpt_ch_is_live(ch))
+		/*
+		 * As for IB/CM: a channel closed before the RTU ends it now,
+		 * unless its SRP_T_LOGOUT is still going out: rdma_disconnect()
+		 * moves the QP to ERR first and would flush it (the release
+		 * work disconnects once the logout is through).
+		 */
+		if (!srpt_ch_is_live(ch) && !srpt_t_logout_pending(ch))
 			rdma_disconnect(cm_id);
 		break;
 	case RDMA_CM_EVENT_CONNECT_ERROR:

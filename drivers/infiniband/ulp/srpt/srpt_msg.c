@@ -143,6 +143,15 @@ bool srpt_send_t_logout(struct srpt_rdma_ch *ch, u32 reason)
 	return srpt_post_msg_locked(ch, &ch->logout_iu, sizeof(*logout));
 }
 
+/*
+ * An SRP_T_LOGOUT is posted and not yet completed: the release work waits
+ * for it (srpt_wait_t_logout()) before it disconnects.
+ */
+bool srpt_t_logout_pending(struct srpt_rdma_ch *ch)
+{
+	return test_bit(0, &ch->logout_iu.busy);
+}
+
 /* The release work lets a posted SRP_T_LOGOUT go out before disconnecting. */
 void srpt_wait_t_logout(struct srpt_rdma_ch *ch)
 {
