@@ -74,15 +74,26 @@ setup_network() {
 	# net.ifnames=0 and renames eth0 (to ens3) once a test starts it: 6.1
 	# refuses to rename an interface that is up, 6.2 and later do it.
 	rm -f /.dockerenv
-	hostname srpt-guest
-	echo srpt-guest >/etc/hostname
-	printf '127.0.0.1\tlocalhost\n10.0.2.15\tsrpt-guest\n' >/etc/hosts
+	local name=${GUEST_HOSTNAME:-srpt-guest} nic
+	hostname "$name"
+	echo "$name" >/etc/hostname
+	printf '127.0.0.1\tlocalhost\n10.0.2.15\t%s\n' "$name" >/etc/hosts
 	ip link set lo up
 	# qemu user networking: guest 10.0.2.15, gateway 10.0.2.2 (restrict=on, so
 	# nothing beyond the guest itself is reachable).
 	ip link set eth0 up || die "no eth0"
 	ip addr add 10.0.2.15/24 dev eth0
 	ip route add default via 10.0.2.2
+	# run-guest.sh --net2: a second NIC (found by its MAC) with a static
+	# address, on a segment shared with other guests.
+	[ -n "${GUEST_ETH1_MAC:-}" ] || return 0
+	for nic in /sys/class/net/*; do
+		[ "$(cat "$nic/address")" = "$GUEST_ETH1_MAC" ] || continue
+		ip link set "${nic##*/}" up &&
+			ip addr add "$GUEST_ETH1_IP" dev "${nic##*/}" && return 0
+		die "cannot configure ${nic##*/} ($GUEST_ETH1_MAC, $GUEST_ETH1_IP)"
+	done
+	die "no NIC with MAC $GUEST_ETH1_MAC"
 }
 
 setup_kernel_knobs() {
@@ -126,7 +137,8 @@ run_job() {
 
 setup_filesystems
 # job.env (written by the host) sets GUEST_CWD, GUEST_TIMEOUT, SRPT_REPO,
-# KVER, HUNG_TASK_TIMEOUT and the arrays GUEST_ARGV and GUEST_ENV.
+# KVER, HUNG_TASK_TIMEOUT, GUEST_HOSTNAME, GUEST_ETH1_MAC, GUEST_ETH1_IP and
+# the arrays GUEST_ARGV and GUEST_ENV.
 . /results/job.env || die "cannot read /results/job.env"
 setup_network
 setup_kernel_knobs

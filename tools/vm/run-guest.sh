@@ -4,6 +4,8 @@
 #
 #   tools/vm/run-guest.sh [--timeout SECS] [--results DIR] [--mem MB] [--smp N]
 #                         [--accel kvm|tcg|icount] [--kver RELEASE] [--append ARGS]
+#                         [--name NAME] [--pidfile FILE] [--disk IMAGE]
+#                         [--net2 BACKEND --mac2 MAC --ip2 ADDR/LEN]
 #                         [--] SCRIPT [ARGS...]
 #   --timeout: SCRIPT's time limit in the guest (default 1800 s); --mem/--smp:
 #   guest RAM (default $MEM or 2048 MB) and CPUs (default $SMP or 2);
@@ -14,6 +16,20 @@
 #   shift=$SRPT_GUEST_ICOUNT_SHIFT, default 3: 8 ns per instruction): busy
 #   guest time then measures the instructions executed, not the host's load
 #   (tools/bench.sh --icount).
+#
+# Options for guests that work together (tools/ha-test.sh):
+#   --name NAME      the guest's hostname (default srpt-guest) and qemu -name
+#   --pidfile FILE   qemu writes its PID there (to kill the guest as a power
+#                    loss: the run then ends with status 124 or 125)
+#   --disk IMAGE     a raw image as a virtio disk (/dev/vda) that other guests
+#                    may share: cache=directsync (O_DIRECT, write-through, so
+#                    a write the guest saw complete is in the file), image
+#                    locking off and share-rw=on
+#   --net2 BACKEND   a second NIC, eth1, on qemu network backend BACKEND, e.g.
+#                    socket,mcast=230.0.0.1:PORT,localaddr=127.0.0.1 (every
+#                    guest on that group and port is on one Ethernet segment,
+#                    through the host's loopback only); --mac2 is its MAC and
+#                    --ip2 the static IPv4 address the guest gives it
 #
 #   tools/vm/run-guest.sh --timeout 300 selftests/run.sh            # all selftests
 #   tools/vm/run-guest.sh selftests/run.sh harness/test_guest_sanity.sh
@@ -73,6 +89,12 @@ INITRAMFS_MODULES=(virtio_pci virtio_net virtio_rng 9pnet_virtio 9p overlay)
 TIMEOUT=1800
 RESULTS=
 APPEND=
+GUEST_NAME=
+PIDFILE=
+DISK=
+NET2=
+MAC2=
+IP2=
 MEM=${MEM:-2048}
 SMP=${SMP:-2}
 ACCEL=${SRPT_GUEST_ACCEL:-}
@@ -97,6 +119,12 @@ parse_args() {
 		--accel) ACCEL=${2:?}; shift 2 ;;
 		--kver) KVER=${2:?}; unset KERNEL; shift 2 ;;
 		--append) APPEND="$APPEND ${2:?}"; shift 2 ;;
+		--name) GUEST_NAME=${2:?}; shift 2 ;;
+		--pidfile) PIDFILE=${2:?}; shift 2 ;;
+		--disk) DISK=${2:?}; shift 2 ;;
+		--net2) NET2=${2:?}; shift 2 ;;
+		--mac2) MAC2=${2:?}; shift 2 ;;
+		--ip2) IP2=${2:?}; shift 2 ;;
 		-h|--help) usage 0 ;;
 		--) shift; break ;;
 		-*) die "unknown option $1 (see --help)" ;;
@@ -105,6 +133,12 @@ parse_args() {
 	done
 	[ $# -gt 0 ] || usage
 	case $ACCEL in ''|kvm|tcg|icount) ;; *) die "--accel must be kvm, tcg or icount" ;; esac
+	[[ $GUEST_NAME =~ ^[A-Za-z0-9-]*$ ]] || die "--name: letters, digits and - only"
+	[ -z "$DISK" ] || [ -f "$DISK" ] || die "--disk $DISK: no such file"
+	if [ -n "$NET2" ]; then
+		[[ $MAC2 =~ ^([0-9a-f]{2}:){5}[0-9a-f]{2}$ ]] || die "--net2 needs --mac2 (lower-case xx:xx:xx:xx:xx:xx)"
+		[[ $IP2 =~ ^[0-9.]+/[0-9]+$ ]] || die "--net2 needs --ip2 ADDR/LEN"
+	fi
 	ARGV=("$@")
 }
 
@@ -279,6 +313,9 @@ write_job() {
 		printf 'SRPT_REPO=%q\n' "$REPO"
 		printf 'KVER=%q\n' "$KVER"
 		printf 'HUNG_TASK_TIMEOUT=%q\n' "${HUNG_TASK_TIMEOUT:-60}"
+		printf 'GUEST_HOSTNAME=%q\n' "${GUEST_NAME:-srpt-guest}"
+		printf 'GUEST_ETH1_MAC=%q\n' "$MAC2"
+		printf 'GUEST_ETH1_IP=%q\n' "$IP2"
 		printf 'GUEST_ARGV=(%s)\n' "$(quote_words "${ARGV[@]}")"
 		printf 'GUEST_ENV=(%s)\n' "$(quote_words ${env[@]+"${env[@]}"})"
 	} >"$1"
@@ -316,6 +353,16 @@ run_qemu() {
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot
 		-fsdev "local,id=results,path=$RESULTS,security_model=none,multidevs=remap"
 		-device virtio-9p-pci,fsdev=results,mount_tag=results)
+	[ -z "$GUEST_NAME" ] || QEMU+=(-name "$GUEST_NAME")
+	[ -z "$PIDFILE" ] || QEMU+=(-pidfile "$PIDFILE")
+	if [ -n "$NET2" ]; then
+		QEMU+=(-netdev "$NET2,id=n1"
+			-device "virtio-net-pci,netdev=n1,mac=$MAC2,romfile=,speed=10000,duplex=full")
+	fi
+	if [ -n "$DISK" ]; then
+		QEMU+=(-drive "file=$DISK,format=raw,if=none,id=disk0,cache=directsync,file.locking=off"
+			-device virtio-blk-pci,drive=disk0,share-rw=on,serial=srpt-shared)
+	fi
 	QEMU_RC=0
 	# stdin from /dev/null: qemu then leaves the terminal alone, and Ctrl-C
 	# stops it like any other command.
