@@ -66,8 +66,3 @@ ha_agent_loop() {
 
 # ha_cmd_sleep SECS: nothing (lets the host test the mailbox).
 ha_cmd_sleep() { sleep "${1:-0}"; }
-
-# ha_cmd_dmesg_check: any kernel splat so far fails the command.
-ha_cmd_dmesg_check() {
-	guest_dmesg_check_since_mark ""
-}

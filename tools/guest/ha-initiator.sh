@@ -121,6 +121,9 @@ ha_cmd_map() {
 	wait_for 10 test -b "/dev/mapper/$HA_MAP" || { guest_err "no /dev/mapper/$HA_MAP"; return 1; }
 	echo "map=$HA_MAP"
 	multipath -ll "$HA_MAP"
+	# Write-through: the shared disk is (run-guest.sh --disk), and iblock
+	# passes that on; an acknowledged write is then on the disk.
+	for d in /sys/class/scsi_disk/*/cache_type; do echo "$d: $(cat "$d")"; done
 }
 
 # ---------------------------------------------------------------- paths
