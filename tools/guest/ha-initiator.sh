@@ -44,7 +44,8 @@ HA_REGION_MB=96
 HA_RATE_IOPS=${HA_RATE_IOPS:-50}
 HA_RUN=/run/ha
 # Under TCG with three guests on two host cores, everything is slow: the
-# lib-srp.sh bounds (logins, fio) grow with this.
+# lib-srp.sh bounds (logins, fio) grow with this.  The wait_* commands are
+# not scaled: the host gives them their time.
 export SELFTEST_TIMEOUT_SCALE=${SELFTEST_TIMEOUT_SCALE:-3}
 
 mkdir -p "$HA_RUN"
@@ -198,7 +199,7 @@ _ha_only_active() {
 ha_cmd_wait_active() {
 	local name=${1:?name} secs=${2:-120} t0
 	t0=$(ha_now)
-	wait_for "$secs" _ha_only_active "$name" || {
+	SELFTEST_TIMEOUT_SCALE=1 wait_for "$secs" _ha_only_active "$name" || {
 		guest_err "I/O did not go through path $name only within $secs s"
 		ha_cmd_paths
 		return 1
@@ -212,7 +213,7 @@ _ha_no_path() { [ "$(_ha_active_paths)" = 0 ]; }
 ha_cmd_wait_nopath() {
 	local secs=${1:-120} t0
 	t0=$(ha_now)
-	wait_for "$secs" _ha_no_path || {
+	SELFTEST_TIMEOUT_SCALE=1 wait_for "$secs" _ha_no_path || {
 		guest_err "the map still has active paths after $secs s"
 		ha_cmd_paths
 		return 1
