@@ -243,7 +243,8 @@ _ha_monitor() {
 
 # ha_cmd_io_start TAG REGION
 ha_cmd_io_start() {
-	local tag=${1:?tag} region=${2:?region} dir dm
+	local tag=${1:?tag} region=${2:?region} dir dm before
+	local -a args
 	[ -n "$HA_MAP" ] || { guest_err "no map (run map first)"; return 1; }
 	dir=$RESULTS/io-$tag
 	dm=$(basename "$(readlink -f "/dev/mapper/$HA_MAP")")
@@ -253,13 +254,14 @@ ha_cmd_io_start() {
 	printf '%s\n' --offset=$((region * HA_REGION_MB))M --size="${HA_REGION_MB}M" --bs=4k \
 		--iodepth=4 "--rate_iops=,$HA_RATE_IOPS" >"$dir/args"
 	mapfile -t args <"$dir/args"
+	before=$(_ha_writes "$dm")
 	(cd "$dir" && exec timeout -k 10 1200 fio "${_SRP_BGV_ARGS[@]}" \
 		--filename="/dev/mapper/$HA_MAP" --verify_backlog=64 --verify_state_save=1 \
 		--write_lat_log=acked --log_offset=1 "${args[@]}") >"$dir/write.log" 2>&1 &
 	SRP_BG_PID=$!
 	_ha_monitor "$dm" "$HA_RUN/mon-$tag.log" &
 	HA_MON_PID=$!
-	wait_for 60 _ha_progress "$dm" || {
+	wait_for 60 _ha_progress "$dm" "$before" || {
 		guest_err "no I/O on /dev/mapper/$HA_MAP"
 		tail -n 20 "$dir/write.log"
 		return 1
@@ -267,9 +269,9 @@ ha_cmd_io_start() {
 	echo "io $tag: fio $SRP_BG_PID on /dev/mapper/$HA_MAP ($dm), region $region"
 }
 
+# _ha_progress DM BEFORE: more than 10 writes on DM since it had BEFORE.
 _ha_progress() {
-	local f
-	read -r -a f <"/sys/block/$1/stat" && [ "${f[4]}" -gt 10 ]
+	[ "$(_ha_writes "$1")" -gt $(($2 + 10)) ]
 }
 
 # _ha_stall LOG: "MAX_GAP AT" the longest time with no I/O completed on the
