@@ -25,6 +25,7 @@
 #   paths                    multipath -ll and the remote ports' states
 #   teardown                 stop multipathd, remove the map, log out
 #
+# Logins use tl_retry_count=$HA_TL_RETRY_COUNT (see below).
 # Remote port timers (ib_srp): reconnect_delay $HA_RECONNECT_DELAY s,
 # fast_io_fail_tmo $HA_FAST_IO_FAIL s, dev_loss_tmo off: a lost target
 # fails its commands (over to the other path) after fast_io_fail_tmo, and
@@ -40,6 +41,14 @@ HA_NETDEV=eth1
 HA_CM_PORT=5555
 HA_RECONNECT_DELAY=${HA_RECONNECT_DELAY:-5}
 HA_FAST_IO_FAIL=${HA_FAST_IO_FAIL:-5}
+# ib_srp's tl_retry_count, the RC retry count of its QPs (2..7, default
+# 7).  rxe takes 7 as "retry forever" (rxe_comp.c), so with the default a
+# dead target never puts the QP in error: only the SCSI command timeout
+# (30 s), ib_srp's aborts (5 s each) and resets found out, 63 s in the
+# first full run.  With 4 the QP fails after four unanswered retries
+# (about 2 s each with rdma_cm's RoCE packet life time) and
+# fast_io_fail_tmo starts then.
+HA_TL_RETRY_COUNT=${HA_TL_RETRY_COUNT:-4}
 HA_REGION_MB=96
 HA_RATE_IOPS=${HA_RATE_IOPS:-50}
 HA_RUN=/run/ha
@@ -135,6 +144,7 @@ ha_cmd_login() {
 	local add str before d dev="" host rport err
 	add=/sys/class/infiniband_srp/srp-$RXE_DEV-1/add_target
 	str="id_ext=$guid,ioc_guid=$guid,initiator_ext=fe80000000000000,src=$HA_MYIP,dest=$ip:$HA_CM_PORT"
+	str+=",tl_retry_count=$HA_TL_RETRY_COUNT"
 	before=" $(srp_disks | tr '\n' ' ') "
 	# shellcheck disable=SC2016  # $1 and $2 expand in the inner bash
 	err=$(timeout -k 5 "$SRP_LOGIN_TIMEOUT" bash -c 'printf "%s\n" "$1" >"$2"' _ "$str" "$add" 2>&1) ||
