@@ -155,7 +155,7 @@ bool srpt_t_logout_pending(struct srpt_rdma_ch *ch)
 /* The release work lets a posted SRP_T_LOGOUT go out before disconnecting. */
 void srpt_wait_t_logout(struct srpt_rdma_ch *ch)
 {
-	if (test_bit(0, &ch->logout_iu.busy) &&
+	if (srpt_t_logout_pending(ch) &&
 	    !wait_for_completion_timeout(&ch->logout_iu.done,
 					 SRPT_T_LOGOUT_TIMEOUT))
 		pr_info("%s: SRP_T_LOGOUT not acknowledged in time\n", ch->name);
