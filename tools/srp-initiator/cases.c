@@ -2513,7 +2513,8 @@ out:
  * receives are back, the TMF must have the effect target_core gives it on
  * a command it sees, never that of a command lost in between:
  *   - ABORT TASK: COMPLETE; the WRITE is either aborted (no answer, SAM-5:
- *     an aborted command ends without status; old data kept) or it
+ *     an aborted command ends without status; each block old or written,
+ *     as the backend may have run it before the abort) or it
  *     completed first (answered GOOD, its data written): target_core
  *     aborts only what has not completed, and may answer the TMF before
  *     the WRITE's own response is posted, so the order is not checked;
@@ -2540,13 +2541,41 @@ static int read_blocks(struct conn *c, const char *what, uint32_t lba,
 	memcpy(buf, c->data + 3 * MiB, blocks * 512);
 	return f;
 }
+
+/*
+ * Each 512-byte block of @buf holds the block of the @old_seed pattern or of
+ * the @new_seed pattern at the same offset; says how many hold which.
+ */
+static int verify_old_or_new(const char *what, const uint8_t *buf, uint16_t blocks,
+			     uint32_t old_seed, uint32_t new_seed)
+{
+	uint8_t old[8192], new[8192];
+	int i, n_old = 0, n_new = 0, f = 0;
+
+	if (check(blocks * 512 <= (int)sizeof(old), "%s: %u blocks is too many", what, blocks))
+		return 1;
+	fill_pattern(old, blocks * 512, old_seed);
+	fill_pattern(new, blocks * 512, new_seed);
+	for (i = 0; i < blocks; i++) {
+		if (!memcmp(buf + 512 * i, old + 512 * i, 512))
+			n_old++;
+		else if (!memcmp(buf + 512 * i, new + 512 * i, 512))
+			n_new++;
+		else
+			f |= check(false, "%s: block %d holds neither the old data nor the WRITE's",
+				   what, i);
+	}
+	msg("   %s: %d of %u blocks old, %d written", what, n_old, blocks, n_new);
+	return f;
+}
+
 static int tmf_during_table_fetch(const char *what, uint8_t func,
 				  uint8_t want_code, bool write_runs)
 {
 	struct srp_direct_buf d[4], t;
 	struct login_params p;
 	uint64_t rtag, wtag, ttag;
-	bool seen_w = false, seen_t = false;
+	bool seen_w = false, seen_t = false, have_end;
 	uint8_t iu[256], at_tmf[8192], at_end[8192];
 	struct conn *c;
 	struct iu *r;
@@ -2610,16 +2639,25 @@ static int tmf_during_table_fetch(const char *what, uint8_t func,
 		check(seen_w, "the WRITE the TMF left alone was never answered");
 	msg("   WRITE %s, TMF %s", seen_w ? "answered" : "not answered",
 	    seen_t ? "answered" : "not answered");
-	if (seen_t && !read_blocks(c, "the WRITE's blocks at the end", cfg.lba, 16, at_end))
+	have_end = seen_t && !read_blocks(c, "the WRITE's blocks at the end", cfg.lba, 16,
+					  at_end);
+	if (have_end)
 		check(!memcmp(at_tmf, at_end, sizeof(at_end)),
 		      "the WRITE's blocks changed after the TMF was answered");
-	/* An answered WRITE wrote its data; an aborted one wrote nothing. */
+	/*
+	 * An answered WRITE wrote its data. An aborted one may have written
+	 * any of it: target_core aborts a command the backend is executing
+	 * (CMD_T_ACTIVE, not yet CMD_T_COMPLETE) without stopping the
+	 * backend and then suppresses its status, and SAM leaves the medium
+	 * of an aborted command's blocks indeterminate. Each block holds the
+	 * old data or the WRITE's, never anything else.
+	 */
 	if (seen_w)
 		verify_pattern(c, "the answered WRITE's blocks have its data",
 			       cfg.lba, 16, 0x0bad);
-	else
-		verify_pattern(c, "the aborted WRITE's blocks keep the old data",
-			       cfg.lba, 16, 0x7ab1e);
+	else if (have_end)
+		verify_old_or_new("the aborted WRITE's blocks", at_end, 16,
+				  0x7ab1e, 0x0bad);
 	survives(c, what);
 out:
 	conn_close(c);
@@ -2968,7 +3006,7 @@ const struct hcase hcases[] = {
 	{ "tmf_basic", "tmf", "ABORT TASK unknown tag: 0x00; unmapped LUN: 0x02; ABORT/CLEAR TASK SET, CLEAR ACA, unknown: 0x04; truncated: 0x02", c_tmf_basic, NULL },
 	{ "tmf_lun_reset", "tmf", "LUN RESET: 0x00, next command UNIT ATTENTION 06/29/03", c_tmf_lun_reset, NULL },
 	{ "tmf_abort_stalled", "tmf", "ABORT TASK of a command in flight: TMF 0x00, after the command's own answer if any", c_tmf_abort_stalled, NULL },
-	{ "tmf_abort_table_fetch", "tmf", "ABORT TASK of a WRITE whose external descriptor table is still being read (send queue held by an RNR-stalled response): TMF 0x00; the WRITE aborted (unanswered, not written) or completed first (GOOD, written), never lost; credits back", c_tmf_abort_table_fetch, NULL },
+	{ "tmf_abort_table_fetch", "tmf", "ABORT TASK of a WRITE whose external descriptor table is still being read (send queue held by an RNR-stalled response): TMF 0x00; the WRITE aborted (unanswered, each block old or written, unchanged after the TMF) or completed first (GOOD, written), never lost; credits back", c_tmf_abort_table_fetch, NULL },
 	{ "tmf_unsupported_table_fetch", "tmf", "ABORT TASK SET (not supported by target_core) while a WRITE's external descriptor table is being read: TMF 0x04 NOT SUPPORTED, the WRITE answered GOOD and written", c_tmf_unsupported_table_fetch, NULL },
 	{ "scsi_report_luns", "tmf", "REPORT LUNS: list length 8, LUN 0; GOOD DIUNDER", c_scsi_report_luns, NULL },
 	{ "scsi_unmapped_lun", "tmf", "TUR/READ/WRITE to an unmapped LUN: CHECK CONDITION 05/25/00", c_scsi_unmapped_lun, NULL },
