@@ -481,8 +481,8 @@ struct srpt_send_ioctx {
 };
 
 /*
- * Channel states. Transitions happen only in srpt_ch_set_state() under
- * ch->lock:
+ * Channel states. Transitions happen only under ch->lock, in
+ * srpt_ch_set_state() or (CONNECTING to LIVE) srpt_ch_mark_live():
  *
  *   CONNECTING --(RTU / ESTABLISHED / first IU)--> LIVE
  *   CONNECTING, LIVE --(disconnect from either side, logout,
@@ -937,7 +937,6 @@ void srpt_send_tmf_rsp(struct srpt_send_ioctx *ioctx, u8 code);
 int srpt_alloc_msg_ius(struct srpt_rdma_ch *ch);
 void srpt_free_msg_ius(struct srpt_rdma_ch *ch);
 bool srpt_send_t_logout(struct srpt_rdma_ch *ch, u32 reason);
-bool srpt_t_logout_pending(struct srpt_rdma_ch *ch);
 void srpt_wait_t_logout(struct srpt_rdma_ch *ch);
 void srpt_check_credit_stall_locked(struct srpt_rdma_ch *ch);
 

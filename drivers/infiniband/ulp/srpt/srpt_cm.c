@@ -186,6 +186,37 @@ void srpt_ch_mark_live(struct srpt_rdma_ch *ch, bool notify_cm)
 		ib_cm_notify(ch->ib_cm_id, IB_EVENT_COMM_EST);
 }
 
+/**
+ * srpt_ch_disconnect_missed - the release work disconnected before the RTU
+ * @ch: the channel; its cm_id has just become ESTABLISHED (the CM moves it
+ *      there before it reports RTU_RECEIVED or ESTABLISHED).
+ *
+ * A channel closed before the RTU (its first IU made it live, then it was
+ * logged out or closed) is disconnected by the release work once its
+ * SRP_T_LOGOUT is through (srpt_release_ch()). If that happened while the
+ * cm_id was still in REP_SENT, srpt_disconnect() could send neither DREQ
+ * nor DREP (RDMA/CM: nothing either), and the initiator, now taking the
+ * connection for established, would wait until the release finishes its
+ * commands in flight. Then the caller ends the connection now. A channel
+ * still CLOSING is disconnected by its release work later, from
+ * ESTABLISHED; disconnecting it here would flush an SRP_T_LOGOUT still on
+ * its way (SRP r16a 6.9: the target sends it before it disconnects).
+ *
+ * Decided under ch->lock: RELEASING is entered under it, after the logout.
+ *
+ * Return: true if the caller must disconnect now.
+ */
+static bool srpt_ch_disconnect_missed(struct srpt_rdma_ch *ch)
+{
+	unsigned long flags;
+	bool missed;
+
+	spin_lock_irqsave(&ch->lock, flags);
+	missed = ch->state == SRPT_CH_RELEASING;
+	spin_unlock_irqrestore(&ch->lock, flags);
+	return missed;
+}
+
 static void srpt_qp_event(struct ib_event *event, void *ctx)
 {
 	struct srpt_rdma_ch *ch = ctx;
@@ -1383,17 +1414,7 @@ static int srpt_ib_cm_handler(struct ib_cm_id *cm_id,
 	case IB_CM_USER_ESTABLISHED:
 		/* The QP is in RTS since before the REP. */
 		srpt_ch_mark_live(ch, false);
-		/*
-		 * A channel closed while the cm_id was in REP_SENT could send
-		 * neither DREQ nor REJ then (srpt_disconnect()), and its
-		 * release may take long (commands in flight): now that the
-		 * initiator takes the connection for established, end it.
-		 * Not while an SRP_T_LOGOUT is on its way (a channel made
-		 * live by its first IU, then logged out): the initiator may
-		 * fail its QP on the DREQ before the IU arrives, and the
-		 * release work sends the DREQ once the logout is through.
-		 */
-		if (!srpt_ch_is_live(ch) && !srpt_t_logout_pending(ch))
+		if (srpt_ch_disconnect_missed(ch))
 			ib_send_cm_dreq(cm_id, NULL, 0);
 		break;
 	case IB_CM_DREQ_RECEIVED:
@@ -1569,13 +1590,7 @@ static int srpt_rdma_cm_handler(struct rdma_cm_id *cm_id,
 		return srpt_rdma_cm_req(cm_id, event);
 	case RDMA_CM_EVENT_ESTABLISHED:
 		srpt_ch_mark_live(ch, false);
-		/*
-		 * As for IB/CM: a channel closed before the RTU ends it now,
-		 * unless its SRP_T_LOGOUT is still going out: rdma_disconnect()
-		 * moves the QP to ERR first and would flush it (the release
-		 * work disconnects once the logout is through).
-		 */
-		if (!srpt_ch_is_live(ch) && !srpt_t_logout_pending(ch))
+		if (srpt_ch_disconnect_missed(ch))
 			rdma_disconnect(cm_id);
 		break;
 	case RDMA_CM_EVENT_CONNECT_ERROR:

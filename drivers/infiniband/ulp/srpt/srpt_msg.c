@@ -30,7 +30,7 @@ static void srpt_msg_done(struct ib_cq *cq, struct ib_wc *wc)
 		pr_info("%s: sending a target request failed: %s\n", ch->name,
 			ib_wc_status_msg(wc->status));
 	else if (wc->status == IB_WC_WR_FLUSH_ERR && iu == &ch->logout_iu)
-		pr_info("%s: SRP_T_LOGOUT flushed: the QP failed before it went out\n",
+		pr_info("%s: SRP_T_LOGOUT flushed before it was acknowledged\n",
 			ch->name);
 	clear_bit_unlock(0, &iu->busy);
 	complete(&iu->done);
@@ -147,7 +147,7 @@ bool srpt_send_t_logout(struct srpt_rdma_ch *ch, u32 reason)
  * An SRP_T_LOGOUT is posted and not yet completed: the release work waits
  * for it (srpt_wait_t_logout()) before it disconnects.
  */
-bool srpt_t_logout_pending(struct srpt_rdma_ch *ch)
+static bool srpt_t_logout_pending(struct srpt_rdma_ch *ch)
 {
 	return test_bit(0, &ch->logout_iu.busy);
 }
