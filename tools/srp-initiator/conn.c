@@ -22,6 +22,7 @@
 #include "srpi.h"
 
 #define RECV_BUF_LEN	4096	/* larger than any SRP_RSP our target sends */
+#define DATA_MR_GUARD	4096	/* see alloc_buffers(): 6.1 rxe reads past a full map */
 #define WR_SEND		(1ULL << 32)
 #define WR_RECV		(2ULL << 32)
 
@@ -315,9 +316,17 @@ static int alloc_buffers(struct conn *c, const struct login_params *p)
 	if (p->it_iu_len + 256 > c->slen && p->it_iu_len < (1u << 20))
 		c->slen = p->it_iu_len + 256;
 	c->data_len = p->data_len ? p->data_len : 4096;
+	/*
+	 * The data MR gets one unused page more than the cases address
+	 * (DATA_MR_GUARD): 6.1's rxe_mr_copy() reads the next entry of the
+	 * MR's map array after a copy that ends exactly where a full map ends,
+	 * past the array when that is the MR's end (KASAN slab-out-of-bounds
+	 * in the debug lane, a READ into the last 4 KiB of a 4 MiB buffer).
+	 * 6.4 replaced those maps with an xarray.
+	 */
 	if (posix_memalign((void **)&c->rbuf, 4096, (size_t)c->max_recv * c->rlen) ||
 	    posix_memalign((void **)&c->sbuf, 4096, (size_t)c->nsend * c->slen) ||
-	    posix_memalign((void **)&c->data, 4096, c->data_len))
+	    posix_memalign((void **)&c->data, 4096, c->data_len + DATA_MR_GUARD))
 		return -1;
 	memset(c->data, 0, c->data_len);
 	c->slot_busy = calloc(c->nsend, 1);
@@ -326,7 +335,7 @@ static int alloc_buffers(struct conn *c, const struct login_params *p)
 		return -1;
 	c->rmr = ibv_reg_mr(c->pd, c->rbuf, (size_t)c->max_recv * c->rlen, IBV_ACCESS_LOCAL_WRITE);
 	c->smr = ibv_reg_mr(c->pd, c->sbuf, (size_t)c->nsend * c->slen, 0);
-	c->dmr = ibv_reg_mr(c->pd, c->data, c->data_len, acc);
+	c->dmr = ibv_reg_mr(c->pd, c->data, c->data_len + DATA_MR_GUARD, acc);
 	return c->rmr && c->smr && c->dmr ? 0 : -1;
 }
 
