@@ -30,8 +30,9 @@ PACKAGES=(
 	targetcli-fb python3-rtslib-fb rdma-core ibverbs-utils infiniband-diags
 	libibverbs-dev librdmacm-dev fio sg3-utils multipath-tools
 	xfsprogs e2fsprogs dbus udev ibverbs-providers
-	# building and running blktests (tools/blktests.sh, selftests/blktests)
-	gawk g++
+	# building and running blktests (tools/blktests.sh, selftests/blktests;
+	# its check prints results through column, from bsdextrautils)
+	gawk g++ bsdextrautils
 	# tools/dm-query (device management queries in selftests/dm)
 	libibumad-dev
 	# basics a minimal root may lack
