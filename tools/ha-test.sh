@@ -34,7 +34,9 @@
 #   tools/ha-test.sh [SCENARIO...]     default: all, in the order above
 #
 # kill and restore go together: restore needs A down (without kill it
-# fails).  Not part of tools/test.sh: under TCG it takes 30-60 minutes.
+# fails).  Not part of tools/test.sh: three TCG guests need the machine to
+# themselves (about 9 minutes then).  Installs missing Debian packages first
+# (tools/deps.sh).
 # Environment: SRPT_KERNEL / KVER as for run-guest.sh; HA_GUEST_MEM (MB,
 # default 1024), HA_GUEST_SMP (default 1).
 set -euo pipefail
@@ -259,6 +261,8 @@ main() {
 	done
 	[ "$(id -u)" = 0 ] || die "run as root (qemu, and the guests' module loading)"
 	cd "$REPO"
+	# A fresh machine: the same packages as the README's two commands.
+	tools/deps.sh || die "tools/deps.sh failed"
 	make -j2 >/dev/null
 	mkdir -p "$OUT"
 	ln -sfn "$STAMP" "$REPO/build/ha/latest"
