@@ -5,11 +5,14 @@
 # DEBUG_LIST, DEBUG_ATOMIC_SLEEP and the hung-task detector.
 #
 #   sudo tools/debug-lane.sh [GROUP-OR-TEST...]
+#   sudo SRPT_KERNEL=6.12 tools/debug-lane.sh [GROUP-OR-TEST...]
 #
-# 1. tools/debug-kernel/build.sh: build Debian's 6.1 source with the debug
-#    options and install it as /boot/vmlinuz-6.1.N-srpt-debug (cached: only
-#    rebuilt when its config changes; ~15 min on an idle 2-core machine, more
-#    under load);
+# 1. tools/debug-kernel/build.sh: build Debian's source of the series
+#    SRPT_KERNEL names (6.1 unless set; 6.12) with the debug options and
+#    install it as /boot/vmlinuz-6.1.N-srpt-debug (6.12.N-srpt-debug); each
+#    series is cached on its own, only rebuilt when its config changes (6.1:
+#    ~15 min on an idle 2-core machine, more under load; 6.12: not yet
+#    measured);
 # 2. builds ib_srpt (and the IB/CM test initiator) against that kernel's
 #    tree with tools/build-for-kernel.sh, from a copy of the sources in
 #    build/kernels/<kver>/, so the normal build stays as it is;
@@ -30,6 +33,7 @@
 #
 # Environment:
 #   SELFTEST_TIMEOUT_SCALE=N     scale test timeouts and waits (default 6)
+#   SRPT_KERNEL=6.1|6.12         the kernel series (default 6.1)
 #   SRPT_DEBUG_LANE_TIMEOUT=S    the guest's time limit (default 43200)
 #   SRPT_DEBUG_LANE_MEM=MB       guest RAM (default 4096)
 #   HUNG_TASK_TIMEOUT=S          guest hung-task timeout (default 300)
@@ -61,7 +65,7 @@ else
 	done
 fi
 
-# 1. the kernel
+# 1. the kernel, of the series SRPT_KERNEL names (build.sh reads it)
 start=$SECONDS
 kinfo=$(tools/debug-kernel/build.sh 2> >(tee "$OUT/kernel.log" >&2)) || die "debug kernel build failed"
 kernel_s=$((SECONDS - start))
