@@ -42,10 +42,15 @@ srp_target_setup --bs rd --bs-mb 64 || fail "target setup"
 _srp_write "$SRP_TPG/attrib/srp_sq_size" 16 || fail "srp_sq_size 16"
 dev=$(srp_login "ch_count=2") || fail "login"
 host=$(_srp_hosts | head -n 1)
-info=$(cat "$SRP_TPG/acls/$SRP_INIT_ID/info")
-printf '%s\n' "$info" | sed 's/^/# info: /'
-grep -q "RDMA through MRs" <<<"$info" ||
-	fail "the channels do not use MRs: force_mr did not take effect"
+if [ "$SRPT_IMPL" = ours ]; then
+	info=$(cat "$SRP_TPG/acls/$SRP_INIT_ID/info")
+	printf '%s\n' "$info" | sed 's/^/# info: /'
+	grep -q "RDMA through MRs" <<<"$info" ||
+		fail "the channels do not use MRs: force_mr did not take effect"
+else
+	# The in-tree driver has no ACL info file to show it.
+	echo "# SRPT_IMPL=$SRPT_IMPL: MR mode not checked (no ACL info file)"
+fi
 req_lim0=$(cat "$host/req_lim")
 echo "# req_lim after login: $req_lim0"
 
