@@ -422,6 +422,16 @@ soft-RoCE (rdma_rxe); "read" means found in the source and not run.
    linux-source-6.1 (6.1.192-3) has the same srpt_handle_cmd(),
    srpt_get_desc_tbl() and target_send_busy(); it was not run there.
 
+   A well-behaved initiator reaches the same Oops (measured on 6.12):
+   srpt_get_desc_tbl() also fails with -EAGAIN when rdma_rw_ctx_init()
+   finds the QP's MR pool empty, which MR mode (iWARP always, or ib_core's
+   force_mr=1) makes routine. With force_mr=1, srp_sq_size 16 and the
+   kernel's ib_srp doing 128 KiB random reads and writes at queue depth
+   32 on two channels, the in-tree driver oopsed in target_send_busy()
+   (the same trace, without the "parsing failed" line, which -EAGAIN
+   skips) 3 s into the I/O, and every outstanding command then timed out
+   in the initiator (DID_TIME_OUT after 374 s).
+
    The new driver checks every descriptor (direct, indirect, tables in
    initiator memory, immediate data; sums with check_add_overflow())
    before the command reaches target_core, and answers a malformed one
@@ -431,7 +441,10 @@ soft-RoCE (rdma_rxe); "read" means found in the source and not run.
    them, answered 05/0e/03) and checks every answer byte for byte, then
    that a fresh login still does I/O, that no channel, QP or CM id was
    left behind and that the kernel log shows no splat; and with a seeded
-   fuzzer of logins and IUs.
+   fuzzer of logins and IUs. An empty MR pool is a queue-full retry in the
+   new driver: the I/O above (force_mr=1, srp_sq_size 16, ib_srp) verifies
+   with crc32c and ends with ib_srp's req_lim where it started, on 6.1 and
+   6.12.
 
 2. Credits are lost under send-queue pressure (read, 6.1 and 6.12 have
    the same code). srpt_queue_response() builds the SRP_RSP first,
