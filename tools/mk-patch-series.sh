@@ -161,7 +161,8 @@ done
 claimed=(
 	"$drv/Kconfig" "$drv/Makefile" "$drv/srpt.h" "$drv/srpt_main.c"
 	"$drv/srpt_cm.c" "$drv/srpt_io.c" "$drv/srpt_tmf.c" "$drv/srpt_msg.c"
-	"$drv/srpt_configfs.c" "$drv/srpt_dm.c" "$doc/srpt.rst"
+	"$drv/srpt_configfs.c" "$drv/srpt_dm.c" "$drv/srpt_dm_proto.c"
+	"$drv/srpt_dm_wire.h" "$doc/srpt.rst"
 	"$doc/srpt-design.rst"
 	# About this project's tools, not the kernel's: never in the series.
 	"$doc/srpt-testing.rst" "$doc/srpt-performance.rst"
@@ -289,7 +290,7 @@ discovery_auth/rdma_cm_port. Every malformed or out-of-range write fails
 with -EINVAL and leaves the old value in place.
 EOF
 
-put "$drv/srpt_dm.c"
+put "$drv/srpt_dm.c" "$drv/srpt_dm_proto.c" "$drv/srpt_dm_wire.h"
 commit "RDMA/srpt: the device management agent for target discovery" <<'EOF'
 One device management agent per port with a GSI QP answers what ibsrpdm
 and srp_daemon ask (IBA vol 1, 16.3): ClassPortInfo, IOUnitInfo with one
