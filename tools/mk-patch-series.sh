@@ -160,7 +160,8 @@ done
 # Fail on a driver or documentation file no patch claims.
 claimed=(
 	"$drv/Kconfig" "$drv/Makefile" "$drv/srpt.h" "$drv/srpt_main.c"
-	"$drv/srpt_cm.c" "$drv/srpt_io.c" "$drv/srpt_tmf.c" "$drv/srpt_msg.c"
+	"$drv/srpt_proto.h" "$drv/srpt_proto.c" "$drv/srpt_cm.c" "$drv/srpt_io.c"
+	"$drv/srpt_tmf.c" "$drv/srpt_msg.c"
 	"$drv/srpt_configfs.c" "$drv/srpt_dm.c" "$drv/srpt_dm_proto.c"
 	"$drv/srpt_dm_wire.h" "$doc/srpt.rst"
 	"$doc/srpt-design.rst"
@@ -223,7 +224,7 @@ commit() {
 	{ echo "$subject"; echo; cat; } | git commit -q -s -F -
 }
 
-put "$drv/srpt.h" "$drv/srpt_main.c"
+put "$drv/srpt.h" "$drv/srpt_main.c" "$drv/srpt_proto.h" "$drv/srpt_proto.c"
 commit "RDMA/srpt: add the types and module core of a new SRP target" <<'EOF'
 This is the first part of a new implementation of the SCSI RDMA Protocol
 target, written from scratch, that replaces the current ib_srpt. It keeps
@@ -232,10 +233,13 @@ port names, the configfs attributes and the module parameters that
 targetcli-fb and rtslib-fb use, so existing configurations keep working.
 
 srpt.h holds every type of the driver with its locking and lifetime
-rules. srpt_main.c holds the module parameters, the ib_client that creates
-an srpt_device per RDMA device, the binding of configfs target ports to the
-RDMA ports that carry their GUID/GID (a port survives the removal and
-return of its device, e.g. an HCA reset), and the target_core fabric ops.
+rules. srpt_proto.c reads and writes SRP information units on plain
+buffers, with no RDMA device or target_core object, so that it can be
+tested on its own. srpt_main.c holds the module parameters, the ib_client
+that creates an srpt_device per RDMA device, the binding of configfs
+target ports to the RDMA ports that carry their GUID/GID (a port survives
+the removal and return of its device, e.g. an HCA reset), and the
+target_core fabric ops.
 
 The new files are not built until the patch that switches the Makefile
 over, so that every step of this series still builds the current driver.

@@ -40,63 +40,9 @@
 #include <target/target_core_base.h>
 
 #include "srpt_dm_wire.h"
+#include "srpt_proto.h"
 
 #define SRPT_FABRIC_NAME	"srpt"
-
-/*
- * Limits. The SRP_LOGIN_REQ is 64 bytes (SRP r16a, 5.6.2) and an initiator
- * may not ask for a smaller information unit; a response has to fit the
- * 36-byte SRP_RSP header plus at least a fixed-format sense header.
- */
-enum {
-	SRPT_MIN_REQ_SIZE	= 64,
-	SRPT_MAX_REQ_SIZE	= 65536,
-	SRPT_DEF_REQ_SIZE	= 8260,
-
-	SRPT_MIN_RSP_SIZE	= 64,
-	SRPT_MAX_RSP_SIZE	= 1024,
-	SRPT_DEF_RSP_SIZE	= 256,
-
-	SRPT_MIN_RDMA_SIZE	= 4096,
-	SRPT_MAX_RDMA_SIZE	= 16 << 20,
-	SRPT_DEF_RDMA_SIZE	= 1 << 20,
-
-	SRPT_MIN_SQ_SIZE	= 16,
-	SRPT_MAX_SQ_SIZE	= 16384,
-	SRPT_DEF_SQ_SIZE	= 4096,
-
-	SRPT_MAX_RQ_SIZE	= 512,
-	SRPT_RDMA_READ_DEPTH	= 16,	/* RDMA READs in flight per QP, at most */
-	SRPT_MAX_CH_PER_NEXUS	= 64,
-	SRPT_MAX_NEXUS_PER_ACL	= 256,	/* sessions one ACL admits at once */
-	SRPT_MAX_EXT_DESCS	= 1024,	/* external descriptor table entries */
-	/* SRP_CMD: 16 CDB bytes plus up to 252 (ADDITIONAL CDB LENGTH) */
-	SRPT_MAX_CDB_LEN	= 16 + 252,
-	/* Retries of a data mapping, 10 ms apart, before the command fails */
-	SRPT_MAX_RW_RETRIES	= 1000,
-	SRPT_RD_GEOMETRY_SLOTS	= 8,	/* LUN block sizes a channel remembers */
-
-	SRPT_MIN_SRQ_SIZE	= 4,
-	SRPT_MAX_SRQ_SIZE	= 65535,
-	SRPT_DEF_SRQ_SIZE	= 4095,
-
-	/*
-	 * Immediate data is handed to the backend in place when it starts on
-	 * a logical block boundary: block devices need that alignment for
-	 * DMA. SRQ buffers are shared by all channels, so they are laid out
-	 * for the offset the Linux initiator asks for (room for a 32-byte CDB
-	 * and one struct srp_imm_buf); other offsets are copied.
-	 */
-	SRPT_IMM_ALIGN		= 512,
-
-	/*
-	 * Responses up to this size are sent inline where the device can:
-	 * an SRP_RSP with fixed-format sense data fits.
-	 */
-	SRPT_RSP_INLINE		= 128,
-	SRPT_SRQ_IMM_OFFSET	= sizeof(struct srp_cmd) + 16 +
-				  sizeof(struct srp_imm_buf),
-};
 
 /**
  * struct srpt_port - one port of an RDMA device
@@ -499,16 +445,6 @@ enum srpt_ch_state {
 	SRPT_CH_LIVE,
 	SRPT_CH_CLOSING,
 	SRPT_CH_RELEASING,
-};
-
-/* SRP_T_LOGOUT reasons (SRP r16a 6.5, table 12) that we send. */
-enum {
-	SRPT_LOGOUT_NO_REASON		= 0x0,
-	SRPT_LOGOUT_INVALID_IU_TYPE	= 0x2,	/* not an initiator request */
-	SRPT_LOGOUT_UNSOLICITED_RSP	= 0x3,	/* answers nothing we sent */
-	SRPT_LOGOUT_MULTICHANNEL	= 0x4,	/* multichannel action */
-	SRPT_LOGOUT_DATA_OUT_FMT	= 0x6,	/* unsupported DATA-OUT format */
-	SRPT_LOGOUT_DATA_IN_FMT		= 0x7,	/* unsupported DATA-IN format */
 };
 
 /* Size of the buffer for one target-initiated IU. */

@@ -438,7 +438,6 @@ static void srpt_post_failed(struct srpt_send_ioctx *ioctx,
 static u32 srpt_collect_credits(struct srpt_send_ioctx *ioctx)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
-	struct srp_rsp *rsp = ioctx->rsp;
 	u32 delta = atomic_xchg(&ch->req_lim_delta, 0);
 
 	lockdep_assert_held(&ch->lock);
@@ -447,7 +446,7 @@ static u32 srpt_collect_credits(struct srpt_send_ioctx *ioctx)
 		ch->req_outstanding--;
 		delta++;
 	}
-	rsp->req_lim_delta = cpu_to_be32(delta);
+	srpt_set_req_lim_delta(ioctx->rsp, delta);
 	/* An inline response is copied by the CPU at post time. */
 	if (!(ioctx->rsp_wr.send_flags & IB_SEND_INLINE))
 		ib_dma_sync_single_for_device(ch->sdev->ib_dev, ioctx->rsp_dma,
@@ -838,41 +837,24 @@ ALLOW_ERROR_INJECTION(srpt_init_rw, ERRNO);
 
 /* ----- responses -------------------------------------------------------- */
 
-static void srpt_build_cmd_rsp(struct srpt_send_ioctx *ioctx)
+static void srpt_build_rsp(struct srpt_send_ioctx *ioctx)
 {
 	struct se_cmd *se_cmd = &ioctx->se_cmd;
-	struct srpt_rdma_ch *ch = ioctx->ch;
-	struct srp_rsp *rsp = ioctx->rsp;
-	bool out = se_cmd->data_direction == DMA_TO_DEVICE;
-	u32 sense_len = 0;
+	struct srpt_cmd_result res = {
+		.tag		= ioctx->tag,
+		.status		= se_cmd->scsi_status,
+		.data_out	= se_cmd->data_direction == DMA_TO_DEVICE,
+		.resid_count	= se_cmd->residual_count,
+		.sense		= se_cmd->sense_buffer,
+		.sense_len	= se_cmd->scsi_sense_length,
+	};
 
-	memset(rsp, 0, sizeof(*rsp));
-	rsp->opcode = SRP_RSP;
-	rsp->tag = ioctx->tag;
-	rsp->status = se_cmd->scsi_status;
-	if (se_cmd->se_cmd_flags & (SCF_UNDERFLOW_BIT | SCF_OVERFLOW_BIT)) {
-		bool under = se_cmd->se_cmd_flags & SCF_UNDERFLOW_BIT;
-		__be32 res = cpu_to_be32(se_cmd->residual_count);
-
-		if (out) {
-			rsp->flags |= under ? SRP_RSP_FLAG_DOUNDER :
-					      SRP_RSP_FLAG_DOOVER;
-			rsp->data_out_res_cnt = res;
-		} else {
-			rsp->flags |= under ? SRP_RSP_FLAG_DIUNDER :
-					      SRP_RSP_FLAG_DIOVER;
-			rsp->data_in_res_cnt = res;
-		}
-	}
-	if (se_cmd->scsi_sense_length && se_cmd->sense_buffer) {
-		/* The sense data is cut to what the initiator accepts. */
-		sense_len = min_t(u32, se_cmd->scsi_sense_length,
-				  ch->max_ti_iu_len - sizeof(*rsp));
-		rsp->flags |= SRP_RSP_FLAG_SNSVALID;
-		rsp->sense_data_len = cpu_to_be32(sense_len);
-		memcpy(rsp->data, se_cmd->sense_buffer, sense_len);
-	}
-	ioctx->rsp_len = sizeof(*rsp) + sense_len;
+	if (se_cmd->se_cmd_flags & SCF_UNDERFLOW_BIT)
+		res.resid = SRPT_RESID_UNDER;
+	else if (se_cmd->se_cmd_flags & SCF_OVERFLOW_BIT)
+		res.resid = SRPT_RESID_OVER;
+	ioctx->rsp_len = srpt_build_cmd_rsp(ioctx->rsp, ioctx->ch->max_ti_iu_len,
+					    &res);
 }
 
 /**
@@ -882,15 +864,7 @@ static void srpt_build_cmd_rsp(struct srpt_send_ioctx *ioctx)
  */
 void srpt_send_tmf_rsp(struct srpt_send_ioctx *ioctx, u8 code)
 {
-	struct srp_rsp *rsp = ioctx->rsp;
-
-	memset(rsp, 0, sizeof(*rsp) + 4);
-	rsp->opcode = SRP_RSP;
-	rsp->tag = ioctx->tag;
-	rsp->flags = SRP_RSP_FLAG_RSPVALID;
-	rsp->resp_data_len = cpu_to_be32(4);
-	rsp->data[3] = code;
-	ioctx->rsp_len = sizeof(*rsp) + 4;
+	ioctx->rsp_len = srpt_build_tmf_rsp(ioctx->rsp, ioctx->tag, code);
 	srpt_post_response(ioctx);
 }
 
@@ -1022,7 +996,7 @@ static void srpt_fail_busy(struct srpt_send_ioctx *ioctx,
 	se_cmd->se_cmd_flags &= ~SCF_OVERFLOW_BIT;
 	se_cmd->se_cmd_flags |= SCF_UNDERFLOW_BIT;
 	se_cmd->residual_count = se_cmd->data_length;
-	srpt_build_cmd_rsp(ioctx);
+	srpt_build_rsp(ioctx);
 	srpt_post_response(ioctx);
 }
 
@@ -1043,7 +1017,7 @@ static void srpt_start_data(struct srpt_send_ioctx *ioctx,
 		if (dir == DMA_FROM_DEVICE) {
 			srpt_post_rdma_read(ioctx);
 		} else {
-			srpt_build_cmd_rsp(ioctx);
+			srpt_build_rsp(ioctx);
 			srpt_post_response(ioctx);
 		}
 		return;
@@ -1148,7 +1122,7 @@ int srpt_queue_status(struct se_cmd *se_cmd)
 		srpt_repost_recv(ioctx->ch, ioctx->imm);
 		ioctx->imm = NULL;
 	}
-	srpt_build_cmd_rsp(ioctx);
+	srpt_build_rsp(ioctx);
 	srpt_post_response(ioctx);
 	return 0;
 }

@@ -137,10 +137,8 @@ bool srpt_send_t_logout(struct srpt_rdma_ch *ch, u32 reason)
 
 	if (!logout)
 		return false;
-	memset(logout, 0, sizeof(*logout));
-	logout->opcode = SRP_T_LOGOUT;
-	logout->reason = cpu_to_be32(reason);
-	return srpt_post_msg_locked(ch, &ch->logout_iu, sizeof(*logout));
+	return srpt_post_msg_locked(ch, &ch->logout_iu,
+				    srpt_build_t_logout(logout, reason));
 }
 
 /*
@@ -174,17 +172,16 @@ void srpt_check_credit_stall_locked(struct srpt_rdma_ch *ch)
 {
 	struct srp_cred_req *req = ch->cred_iu.buf;
 	int delta;
+	u32 len;
 
 	lockdep_assert_held(&ch->lock);
 	if (ch->state != SRPT_CH_LIVE || ch->in_flight ||
 	    !atomic_read(&ch->req_lim_delta) || test_bit(0, &ch->cred_iu.busy))
 		return;
 	delta = atomic_xchg(&ch->req_lim_delta, 0);
-	memset(req, 0, sizeof(*req));
-	req->opcode = SRP_CRED_REQ;
-	req->req_lim_delta = cpu_to_be32(delta);
-	req->tag = ch->cred_tag + 1;	/* opaque to the initiator */
-	if (srpt_post_msg_locked(ch, &ch->cred_iu, sizeof(*req))) {
+	/* The tag is opaque to the initiator. */
+	len = srpt_build_cred_req(req, ch->cred_tag + 1, delta);
+	if (srpt_post_msg_locked(ch, &ch->cred_iu, len)) {
 		ch->cred_tag++;
 		ch->cred_unanswered++;
 		pr_debug("%s: SRP_CRED_REQ returns %d credits\n", ch->name,

@@ -14,47 +14,6 @@
 
 #include "srpt.h"
 
-/* SRP r16a table 23: RSP_CODE values. */
-enum {
-	SRPT_TMF_COMPLETE	= 0x00,
-	SRPT_TMF_FIELDS_INVALID	= 0x02,
-	SRPT_TMF_NOT_SUPPORTED	= 0x04,
-	SRPT_TMF_FAILED		= 0x05,
-};
-
-static int srpt_tmf_to_tcm(u8 srp_func)
-{
-	switch (srp_func) {
-	case SRP_TSK_ABORT_TASK:
-		return TMR_ABORT_TASK;
-	case SRP_TSK_ABORT_TASK_SET:
-		return TMR_ABORT_TASK_SET;
-	case SRP_TSK_CLEAR_TASK_SET:
-		return TMR_CLEAR_TASK_SET;
-	case SRP_TSK_LUN_RESET:
-		return TMR_LUN_RESET;
-	case SRP_TSK_CLEAR_ACA:
-		return TMR_CLEAR_ACA;
-	default:
-		return -1;
-	}
-}
-
-static u8 srpt_tcm_to_rsp_code(u8 tcm_response)
-{
-	switch (tcm_response) {
-	case TMR_FUNCTION_COMPLETE:
-	case TMR_TASK_DOES_NOT_EXIST:	/* SAM-5 7.2: nothing left to abort */
-		return SRPT_TMF_COMPLETE;
-	case TMR_TASK_MGMT_FUNCTION_NOT_SUPPORTED:
-		return SRPT_TMF_NOT_SUPPORTED;
-	case TMR_LUN_DOES_NOT_EXIST:
-		return SRPT_TMF_FIELDS_INVALID;
-	default:
-		return SRPT_TMF_FAILED;
-	}
-}
-
 /*
  * Answer a request target_core never saw: @ioctx has no se_cmd, so it is
  * released straight after the send (srpt_send_done() sees ->local).
@@ -141,34 +100,24 @@ void srpt_handle_tsk_mgmt(struct srpt_rdma_ch *ch,
 			  struct srpt_recv_ioctx *recv,
 			  struct srpt_send_ioctx *ioctx)
 {
-	struct srp_tsk_mgmt *tsk = recv->buf;
-	u8 func = tsk->tsk_mgmt_func;
-	u32 len = recv->byte_len;
-	int tcm_func;
+	struct srpt_tmf_req req;
+	u8 code;
 
-	ioctx->tag = tsk->tag;
+	code = srpt_decode_tmf(recv->buf, recv->byte_len, ch->name, &req);
+	ioctx->tag = req.tag;
 	ioctx->tmf = true;
-	ioctx->tmf_lun = scsilun_to_int(&tsk->lun);
-	ioctx->tmf_task_tag = tsk->task_tag;
-	tcm_func = srpt_tmf_to_tcm(func);
+	ioctx->tmf_lun = req.lun;
+	ioctx->tmf_task_tag = req.task_tag;
 	/*
 	 * Everything needed is copied out: once reposted, the buffer may
 	 * receive the next IU (with an SRQ, another channel's).
 	 */
 	srpt_repost_recv(ch, recv);
-	if (len < sizeof(*tsk)) {
-		pr_warn_ratelimited("%s: SRP_TSK_MGMT of %u bytes is truncated\n",
-				    ch->name, len);
-		srpt_reject_tmf(ioctx, SRPT_TMF_FIELDS_INVALID);
+	if (code != SRPT_TMF_COMPLETE) {
+		srpt_reject_tmf(ioctx, code);
 		return;
 	}
-	if (tcm_func < 0) {
-		pr_info_ratelimited("%s: task management function 0x%02x is not supported\n",
-				    ch->name, func);
-		srpt_reject_tmf(ioctx, SRPT_TMF_NOT_SUPPORTED);
-		return;
-	}
-	ioctx->tmf_func = tcm_func;
+	ioctx->tmf_func = req.tcm_func;
 	srpt_hold_tmf(ch->nexus, ioctx);
 }
 
@@ -177,6 +126,5 @@ void srpt_queue_tm_rsp(struct se_cmd *se_cmd)
 	struct srpt_send_ioctx *ioctx =
 		container_of(se_cmd, struct srpt_send_ioctx, se_cmd);
 
-	srpt_send_tmf_rsp(ioctx,
-			  srpt_tcm_to_rsp_code(se_cmd->se_tmr_req->response));
+	srpt_send_tmf_rsp(ioctx, srpt_tmf_rsp_code(se_cmd->se_tmr_req->response));
 }

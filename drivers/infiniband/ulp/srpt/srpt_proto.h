@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * SCSI RDMA Protocol (SRP) target: the protocol without a device.
+ *
+ * srpt_proto.c works on information units as plain buffers and structs:
+ * no ib_device, QP, CQ or target_core object, no lock, no allocation. The
+ * rest of the driver receives and sends, this code reads and writes the
+ * bytes. tools/unit compiles it into a host program and tests it
+ * (Documentation/infiniband/srpt-testing.rst, "Unit tests"). Section
+ * numbers are those of SRP r16a (T10/1415-D revision 16a).
+ */
+#ifndef SRPT_PROTO_H
+#define SRPT_PROTO_H
+
+#include <linux/types.h>
+#include <scsi/srp.h>
+
+/*
+ * Limits. The SRP_LOGIN_REQ is 64 bytes (SRP r16a, 5.6.2) and an initiator
+ * may not ask for a smaller information unit; a response has to fit the
+ * 36-byte SRP_RSP header plus at least a fixed-format sense header.
+ */
+enum {
+	SRPT_MIN_REQ_SIZE	= 64,
+	SRPT_MAX_REQ_SIZE	= 65536,
+	SRPT_DEF_REQ_SIZE	= 8260,
+
+	SRPT_MIN_RSP_SIZE	= 64,
+	SRPT_MAX_RSP_SIZE	= 1024,
+	SRPT_DEF_RSP_SIZE	= 256,
+
+	SRPT_MIN_RDMA_SIZE	= 4096,
+	SRPT_MAX_RDMA_SIZE	= 16 << 20,
+	SRPT_DEF_RDMA_SIZE	= 1 << 20,
+
+	SRPT_MIN_SQ_SIZE	= 16,
+	SRPT_MAX_SQ_SIZE	= 16384,
+	SRPT_DEF_SQ_SIZE	= 4096,
+
+	SRPT_MAX_RQ_SIZE	= 512,
+	SRPT_RDMA_READ_DEPTH	= 16,	/* RDMA READs in flight per QP, at most */
+	SRPT_MAX_CH_PER_NEXUS	= 64,
+	SRPT_MAX_NEXUS_PER_ACL	= 256,	/* sessions one ACL admits at once */
+	SRPT_MAX_EXT_DESCS	= 1024,	/* external descriptor table entries */
+	/* SRP_CMD: 16 CDB bytes plus up to 252 (ADDITIONAL CDB LENGTH) */
+	SRPT_MAX_CDB_LEN	= 16 + 252,
+	/* Retries of a data mapping, 10 ms apart, before the command fails */
+	SRPT_MAX_RW_RETRIES	= 1000,
+	SRPT_RD_GEOMETRY_SLOTS	= 8,	/* LUN block sizes a channel remembers */
+
+	SRPT_MIN_SRQ_SIZE	= 4,
+	SRPT_MAX_SRQ_SIZE	= 65535,
+	SRPT_DEF_SRQ_SIZE	= 4095,
+
+	/*
+	 * Immediate data is handed to the backend in place when it starts on
+	 * a logical block boundary: block devices need that alignment for
+	 * DMA. SRQ buffers are shared by all channels, so they are laid out
+	 * for the offset the Linux initiator asks for (room for a 32-byte CDB
+	 * and one struct srp_imm_buf); other offsets are copied.
+	 */
+	SRPT_IMM_ALIGN		= 512,
+
+	/*
+	 * Responses up to this size are sent inline where the device can:
+	 * an SRP_RSP with fixed-format sense data fits.
+	 */
+	SRPT_RSP_INLINE		= 128,
+	SRPT_SRQ_IMM_OFFSET	= sizeof(struct srp_cmd) + 16 +
+				  sizeof(struct srp_imm_buf),
+};
+
+/* SRP_T_LOGOUT reasons (SRP r16a 6.5, table 12) that we send. */
+enum {
+	SRPT_LOGOUT_NO_REASON		= 0x0,
+	SRPT_LOGOUT_INVALID_IU_TYPE	= 0x2,	/* not an initiator request */
+	SRPT_LOGOUT_UNSOLICITED_RSP	= 0x3,	/* answers nothing we sent */
+	SRPT_LOGOUT_MULTICHANNEL	= 0x4,	/* multichannel action */
+	SRPT_LOGOUT_DATA_OUT_FMT	= 0x6,	/* unsupported DATA-OUT format */
+	SRPT_LOGOUT_DATA_IN_FMT		= 0x7,	/* unsupported DATA-IN format */
+};
+
+/* SRP r16a 6.9, table 23: RSP_CODE of a task management response. */
+enum {
+	SRPT_TMF_COMPLETE	= 0x00,
+	SRPT_TMF_FIELDS_INVALID	= 0x02,
+	SRPT_TMF_NOT_SUPPORTED	= 0x04,
+	SRPT_TMF_FAILED		= 0x05,
+};
+
+/* The residual an SRP_RSP reports (SRP r16a 6.9). */
+enum srpt_resid {
+	SRPT_RESID_NONE,
+	SRPT_RESID_UNDER,	/* fewer bytes moved than the descriptors hold */
+	SRPT_RESID_OVER,	/* the command wanted more than they hold */
+};
+
+/**
+ * struct srpt_cmd_result - what the SRP_RSP answering an SRP_CMD says
+ * @tag:         the command's tag, echoed as received.
+ * @status:      SCSI status.
+ * @data_out:    the residual is of the DATA-OUT buffer (else DATA-IN).
+ * @resid:       underflow, overflow or none.
+ * @resid_count: the residual count, in bytes.
+ * @sense:       sense data, or NULL.
+ * @sense_len:   bytes of @sense; cut to what fits the response.
+ */
+struct srpt_cmd_result {
+	u64		tag;
+	u8		status;
+	bool		data_out;
+	enum srpt_resid	resid;
+	u32		resid_count;
+	const u8	*sense;
+	u32		sense_len;
+};
+
+u32 srpt_build_cmd_rsp(struct srp_rsp *rsp, u32 max_len,
+		       const struct srpt_cmd_result *res);
+u32 srpt_build_tmf_rsp(struct srp_rsp *rsp, u64 tag, u8 rsp_code);
+void srpt_set_req_lim_delta(struct srp_rsp *rsp, u32 delta);
+u32 srpt_build_t_logout(struct srp_t_logout *iu, u32 reason);
+u32 srpt_build_cred_req(struct srp_cred_req *iu, u64 tag, u32 delta);
+
+/**
+ * struct srpt_tmf_req - a decoded SRP_TSK_MGMT (SRP r16a 6.7)
+ * @tag:      its tag, echoed in the response.
+ * @lun:      the logical unit.
+ * @task_tag: the tag of the task ABORT TASK names.
+ * @srp_func: TASK MANAGEMENT FLAGS as received.
+ * @tcm_func: the target_core function (enum tcm_tmreq_table) for it;
+ *            valid when srpt_decode_tmf() returns SRPT_TMF_COMPLETE.
+ */
+struct srpt_tmf_req {
+	u64	tag;
+	u64	lun;
+	u64	task_tag;
+	u8	srp_func;
+	u8	tcm_func;
+};
+
+u8 srpt_decode_tmf(const struct srp_tsk_mgmt *tsk, u32 len, const char *who,
+		   struct srpt_tmf_req *req);
+u8 srpt_tmf_rsp_code(u8 tcm_response);
+
+#endif /* SRPT_PROTO_H */
