@@ -2,11 +2,12 @@
 /*
  * SCSI RDMA Protocol (SRP) target: the I/O path.
  *
- * An SRP_CMD (SRP r16a 6.8) arrives in a receive buffer, is parsed into a
- * send context (srpt_send_ioctx) and handed to target_core. Write data is
- * fetched with RDMA READs (or taken in place when it came as immediate
- * data), read data is pushed with RDMA WRITEs chained in front of the
- * SRP_RSP send, all through the RDMA R/W API.
+ * An SRP_CMD (SRP r16a 6.8) arrives in a receive buffer, is parsed
+ * (srpt_parse_cmd(), srpt_proto.c) into a send context (srpt_send_ioctx)
+ * and handed to target_core. Write data is fetched with RDMA READs (or
+ * taken in place when it came as immediate data), read data is pushed
+ * with RDMA WRITEs chained in front of the SRP_RSP send, all through the
+ * RDMA R/W API.
  *
  * Send queue accounting: see "the send queue" below; the send queue can
  * never overflow and a waiting chain is never overtaken by a new one.
@@ -24,7 +25,6 @@
 #include <linux/error-injection.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
-#include <linux/overflow.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #ifdef SRPT_HAVE_LINUX_UNALIGNED
@@ -1203,21 +1203,6 @@ static void srpt_send_done(struct ib_cq *cq, struct ib_wc *wc)
 
 /* ----- SRP_CMD ---------------------------------------------------------- */
 
-static int srpt_task_attr(u8 srp_attr)
-{
-	/* SRP r16a table 21 uses the SAM task attribute codes. */
-	switch (srp_attr) {
-	case 1:
-		return TCM_HEAD_TAG;
-	case 2:
-		return TCM_ORDERED_TAG;
-	case 4:
-		return TCM_ACA_TAG;
-	default:
-		return TCM_SIMPLE_TAG;
-	}
-}
-
 /*
  * Room for @n descriptors and their rw contexts. One inline descriptor
  * needs no allocation, but a table fetched by RDMA READ gets its own
@@ -1244,170 +1229,45 @@ static int srpt_alloc_descs(struct srpt_send_ioctx *ioctx, u32 n,
 	return -ENOMEM;
 }
 
-/* The descriptors must add up to the total length (SRP r16a 5.5.4.2). */
-static sense_reason_t srpt_check_desc_sum(struct srpt_send_ioctx *ioctx,
-					  u32 total)
-{
-	u32 sum = 0, i;
-
-	for (i = 0; i < ioctx->n_desc; i++)
-		if (check_add_overflow(sum, be32_to_cpu(ioctx->desc[i].len),
-				       &sum))
-			return TCM_INVALID_FIELD_IN_COMMAND_IU;
-	return sum == total ? TCM_NO_SENSE : TCM_INVALID_FIELD_IN_COMMAND_IU;
-}
-
 /*
- * Parse an indirect data buffer descriptor (SRP r16a 5.5.4). When the IU
- * carries fewer descriptors than the table holds, the whole table is
- * fetched from initiator memory first (ioctx->table_recv is then set by
- * the caller).
- */
-static sense_reason_t srpt_parse_indirect(struct srpt_send_ioctx *ioctx,
-					  const void *p, u32 room,
-					  u8 desc_cnt, u32 *data_len)
-{
-	const struct srp_indirect_buf *idb = p;
-	u32 table_len, n;
-
-	if (room < sizeof(*idb))
-		return TCM_INVALID_FIELD_IN_COMMAND_IU;
-	table_len = be32_to_cpu(idb->table_desc.len);
-	n = table_len / sizeof(struct srp_direct_buf);
-	if (!n || table_len % sizeof(struct srp_direct_buf) ||
-	    n > SRPT_MAX_EXT_DESCS || desc_cnt > n)
-		return TCM_INVALID_FIELD_IN_COMMAND_IU;
-	if (room < sizeof(*idb) + desc_cnt * sizeof(struct srp_direct_buf))
-		return TCM_INVALID_FIELD_IN_COMMAND_IU;
-	if (srpt_alloc_descs(ioctx, n, desc_cnt < n))
-		return TCM_OUT_OF_RESOURCES;
-	ioctx->n_desc = n;
-	*data_len = be32_to_cpu(idb->len);
-	if (desc_cnt < n) {
-		ioctx->table = idb->table_desc;
-		return TCM_NO_SENSE;
-	}
-	memcpy(ioctx->desc, idb->desc_list, n * sizeof(*ioctx->desc));
-	return srpt_check_desc_sum(ioctx, *data_len);
-}
-
-/*
- * The direction a data-transfer CDB implies (SBC-3), or DMA_BIDIRECTIONAL
- * for "not checked". SRP carries the direction only in the buffer formats
- * (SRP r16a 6.8) and target_core executes with the fabric's direction, so
- * without this a READ with a data-out descriptor would write the medium.
- */
-static enum dma_data_direction srpt_cdb_data_dir(const u8 *cdb)
-{
-	switch (cdb[0]) {
-	case READ_6:
-	case READ_10:
-	case READ_12:
-	case READ_16:
-		return DMA_FROM_DEVICE;
-	case WRITE_6:
-	case WRITE_10:
-	case WRITE_12:
-	case WRITE_16:
-	case WRITE_VERIFY:
-	case WRITE_VERIFY_12:
-	case WRITE_VERIFY_16:
-	case WRITE_SAME:
-	case WRITE_SAME_16:
-	case COMPARE_AND_WRITE:
-	case UNMAP:
-		return DMA_TO_DEVICE;
-	}
-	return DMA_BIDIRECTIONAL;
-}
-
-/*
- * The CDB is the 16 bytes of the SRP_CMD plus ADDITIONAL CDB LENGTH bytes
- * (SRP r16a 6.8); target_core copies scsi_command_size() bytes of it, up
- * to 260 for a variable-length CDB, so the opcode must not imply more.
- * That all of it is in the IU is checked with the descriptor offset.
- */
-static bool srpt_cdb_fits(const struct srp_cmd *cmd)
-{
-	return scsi_command_size(cmd->cdb) <=
-	       sizeof(cmd->cdb) + (cmd->add_cdb_len & ~3);
-}
-
-/*
- * Parse the data buffer descriptors of an SRP_CMD (SRP r16a 6.8, 5.5).
- * Bidirectional commands are not supported.
+ * Parse the data buffer descriptors of an SRP_CMD (srpt_parse_cmd()) into
+ * @ioctx: the direct descriptor; room for an indirect table, and the table
+ * when the IU holds all of it, else (ioctx->table) where to read it from;
+ * or the receive buffer holding immediate data.
  */
 static sense_reason_t srpt_parse_data(struct srpt_send_ioctx *ioctx,
-				      struct srpt_recv_ioctx *recv,
-				      enum dma_data_direction *dir,
-				      u32 *data_len)
+				      struct srpt_recv_ioctx *recv)
 {
-	struct srp_cmd *cmd = recv->buf;
 	struct srpt_rdma_ch *ch = ioctx->ch;
-	u8 fmt_out = cmd->buf_fmt >> 4, fmt_in = cmd->buf_fmt & 0xf;
-	u32 off = sizeof(*cmd) + (cmd->add_cdb_len & ~3);
-	u32 room = recv->byte_len > off ? recv->byte_len - off : 0;
-	const void *p = (u8 *)cmd + off;
-	sense_reason_t ret = TCM_NO_SENSE;
-	enum dma_data_direction cdb_dir;
-	u8 fmt;
+	struct srpt_cmd_data data;
+	sense_reason_t ret;
 
-	*data_len = 0;
-	*dir = fmt_out ? DMA_TO_DEVICE : fmt_in ? DMA_FROM_DEVICE : DMA_NONE;
-	/* The CDB ends where the descriptors start, at @off. */
-	if (off > recv->byte_len || !srpt_cdb_fits(cmd))
-		return TCM_INVALID_FIELD_IN_COMMAND_IU;
-	if (fmt_out && fmt_in)	/* bidirectional commands: not supported */
-		return TCM_INVALID_FIELD_IN_COMMAND_IU;
-	cdb_dir = srpt_cdb_data_dir(cmd->cdb);
-	if (*dir != DMA_NONE && cdb_dir != DMA_BIDIRECTIONAL && cdb_dir != *dir) {
-		pr_warn_ratelimited("%s: CDB %#x with a data-%s descriptor\n",
-				    ch->name, cmd->cdb[0],
-				    fmt_out ? "out" : "in");
-		return TCM_INVALID_FIELD_IN_COMMAND_IU;
-	}
-	fmt = fmt_out ? fmt_out : fmt_in;
-
-	switch (fmt) {
-	case SRP_NO_DATA_DESC:
-		break;
-	case SRP_DATA_DESC_DIRECT:
-		if (room < sizeof(struct srp_direct_buf))
-			return TCM_INVALID_FIELD_IN_COMMAND_IU;
-		memcpy(&ioctx->single_desc, p, sizeof(ioctx->single_desc));
-		ioctx->n_desc = 1;
-		*data_len = be32_to_cpu(ioctx->single_desc.len);
-		break;
-	case SRP_DATA_DESC_INDIRECT:
-		ret = srpt_parse_indirect(ioctx, p, room,
-					  fmt_out ? cmd->data_out_desc_cnt :
-						    cmd->data_in_desc_cnt,
-					  data_len);
-		break;
-	case SRP_DATA_DESC_IMM: {
-		u32 len, end;
-
-		if (!fmt_out || !ch->imm_data_offset ||
-		    room < sizeof(struct srp_imm_buf))
-			return TCM_INVALID_FIELD_IN_COMMAND_IU;
-		/* The data must lie within the IU (SRP2 immediate data). */
-		len = be32_to_cpu(((struct srp_imm_buf *)p)->len);
-		if (check_add_overflow(ch->imm_data_offset, len, &end) ||
-		    end > recv->byte_len)
-			return TCM_INVALID_FIELD_IN_COMMAND_IU;
-		ioctx->imm = recv;
-		*data_len = len;
-		break;
-	}
-	default:
-		return TCM_INVALID_FIELD_IN_COMMAND_IU;
-	}
+	ret = srpt_parse_cmd(recv->buf, recv->byte_len, ch->imm_data_offset,
+			     ch->max_rdma_size, ch->name, &data);
+	ioctx->data_dir = data.dir;
+	ioctx->data_len = data.len;
 	if (ret)
 		return ret;
-	if (*data_len > ch->max_rdma_size) {
-		pr_warn_ratelimited("%s: transfer of %u bytes exceeds srp_max_rdma_size %u\n",
-				    ch->name, *data_len, ch->max_rdma_size);
-		return TCM_INVALID_FIELD_IN_COMMAND_IU;
+	switch (data.fmt) {
+	case SRP_DATA_DESC_DIRECT:
+		ioctx->single_desc = data.direct;
+		ioctx->n_desc = 1;
+		break;
+	case SRP_DATA_DESC_INDIRECT:
+		if (srpt_alloc_descs(ioctx, data.n_desc, data.fetch)) {
+			ioctx->data_len = 0;
+			return TCM_OUT_OF_RESOURCES;
+		}
+		ioctx->n_desc = data.n_desc;
+		if (data.fetch)
+			ioctx->table = data.table;
+		else
+			memcpy(ioctx->desc, data.list,
+			       data.n_desc * sizeof(*ioctx->desc));
+		break;
+	case SRP_DATA_DESC_IMM:
+		ioctx->imm = recv;
+		break;
 	}
 	return TCM_NO_SENSE;
 }
@@ -1582,7 +1442,8 @@ static void srpt_table_done(struct ib_cq *cq, struct ib_wc *wc)
 	}
 	tmf = srpt_end_table_fetch(ioctx, &recv);
 	srpt_submit_cmd(ch, recv, ioctx,
-			srpt_check_desc_sum(ioctx, ioctx->data_len));
+			srpt_check_desc_sum(ioctx->desc, ioctx->n_desc,
+					    ioctx->data_len));
 	/* target_core has seen the command: a TMF waiting for it may go. */
 	if (tmf)
 		srpt_tmf_fetch_ended(tmf);
@@ -1665,15 +1526,11 @@ static void srpt_handle_cmd(struct srpt_rdma_ch *ch,
 			    struct srpt_send_ioctx *ioctx)
 {
 	struct srp_cmd *cmd = recv->buf;
-	sense_reason_t reason = TCM_INVALID_FIELD_IN_COMMAND_IU;
+	sense_reason_t reason;
 
 	ioctx->tag = cmd->tag;
-	ioctx->data_dir = DMA_NONE;
-	ioctx->data_len = 0;
 	ioctx->table.len = 0;
-	if (recv->byte_len >= sizeof(*cmd))
-		reason = srpt_parse_data(ioctx, recv, &ioctx->data_dir,
-					 &ioctx->data_len);
+	reason = srpt_parse_data(ioctx, recv);
 	/*
 	 * Only malformed commands are traced: blktests runs with dynamic
 	 * debug on, and a line per command would cost more than the I/O.
@@ -1727,28 +1584,6 @@ static bool srpt_cred_rsp_expected(struct srpt_rdma_ch *ch,
 	return expected;
 }
 
-/*
- * SRP r16a 6.8: an SRP_CMD with a buffer descriptor format the target does
- * not support ends the channel (SRP_T_LOGOUT). Supported: none, direct,
- * indirect and, for DATA-OUT on a channel granted immediate data, SRP2's
- * immediate data. Returns the logout reason, or 0.
- */
-static u32 srpt_unsupported_fmt(const struct srpt_rdma_ch *ch,
-				const struct srpt_recv_ioctx *recv)
-{
-	const struct srp_cmd *cmd = recv->buf;
-	u8 fmt_out = cmd->buf_fmt >> 4, fmt_in = cmd->buf_fmt & 0xf;
-
-	if (recv->byte_len < sizeof(*cmd))
-		return 0;	/* answered with CHECK CONDITION */
-	if (fmt_out > SRP_DATA_DESC_INDIRECT &&
-	    !(fmt_out == SRP_DATA_DESC_IMM && ch->imm_data_offset))
-		return SRPT_LOGOUT_DATA_OUT_FMT;
-	if (fmt_in > SRP_DATA_DESC_INDIRECT)
-		return SRPT_LOGOUT_DATA_IN_FMT;
-	return 0;
-}
-
 static void srpt_dispatch_iu(struct srpt_rdma_ch *ch,
 			     struct srpt_recv_ioctx *recv)
 {
@@ -1758,7 +1593,8 @@ static void srpt_dispatch_iu(struct srpt_rdma_ch *ch,
 
 	switch (opcode) {
 	case SRP_CMD:
-		logout = srpt_unsupported_fmt(ch, recv);
+		logout = srpt_cmd_fmt_logout(recv->buf, recv->byte_len,
+					     ch->imm_data_offset);
 		if (logout) {
 			srpt_refuse_iu(ch, recv, logout, SRPT_IU_REJ_FORMAT);
 			return;

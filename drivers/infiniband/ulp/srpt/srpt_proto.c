@@ -10,12 +10,263 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/overflow.h>
 #include <linux/string.h>
 #include <scsi/scsi_common.h>
+#include <scsi/scsi_proto.h>
 #include <scsi/srp.h>
 #include <target/target_core_base.h>
 
 #include "srpt_proto.h"
+
+/* ----- SRP_CMD (SRP r16a 6.8) and its data descriptors (5.5) ----------- */
+
+/**
+ * srpt_task_attr - the target_core task attribute of an SRP_CMD
+ * @srp_attr: TASK ATTRIBUTE as received.
+ *
+ * Return: TCM_*_TAG; SIMPLE for a value SRP does not define.
+ */
+int srpt_task_attr(u8 srp_attr)
+{
+	/* SRP r16a table 21 uses the SAM task attribute codes. */
+	switch (srp_attr) {
+	case 1:
+		return TCM_HEAD_TAG;
+	case 2:
+		return TCM_ORDERED_TAG;
+	case 4:
+		return TCM_ACA_TAG;
+	default:
+		return TCM_SIMPLE_TAG;
+	}
+}
+
+/**
+ * srpt_check_desc_sum - do the descriptors add up to the total length?
+ * @table: the memory descriptors (struct srp_direct_buf) of an indirect
+ *         table, as received: in an IU they are only 4-byte aligned.
+ * @n:     their number.
+ * @total: the indirect descriptor's TOTAL LENGTH.
+ *
+ * SRP r16a 5.5.4.2: the lengths of the table's descriptors add up to the
+ * total; a sum that does not fit in 32 bits never does.
+ *
+ * Return: TCM_NO_SENSE, or TCM_INVALID_FIELD_IN_COMMAND_IU.
+ */
+sense_reason_t srpt_check_desc_sum(const void *table, u32 n, u32 total)
+{
+	const u8 *p = table + offsetof(struct srp_direct_buf, len);
+	u32 sum = 0, i;
+	__be32 len;
+
+	for (i = 0; i < n; i++, p += sizeof(struct srp_direct_buf)) {
+		memcpy(&len, p, sizeof(len));
+		if (check_add_overflow(sum, be32_to_cpu(len), &sum))
+			return TCM_INVALID_FIELD_IN_COMMAND_IU;
+	}
+	return sum == total ? TCM_NO_SENSE : TCM_INVALID_FIELD_IN_COMMAND_IU;
+}
+
+/*
+ * Parse an indirect data buffer descriptor (SRP r16a 5.5.4) of @room bytes
+ * whose IU carries @desc_cnt of its table's descriptors. When that is
+ * fewer than the table holds, the whole table is fetched from initiator
+ * memory first (@data->fetch) and its sum checked then.
+ */
+static sense_reason_t srpt_parse_indirect(const void *p, u32 room,
+					  u8 desc_cnt,
+					  struct srpt_cmd_data *data)
+{
+	const struct srp_indirect_buf *idb = p;
+	u32 table_len, n;
+
+	if (room < sizeof(*idb))
+		return TCM_INVALID_FIELD_IN_COMMAND_IU;
+	table_len = be32_to_cpu(idb->table_desc.len);
+	n = table_len / sizeof(struct srp_direct_buf);
+	if (!n || table_len % sizeof(struct srp_direct_buf) ||
+	    n > SRPT_MAX_EXT_DESCS || desc_cnt > n)
+		return TCM_INVALID_FIELD_IN_COMMAND_IU;
+	if (room < sizeof(*idb) + desc_cnt * sizeof(struct srp_direct_buf))
+		return TCM_INVALID_FIELD_IN_COMMAND_IU;
+	data->n_desc = n;
+	data->len = be32_to_cpu(idb->len);
+	data->table = idb->table_desc;
+	if (desc_cnt < n) {
+		data->fetch = true;
+		return TCM_NO_SENSE;
+	}
+	data->list = idb->desc_list;
+	return srpt_check_desc_sum(data->list, n, data->len);
+}
+
+/*
+ * The direction a data-transfer CDB implies (SBC-3), or DMA_BIDIRECTIONAL
+ * for "not checked". SRP carries the direction only in the buffer formats
+ * (SRP r16a 6.8) and target_core executes with the fabric's direction, so
+ * without this a READ with a data-out descriptor would write the medium.
+ */
+static enum dma_data_direction srpt_cdb_data_dir(const u8 *cdb)
+{
+	switch (cdb[0]) {
+	case READ_6:
+	case READ_10:
+	case READ_12:
+	case READ_16:
+		return DMA_FROM_DEVICE;
+	case WRITE_6:
+	case WRITE_10:
+	case WRITE_12:
+	case WRITE_16:
+	case WRITE_VERIFY:
+	case WRITE_VERIFY_12:
+	case WRITE_VERIFY_16:
+	case WRITE_SAME:
+	case WRITE_SAME_16:
+	case COMPARE_AND_WRITE:
+	case UNMAP:
+		return DMA_TO_DEVICE;
+	}
+	return DMA_BIDIRECTIONAL;
+}
+
+/*
+ * The CDB is the 16 bytes of the SRP_CMD plus ADDITIONAL CDB LENGTH bytes
+ * (SRP r16a 6.8); target_core copies scsi_command_size() bytes of it, up
+ * to 260 for a variable-length CDB, so the opcode must not imply more.
+ * That all of it is in the IU is checked with the descriptor offset.
+ */
+static bool srpt_cdb_fits(const struct srp_cmd *cmd)
+{
+	return scsi_command_size(cmd->cdb) <=
+	       sizeof(cmd->cdb) + (cmd->add_cdb_len & ~3);
+}
+
+/**
+ * srpt_parse_cmd - parse the data buffer descriptors of an SRP_CMD
+ * @cmd:             the IU, in a buffer of at least sizeof(*cmd) bytes.
+ * @byte_len:        bytes of it received.
+ * @imm_data_offset: where immediate data starts, 0 if the channel has none.
+ * @max_rdma_size:   the largest data transfer of one command.
+ * @who:             the channel, for messages.
+ * @data:            what the descriptors say; @data->dir and @data->len
+ *                   are filled in as far as parsing got, also on error.
+ *
+ * Checks that the CDB and the descriptors lie within the IU, that the
+ * formats name one direction (bidirectional commands are not supported)
+ * and the one a READ or WRITE CDB implies, that an indirect table has 1 to
+ * SRPT_MAX_EXT_DESCS whole descriptors of which the IU carries at most
+ * all, adding up to the total when it carries all of them, that immediate
+ * data lies within the IU of a channel granted it, and that the total is
+ * at most @max_rdma_size. Formats that end the channel instead
+ * (srpt_cmd_fmt_logout()) are refused like any malformed IU here.
+ *
+ * Return: TCM_NO_SENSE, or TCM_INVALID_FIELD_IN_COMMAND_IU for a malformed
+ * or unsupported command.
+ */
+sense_reason_t srpt_parse_cmd(const struct srp_cmd *cmd, u32 byte_len,
+			      u32 imm_data_offset, u32 max_rdma_size,
+			      const char *who, struct srpt_cmd_data *data)
+{
+	u8 fmt_out = cmd->buf_fmt >> 4, fmt_in = cmd->buf_fmt & 0xf;
+	u32 off = sizeof(*cmd) + (cmd->add_cdb_len & ~3);
+	u32 room = byte_len > off ? byte_len - off : 0;
+	const void *p = (const u8 *)cmd + off;
+	enum dma_data_direction cdb_dir;
+	sense_reason_t ret;
+
+	memset(data, 0, sizeof(*data));
+	data->dir = DMA_NONE;
+	if (byte_len < sizeof(*cmd))
+		return TCM_INVALID_FIELD_IN_COMMAND_IU;
+	data->dir = fmt_out ? DMA_TO_DEVICE :
+		    fmt_in ? DMA_FROM_DEVICE : DMA_NONE;
+	/* The CDB ends where the descriptors start, at @off. */
+	if (off > byte_len || !srpt_cdb_fits(cmd))
+		return TCM_INVALID_FIELD_IN_COMMAND_IU;
+	if (fmt_out && fmt_in)	/* bidirectional commands: not supported */
+		return TCM_INVALID_FIELD_IN_COMMAND_IU;
+	cdb_dir = srpt_cdb_data_dir(cmd->cdb);
+	if (data->dir != DMA_NONE && cdb_dir != DMA_BIDIRECTIONAL &&
+	    cdb_dir != data->dir) {
+		pr_warn_ratelimited("%s: CDB %#x with a data-%s descriptor\n",
+				    who, cmd->cdb[0], fmt_out ? "out" : "in");
+		return TCM_INVALID_FIELD_IN_COMMAND_IU;
+	}
+	data->fmt = fmt_out ? fmt_out : fmt_in;
+
+	switch (data->fmt) {
+	case SRP_NO_DATA_DESC:
+		break;
+	case SRP_DATA_DESC_DIRECT:
+		if (room < sizeof(struct srp_direct_buf))
+			return TCM_INVALID_FIELD_IN_COMMAND_IU;
+		memcpy(&data->direct, p, sizeof(data->direct));
+		data->n_desc = 1;
+		data->len = be32_to_cpu(data->direct.len);
+		break;
+	case SRP_DATA_DESC_INDIRECT:
+		ret = srpt_parse_indirect(p, room,
+					  fmt_out ? cmd->data_out_desc_cnt :
+						    cmd->data_in_desc_cnt,
+					  data);
+		if (ret)
+			return ret;
+		break;
+	case SRP_DATA_DESC_IMM: {
+		u32 len, end;
+
+		if (!fmt_out || !imm_data_offset ||
+		    room < sizeof(struct srp_imm_buf))
+			return TCM_INVALID_FIELD_IN_COMMAND_IU;
+		/* The data must lie within the IU (SRP2 immediate data). */
+		len = be32_to_cpu(((const struct srp_imm_buf *)p)->len);
+		if (check_add_overflow(imm_data_offset, len, &end) ||
+		    end > byte_len)
+			return TCM_INVALID_FIELD_IN_COMMAND_IU;
+		data->len = len;
+		break;
+	}
+	default:
+		return TCM_INVALID_FIELD_IN_COMMAND_IU;
+	}
+	if (data->len > max_rdma_size) {
+		pr_warn_ratelimited("%s: transfer of %u bytes exceeds srp_max_rdma_size %u\n",
+				    who, data->len, max_rdma_size);
+		return TCM_INVALID_FIELD_IN_COMMAND_IU;
+	}
+	return TCM_NO_SENSE;
+}
+
+/**
+ * srpt_cmd_fmt_logout - does an SRP_CMD name a format that ends the channel?
+ * @cmd:             the IU, in a buffer of at least sizeof(*cmd) bytes.
+ * @byte_len:        bytes of it received.
+ * @imm_data_offset: where immediate data starts, 0 if the channel has none.
+ *
+ * SRP r16a 6.8: an SRP_CMD with a data buffer descriptor format the target
+ * does not support ends the channel (SRP_T_LOGOUT). Supported: none,
+ * direct, indirect and, for DATA-OUT on a channel granted immediate data,
+ * SRP2's immediate data. An IU too short to say is answered with CHECK
+ * CONDITION instead (srpt_parse_cmd()).
+ *
+ * Return: the SRP_T_LOGOUT reason, or 0.
+ */
+u32 srpt_cmd_fmt_logout(const struct srp_cmd *cmd, u32 byte_len,
+			u32 imm_data_offset)
+{
+	u8 fmt_out = cmd->buf_fmt >> 4, fmt_in = cmd->buf_fmt & 0xf;
+
+	if (byte_len < sizeof(*cmd))
+		return 0;
+	if (fmt_out > SRP_DATA_DESC_INDIRECT &&
+	    !(fmt_out == SRP_DATA_DESC_IMM && imm_data_offset))
+		return SRPT_LOGOUT_DATA_OUT_FMT;
+	if (fmt_in > SRP_DATA_DESC_INDIRECT)
+		return SRPT_LOGOUT_DATA_IN_FMT;
+	return 0;
+}
 
 /* ----- responses (SRP r16a 6.9) and target requests (6.5, 6.11) --------- */
 

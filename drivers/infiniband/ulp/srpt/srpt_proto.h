@@ -12,8 +12,10 @@
 #ifndef SRPT_PROTO_H
 #define SRPT_PROTO_H
 
+#include <linux/dma-direction.h>
 #include <linux/types.h>
 #include <scsi/srp.h>
+#include <target/target_core_base.h>
 
 /*
  * Limits. The SRP_LOGIN_REQ is 64 bytes (SRP r16a, 5.6.2) and an initiator
@@ -87,6 +89,45 @@ enum {
 	SRPT_TMF_NOT_SUPPORTED	= 0x04,
 	SRPT_TMF_FAILED		= 0x05,
 };
+
+/**
+ * struct srpt_cmd_data - the data of an SRP_CMD, as its data buffer
+ * descriptors give it (SRP r16a 5.5, 6.8)
+ * @dir:    from the buffer formats: DMA_TO_DEVICE (DATA-OUT),
+ *          DMA_FROM_DEVICE (DATA-IN) or DMA_NONE.
+ * @fmt:    the format used: SRP_NO_DATA_DESC, SRP_DATA_DESC_DIRECT,
+ *          SRP_DATA_DESC_INDIRECT or SRP_DATA_DESC_IMM.
+ * @len:    bytes of data: the direct descriptor's LENGTH, the indirect
+ *          TOTAL LENGTH, or the immediate data's LENGTH.
+ * @n_desc: memory descriptors: 1 for a direct descriptor, the table's
+ *          entries for an indirect one, else 0.
+ * @direct: the direct descriptor, copied out of the IU.
+ * @table:  of an indirect descriptor: the descriptor of its table in
+ *          initiator memory.
+ * @list:   of an indirect descriptor whose table is all in the IU: its
+ *          first entry (struct srp_direct_buf), in the IU, only 4-byte
+ *          aligned; else NULL.
+ * @fetch:  the IU holds fewer descriptors than the table: read the whole
+ *          table from @table first (SRP r16a 5.5.4.3).
+ */
+struct srpt_cmd_data {
+	enum dma_data_direction		dir;
+	u8				fmt;
+	u32				len;
+	u32				n_desc;
+	struct srp_direct_buf		direct;
+	struct srp_direct_buf		table;
+	const void			*list;
+	bool				fetch;
+};
+
+sense_reason_t srpt_parse_cmd(const struct srp_cmd *cmd, u32 byte_len,
+			      u32 imm_data_offset, u32 max_rdma_size,
+			      const char *who, struct srpt_cmd_data *data);
+sense_reason_t srpt_check_desc_sum(const void *table, u32 n, u32 total);
+u32 srpt_cmd_fmt_logout(const struct srp_cmd *cmd, u32 byte_len,
+			u32 imm_data_offset);
+int srpt_task_attr(u8 srp_attr);
 
 /* The residual an SRP_RSP reports (SRP r16a 6.9). */
 enum srpt_resid {
