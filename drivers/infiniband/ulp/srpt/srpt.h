@@ -117,27 +117,6 @@ enum srpt_tport_kind {
 	SRPT_TPORT_GID,		/* "0x" + 32 hex digits: the whole GID 0 */
 };
 
-/*
- * Login outcomes counted per target port, shown in
- * "srpt/<port>/fabric_statistics/srpt_login_stats/".
- */
-enum srpt_login_stat {
-	SRPT_LOGIN_ACCEPTED,
-	SRPT_LOGIN_REJ_MALFORMED,	/* not an SRP_LOGIN_REQ */
-	SRPT_LOGIN_REJ_IU_LEN,		/* req_it_iu_len out of bounds */
-	SRPT_LOGIN_REJ_BUF_FMT,		/* unsupported buffer formats */
-	SRPT_LOGIN_REJ_TARGET_ID,	/* target port id is not ours */
-	SRPT_LOGIN_REJ_NO_TPG,		/* no enabled TPG */
-	SRPT_LOGIN_REJ_NO_ACL,		/* no ACL admits the initiator */
-	SRPT_LOGIN_REJ_CH_LIMIT,	/* SRPT_MAX_CH_PER_NEXUS reached */
-	SRPT_LOGIN_REJ_RESOURCES,	/* QP, CQ, memory, device removal */
-	/* IUs refused on a live channel with SRP_T_LOGOUT (SRP r16a 6.5) */
-	SRPT_IU_REJ_TYPE,		/* not an initiator request, too short */
-	SRPT_IU_REJ_UNSOLICITED,	/* a response to nothing we sent */
-	SRPT_IU_REJ_FORMAT,		/* unsupported descriptor format */
-	SRPT_LOGIN_NR_STATS
-};
-
 /**
  * struct srpt_tport - a configfs target port, "srpt/<name>"
  * @wwn:      target_core's handle.

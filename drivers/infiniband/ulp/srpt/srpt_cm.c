@@ -49,36 +49,6 @@ static u8 srpt_read_depth(struct srpt_device *sdev, u8 peer_resources)
 			      U8_MAX));
 }
 
-/**
- * struct srpt_login - a login request in CM-independent form
- * @tag:             initiator's tag, echoed in the response.
- * @req_it_iu_len:   requested maximum initiator-to-target IU length.
- * @req_buf_fmt:     buffer formats the initiator will use.
- * @req_flags:       multichannel action and SRP_IMMED_REQUESTED.
- * @imm_data_offset: where immediate data starts in an SRP_CMD.
- * @i_port_id:       initiator port identifier.
- * @t_port_id:       target port identifier (id_ext, ioc_guid).
- * @sport:           the RDMA port the request arrived on.
- * @src:             source address (RDMA/CM), or NULL.
- * @rsp:             the SRP_LOGIN_RSP to send on success.
- * @rej_reason:      the SRP_LOGIN_REJ reason on failure.
- * @stat:            the outcome counted in the target port's login_stats.
- */
-struct srpt_login {
-	u64			tag;
-	u32			req_it_iu_len;
-	u16			req_buf_fmt;
-	u8			req_flags;
-	u16			imm_data_offset;
-	u8			i_port_id[16];
-	u8			t_port_id[16];
-	struct srpt_port	*sport;
-	const struct sockaddr	*src;
-	struct srp_login_rsp	rsp;
-	u32			rej_reason;
-	enum srpt_login_stat	stat;
-};
-
 static struct rdma_cm_id *srpt_rdma_listener;
 static u16 srpt_rdma_cm_port;
 static bool srpt_cm_running;
@@ -789,77 +759,6 @@ static struct srpt_rdma_ch *srpt_alloc_ch(struct srpt_login *lg)
 	return ch;
 }
 
-/* Check the parts of a login that do not depend on configuration. */
-static bool srpt_login_is_valid(struct srpt_login *lg, const char *who)
-{
-	__be64 guid = cpu_to_be64(srpt_service_guid);
-
-	if (lg->req_it_iu_len < SRPT_MIN_REQ_SIZE) {
-		pr_info_ratelimited("login from %s rejected: req_it_iu_len %u is below %u\n",
-				    who, lg->req_it_iu_len, SRPT_MIN_REQ_SIZE);
-		lg->rej_reason = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL;
-		lg->stat = SRPT_LOGIN_REJ_IU_LEN;
-		return false;
-	}
-	if (lg->req_it_iu_len > srp_max_req_size) {
-		pr_info_ratelimited("login from %s rejected: req_it_iu_len %u exceeds srp_max_req_size %u\n",
-				    who, lg->req_it_iu_len, srp_max_req_size);
-		lg->rej_reason = SRP_LOGIN_REJ_REQ_IT_IU_LENGTH_TOO_LARGE;
-		lg->stat = SRPT_LOGIN_REJ_IU_LEN;
-		return false;
-	}
-	if (lg->req_buf_fmt & ~(SRP_BUF_FORMAT_DIRECT |
-				SRP_BUF_FORMAT_INDIRECT)) {
-		pr_info_ratelimited("login from %s rejected: unsupported buffer formats 0x%x\n",
-				    who, lg->req_buf_fmt);
-		lg->rej_reason = SRP_LOGIN_REJ_UNSUPPORTED_DESCRIPTOR_FMT;
-		lg->stat = SRPT_LOGIN_REJ_BUF_FMT;
-		return false;
-	}
-	/* SRP r16a 5.6.2: TARGET PORT IDENTIFIER is ID_EXT then IOC GUID. */
-	if (memcmp(lg->t_port_id, &guid, 8) ||
-	    memcmp(lg->t_port_id + 8, &guid, 8)) {
-		pr_info_ratelimited("login from %s rejected: target port id 0x%016llx%016llx is not ours (0x%016llx%016llx)\n",
-				    who, be64_to_cpu(*(__be64 *)lg->t_port_id),
-				    be64_to_cpu(*(__be64 *)(lg->t_port_id + 8)),
-				    srpt_service_guid, srpt_service_guid);
-		lg->rej_reason = SRP_LOGIN_REJ_UNABLE_ASSOCIATE_CHANNEL;
-		lg->stat = SRPT_LOGIN_REJ_TARGET_ID;
-		return false;
-	}
-	return true;
-}
-
-/* Immediate data (SRP2): granted if asked for with a usable offset. */
-static u32 srpt_imm_data_offset(const struct srpt_login *lg)
-{
-	if (!(lg->req_flags & SRP_IMMED_REQUESTED))
-		return 0;
-	if (lg->imm_data_offset < sizeof(struct srp_cmd) +
-				  sizeof(struct srp_imm_buf) ||
-	    lg->imm_data_offset >= lg->req_it_iu_len)
-		return 0;
-	return lg->imm_data_offset;
-}
-
-static void srpt_fill_login_rsp(struct srpt_login *lg, struct srpt_rdma_ch *ch,
-				u8 multichan_result)
-{
-	struct srp_login_rsp *rsp = &lg->rsp;
-
-	memset(rsp, 0, sizeof(*rsp));
-	rsp->opcode = SRP_LOGIN_RSP;
-	rsp->req_lim_delta = cpu_to_be32(ch->rq_size);
-	rsp->tag = lg->tag;
-	rsp->max_it_iu_len = cpu_to_be32(ch->max_it_iu_len);
-	rsp->max_ti_iu_len = cpu_to_be32(ch->max_ti_iu_len);
-	rsp->buf_fmt = cpu_to_be16(SRP_BUF_FORMAT_DIRECT |
-				   SRP_BUF_FORMAT_INDIRECT);
-	rsp->rsp_flags = multichan_result;
-	if (ch->imm_data_offset)
-		rsp->rsp_flags |= SRP_LOGIN_RSP_IMMED_SUPP;
-}
-
 static u32 srpt_nexus_ch_count(struct srpt_nexus *nexus)
 {
 	struct srpt_rdma_ch *ch;
@@ -939,6 +838,7 @@ static int srpt_try_login(struct srpt_login *lg, struct srpt_rdma_ch *ch)
 {
 	u8 multichan_result = SRP_LOGIN_RSP_MULTICHAN_NO_CHAN;
 	char who[48], acl[TRANSPORT_IQN_LEN];
+	struct srpt_login_grant grant;
 	struct srpt_nexus *nexus = NULL;
 	struct srpt_tpg *tpg;
 	int ret;
@@ -947,7 +847,7 @@ static int srpt_try_login(struct srpt_login *lg, struct srpt_rdma_ch *ch)
 	srpt_format_port_id(who, sizeof(who), lg->i_port_id);
 	lg->rej_reason = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL;
 	lg->stat = SRPT_LOGIN_REJ_RESOURCES;
-	if (!srpt_login_is_valid(lg, who))
+	if (!srpt_login_is_valid(lg, who, srp_max_req_size, srpt_service_guid))
 		return -EINVAL;
 	if (lg->sport->sdev->removing) {
 		pr_info_ratelimited("login from %s rejected: %s is being removed\n", who,
@@ -1010,7 +910,12 @@ static int srpt_try_login(struct srpt_login *lg, struct srpt_rdma_ch *ch)
 	ch->cid = nexus->next_cid++;
 	list_add_tail(&ch->nexus_node, &nexus->ch_list);
 	list_add_tail(&ch->dev_node, &ch->sdev->ch_list);
-	srpt_fill_login_rsp(lg, ch, multichan_result);
+	grant.req_lim = ch->rq_size;
+	grant.max_it_iu_len = ch->max_it_iu_len;
+	grant.max_ti_iu_len = ch->max_ti_iu_len;
+	grant.multichan = multichan_result;
+	grant.imm_data = ch->imm_data_offset;
+	srpt_build_login_rsp(lg, &grant);
 	pr_info("%s: login accepted on %s/%s (ACL %s): %u credits, IU %u/%u bytes, %s, %simmediate data, vector %d\n",
 		ch->name, tpg->tport->name, config_item_name(&tpg->se_tpg.tpg_group.cg_item),
 		acl, ch->rq_size, ch->max_it_iu_len, ch->max_ti_iu_len,
@@ -1309,18 +1214,6 @@ void srpt_close_session(struct se_session *se_sess)
 
 /* ----- IB/CM ------------------------------------------------------------ */
 
-/* SRP r16a 6.4: the SRP_LOGIN_REJ both connection managers send. */
-static void srpt_build_login_rej(struct srp_login_rej *rej,
-				 const struct srpt_login *lg)
-{
-	memset(rej, 0, sizeof(*rej));
-	rej->opcode = SRP_LOGIN_REJ;
-	rej->reason = cpu_to_be32(lg->rej_reason);
-	rej->tag = lg->tag;
-	rej->buf_fmt = cpu_to_be16(SRP_BUF_FORMAT_DIRECT |
-				   SRP_BUF_FORMAT_INDIRECT);
-}
-
 static void srpt_ib_cm_reject(struct ib_cm_id *cm_id, struct srpt_login *lg)
 {
 	struct srp_login_rej rej;
@@ -1344,7 +1237,7 @@ static int srpt_ib_cm_req(struct ib_cm_id *cm_id,
 	/* IB/CM REQ private data is 92 bytes: the whole SRP_LOGIN_REQ. */
 	lg.rej_reason = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL;
 	if (param->port < 1 || param->port > sdev->port_count ||
-	    req->opcode != SRP_LOGIN_REQ) {
+	    !srpt_decode_login_req(&lg, req)) {
 		pr_info_ratelimited("IB/CM login rejected: not an SRP_LOGIN_REQ (opcode 0x%02x, port %u)\n",
 				    req->opcode, param->port);
 		if (param->port >= 1 && param->port <= sdev->port_count) {
@@ -1356,13 +1249,6 @@ static int srpt_ib_cm_req(struct ib_cm_id *cm_id,
 		srpt_ib_cm_reject(cm_id, &lg);
 		return -EINVAL;
 	}
-	lg.tag = req->tag;
-	lg.req_it_iu_len = be32_to_cpu(req->req_it_iu_len);
-	lg.req_buf_fmt = be16_to_cpu(req->req_buf_fmt);
-	lg.req_flags = req->req_flags;
-	lg.imm_data_offset = be16_to_cpu(req->imm_data_offset);
-	memcpy(lg.i_port_id, req->initiator_port_id, 16);
-	memcpy(lg.t_port_id, req->target_port_id, 16);
 	lg.sport = &sdev->ports[param->port - 1];
 
 	mutex_lock(&srpt_mutex);
@@ -1523,8 +1409,8 @@ static int srpt_rdma_cm_req(struct rdma_cm_id *cm_id,
 	int ret;
 
 	lg.rej_reason = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL;
-	if (event->param.conn.private_data_len < sizeof(*req) ||
-	    req->opcode != SRP_LOGIN_REQ) {
+	if (!srpt_decode_login_req_rdma(&lg, req,
+					event->param.conn.private_data_len)) {
 		pr_info_ratelimited("RDMA/CM login from %pISc rejected: private data of %u bytes is not an SRP_LOGIN_REQ\n",
 				    &cm_id->route.addr.dst_addr,
 				    event->param.conn.private_data_len);
@@ -1535,13 +1421,6 @@ static int srpt_rdma_cm_req(struct rdma_cm_id *cm_id,
 		srpt_rdma_cm_reject(cm_id, &lg);
 		return -EINVAL;
 	}
-	lg.tag = req->tag;
-	lg.req_it_iu_len = be32_to_cpu(req->req_it_iu_len);
-	lg.req_buf_fmt = be16_to_cpu(req->req_buf_fmt);
-	lg.req_flags = req->req_flags;
-	lg.imm_data_offset = be16_to_cpu(req->imm_data_offset);
-	memcpy(lg.i_port_id, req->initiator_port_id, 16);
-	memcpy(lg.t_port_id, req->target_port_id, 16);
 	lg.src = (struct sockaddr *)&cm_id->route.addr.dst_addr;
 
 	mutex_lock(&srpt_mutex);

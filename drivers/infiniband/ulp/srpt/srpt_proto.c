@@ -19,6 +19,171 @@
 
 #include "srpt_proto.h"
 
+/* ----- logins (SRP r16a 6.2, 6.3, 6.4) -------------------------------- */
+
+/**
+ * srpt_decode_login_req - read the SRP_LOGIN_REQ of an IB/CM REQ
+ * @lg:  filled in from @req; untouched if @req is no SRP_LOGIN_REQ.
+ * @req: the REQ's private data, 92 bytes: the whole IU (SRP r16a 6.2).
+ *
+ * Return: whether @req is an SRP_LOGIN_REQ.
+ */
+bool srpt_decode_login_req(struct srpt_login *lg,
+			   const struct srp_login_req *req)
+{
+	if (req->opcode != SRP_LOGIN_REQ)
+		return false;
+	lg->tag = req->tag;
+	lg->req_it_iu_len = be32_to_cpu(req->req_it_iu_len);
+	lg->req_buf_fmt = be16_to_cpu(req->req_buf_fmt);
+	lg->req_flags = req->req_flags;
+	lg->imm_data_offset = be16_to_cpu(req->imm_data_offset);
+	memcpy(lg->i_port_id, req->initiator_port_id, 16);
+	memcpy(lg->t_port_id, req->target_port_id, 16);
+	return true;
+}
+
+/**
+ * srpt_decode_login_req_rdma - read the login of an RDMA/CM CONNECT_REQUEST
+ * @lg:  filled in from @req; untouched if @req is no SRP_LOGIN_REQ.
+ * @req: the private data: the login in its RDMA/CM layout, which leaves
+ *       out the reserved bytes (struct srp_login_req_rdma).
+ * @len: bytes of private data.
+ *
+ * Return: whether @req is an SRP_LOGIN_REQ.
+ */
+bool srpt_decode_login_req_rdma(struct srpt_login *lg,
+				const struct srp_login_req_rdma *req, u32 len)
+{
+	if (len < sizeof(*req) || req->opcode != SRP_LOGIN_REQ)
+		return false;
+	lg->tag = req->tag;
+	lg->req_it_iu_len = be32_to_cpu(req->req_it_iu_len);
+	lg->req_buf_fmt = be16_to_cpu(req->req_buf_fmt);
+	lg->req_flags = req->req_flags;
+	lg->imm_data_offset = be16_to_cpu(req->imm_data_offset);
+	memcpy(lg->i_port_id, req->initiator_port_id, 16);
+	memcpy(lg->t_port_id, req->target_port_id, 16);
+	return true;
+}
+
+/**
+ * srpt_login_is_valid - check what a login asks for that needs no configuration
+ * @lg:           the login; on failure its reject reason and statistic
+ *                are set.
+ * @who:          the initiator, for messages.
+ * @max_req_size: srp_max_req_size: the largest REQ_IT_IU_LEN accepted.
+ * @service_guid: srpt_service_guid: ID_EXT and IOC GUID of our target
+ *                port identifier.
+ *
+ * Return: whether the IU length, the buffer formats and the target port
+ * identifier are acceptable.
+ */
+bool srpt_login_is_valid(struct srpt_login *lg, const char *who,
+			 u32 max_req_size, u64 service_guid)
+{
+	__be64 guid = cpu_to_be64(service_guid);
+
+	if (lg->req_it_iu_len < SRPT_MIN_REQ_SIZE) {
+		pr_info_ratelimited("login from %s rejected: req_it_iu_len %u is below %u\n",
+				    who, lg->req_it_iu_len, SRPT_MIN_REQ_SIZE);
+		lg->rej_reason = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL;
+		lg->stat = SRPT_LOGIN_REJ_IU_LEN;
+		return false;
+	}
+	if (lg->req_it_iu_len > max_req_size) {
+		pr_info_ratelimited("login from %s rejected: req_it_iu_len %u exceeds srp_max_req_size %u\n",
+				    who, lg->req_it_iu_len, max_req_size);
+		lg->rej_reason = SRP_LOGIN_REJ_REQ_IT_IU_LENGTH_TOO_LARGE;
+		lg->stat = SRPT_LOGIN_REJ_IU_LEN;
+		return false;
+	}
+	if (lg->req_buf_fmt & ~(SRP_BUF_FORMAT_DIRECT |
+				SRP_BUF_FORMAT_INDIRECT)) {
+		pr_info_ratelimited("login from %s rejected: unsupported buffer formats 0x%x\n",
+				    who, lg->req_buf_fmt);
+		lg->rej_reason = SRP_LOGIN_REJ_UNSUPPORTED_DESCRIPTOR_FMT;
+		lg->stat = SRPT_LOGIN_REJ_BUF_FMT;
+		return false;
+	}
+	/* SRP r16a 5.6.2: TARGET PORT IDENTIFIER is ID_EXT then IOC GUID. */
+	if (memcmp(lg->t_port_id, &guid, 8) ||
+	    memcmp(lg->t_port_id + 8, &guid, 8)) {
+		pr_info_ratelimited("login from %s rejected: target port id 0x%016llx%016llx is not ours (0x%016llx%016llx)\n",
+				    who, be64_to_cpu(*(__be64 *)lg->t_port_id),
+				    be64_to_cpu(*(__be64 *)(lg->t_port_id + 8)),
+				    service_guid, service_guid);
+		lg->rej_reason = SRP_LOGIN_REJ_UNABLE_ASSOCIATE_CHANNEL;
+		lg->stat = SRPT_LOGIN_REJ_TARGET_ID;
+		return false;
+	}
+	return true;
+}
+
+/**
+ * srpt_imm_data_offset - the immediate data a login gets (SRP2)
+ * @lg: the login.
+ *
+ * Return: the offset of immediate data in an SRP_CMD if the initiator asks
+ * for it with one that leaves room for the descriptor and lies within its
+ * IU, else 0: none.
+ */
+u32 srpt_imm_data_offset(const struct srpt_login *lg)
+{
+	if (!(lg->req_flags & SRP_IMMED_REQUESTED))
+		return 0;
+	if (lg->imm_data_offset < sizeof(struct srp_cmd) +
+				  sizeof(struct srp_imm_buf) ||
+	    lg->imm_data_offset >= lg->req_it_iu_len)
+		return 0;
+	return lg->imm_data_offset;
+}
+
+/**
+ * srpt_build_login_rsp - build the SRP_LOGIN_RSP of an accepted login
+ * @lg:    the login; its @rsp is built.
+ * @grant: what the channel offers.
+ *
+ * SRP r16a 6.3: the credits, both IU sizes, direct and indirect
+ * descriptors, the multichannel result and SRP2's immediate data flag.
+ */
+void srpt_build_login_rsp(struct srpt_login *lg,
+			  const struct srpt_login_grant *grant)
+{
+	struct srp_login_rsp *rsp = &lg->rsp;
+
+	memset(rsp, 0, sizeof(*rsp));
+	rsp->opcode = SRP_LOGIN_RSP;
+	rsp->req_lim_delta = cpu_to_be32(grant->req_lim);
+	rsp->tag = lg->tag;
+	rsp->max_it_iu_len = cpu_to_be32(grant->max_it_iu_len);
+	rsp->max_ti_iu_len = cpu_to_be32(grant->max_ti_iu_len);
+	rsp->buf_fmt = cpu_to_be16(SRP_BUF_FORMAT_DIRECT |
+				   SRP_BUF_FORMAT_INDIRECT);
+	rsp->rsp_flags = grant->multichan;
+	if (grant->imm_data)
+		rsp->rsp_flags |= SRP_LOGIN_RSP_IMMED_SUPP;
+}
+
+/**
+ * srpt_build_login_rej - build the SRP_LOGIN_REJ of a refused login
+ * @rej: the buffer.
+ * @lg:  the login, with its reject reason; a request that was no
+ *       SRP_LOGIN_REQ has tag 0.
+ *
+ * SRP r16a 6.4: the reason, the tag, and the buffer formats we support.
+ */
+void srpt_build_login_rej(struct srp_login_rej *rej,
+			  const struct srpt_login *lg)
+{
+	memset(rej, 0, sizeof(*rej));
+	rej->opcode = SRP_LOGIN_REJ;
+	rej->reason = cpu_to_be32(lg->rej_reason);
+	rej->tag = lg->tag;
+	rej->buf_fmt = cpu_to_be16(SRP_BUF_FORMAT_DIRECT |
+				   SRP_BUF_FORMAT_INDIRECT);
+}
+
 /* ----- SRP_CMD (SRP r16a 6.8) and its data descriptors (5.5) ----------- */
 
 /**

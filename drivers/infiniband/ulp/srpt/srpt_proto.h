@@ -13,6 +13,7 @@
 #define SRPT_PROTO_H
 
 #include <linux/dma-direction.h>
+#include <linux/socket.h>
 #include <linux/types.h>
 #include <scsi/srp.h>
 #include <target/target_core_base.h>
@@ -89,6 +90,87 @@ enum {
 	SRPT_TMF_NOT_SUPPORTED	= 0x04,
 	SRPT_TMF_FAILED		= 0x05,
 };
+
+/*
+ * Login outcomes counted per target port, shown in
+ * "srpt/<port>/fabric_statistics/srpt_login_stats/".
+ */
+enum srpt_login_stat {
+	SRPT_LOGIN_ACCEPTED,
+	SRPT_LOGIN_REJ_MALFORMED,	/* not an SRP_LOGIN_REQ */
+	SRPT_LOGIN_REJ_IU_LEN,		/* req_it_iu_len out of bounds */
+	SRPT_LOGIN_REJ_BUF_FMT,		/* unsupported buffer formats */
+	SRPT_LOGIN_REJ_TARGET_ID,	/* target port id is not ours */
+	SRPT_LOGIN_REJ_NO_TPG,		/* no enabled TPG */
+	SRPT_LOGIN_REJ_NO_ACL,		/* no ACL admits the initiator */
+	SRPT_LOGIN_REJ_CH_LIMIT,	/* SRPT_MAX_CH_PER_NEXUS reached */
+	SRPT_LOGIN_REJ_RESOURCES,	/* QP, CQ, memory, device removal */
+	/* IUs refused on a live channel with SRP_T_LOGOUT (SRP r16a 6.5) */
+	SRPT_IU_REJ_TYPE,		/* not an initiator request, too short */
+	SRPT_IU_REJ_UNSOLICITED,	/* a response to nothing we sent */
+	SRPT_IU_REJ_FORMAT,		/* unsupported descriptor format */
+	SRPT_LOGIN_NR_STATS
+};
+
+struct srpt_port;
+
+/**
+ * struct srpt_login - a login request in CM-independent form
+ * @tag:             initiator's tag, echoed in the response.
+ * @req_it_iu_len:   requested maximum initiator-to-target IU length.
+ * @req_buf_fmt:     buffer formats the initiator will use.
+ * @req_flags:       multichannel action and SRP_IMMED_REQUESTED.
+ * @imm_data_offset: where immediate data starts in an SRP_CMD.
+ * @i_port_id:       initiator port identifier.
+ * @t_port_id:       target port identifier (id_ext, ioc_guid).
+ * @sport:           the RDMA port the request arrived on.
+ * @src:             source address (RDMA/CM), or NULL.
+ * @rsp:             the SRP_LOGIN_RSP to send on success.
+ * @rej_reason:      the SRP_LOGIN_REJ reason on failure.
+ * @stat:            the outcome counted in the target port's login_stats.
+ */
+struct srpt_login {
+	u64			tag;
+	u32			req_it_iu_len;
+	u16			req_buf_fmt;
+	u8			req_flags;
+	u16			imm_data_offset;
+	u8			i_port_id[16];
+	u8			t_port_id[16];
+	struct srpt_port	*sport;
+	const struct sockaddr	*src;
+	struct srp_login_rsp	rsp;
+	u32			rej_reason;
+	enum srpt_login_stat	stat;
+};
+
+/**
+ * struct srpt_login_grant - what an accepted login gets (SRP_LOGIN_RSP)
+ * @req_lim:       credits: the channel's receive buffers.
+ * @max_it_iu_len: the initiator-to-target IU size accepted.
+ * @max_ti_iu_len: the largest target-to-initiator IU.
+ * @multichan:     SRP_LOGIN_RSP_MULTICHAN_* result of the login.
+ * @imm_data:      immediate data is granted.
+ */
+struct srpt_login_grant {
+	u32	req_lim;
+	u32	max_it_iu_len;
+	u32	max_ti_iu_len;
+	u8	multichan;
+	bool	imm_data;
+};
+
+bool srpt_decode_login_req(struct srpt_login *lg,
+			   const struct srp_login_req *req);
+bool srpt_decode_login_req_rdma(struct srpt_login *lg,
+				const struct srp_login_req_rdma *req, u32 len);
+bool srpt_login_is_valid(struct srpt_login *lg, const char *who,
+			 u32 max_req_size, u64 service_guid);
+u32 srpt_imm_data_offset(const struct srpt_login *lg);
+void srpt_build_login_rsp(struct srpt_login *lg,
+			  const struct srpt_login_grant *grant);
+void srpt_build_login_rej(struct srp_login_rej *rej,
+			  const struct srpt_login *lg);
 
 /**
  * struct srpt_cmd_data - the data of an SRP_CMD, as its data buffer
