@@ -111,12 +111,6 @@ struct srpt_device {
 	struct srpt_port	ports[];
 };
 
-/* How a target port is named in configfs. */
-enum srpt_tport_kind {
-	SRPT_TPORT_GUID,	/* "xxxx:xxxx:xxxx:xxxx": GID interface id */
-	SRPT_TPORT_GID,		/* "0x" + 32 hex digits: the whole GID 0 */
-};
-
 /**
  * struct srpt_tport - a configfs target port, "srpt/<name>"
  * @wwn:      target_core's handle.
@@ -196,27 +190,16 @@ struct srpt_tpg {
 	u16			tag;
 };
 
-/* How an ACL names its initiator. */
-enum srpt_nacl_kind {
-	SRPT_NACL_PORT_ID,	/* 128-bit SRP initiator port identifier */
-	SRPT_NACL_GUID,		/* matches the low 64 bits of the port id */
-	SRPT_NACL_ADDR,		/* source IP address of an RDMA/CM login */
-};
-
 /**
  * struct srpt_nacl - an initiator ACL
  * @se_nacl: target_core's handle.
- * @kind:    which of @port_id / @addr is meaningful.
- * @port_id: SRP initiator port identifier (SRP r16a, 5.6.2), big endian.
- * @addr:    IPv4 or IPv6 address.
+ * @id:      the initiator(s) it admits, from its name.
  *
  * Immutable after creation.
  */
 struct srpt_nacl {
 	struct se_node_acl	se_nacl;
-	enum srpt_nacl_kind	kind;
-	u8			port_id[16];
-	struct sockaddr_storage	addr;
+	struct srpt_acl_id	id;
 };
 
 /**
@@ -703,8 +686,6 @@ void srpt_drop_tpg(struct se_portal_group *se_tpg);
 int srpt_enable_tpg(struct se_portal_group *se_tpg, bool enable);
 int srpt_init_nodeacl(struct se_node_acl *se_nacl, const char *name);
 void srpt_add_wwn_groups(struct se_wwn *wwn);
-int srpt_parse_gid(const char *name, enum srpt_tport_kind *kind,
-		   union ib_gid *gid);
 
 static inline struct srpt_tport *to_srpt_tport(struct se_wwn *wwn)
 {

@@ -223,29 +223,6 @@ static void srpt_qp_event(struct ib_event *event, void *ctx)
 	}
 }
 
-/* Does ACL @nacl admit the initiator of @lg? */
-static bool srpt_nacl_matches(const struct srpt_nacl *nacl,
-			      const struct srpt_login *lg)
-{
-	const struct sockaddr_storage *a = &nacl->addr;
-
-	switch (nacl->kind) {
-	case SRPT_NACL_PORT_ID:
-		return !memcmp(nacl->port_id, lg->i_port_id, 16);
-	case SRPT_NACL_GUID:
-		return !memcmp(nacl->port_id + 8, lg->i_port_id + 8, 8);
-	case SRPT_NACL_ADDR:
-		if (!lg->src || a->ss_family != lg->src->sa_family)
-			return false;
-		if (a->ss_family == AF_INET)
-			return ((struct sockaddr_in *)a)->sin_addr.s_addr ==
-			       ((const struct sockaddr_in *)lg->src)->sin_addr.s_addr;
-		return ipv6_addr_equal(&((struct sockaddr_in6 *)a)->sin6_addr,
-				       &((const struct sockaddr_in6 *)lg->src)->sin6_addr);
-	}
-	return false;
-}
-
 /*
  * Copy the name of the first ACL of @tpg admitting @lg into @name.
  * target_setup_session() looks the ACL up again by name under its own lock
@@ -262,7 +239,7 @@ static bool srpt_find_acl(struct srpt_tpg *tpg, const struct srpt_login *lg,
 	mutex_lock(&se_tpg->acl_node_mutex);
 	list_for_each_entry(se_nacl, &se_tpg->acl_node_list, acl_list) {
 		if (se_nacl->dynamic_node_acl ||
-		    !srpt_nacl_matches(to_srpt_nacl(se_nacl), lg))
+		    !srpt_acl_admits(&to_srpt_nacl(se_nacl)->id, lg))
 			continue;
 		strscpy(name, se_nacl->initiatorname, len);
 		found = true;

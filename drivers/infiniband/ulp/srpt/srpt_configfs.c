@@ -15,7 +15,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/ctype.h>
 #include <linux/inet.h>
 #include <linux/slab.h>
 #include <net/ipv6.h>
@@ -27,69 +26,6 @@
 #include "srpt.h"
 
 #define SRPT_VERSION "0.1"
-
-/* Parse exactly @ndigits hex digits from @s into big-endian @out. */
-static int srpt_parse_hex(const char *s, size_t ndigits, u8 *out)
-{
-	size_t i;
-
-	if (strlen(s) != ndigits)
-		return -EINVAL;
-	for (i = 0; i < ndigits; i++)
-		if (!isxdigit(s[i]))
-			return -EINVAL;
-	return hex2bin(out, s, ndigits / 2);
-}
-
-/* "xxxx:xxxx:xxxx:xxxx" into 8 big-endian bytes. */
-static int srpt_parse_guid(const char *s, u8 out[8])
-{
-	char digits[17];
-	int i;
-
-	if (strlen(s) != 19)
-		return -EINVAL;
-	for (i = 0; i < 4; i++) {
-		if (i < 3 && s[i * 5 + 4] != ':')
-			return -EINVAL;
-		memcpy(digits + i * 4, s + i * 5, 4);
-	}
-	digits[16] = '\0';
-	return srpt_parse_hex(digits, 16, out);
-}
-
-static const char *srpt_skip_0x(const char *s)
-{
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		return s + 2;
-	return s;
-}
-
-/**
- * srpt_parse_gid - parse a target port name
- * @name: "xxxx:xxxx:xxxx:xxxx" (port GUID, i.e. GID interface id) or
- *        32 hex digits (the whole GID), each optionally prefixed by "0x".
- * @kind: which of the two forms @name has.
- * @gid:  the identity; for a GUID only gid->global.interface_id is set.
- *
- * Return: 0, or -EINVAL if @name has neither form.
- */
-int srpt_parse_gid(const char *name, enum srpt_tport_kind *kind,
-		   union ib_gid *gid)
-{
-	const char *s = srpt_skip_0x(name);
-
-	memset(gid, 0, sizeof(*gid));
-	if (!srpt_parse_guid(s, gid->raw + 8)) {
-		*kind = SRPT_TPORT_GUID;
-		return 0;
-	}
-	if (!srpt_parse_hex(s, 32, gid->raw)) {
-		*kind = SRPT_TPORT_GID;
-		return 0;
-	}
-	return -EINVAL;
-}
 
 static struct srpt_tport *srpt_find_tport(enum srpt_tport_kind kind,
 					  const union ib_gid *gid)
@@ -247,21 +183,13 @@ int srpt_enable_tpg(struct se_portal_group *se_tpg, bool enable)
  */
 int srpt_init_nodeacl(struct se_node_acl *se_nacl, const char *name)
 {
-	struct srpt_nacl *nacl = to_srpt_nacl(se_nacl);
-	const char *s = srpt_skip_0x(name);
+	struct srpt_acl_id *id = &to_srpt_nacl(se_nacl)->id;
 
-	if (!srpt_parse_hex(s, 32, nacl->port_id)) {
-		nacl->kind = SRPT_NACL_PORT_ID;
+	if (!srpt_parse_acl_name(name, id))
 		return 0;
-	}
-	if (!srpt_parse_hex(s, 16, nacl->port_id + 8) ||
-	    !srpt_parse_guid(s, nacl->port_id + 8)) {
-		nacl->kind = SRPT_NACL_GUID;
-		return 0;
-	}
 	if (!inet_pton_with_scope(&init_net, AF_UNSPEC, name, NULL,
-				  &nacl->addr)) {
-		nacl->kind = SRPT_NACL_ADDR;
+				  &id->addr)) {
+		id->kind = SRPT_NACL_ADDR;
 		return 0;
 	}
 	pr_warn("ACL name '%s' is not an initiator port id (32 hex digits), a GUID (16 hex digits) or an IP address\n",

@@ -9,9 +9,13 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ctype.h>
+#include <linux/in.h>
+#include <linux/in6.h>
 #include <linux/kernel.h>
 #include <linux/overflow.h>
 #include <linux/string.h>
+#include <net/ipv6.h>
 #include <scsi/scsi_common.h>
 #include <scsi/scsi_proto.h>
 #include <scsi/srp.h>
@@ -620,4 +624,131 @@ u8 srpt_tmf_rsp_code(u8 tcm_response)
 	default:
 		return SRPT_TMF_FAILED;
 	}
+}
+
+/* ----- names: target ports and ACLs ------------------------------------ */
+
+/* Parse exactly @ndigits hex digits from @s into big-endian @out. */
+static int srpt_parse_hex(const char *s, size_t ndigits, u8 *out)
+{
+	size_t i;
+
+	if (strlen(s) != ndigits)
+		return -EINVAL;
+	for (i = 0; i < ndigits; i++)
+		if (!isxdigit(s[i]))
+			return -EINVAL;
+	return hex2bin(out, s, ndigits / 2);
+}
+
+/* "xxxx:xxxx:xxxx:xxxx" into 8 big-endian bytes. */
+static int srpt_parse_guid(const char *s, u8 out[8])
+{
+	char digits[17];
+	int i;
+
+	if (strlen(s) != 19)
+		return -EINVAL;
+	for (i = 0; i < 4; i++) {
+		if (i < 3 && s[i * 5 + 4] != ':')
+			return -EINVAL;
+		memcpy(digits + i * 4, s + i * 5, 4);
+	}
+	digits[16] = '\0';
+	return srpt_parse_hex(digits, 16, out);
+}
+
+static const char *srpt_skip_0x(const char *s)
+{
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		return s + 2;
+	return s;
+}
+
+/**
+ * srpt_parse_gid - parse a target port name
+ * @name: "xxxx:xxxx:xxxx:xxxx" (port GUID, i.e. GID interface id) or
+ *        32 hex digits (the whole GID), each optionally prefixed by "0x".
+ * @kind: which of the two forms @name has.
+ * @gid:  the identity; for a GUID only gid->global.interface_id is set.
+ *
+ * Return: 0, or -EINVAL if @name has neither form.
+ */
+int srpt_parse_gid(const char *name, enum srpt_tport_kind *kind,
+		   union ib_gid *gid)
+{
+	const char *s = srpt_skip_0x(name);
+
+	memset(gid, 0, sizeof(*gid));
+	if (!srpt_parse_guid(s, gid->raw + 8)) {
+		*kind = SRPT_TPORT_GUID;
+		return 0;
+	}
+	if (!srpt_parse_hex(s, 32, gid->raw)) {
+		*kind = SRPT_TPORT_GID;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/**
+ * srpt_parse_acl_name - parse an ACL name that is an SRP port identifier
+ * @name: 32 hex digits (the 128-bit initiator port identifier, SRP r16a
+ *        5.6.2), or a port GUID (the identifier's low 64 bits: 16 hex
+ *        digits or xxxx:xxxx:xxxx:xxxx), each optionally after "0x".
+ * @id:   @id->kind and @id->port_id are set (only its low 8 bytes for a
+ *        GUID); unchanged when @name has neither form.
+ *
+ * The third form of an ACL name, the IP address of RDMA/CM logins, is
+ * the caller's to try (inet_pton_with_scope()) when this fails.
+ *
+ * Return: 0, or -EINVAL.
+ */
+int srpt_parse_acl_name(const char *name, struct srpt_acl_id *id)
+{
+	const char *s = srpt_skip_0x(name);
+
+	if (!srpt_parse_hex(s, 32, id->port_id)) {
+		id->kind = SRPT_NACL_PORT_ID;
+		return 0;
+	}
+	if (!srpt_parse_hex(s, 16, id->port_id + 8) ||
+	    !srpt_parse_guid(s, id->port_id + 8)) {
+		id->kind = SRPT_NACL_GUID;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/**
+ * srpt_acl_admits - does an ACL admit the initiator of a login?
+ * @id: what the ACL names.
+ * @lg: the login: its initiator port identifier and, over RDMA/CM, its
+ *      source address.
+ *
+ * A port identifier must match exactly, a GUID the identifier's low 64
+ * bits whatever the initiator extension, an address the login's source
+ * address (and never an IB/CM login, which has none).
+ *
+ * Return: whether the ACL admits the login.
+ */
+bool srpt_acl_admits(const struct srpt_acl_id *id, const struct srpt_login *lg)
+{
+	const struct sockaddr_storage *a = &id->addr;
+
+	switch (id->kind) {
+	case SRPT_NACL_PORT_ID:
+		return !memcmp(id->port_id, lg->i_port_id, 16);
+	case SRPT_NACL_GUID:
+		return !memcmp(id->port_id + 8, lg->i_port_id + 8, 8);
+	case SRPT_NACL_ADDR:
+		if (!lg->src || a->ss_family != lg->src->sa_family)
+			return false;
+		if (a->ss_family == AF_INET)
+			return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+			       ((const struct sockaddr_in *)lg->src)->sin_addr.s_addr;
+		return ipv6_addr_equal(&((const struct sockaddr_in6 *)a)->sin6_addr,
+				       &((const struct sockaddr_in6 *)lg->src)->sin6_addr);
+	}
+	return false;
 }

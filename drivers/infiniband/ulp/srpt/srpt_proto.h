@@ -15,6 +15,7 @@
 #include <linux/dma-direction.h>
 #include <linux/socket.h>
 #include <linux/types.h>
+#include <rdma/ib_verbs.h>
 #include <scsi/srp.h>
 #include <target/target_core_base.h>
 
@@ -171,6 +172,38 @@ void srpt_build_login_rsp(struct srpt_login *lg,
 			  const struct srpt_login_grant *grant);
 void srpt_build_login_rej(struct srp_login_rej *rej,
 			  const struct srpt_login *lg);
+
+/* How a target port is named in configfs. */
+enum srpt_tport_kind {
+	SRPT_TPORT_GUID,	/* "xxxx:xxxx:xxxx:xxxx": GID interface id */
+	SRPT_TPORT_GID,		/* "0x" + 32 hex digits: the whole GID 0 */
+};
+
+/* How an ACL names its initiator. */
+enum srpt_nacl_kind {
+	SRPT_NACL_PORT_ID,	/* 128-bit SRP initiator port identifier */
+	SRPT_NACL_GUID,		/* matches the low 64 bits of the port id */
+	SRPT_NACL_ADDR,		/* source IP address of an RDMA/CM login */
+};
+
+/**
+ * struct srpt_acl_id - the initiator(s) an ACL admits
+ * @kind:    which of @port_id / @addr is meaningful.
+ * @port_id: SRP initiator port identifier (SRP r16a 5.6.2), big endian;
+ *           for SRPT_NACL_GUID only its low 8 bytes (the port GUID).
+ * @addr:    IPv4 or IPv6 address.
+ */
+struct srpt_acl_id {
+	enum srpt_nacl_kind	kind;
+	u8			port_id[16];
+	struct sockaddr_storage	addr;
+};
+
+int srpt_parse_gid(const char *name, enum srpt_tport_kind *kind,
+		   union ib_gid *gid);
+int srpt_parse_acl_name(const char *name, struct srpt_acl_id *id);
+bool srpt_acl_admits(const struct srpt_acl_id *id,
+		     const struct srpt_login *lg);
 
 /**
  * struct srpt_cmd_data - the data of an SRP_CMD, as its data buffer
