@@ -60,7 +60,7 @@ static void srpt_release_ch_work(struct work_struct *work);
 static void srpt_format_port_id(char *buf, size_t len, const u8 id[16])
 {
 	snprintf(buf, len, "0x%016llx%016llx",
-		 be64_to_cpu(*(__be64 *)id), be64_to_cpu(*(__be64 *)(id + 8)));
+		 get_unaligned_be64(id), get_unaligned_be64(id + 8));
 }
 
 /* Move @ch to @new_state; returns the previous state. */

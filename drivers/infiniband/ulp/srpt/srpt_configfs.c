@@ -573,8 +573,8 @@ static ssize_t srpt_show_nexus(struct srpt_nexus *nexus, char *page,
 	n += scnprintf(page + n, PAGE_SIZE - n,
 		       "InitiatorName: %s\nInitiatorAlias: 0x%016llx%016llx\nLIO Session ID: %u   SessionType: Normal\nSession State: TARG_SESS_STATE_LOGGED_IN\nSRP channels: %u\n",
 		       nexus->se_sess->se_node_acl->initiatorname,
-		       be64_to_cpu(*(__be64 *)nexus->i_port_id),
-		       be64_to_cpu(*(__be64 *)(nexus->i_port_id + 8)),
+		       get_unaligned_be64(nexus->i_port_id),
+		       get_unaligned_be64(nexus->i_port_id + 8),
 		       nexus->sid, count);
 	list_for_each_entry(ch, &nexus->ch_list, nexus_node)
 		n += scnprintf(page + n, PAGE_SIZE - n,

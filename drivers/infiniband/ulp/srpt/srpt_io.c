@@ -27,11 +27,6 @@
 #include <linux/mm.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
-#ifdef SRPT_HAVE_LINUX_UNALIGNED
-#include <linux/unaligned.h>
-#else	/* before v6.12 (5f60d5f6bbc1), see Kbuild */
-#include <asm/unaligned.h>
-#endif
 #include <rdma/rw.h>
 #include <scsi/scsi_common.h>
 #include <scsi/scsi_proto.h>

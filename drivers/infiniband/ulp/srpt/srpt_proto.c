@@ -114,8 +114,8 @@ bool srpt_login_is_valid(struct srpt_login *lg, const char *who,
 	if (memcmp(lg->t_port_id, &guid, 8) ||
 	    memcmp(lg->t_port_id + 8, &guid, 8)) {
 		pr_info_ratelimited("login from %s rejected: target port id 0x%016llx%016llx is not ours (0x%016llx%016llx)\n",
-				    who, be64_to_cpu(*(__be64 *)lg->t_port_id),
-				    be64_to_cpu(*(__be64 *)(lg->t_port_id + 8)),
+				    who, get_unaligned_be64(lg->t_port_id),
+				    get_unaligned_be64(lg->t_port_id + 8),
 				    service_guid, service_guid);
 		lg->rej_reason = SRP_LOGIN_REJ_UNABLE_ASSOCIATE_CHANNEL;
 		lg->stat = SRPT_LOGIN_REJ_TARGET_ID;
@@ -227,13 +227,10 @@ sense_reason_t srpt_check_desc_sum(const void *table, u32 n, u32 total)
 {
 	const u8 *p = table + offsetof(struct srp_direct_buf, len);
 	u32 sum = 0, i;
-	__be32 len;
 
-	for (i = 0; i < n; i++, p += sizeof(struct srp_direct_buf)) {
-		memcpy(&len, p, sizeof(len));
-		if (check_add_overflow(sum, be32_to_cpu(len), &sum))
+	for (i = 0; i < n; i++, p += sizeof(struct srp_direct_buf))
+		if (check_add_overflow(sum, get_unaligned_be32(p), &sum))
 			return TCM_INVALID_FIELD_IN_COMMAND_IU;
-	}
 	return sum == total ? TCM_NO_SENSE : TCM_INVALID_FIELD_IN_COMMAND_IU;
 }
 

@@ -15,6 +15,11 @@
 #include <linux/dma-direction.h>
 #include <linux/socket.h>
 #include <linux/types.h>
+#ifdef SRPT_HAVE_LINUX_UNALIGNED
+#include <linux/unaligned.h>
+#else	/* before v6.12 (5f60d5f6bbc1), see Kbuild */
+#include <asm/unaligned.h>
+#endif
 #include <rdma/ib_verbs.h>
 #include <scsi/srp.h>
 #include <target/target_core_base.h>
