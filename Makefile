@@ -3,6 +3,8 @@
 # Out-of-tree build of ib_srpt against an installed kernel's headers.
 #
 #   make            build drivers/infiniband/ulp/srpt/ib_srpt.ko (W=1, -Werror)
+#   make unit       the unit tests of the pure protocol files, on the host
+#                   (tools/unit: seconds, no kernel build, no guest)
 #   make sparse     rebuild everything through sparse (C=2); any finding fails
 #   make checkpatch checkpatch.pl --strict on every driver source file
 #   make kerneldoc  kernel-doc on every driver source file
@@ -30,7 +32,7 @@ KBUILD_ARGS := -C $(KDIR) M=$(CURDIR) CONFIG_INFINIBAND_SRPT=m W=1 KCFLAGS=-Werr
 SRPT_SERIES_KERNEL ?= 6.12
 
 .PHONY: all modules clean sparse checkpatch kerneldoc coccicheck check install demo test \
-	patch-series patch-series-check
+	patch-series patch-series-check unit
 
 all: modules
 
@@ -54,6 +56,9 @@ coccicheck:
 	KDIR=$(KDIR) tools/check-coccinelle.sh $(SRC)
 
 check: sparse checkpatch kerneldoc coccicheck
+
+unit:
+	$(MAKE) -C tools/unit KVER=$(KVER)
 
 install: modules
 	$(MAKE) $(KBUILD_ARGS) INSTALL_MOD_DIR=updates modules_install
