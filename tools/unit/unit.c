@@ -106,6 +106,11 @@ bool unit_check_log(const char *needle, const char *file, int line)
 int main(void)
 {
 	printf("TAP version 13\n");
+	test_cmd();
+	test_rsp();
+	test_tmf();
+	test_login();
+	test_names();
 	test_dm();
 	printf("1..%u\n", n_cases);
 	printf("%u passed, %u failed\n", n_cases - n_failed, n_failed);

@@ -53,6 +53,11 @@ static inline void put_be64(uint8_t *p, uint64_t v)
 }
 
 /* The test groups, one per file. */
+void test_cmd(void);
+void test_rsp(void);
+void test_tmf(void);
+void test_login(void);
+void test_names(void);
 void test_dm(void);
 
 #endif
