@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The README's test command (and all that .ci/run does), on each kernel we
-# support: build ib_srpt and the IB/CM test initiator for every kernel of
+# support: run the unit tests of the protocol code on the host (make unit),
+# build ib_srpt and the IB/CM test initiator for every kernel of
 # SRPT_TEST_KERNELS with W=1 and warnings as errors, run the static checks
 # and the host-side DKMS build, then boot a test guest on each of those
 # kernels in turn and run every selftest in it, with the modules built for
@@ -83,6 +84,8 @@ done
 
 echo "# host checks (logs in $results)"
 host_ok=1
+# The protocol code's unit tests on the host first: seconds, no kernel.
+check "unit tests (make unit)" make unit || host_ok=0
 check "checkpatch --strict (linux-source-6.1)" make checkpatch || host_ok=0
 check "kernel-doc" make kerneldoc || host_ok=0
 check "srp-initiator build (-Werror)" make -C tools/srp-initiator || host_ok=0
