@@ -232,8 +232,8 @@ the module name (ib_srpt), the configfs fabric name (srpt), the target
 port names, the configfs attributes and the module parameters that
 targetcli-fb and rtslib-fb use, so existing configurations keep working.
 
-srpt.h holds every type of the driver with its locking and lifetime
-rules. srpt_proto.c reads and writes SRP information units on plain
+srpt.h holds the driver's shared types with their locking and lifetime
+rules; srpt_proto.h the protocol's own. srpt_proto.c reads and writes SRP information units on plain
 buffers, with no RDMA device or target_core object, so that it can be
 tested on its own. srpt_main.c holds the module parameters, the ib_client
 that creates an srpt_device per RDMA device, the binding of configfs
@@ -261,9 +261,9 @@ EOF
 
 put "$drv/srpt_io.c"
 commit "RDMA/srpt: the SRP_CMD I/O path" <<'EOF'
-Parse SRP_CMD (direct and indirect data descriptors, including descriptor
-tables that must be fetched from initiator memory with an RDMA READ, and
-immediate data), hand the command to target_core, move the data with the
+Take parsed SRP_CMDs (srpt_proto.c checks direct and indirect data
+descriptors and immediate data), fetch descriptor tables that are in
+initiator memory with an RDMA READ, hand the command to target_core, move the data with the
 RDMA R/W API and send SRP_RSP with the sense data and residuals.
 
 Send queue entries are reserved before each post; a command that finds

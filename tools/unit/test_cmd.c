@@ -196,6 +196,11 @@ static void cmd_direct(void)
 	CHECK_EQ(d.dir, DMA_TO_DEVICE);
 	unit_end();
 
+	unit_begin("SRP_CMD: no data, additional CDB bytes beyond the IU");
+	cmd(TEST_UNIT_READY, 0, 0, 0, 0, 8);
+	CHECK_EQ(parse(52, &d), BAD);
+	unit_end();
+
 	unit_begin("SRP_CMD: maximum additional CDB (252 bytes) then a direct descriptor");
 	cmd(WRITE_10, SRP_DATA_DESC_DIRECT, 0, 0, 0, 0xfc);
 	desc(300, 0x1000, 1, 512);
@@ -397,6 +402,13 @@ static void indirect_in_iu(void)
 	cmd(WRITE_10, SRP_DATA_DESC_INDIRECT, 0, 0, 0, 0);
 	indirect(2, 1024);
 	CHECK_EQ(parse(48 + 19, &d), BAD);
+	CHECK_EQ(d.len, 0);
+	unit_end();
+
+	unit_begin("SRP_CMD: indirect descriptor cut to 12 bytes (no table length)");
+	cmd(WRITE_10, SRP_DATA_DESC_INDIRECT, 0, 0, 0, 0);
+	indirect(2, 1024);
+	CHECK_EQ(parse(48 + 12, &d), BAD);
 	CHECK_EQ(d.len, 0);
 	unit_end();
 

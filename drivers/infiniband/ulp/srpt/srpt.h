@@ -39,7 +39,6 @@
 #include <scsi/srp.h>
 #include <target/target_core_base.h>
 
-#include "srpt_dm_wire.h"
 #include "srpt_proto.h"
 
 #define SRPT_FABRIC_NAME	"srpt"

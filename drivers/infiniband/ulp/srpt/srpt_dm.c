@@ -29,6 +29,7 @@
 #include <target/target_core_base.h>
 
 #include "srpt.h"
+#include "srpt_dm_wire.h"
 
 /*
  * The TPG limits that bound what a login on @sport can get: those of the
