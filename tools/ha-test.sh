@@ -17,6 +17,13 @@
 #              enabled again: back to A
 #   both-down  both TPGs disabled: I/O queues (queue_if_no_path); B back:
 #              I/O on B; then A back: on A
+#   both-opt   B's ALUA group made active/optimized too (at run time):
+#              both paths in one path group, writes spread over A and B;
+#              A's TPG disabled: I/O on B alone; enabled again: on both
+#              again; B made active/non-optimized again: on A only, the
+#              layout of the other scenarios.  "Both paths": over 20 s
+#              with the map in one path group, each path carried at least
+#              a tenth of the writes (not yet measured)
 #   kill       A's qemu killed (power loss): I/O fails over to B
 #   restore    A booted again, `targetctl restore` of its saved
 #              configuration, ib_srp logs in again: I/O fails back to A
@@ -34,9 +41,10 @@
 #   tools/ha-test.sh [SCENARIO...]     default: all, in the order above
 #
 # kill and restore go together: restore needs A down (without kill it
-# fails).  Not part of tools/test.sh: three TCG guests need the machine to
-# themselves (about 9 minutes then).  Installs missing Debian packages first
-# (tools/deps.sh).
+# fails).  both-opt needs A up: before kill, or after restore.  Not part
+# of tools/test.sh: three TCG guests need the machine to themselves (about
+# 9 minutes then, measured before both-opt was added).  Installs missing
+# Debian packages first (tools/deps.sh).
 # Environment: SRPT_KERNEL / KVER as for run-guest.sh; HA_GUEST_MEM (MB,
 # default 1024), HA_GUEST_SMP (default 1).
 set -euo pipefail
@@ -56,7 +64,7 @@ declare -A IP=([A]=192.168.77.1 [B]=192.168.77.2 [I]=192.168.77.3)
 # The initiator port id ib_srp uses over RDMA/CM with initiator_ext
 # fe80000000000000: that, then the interface id of its GID 0 (from its MAC).
 INI_ID=ib.fe80000000000000505400fffe770003
-ALL_SCENARIOS=(steady fence both-down kill restore)
+ALL_SCENARIOS=(steady fence both-down both-opt kill restore)
 
 declare -A GUEST_PID=() SEQ=() GUID=()
 FAILED=0
@@ -220,6 +228,43 @@ sc_both_down() {
 	result both-down "$ok" "I/O resumed on B ${back:-?}s after B's enable"
 }
 
+# both-opt: A and B both active/optimized.  The writes went through both
+# paths when, with the map in one path group, each path carried at least a
+# tenth of them over 20 s (the initiator's spread).  Once B's state was
+# changed, it is set back at the end whatever happened in between.
+sc_both_opt() {
+	local ok=1 a=A1 one spread fail back spread2 alone
+	# A's guest: the first boot's, or after kill and restore the second's.
+	[ -n "${GUEST_PID[A1]:-}" ] || a=A2
+	[ -n "${GUEST_PID[$a]:-}" ] || { msg "both-opt: A is down (run restore first); skipped"; return 1; }
+	call I 120 io_start both-opt 5 || return 1
+	call I 120 wait_active A 60 || ok=0
+	if call B 180 alua_state 0; then
+		call I 400 wait_groups 1 300 || ok=0
+		one=$(sed -n 's/.*after=//p' "$OUT/I/ctl/out.${SEQ[I]}")
+		call I 120 spread 20 || ok=0
+		spread=$(out I spread)
+		call "$a" 180 tpg_disable || ok=0
+		call I 400 wait_active B 300 || ok=0
+		fail=$(sed -n 's/.*after=//p' "$OUT/I/ctl/out.${SEQ[I]}")
+		sleep 10
+		call "$a" 180 tpg_enable || ok=0
+		call I 400 wait_groups 1 300 || ok=0
+		back=$(sed -n 's/.*after=//p' "$OUT/I/ctl/out.${SEQ[I]}")
+		call I 120 spread 20 || ok=0
+		spread2=$(out I spread)
+	else
+		ok=0
+	fi
+	call B 180 alua_state 1 || ok=0
+	call I 400 wait_groups 2 300 || ok=0
+	call I 400 wait_active A 300 || ok=0
+	alone=$(sed -n 's/.*after=//p' "$OUT/I/ctl/out.${SEQ[I]}")
+	call I 600 io_finish both-opt || ok=0
+	result both-opt "$ok" "one_group_after=${one:-?}s spread=${spread:-?} on_B_after=${fail:-?}s" \
+		"both_again_after=${back:-?}s spread_again=${spread2:-?} A_only_after=${alone:-?}s"
+}
+
 sc_kill() {
 	local ok=1 t0 fail
 	call I 120 io_start kill 3 || return 1
@@ -267,7 +312,8 @@ main() {
 	mkdir -p "$OUT"
 	ln -sfn "$STAMP" "$REPO/build/ha/latest"
 	msg "results in $OUT; segment $NET"
-	truncate -s 512M "$OUT/shared.img"
+	# Six regions of 96 MiB (ha-initiator.sh's HA_REGION_MB), one per scenario.
+	truncate -s 640M "$OUT/shared.img"
 	local serial
 	serial=$(cat /proc/sys/kernel/random/uuid)
 

@@ -18,6 +18,12 @@
 #                            monitor of completed I/O per path every 0.2 s
 #   wait_active NAME SECS    until I/O goes through path NAME only
 #   wait_nopath SECS         until no path of the map is active
+#   wait_groups N SECS       until the map has N path groups and every
+#                            path of it is active (dmsetup status)
+#   spread SECS              writes per path over SECS s; fails unless the
+#                            map had one path group at the start and at
+#                            the end and every path carried at least
+#                            $HA_SPREAD_MIN_PCT % of the writes
 #   io_finish TAG            stop the writer (SIGINT: it saves how far it
 #                            got), read back and check every acknowledged
 #                            write, print a result line: the longest I/O
@@ -50,6 +56,9 @@ HA_FAST_IO_FAIL=${HA_FAST_IO_FAIL:-5}
 # fast_io_fail_tmo starts then.
 HA_TL_RETRY_COUNT=${HA_TL_RETRY_COUNT:-4}
 HA_REGION_MB=96
+# spread: the least share of the writes each path of one group must carry
+# (dm-multipath's service-time selector spreads them about evenly).
+HA_SPREAD_MIN_PCT=${HA_SPREAD_MIN_PCT:-10}
 HA_RATE_IOPS=${HA_RATE_IOPS:-50}
 HA_RUN=/run/ha
 # Under TCG with three guests on two host cores, everything is slow: the
@@ -230,6 +239,64 @@ ha_cmd_wait_nopath() {
 	}
 	awk -v a="$t0" -v b="$(ha_now)" 'BEGIN { printf "nopath after=%.1f\n", b - a }'
 	dmsetup status "$HA_MAP"
+}
+
+# _ha_groups: the number of path groups of the map (dmsetup status: after
+# "START LENGTH multipath", the features and the hardware handler's status,
+# each a count and that many words, then the number of groups).
+_ha_groups() {
+	dmsetup status "$HA_MAP" 2>/dev/null | awk '{ i = 4; i += $i + 1; i += $i + 1; print $i; exit }'
+}
+
+# _ha_grouped N: the map has N path groups and every path is active in it
+# (checked every half second: dmsetup under TCG is not free).
+_ha_grouped() {
+	[ "$(_ha_groups)" = "$1" ] && [ "$(_ha_active_paths)" -ge "$(_ha_path_names | wc -l)" ] && return 0
+	sleep 0.5
+	return 1
+}
+
+ha_cmd_wait_groups() {
+	local n=${1:?groups} secs=${2:-120} t0
+	t0=$(ha_now)
+	SELFTEST_TIMEOUT_SCALE=1 wait_for "$secs" _ha_grouped "$n" || {
+		guest_err "the map has no $n path group(s) with every path active after $secs s"
+		ha_cmd_paths
+		return 1
+	}
+	awk -v a="$t0" -v b="$(ha_now)" -v n="$n" \
+		'BEGIN { printf "groups=%d after=%.1f\n", n, b - a }'
+	multipathd show topology
+}
+
+ha_cmd_spread() {
+	local secs=${1:-20} n g0 g1 total=0 line="" rc=0
+	local -a names
+	declare -A w0 w
+	mapfile -t names < <(_ha_path_names)
+	g0=$(_ha_groups)
+	for n in "${names[@]}"; do w0[$n]=$(_ha_writes "$(_ha_path_dev "$n")"); done
+	sleep "$secs"
+	for n in "${names[@]}"; do
+		w[$n]=$(($(_ha_writes "$(_ha_path_dev "$n")") - w0[$n]))
+		total=$((total + w[$n]))
+		line+="${line:+,}$n=${w[$n]}"
+	done
+	g1=$(_ha_groups)
+	echo "spread=$line"
+	echo "path groups: ${g0:-?} at the start, ${g1:-?} at the end; $total writes in $secs s"
+	if [ "$g0" != 1 ] || [ "$g1" != 1 ]; then
+		guest_err "not one path group throughout"
+		rc=1
+	fi
+	for n in "${names[@]}"; do
+		if [ "${w[$n]}" -le 0 ] || [ $((w[$n] * 100)) -lt $((total * HA_SPREAD_MIN_PCT)) ]; then
+			guest_err "path $n carried ${w[$n]} of the $total writes (less than $HA_SPREAD_MIN_PCT %)"
+			rc=1
+		fi
+	done
+	[ "$rc" = 0 ] || ha_cmd_paths
+	return "$rc"
 }
 
 # ---------------------------------------------------------------- I/O

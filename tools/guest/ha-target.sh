@@ -25,6 +25,10 @@
 #             there)
 #   info      key=value lines: guid (srpt_service_guid), gid, ip, port
 #   tpg_disable / tpg_enable   write the TPG's enable (the fence), timed
+#   alua_state STATE   set the access state of this target's ALUA group
+#             (ha_NAME) to STATE (0 active/optimized, 1 active/non-optimized)
+#             through configfs at run time, as a cluster manager would
+#             (implicit ALUA), timed
 #   alua      the target port groups and their states
 #
 # ib_srpt is loaded with insmod after modprobe of its dependencies, not with
@@ -151,6 +155,26 @@ _ha_tpg_write() {
 
 ha_cmd_tpg_disable() { _ha_tpg_write 0; }
 ha_cmd_tpg_enable() { _ha_tpg_write 1; }
+
+ha_cmd_alua_state() {
+	local state=${1:?state} g t0
+	[[ $state =~ ^[0-9]+$ ]] || { guest_err "bad ALUA state '$state'"; return 1; }
+	for g in "$TARGET_CORE"/iblock_*/shared/alua/ha_*; do
+		[ -e "$g/alua_access_state" ] || continue
+		t0=$(ha_now)
+		# shellcheck disable=SC2016  # $1 and $2 expand in the inner bash
+		timeout -k 5 120 bash -c 'echo "$1" >"$2"' _ "$state" "$g/alua_access_state" ||
+			{ guest_err "writing $state to $g/alua_access_state failed"; return 1; }
+		awk -v a="$t0" -v b="$(ha_now)" -v g="$(basename "$g")" -v v="$state" \
+			'BEGIN { printf "%s: alua_access_state=%s: the write took %.2f s\n", g, v, b - a }'
+		[ "$(cat "$g/alua_access_state")" = "$state" ] ||
+			{ guest_err "$g is in state $(cat "$g/alua_access_state"), not $state"; return 1; }
+		ha_cmd_alua
+		return
+	done
+	guest_err "no ALUA group ha_* on the backstore shared"
+	return 1
+}
 
 # The guest's PID 1 saves dmesg after the agent ends.
 guest_dmesg_mark
