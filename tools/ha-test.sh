@@ -68,6 +68,8 @@ ALL_SCENARIOS=(steady fence both-down both-opt kill restore)
 
 declare -A GUEST_PID=() SEQ=() GUID=()
 FAILED=0
+# Set when both-opt could not set B back to active/non-optimized.
+B_ALUA_CHANGED=0
 T_START=$(date +%s)
 
 msg() { echo "ha-test: $*"; }
@@ -233,7 +235,7 @@ sc_both_down() {
 # tenth of them over 20 s (the initiator's spread).  Once B's state was
 # changed, it is set back at the end whatever happened in between.
 sc_both_opt() {
-	local ok=1 a=A1 one spread fail back spread2 alone
+	local ok=1 a=A1 one spread failed fail back spread2 two alone
 	# A's guest: the first boot's, or after kill and restore the second's.
 	[ -n "${GUEST_PID[A1]:-}" ] || a=A2
 	[ -n "${GUEST_PID[$a]:-}" ] || { msg "both-opt: A is down (run restore first); skipped"; return 1; }
@@ -242,9 +244,15 @@ sc_both_opt() {
 	if call B 180 alua_state 0; then
 		call I 400 wait_groups 1 300 || ok=0
 		one=$(sed -n 's/.*after=//p' "$OUT/I/ctl/out.${SEQ[I]}")
+		# One group because multipathd saw both optimized, not by chance.
+		call I 120 prios 60 A=50 B=50 || ok=0
 		call I 120 spread 20 || ok=0
 		spread=$(out I spread)
+		# Planned maintenance on A: its path must fail (the writes it
+		# held go to B after fast_io_fail_tmo), not just fall quiet.
 		call "$a" 180 tpg_disable || ok=0
+		call I 400 wait_failed A 300 || ok=0
+		failed=$(sed -n 's/.*after=//p' "$OUT/I/ctl/out.${SEQ[I]}")
 		call I 400 wait_active B 300 || ok=0
 		fail=$(sed -n 's/.*after=//p' "$OUT/I/ctl/out.${SEQ[I]}")
 		sleep 10
@@ -256,13 +264,21 @@ sc_both_opt() {
 	else
 		ok=0
 	fi
-	call B 180 alua_state 1 || ok=0
+	# B back to active/non-optimized: the later scenarios need it.
+	if ! call B 180 alua_state 1 && ! call B 180 alua_state 1; then
+		msg "both-opt: B's ALUA group could not be set back; the scenarios after this one would not test what they say"
+		B_ALUA_CHANGED=1
+		ok=0
+	fi
 	call I 400 wait_groups 2 300 || ok=0
+	two=$(sed -n 's/.*after=//p' "$OUT/I/ctl/out.${SEQ[I]}")
+	call I 120 prios 60 A=50 B=10 || ok=0
 	call I 400 wait_active A 300 || ok=0
 	alone=$(sed -n 's/.*after=//p' "$OUT/I/ctl/out.${SEQ[I]}")
 	call I 600 io_finish both-opt || ok=0
-	result both-opt "$ok" "one_group_after=${one:-?}s spread=${spread:-?} on_B_after=${fail:-?}s" \
-		"both_again_after=${back:-?}s spread_again=${spread2:-?} A_only_after=${alone:-?}s"
+	result both-opt "$ok" "one_group_after=${one:-?}s spread=${spread:-?}" \
+		"A_failed_after=${failed:-?}s on_B_after=${fail:-?}s both_again_after=${back:-?}s" \
+		"spread_again=${spread2:-?} two_groups_after=${two:-?}s A_only_after=${alone:-?}s"
 }
 
 sc_kill() {
@@ -332,6 +348,11 @@ main() {
 
 	for s in "${want[@]}"; do
 		msg "--- scenario $s"
+		if [ "$B_ALUA_CHANGED" = 1 ]; then
+			echo "ha-test: $s: FAIL (not run: B's ALUA state was left changed)" | tee -a "$OUT/summary.txt"
+			FAILED=$((FAILED + 1))
+			continue
+		fi
 		"sc_${s//-/_}" && continue
 		grep -qs "^ha-test: $s:" "$OUT/summary.txt" && continue
 		echo "ha-test: $s: FAIL (did not run to the end)" | tee -a "$OUT/summary.txt"

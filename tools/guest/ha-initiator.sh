@@ -18,6 +18,11 @@
 #                            monitor of completed I/O per path every 0.2 s
 #   wait_active NAME SECS    until I/O goes through path NAME only
 #   wait_nopath SECS         until no path of the map is active
+#   wait_failed NAME SECS    until dm-multipath has marked path NAME failed
+#   prios SECS NAME=PRIO...  until multipathd gives each path NAME that
+#                            priority (alua: 50 active/optimized, 10
+#                            active/non-optimized); prints them and each
+#                            path's access_state
 #   wait_groups N SECS       until the map has N path groups and every
 #                            path of it is active (dmsetup status)
 #   spread SECS              writes per path over SECS s; fails unless the
@@ -269,16 +274,75 @@ ha_cmd_wait_groups() {
 	multipathd show topology
 }
 
+# _ha_path_failed NAME: dm-multipath has marked path NAME failed ("F"
+# after its MAJ:MIN in dmsetup status).
+_ha_path_failed() {
+	local mm
+	mm=$(cat "/sys/block/$(_ha_path_dev "$1")/dev") || return 1
+	dmsetup status "$HA_MAP" 2>/dev/null |
+		awk -v mm="$mm" '{ for (i = 1; i < NF; i++) if ($i == mm && $(i + 1) == "F") f = 1 }
+			END { exit !f }' && return 0
+	sleep 0.5
+	return 1
+}
+
+ha_cmd_wait_failed() {
+	local name=${1:?name} secs=${2:-120} t0
+	t0=$(ha_now)
+	SELFTEST_TIMEOUT_SCALE=1 wait_for "$secs" _ha_path_failed "$name" || {
+		guest_err "dm-multipath did not fail path $name within $secs s"
+		ha_cmd_paths
+		return 1
+	}
+	awk -v a="$t0" -v b="$(ha_now)" -v n="$name" \
+		'BEGIN { printf "failed=%s after=%.1f\n", n, b - a }'
+}
+
+# _ha_prios_are NAME=PRIO...: multipathd's priority of each path NAME (the
+# alua prioritizer's: 50 active/optimized, 10 active/non-optimized) is PRIO.
+_ha_prios_are() {
+	local want dev got
+	for want in "$@"; do
+		dev=$(_ha_path_dev "${want%%=*}")
+		got=$(multipathd show paths raw format "%d %p" 2>/dev/null |
+			awk -v d="$dev" '$1 == d { print $2; exit }')
+		[ "$got" = "${want#*=}" ] || { sleep 0.5; return 1; }
+	done
+}
+
+# ha_cmd_prios SECS NAME=PRIO...: wait until the paths have those
+# priorities; print them and the kernel's ALUA view (access_state).
+ha_cmd_prios() {
+	local secs=${1:?secs} n dev
+	shift
+	SELFTEST_TIMEOUT_SCALE=1 wait_for "$secs" _ha_prios_are "$@" || {
+		guest_err "path priorities are not $* after $secs s"
+		multipathd show paths raw format "%d %p %t %T" 2>&1
+		return 1
+	}
+	for n in $(_ha_path_names); do
+		dev=$(_ha_path_dev "$n")
+		echo "path $n: $dev prio $(multipathd show paths raw format "%d %p" |
+			awk -v d="$dev" '$1 == d { print $2; exit }')" \
+			"access_state $(cat "/sys/block/$dev/device/access_state" 2>/dev/null || echo '?')"
+	done
+}
+
 ha_cmd_spread() {
 	local secs=${1:-20} n g0 g1 total=0 line="" rc=0
 	local -a names
 	declare -A w0 w
 	mapfile -t names < <(_ha_path_names)
 	g0=$(_ha_groups)
-	for n in "${names[@]}"; do w0[$n]=$(_ha_writes "$(_ha_path_dev "$n")"); done
+	for n in "${names[@]}"; do
+		w0[$n]=$(_ha_writes "$(_ha_path_dev "$n")") ||
+			{ guest_err "no write count for path $n"; return 1; }
+	done
 	sleep "$secs"
 	for n in "${names[@]}"; do
-		w[$n]=$(($(_ha_writes "$(_ha_path_dev "$n")") - w0[$n]))
+		g1=$(_ha_writes "$(_ha_path_dev "$n")") ||
+			{ guest_err "no write count for path $n"; return 1; }
+		w[$n]=$((g1 - w0[$n]))
 		total=$((total + w[$n]))
 		line+="${line:+,}$n=${w[$n]}"
 	done
