@@ -202,6 +202,19 @@ struct srpt_nacl {
 };
 
 /**
+ * struct srpt_recv_ring - receive buffers of a channel or of an SRQ
+ * @ioctx: the buffers, @count of them (kvcalloc()).
+ * @count: number of buffers.
+ *
+ * The IUs are carved out of page allocations at a fixed stride (see
+ * srpt_alloc_recv_ring()); each is DMA-mapped on its own.
+ */
+struct srpt_recv_ring {
+	struct srpt_recv_ioctx	*ioctx;
+	u32			count;
+};
+
+/**
  * struct srpt_srq - a shared receive queue and its buffers
  * @srq:   the verbs object.
  * @sdev:  owning device.
@@ -217,7 +230,7 @@ struct srpt_srq {
 	struct ib_srq		*srq;
 	struct srpt_device	*sdev;
 	u32			size;
-	struct srpt_recv_ioctx	**ring;
+	struct srpt_recv_ring	ring;
 };
 
 /**
@@ -226,7 +239,8 @@ struct srpt_srq {
  * @srq:  the SRQ this buffer is posted to, or NULL for a channel's ring;
  *        with an SRQ the channel comes from the work completion's QP.
  * @ch:   the channel whose ring this is (NULL for SRQ buffers).
- * @mem:  the allocation @buf lies in (see srpt_alloc_recv_ioctx()).
+ * @chunk: the page allocation that starts with this buffer, freed with
+ *        its ring; NULL for the other buffers carved out of it.
  * @buf:  the IU, DMA-mapped from the device.
  * @dma:  its bus address.
  * @len:  its size.
@@ -236,7 +250,7 @@ struct srpt_recv_ioctx {
 	struct ib_cqe		cqe;
 	struct srpt_srq		*srq;
 	struct srpt_rdma_ch	*ch;
-	void			*mem;
+	struct page		*chunk;
 	void			*buf;
 	dma_addr_t		dma;
 	u32			len;
@@ -441,7 +455,7 @@ struct srpt_msg_iu {
  * @cq:           completion queue from the device's CQ pool.
  * @cq_size:      entries taken from the pool.
  * @srq:          SRQ receiving for this channel, or NULL for @recv_ring.
- * @recv_ring:    per-channel receive buffers (use_srq=0).
+ * @recv_ring:    per-channel receive buffers (use_srq=0; empty with SRQ).
  * @rq_size:      receive buffers of the channel = credits granted at login.
  * @ioctx_ring:   preallocated send contexts.
  * @ioctx_count:  entries in @ioctx_ring.
@@ -519,7 +533,7 @@ struct srpt_rdma_ch {
 	struct ib_cq		*cq;
 	u32			cq_size;
 	struct srpt_srq		*srq;
-	struct srpt_recv_ioctx	**recv_ring;
+	struct srpt_recv_ring	recv_ring;
 	u32			rq_size;
 	struct srpt_send_ioctx	**ioctx_ring;
 	u32			ioctx_count;
@@ -629,10 +643,9 @@ void srpt_ch_mark_live(struct srpt_rdma_ch *ch, bool notify_cm);
 void srpt_free_srq(struct srpt_device *sdev);
 
 /* srpt_io.c: receive, RDMA R/W, responses, target_core callbacks */
-struct srpt_recv_ioctx *srpt_alloc_recv_ioctx(struct srpt_device *sdev,
-					      u32 len, u32 imm_data_offset);
-void srpt_free_recv_ioctx(struct srpt_device *sdev,
-			  struct srpt_recv_ioctx *recv);
+int srpt_alloc_recv_ring(struct srpt_device *sdev, struct srpt_recv_ring *ring,
+			 u32 count, u32 len, u32 imm_data_offset);
+void srpt_free_recv_ring(struct srpt_device *sdev, struct srpt_recv_ring *ring);
 int srpt_post_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv);
 int srpt_post_srq_recv(struct srpt_srq *srq, struct srpt_recv_ioctx *recv);
 int srpt_alloc_ch_ioctxs(struct srpt_rdma_ch *ch);

@@ -412,14 +412,9 @@ static struct srpt_nexus *srpt_new_nexus(struct srpt_tpg *tpg,
 
 static void srpt_destroy_srq(struct srpt_srq *srq)
 {
-	u32 i;
-
 	if (srq->srq)
 		ib_destroy_srq(srq->srq);
-	for (i = 0; i < srq->size && srq->ring; i++)
-		if (srq->ring[i])
-			srpt_free_recv_ioctx(srq->sdev, srq->ring[i]);
-	kfree(srq->ring);
+	srpt_free_recv_ring(srq->sdev, &srq->ring);
 	kfree(srq);
 }
 
@@ -442,9 +437,6 @@ static struct srpt_srq *srpt_get_srq(struct srpt_device *sdev)
 		return NULL;
 	srq->sdev = sdev;
 	srq->size = size;
-	srq->ring = kcalloc(size, sizeof(*srq->ring), GFP_KERNEL);
-	if (!srq->ring)
-		goto err;
 	attr.attr.max_wr = size;
 	attr.attr.max_sge = 1;
 	attr.srq_type = IB_SRQT_BASIC;
@@ -455,13 +447,12 @@ static struct srpt_srq *srpt_get_srq(struct srpt_device *sdev)
 		srq->srq = NULL;
 		goto err;
 	}
+	if (srpt_alloc_recv_ring(sdev, &srq->ring, size, srp_max_req_size,
+				 SRPT_SRQ_IMM_OFFSET))
+		goto err;
 	for (i = 0; i < size; i++) {
-		srq->ring[i] = srpt_alloc_recv_ioctx(sdev, srp_max_req_size,
-						     SRPT_SRQ_IMM_OFFSET);
-		if (!srq->ring[i])
-			goto err;
-		srq->ring[i]->srq = srq;
-		if (srpt_post_srq_recv(srq, srq->ring[i]))
+		srq->ring.ioctx[i].srq = srq;
+		if (srpt_post_srq_recv(srq, &srq->ring.ioctx[i]))
 			goto err;
 	}
 	sdev->srq = srq;
@@ -618,7 +609,7 @@ static int srpt_post_ch_recvs(struct srpt_rdma_ch *ch)
 	int ret;
 
 	for (i = 0; !ch->srq && i < ch->rq_size; i++) {
-		ret = srpt_post_recv(ch, ch->recv_ring[i]);
+		ret = srpt_post_recv(ch, &ch->recv_ring.ioctx[i]);
 		if (ret)
 			return ret;
 	}

@@ -22,6 +22,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cache.h>
+#include <linux/dma-mapping.h>
 #include <linux/error-injection.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
@@ -41,52 +43,154 @@ static void srpt_rw_retry_work(struct work_struct *work);
 
 /* ----- buffers ---------------------------------------------------------- */
 
-/**
- * srpt_alloc_recv_ioctx - allocate and map one receive buffer
- * @sdev: the device it is posted on.
- * @len:  the largest IU it takes.
- * @imm_data_offset: where immediate data starts in an SRP_CMD, or 0.
- *
- * The IU is placed so that immediate data at @imm_data_offset starts on an
- * SRPT_IMM_ALIGN boundary: kmalloc() aligns power-of-two sizes naturally,
- * so the allocation is rounded up to one and the IU shifted into it.
- *
- * Return: the buffer, or NULL when out of memory.
+/*
+ * Receive buffers are carved out of page allocations ("chunks") of up to
+ * 2^SRPT_RECV_MAX_ORDER pages, at a fixed stride, instead of one
+ * power-of-two kmalloc() each: an 8260-byte IU takes 8704 bytes rather
+ * than 16 KiB. Each buffer is still DMA-mapped on its own.
  */
-struct srpt_recv_ioctx *srpt_alloc_recv_ioctx(struct srpt_device *sdev,
-					      u32 len, u32 imm_data_offset)
-{
-	u32 shift = imm_data_offset ?
-		    round_up(imm_data_offset, SRPT_IMM_ALIGN) - imm_data_offset : 0;
-	struct srpt_recv_ioctx *recv;
+#define SRPT_RECV_MAX_ORDER	5
 
-	recv = kzalloc(sizeof(*recv), GFP_KERNEL);
-	if (!recv)
-		return NULL;
-	recv->mem = kmalloc(roundup_pow_of_two(shift + len), GFP_KERNEL);
-	if (!recv->mem)
-		goto err;
-	recv->buf = recv->mem + shift;
-	recv->dma = ib_dma_map_single(sdev->ib_dev, recv->buf, len,
-				      DMA_FROM_DEVICE);
-	if (ib_dma_mapping_error(sdev->ib_dev, recv->dma))
-		goto err;
-	recv->len = len;
-	recv->cqe.done = srpt_recv_done;
-	return recv;
-err:
-	kfree(recv->mem);
-	kfree(recv);
-	return NULL;
+/*
+ * The distance between two buffers of a chunk. Immediate data at
+ * @imm_data_offset must start on an SRPT_IMM_ALIGN boundary: a buffer starts
+ * @shift bytes into its slot and the slots are multiples of SRPT_IMM_ALIGN,
+ * so every buffer's immediate data is as aligned as the chunk (a page).
+ * Without immediate data, buffers mapped DMA_FROM_DEVICE must only not
+ * share a cache line. Slots never overlap, so neither do two buffers'
+ * cache lines.
+ */
+static u32 srpt_recv_stride(u32 len, u32 imm_data_offset, u32 *shift)
+{
+	u32 align = max_t(u32, dma_get_cache_alignment(), cache_line_size());
+
+	*shift = 0;
+	if (imm_data_offset) {
+		*shift = round_up(imm_data_offset, SRPT_IMM_ALIGN) -
+			 imm_data_offset;
+		align = max_t(u32, align, SRPT_IMM_ALIGN);
+	}
+	return round_up(*shift + len, align);
 }
 
-void srpt_free_recv_ioctx(struct srpt_device *sdev,
-			  struct srpt_recv_ioctx *recv)
+/* The chunk order that wastes the least memory per buffer. */
+static unsigned int srpt_recv_chunk_order(u32 stride)
 {
-	ib_dma_unmap_single(sdev->ib_dev, recv->dma, recv->len,
-			    DMA_FROM_DEVICE);
-	kfree(recv->mem);
-	kfree(recv);
+	unsigned int min_order = get_order(stride), order, best = min_order;
+	unsigned long best_per = (PAGE_SIZE << min_order) / stride;
+
+	for (order = min_order + 1; order <= SRPT_RECV_MAX_ORDER; order++) {
+		unsigned long per = (PAGE_SIZE << order) / stride;
+
+		/* Bytes per buffer, (PAGE_SIZE << order) / per, smaller? */
+		if ((PAGE_SIZE << order) * best_per <
+		    (PAGE_SIZE << best) * per) {
+			best = order;
+			best_per = per;
+		}
+	}
+	return best;
+}
+
+/*
+ * A chunk of 2^@order pages, or of fewer where that fails: orders above
+ * the smallest that holds one buffer are tried without retrying hard, and
+ * the order that worked is kept for the next chunks.
+ */
+static struct page *srpt_alloc_recv_chunk(unsigned int *order,
+					  unsigned int min_order)
+{
+	struct page *page;
+
+	for (; *order > min_order; (*order)--) {
+		page = alloc_pages(GFP_KERNEL | __GFP_COMP | __GFP_NORETRY |
+				   __GFP_NOWARN, *order);
+		if (page)
+			return page;
+	}
+	return alloc_pages(GFP_KERNEL | __GFP_COMP, min_order);
+}
+
+/**
+ * srpt_alloc_recv_ring - allocate and map receive buffers
+ * @sdev:  the device they are posted on.
+ * @ring:  where to put them; empty on failure.
+ * @count: how many.
+ * @len:   the largest IU each takes.
+ * @imm_data_offset: where immediate data starts in an SRP_CMD, or 0.
+ *
+ * Every IU is placed so that immediate data at @imm_data_offset starts on
+ * an SRPT_IMM_ALIGN boundary (srpt_recv_stride()), and lies in one chunk,
+ * which is physically contiguous.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int srpt_alloc_recv_ring(struct srpt_device *sdev, struct srpt_recv_ring *ring,
+			 u32 count, u32 len, u32 imm_data_offset)
+{
+	struct ib_device *ib_dev = sdev->ib_dev;
+	u32 shift, stride = srpt_recv_stride(len, imm_data_offset, &shift);
+	unsigned int min_order = get_order(stride);
+	unsigned int order = srpt_recv_chunk_order(stride);
+	u32 i = 0, j, n;
+
+	ring->count = 0;
+	ring->ioctx = kvcalloc(count, sizeof(*ring->ioctx), GFP_KERNEL);
+	if (!ring->ioctx)
+		return -ENOMEM;
+	while (i < count) {
+		/* The last chunk only as large as the buffers left need. */
+		unsigned int want = min_t(unsigned int, order,
+					  get_order((unsigned long)(count - i) *
+						    stride));
+		unsigned int got = want;
+		struct page *page = srpt_alloc_recv_chunk(&got, min_order);
+		void *base;
+
+		if (!page)
+			goto err;
+		if (got < want)
+			order = got;
+		base = page_address(page);
+		n = min_t(u32, (PAGE_SIZE << got) / stride, count - i);
+		for (j = 0; j < n; j++, i++) {
+			struct srpt_recv_ioctx *recv = &ring->ioctx[i];
+
+			recv->chunk = j ? NULL : page;
+			recv->buf = base + j * stride + shift;
+			recv->len = len;
+			recv->cqe.done = srpt_recv_done;
+			recv->dma = ib_dma_map_single(ib_dev, recv->buf, len,
+						      DMA_FROM_DEVICE);
+			if (ib_dma_mapping_error(ib_dev, recv->dma)) {
+				/* Buffers before this one own their chunks. */
+				if (!j)
+					__free_pages(page, got);
+				goto err;
+			}
+			ring->count = i + 1;
+		}
+	}
+	return 0;
+err:
+	srpt_free_recv_ring(sdev, ring);
+	return -ENOMEM;
+}
+
+void srpt_free_recv_ring(struct srpt_device *sdev, struct srpt_recv_ring *ring)
+{
+	u32 i;
+
+	for (i = 0; i < ring->count; i++)
+		ib_dma_unmap_single(sdev->ib_dev, ring->ioctx[i].dma,
+				    ring->ioctx[i].len, DMA_FROM_DEVICE);
+	for (i = 0; i < ring->count; i++)
+		if (ring->ioctx[i].chunk)
+			__free_pages(ring->ioctx[i].chunk,
+				     compound_order(ring->ioctx[i].chunk));
+	kvfree(ring->ioctx);
+	ring->ioctx = NULL;
+	ring->count = 0;
 }
 
 static void srpt_init_recv_wr(struct srpt_device *sdev,
@@ -196,21 +300,12 @@ int srpt_alloc_ch_ioctxs(struct srpt_rdma_ch *ch)
 	u32 i;
 
 	if (!ch->srq) {
-		ch->recv_ring = kcalloc(ch->rq_size, sizeof(*ch->recv_ring),
-					GFP_KERNEL);
-		if (!ch->recv_ring)
+		if (srpt_alloc_recv_ring(ch->sdev, &ch->recv_ring, ch->rq_size,
+					 ch->max_it_iu_len,
+					 ch->imm_data_offset))
 			return -ENOMEM;
-		for (i = 0; i < ch->rq_size; i++) {
-			struct srpt_recv_ioctx *recv;
-
-			recv = srpt_alloc_recv_ioctx(ch->sdev,
-						     ch->max_it_iu_len,
-						     ch->imm_data_offset);
-			ch->recv_ring[i] = recv;
-			if (!recv)
-				return -ENOMEM;
-			ch->recv_ring[i]->ch = ch;
-		}
+		for (i = 0; i < ch->recv_ring.count; i++)
+			ch->recv_ring.ioctx[i].ch = ch;
 	}
 	ch->ioctx_count = ch->rq_size;
 	ch->ioctx_ring = kcalloc(ch->ioctx_count, sizeof(*ch->ioctx_ring),
@@ -230,11 +325,7 @@ void srpt_free_ch_ioctxs(struct srpt_rdma_ch *ch)
 {
 	u32 i;
 
-	for (i = 0; ch->recv_ring && i < ch->rq_size; i++)
-		if (ch->recv_ring[i])
-			srpt_free_recv_ioctx(ch->sdev, ch->recv_ring[i]);
-	kfree(ch->recv_ring);
-	ch->recv_ring = NULL;
+	srpt_free_recv_ring(ch->sdev, &ch->recv_ring);
 	for (i = 0; ch->ioctx_ring && i < ch->ioctx_count; i++)
 		if (ch->ioctx_ring[i])
 			srpt_free_send_ioctx(ch, ch->ioctx_ring[i]);
@@ -1297,7 +1388,7 @@ static struct scatterlist *srpt_imm_in_place(struct srpt_send_ioctx *ioctx,
 	data = ioctx->imm->buf + ioctx->ch->imm_data_offset;
 	if (!IS_ALIGNED((unsigned long)data, SRPT_IMM_ALIGN))
 		return NULL;
-	/* kmalloc() memory is physically contiguous: one entry will do. */
+	/* A receive buffer is physically contiguous: one entry will do. */
 	sg_init_one(&ioctx->imm_sg, data, ioctx->data_len);
 	return &ioctx->imm_sg;
 }
