@@ -648,6 +648,8 @@ int srpt_alloc_recv_ring(struct srpt_device *sdev, struct srpt_recv_ring *ring,
 void srpt_free_recv_ring(struct srpt_device *sdev, struct srpt_recv_ring *ring);
 int srpt_post_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv);
 int srpt_post_srq_recv(struct srpt_srq *srq, struct srpt_recv_ioctx *recv);
+int srpt_init_ioctx_cache(void);
+void srpt_destroy_ioctx_cache(void);
 int srpt_alloc_ch_ioctxs(struct srpt_rdma_ch *ch);
 void srpt_free_ch_ioctxs(struct srpt_rdma_ch *ch);
 void srpt_fail_waiting(struct srpt_rdma_ch *ch);

@@ -257,12 +257,30 @@ void srpt_repost_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv)
 	}
 }
 
+/*
+ * Send contexts come from a cache of their exact size: 1216 bytes on x86_64,
+ * which kmalloc() would round up to 2 KiB.
+ */
+static struct kmem_cache *srpt_send_ioctx_cache;
+
+int srpt_init_ioctx_cache(void)
+{
+	srpt_send_ioctx_cache = KMEM_CACHE(srpt_send_ioctx, 0);
+	return srpt_send_ioctx_cache ? 0 : -ENOMEM;
+}
+
+/* Once every channel is gone: after srpt_wq and srpt_retry_wq. */
+void srpt_destroy_ioctx_cache(void)
+{
+	kmem_cache_destroy(srpt_send_ioctx_cache);
+}
+
 static struct srpt_send_ioctx *srpt_alloc_send_ioctx(struct srpt_rdma_ch *ch)
 {
 	struct ib_device *ib_dev = ch->sdev->ib_dev;
 	struct srpt_send_ioctx *ioctx;
 
-	ioctx = kzalloc(sizeof(*ioctx), GFP_KERNEL);
+	ioctx = kmem_cache_zalloc(srpt_send_ioctx_cache, GFP_KERNEL);
 	if (!ioctx)
 		return NULL;
 	ioctx->rsp = kzalloc(ch->max_ti_iu_len, GFP_KERNEL);
@@ -279,7 +297,7 @@ static struct srpt_send_ioctx *srpt_alloc_send_ioctx(struct srpt_rdma_ch *ch)
 	return ioctx;
 err:
 	kfree(ioctx->rsp);
-	kfree(ioctx);
+	kmem_cache_free(srpt_send_ioctx_cache, ioctx);
 	return NULL;
 }
 
@@ -291,7 +309,7 @@ static void srpt_free_send_ioctx(struct srpt_rdma_ch *ch,
 	ib_dma_unmap_single(ch->sdev->ib_dev, ioctx->rsp_dma,
 			    ch->max_ti_iu_len, DMA_TO_DEVICE);
 	kfree(ioctx->rsp);
-	kfree(ioctx);
+	kmem_cache_free(srpt_send_ioctx_cache, ioctx);
 }
 
 /* The receive ring (without SRQ) and the send contexts of a channel. */

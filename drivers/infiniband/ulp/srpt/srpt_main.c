@@ -517,9 +517,14 @@ static int __init srpt_init_module(void)
 {
 	int ret;
 
+	ret = srpt_init_ioctx_cache();
+	if (ret)
+		return ret;
 	srpt_wq = alloc_workqueue("srpt", WQ_MEM_RECLAIM, 0);
-	if (!srpt_wq)
-		return -ENOMEM;
+	if (!srpt_wq) {
+		ret = -ENOMEM;
+		goto err_cache;
+	}
 	srpt_retry_wq = alloc_workqueue("srpt_retry", WQ_MEM_RECLAIM, 0);
 	if (!srpt_retry_wq) {
 		ret = -ENOMEM;
@@ -546,6 +551,8 @@ err_wq:
 	if (srpt_retry_wq)
 		destroy_workqueue(srpt_retry_wq);
 	destroy_workqueue(srpt_wq);
+err_cache:
+	srpt_destroy_ioctx_cache();
 	return ret;
 }
 
@@ -561,6 +568,7 @@ static void __exit srpt_cleanup_module(void)
 	flush_work(&srpt_rebind_work);
 	destroy_workqueue(srpt_wq);
 	destroy_workqueue(srpt_retry_wq);
+	srpt_destroy_ioctx_cache();
 }
 
 module_init(srpt_init_module);
