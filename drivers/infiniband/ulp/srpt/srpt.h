@@ -205,6 +205,7 @@ struct srpt_nacl {
  * struct srpt_recv_ring - receive buffers of a channel or of an SRQ
  * @ioctx: the buffers, @count of them (kvcalloc()).
  * @count: number of buffers.
+ * @bytes: memory allocated for them: the pages and @ioctx.
  *
  * The IUs are carved out of page allocations at a fixed stride (see
  * srpt_alloc_recv_ring()); each is DMA-mapped on its own.
@@ -212,6 +213,7 @@ struct srpt_nacl {
 struct srpt_recv_ring {
 	struct srpt_recv_ioctx	*ioctx;
 	u32			count;
+	size_t			bytes;
 };
 
 /**
@@ -514,6 +516,17 @@ struct srpt_msg_iu {
  *                SRP_CRED_RSP; their tags are the last ones up to @cred_tag.
  * @peer:         the initiator's address (IP for RDMA/CM, GID for IB/CM).
  * @name:         "<initiator port id>/<channel>" for messages.
+ * @mem_recv:     bytes allocated for @recv_ring (0 with an SRQ).
+ * @mem_other:    bytes allocated for the channel itself and @logout_iu and
+ *                @cred_iu.
+ * @mem_send:     bytes allocated for send contexts, their response buffers
+ *                and @ioctx_ring; extra contexts count while they exist.
+ * @mem_rd_pages: bytes of the send contexts' pages for small READs.
+ *
+ * The four memory counts are what was allocated, added up as it was, for
+ * the ACL's info file; @mem_recv and @mem_other are set before the
+ * channel is listed and do not change, the other two change in the I/O
+ * path (atomic).
  *
  * Lifetime: allocated by a login, freed only by @release_work, which runs
  * once after the channel enters CLOSING. It drains the QP (so no
@@ -570,6 +583,10 @@ struct srpt_rdma_ch {
 	u32			cred_unanswered;
 	char			peer[48];
 	char			name[64];
+	size_t			mem_recv;
+	size_t			mem_other;
+	atomic_long_t		mem_send;
+	atomic_long_t		mem_rd_pages;
 };
 
 /**

@@ -456,8 +456,9 @@ static struct srpt_srq *srpt_get_srq(struct srpt_device *sdev)
 			goto err;
 	}
 	sdev->srq = srq;
-	pr_info("%s: shared receive queue with %u buffers of %u bytes\n",
-		dev_name(&sdev->ib_dev->dev), size, srp_max_req_size);
+	pr_info("%s: shared receive queue with %u buffers of %u bytes (%zu KiB)\n",
+		dev_name(&sdev->ib_dev->dev), size, srp_max_req_size,
+		DIV_ROUND_UP(srq->ring.bytes, 1024));
 	return srq;
 err:
 	srpt_destroy_srq(srq);
@@ -706,6 +707,7 @@ static struct srpt_rdma_ch *srpt_alloc_ch(struct srpt_login *lg)
 	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
 	if (!ch)
 		return NULL;
+	ch->mem_other = kmalloc_size_roundup(sizeof(*ch));
 	ch->sport = lg->sport;
 	ch->sdev = lg->sport->sdev;
 	kref_get(&ch->sdev->refcount);

@@ -562,6 +562,28 @@ static const char *srpt_ch_state_name(enum srpt_ch_state state)
 	}
 }
 
+/*
+ * What the channel allocated, in KiB rounded up: its receive ring (none
+ * with an SRQ, whose buffers the device's channels share), send contexts
+ * with their response buffers, the pages they keep for small READs, and
+ * the channel itself with its two target-initiated IU buffers.
+ */
+static ssize_t srpt_show_ch_mem(struct srpt_rdma_ch *ch, char *page,
+				ssize_t n)
+{
+	size_t send = atomic_long_read(&ch->mem_send);
+	size_t rd_pages = atomic_long_read(&ch->mem_rd_pages);
+
+	return n + scnprintf(page + n, PAGE_SIZE - n,
+			     "   memory: %zu KiB (receive %zu KiB, send %zu KiB, read pages %zu KiB, other %zu KiB)\n",
+			     DIV_ROUND_UP(ch->mem_recv + send + rd_pages +
+					  ch->mem_other, 1024),
+			     DIV_ROUND_UP(ch->mem_recv, 1024),
+			     DIV_ROUND_UP(send, 1024),
+			     DIV_ROUND_UP(rd_pages, 1024),
+			     DIV_ROUND_UP(ch->mem_other, 1024));
+}
+
 static ssize_t srpt_show_nexus(struct srpt_nexus *nexus, char *page,
 			       ssize_t n)
 {
@@ -576,7 +598,7 @@ static ssize_t srpt_show_nexus(struct srpt_nexus *nexus, char *page,
 		       get_unaligned_be64(nexus->i_port_id),
 		       get_unaligned_be64(nexus->i_port_id + 8),
 		       nexus->sid, count);
-	list_for_each_entry(ch, &nexus->ch_list, nexus_node)
+	list_for_each_entry(ch, &nexus->ch_list, nexus_node) {
 		n += scnprintf(page + n, PAGE_SIZE - n,
 			       "CID: %u   Connection State: %s\n   Address %s %s\n   request limit %u, commands in flight %u, credits owed %d, send queue %u (%u free), %s, completion vector %d, IU %u/%u bytes, RDMA %s\n",
 			       ch->cid, srpt_ch_state_name(READ_ONCE(ch->state)),
@@ -588,6 +610,8 @@ static ssize_t srpt_show_nexus(struct srpt_nexus *nexus, char *page,
 			       ch->comp_vector, ch->max_it_iu_len,
 			       ch->max_ti_iu_len,
 			       ch->rw_wrs_per_op > 1 ? "through MRs" : "direct");
+		n = srpt_show_ch_mem(ch, page, n);
+	}
 	return n;
 }
 

@@ -43,6 +43,21 @@ static void srpt_rw_retry_work(struct work_struct *work);
 
 /* ----- buffers ---------------------------------------------------------- */
 
+/**
+ * srpt_kv_bytes - memory that a kvmalloc() of @size took
+ * @p:    what it returned.
+ * @size: what was asked for.
+ *
+ * Return: the kmalloc() bucket, or the pages of a vmalloc() area.
+ */
+static size_t srpt_kv_bytes(const void *p, size_t size)
+{
+	if (!p)
+		return 0;
+	return is_vmalloc_addr(p) ? PAGE_ALIGN(size) :
+	       kmalloc_size_roundup(size);
+}
+
 /*
  * Receive buffers are carved out of page allocations ("chunks") of up to
  * 2^SRPT_RECV_MAX_ORDER pages, at a fixed stride, instead of one
@@ -138,6 +153,7 @@ int srpt_alloc_recv_ring(struct srpt_device *sdev, struct srpt_recv_ring *ring,
 	ring->ioctx = kvcalloc(count, sizeof(*ring->ioctx), GFP_KERNEL);
 	if (!ring->ioctx)
 		return -ENOMEM;
+	ring->bytes = srpt_kv_bytes(ring->ioctx, count * sizeof(*ring->ioctx));
 	while (i < count) {
 		/* The last chunk only as large as the buffers left need. */
 		unsigned int want = min_t(unsigned int, order,
@@ -151,6 +167,7 @@ int srpt_alloc_recv_ring(struct srpt_device *sdev, struct srpt_recv_ring *ring,
 			goto err;
 		if (got < want)
 			order = got;
+		ring->bytes += PAGE_SIZE << got;
 		base = page_address(page);
 		n = min_t(u32, (PAGE_SIZE << got) / stride, count - i);
 		for (j = 0; j < n; j++, i++) {
@@ -191,6 +208,7 @@ void srpt_free_recv_ring(struct srpt_device *sdev, struct srpt_recv_ring *ring)
 	kvfree(ring->ioctx);
 	ring->ioctx = NULL;
 	ring->count = 0;
+	ring->bytes = 0;
 }
 
 static void srpt_init_recv_wr(struct srpt_device *sdev,
@@ -275,6 +293,13 @@ void srpt_destroy_ioctx_cache(void)
 	kmem_cache_destroy(srpt_send_ioctx_cache);
 }
 
+/* Memory of one send context and its response buffer. */
+static size_t srpt_send_ioctx_bytes(struct srpt_rdma_ch *ch)
+{
+	return kmem_cache_size(srpt_send_ioctx_cache) +
+	       kmalloc_size_roundup(ch->max_ti_iu_len);
+}
+
 static struct srpt_send_ioctx *srpt_alloc_send_ioctx(struct srpt_rdma_ch *ch)
 {
 	struct ib_device *ib_dev = ch->sdev->ib_dev;
@@ -294,6 +319,7 @@ static struct srpt_send_ioctx *srpt_alloc_send_ioctx(struct srpt_rdma_ch *ch)
 	INIT_DELAYED_WORK(&ioctx->rw_retry, srpt_rw_retry_work);
 	ioctx->rdma_cqe.done = srpt_rdma_read_done;
 	ioctx->send_cqe.done = srpt_send_done;
+	atomic_long_add(srpt_send_ioctx_bytes(ch), &ch->mem_send);
 	return ioctx;
 err:
 	kfree(ioctx->rsp);
@@ -304,8 +330,11 @@ err:
 static void srpt_free_send_ioctx(struct srpt_rdma_ch *ch,
 				 struct srpt_send_ioctx *ioctx)
 {
-	if (ioctx->rd_page)
+	if (ioctx->rd_page) {
 		__free_page(ioctx->rd_page);
+		atomic_long_sub(PAGE_SIZE, &ch->mem_rd_pages);
+	}
+	atomic_long_sub(srpt_send_ioctx_bytes(ch), &ch->mem_send);
 	ib_dma_unmap_single(ch->sdev->ib_dev, ioctx->rsp_dma,
 			    ch->max_ti_iu_len, DMA_TO_DEVICE);
 	kfree(ioctx->rsp);
@@ -325,11 +354,15 @@ int srpt_alloc_ch_ioctxs(struct srpt_rdma_ch *ch)
 		for (i = 0; i < ch->recv_ring.count; i++)
 			ch->recv_ring.ioctx[i].ch = ch;
 	}
+	ch->mem_recv = ch->recv_ring.bytes;
 	ch->ioctx_count = ch->rq_size;
 	ch->ioctx_ring = kcalloc(ch->ioctx_count, sizeof(*ch->ioctx_ring),
 				 GFP_KERNEL);
 	if (!ch->ioctx_ring)
 		return -ENOMEM;
+	atomic_long_add(kmalloc_size_roundup(ch->ioctx_count *
+					     sizeof(*ch->ioctx_ring)),
+			&ch->mem_send);
 	for (i = 0; i < ch->ioctx_count; i++) {
 		ch->ioctx_ring[i] = srpt_alloc_send_ioctx(ch);
 		if (!ch->ioctx_ring[i])
@@ -1044,6 +1077,7 @@ static struct scatterlist *srpt_read_page(struct srpt_send_ioctx *ioctx,
 		ioctx->rd_page = alloc_page(GFP_KERNEL);
 		if (!ioctx->rd_page)
 			return NULL;
+		atomic_long_add(PAGE_SIZE, &ioctx->ch->mem_rd_pages);
 	}
 	sg_init_table(&ioctx->rd_sg, 1);
 	sg_set_page(&ioctx->rd_sg, ioctx->rd_page, ioctx->data_len, 0);
