@@ -498,7 +498,12 @@ static u32 srpt_rdma_ctxs(struct srpt_rdma_ch *ch)
 	return min_t(u32, mrs, ib_dev->attrs.max_qp_wr);
 }
 
-static int srpt_create_qp_inline(struct srpt_rdma_ch *ch, u32 max_inline)
+/*
+ * @trim: ask for the send queue entries that rdma_rw_init_qp() adds on its
+ * own (see srpt_create_qp()) that much smaller.
+ */
+static int srpt_create_qp_inline(struct srpt_rdma_ch *ch, u32 max_inline,
+				 bool trim)
 {
 	struct ib_device *ib_dev = ch->sdev->ib_dev;
 	struct ib_qp_init_attr init = {};
@@ -516,6 +521,8 @@ static int srpt_create_qp_inline(struct srpt_rdma_ch *ch, u32 max_inline)
 	init.cap.max_send_wr = ch->sq_size + 1;
 	ch->rdma_ctxs = srpt_rdma_ctxs(ch);
 	init.cap.max_rdma_ctxs = ch->rdma_ctxs;
+	if (trim)
+		init.cap.max_send_wr -= min(ch->rdma_ctxs, ch->sq_size);
 	init.cap.max_send_sge = min_t(u32, ib_dev->attrs.max_send_sge, 32);
 	init.cap.max_recv_wr = ch->srq ? 0 : ch->rq_size + 1;
 	init.cap.max_recv_sge = 1;
@@ -542,14 +549,54 @@ static int srpt_create_qp_inline(struct srpt_rdma_ch *ch, u32 max_inline)
 	return ret;
 }
 
+/* The QP's send queue has room for what we account, sq_size + 1. */
+static bool srpt_qp_has_room(struct srpt_rdma_ch *ch)
+{
+	struct ib_qp_init_attr init;
+	struct ib_qp_attr attr;
+
+	return !ib_query_qp(ch->qp, &attr, IB_QP_CAP, &init) &&
+	       attr.cap.max_send_wr >= ch->sq_size + 1;
+}
+
+static void srpt_destroy_new_qp(struct srpt_rdma_ch *ch)
+{
+	if (ch->using_rdma_cm)
+		rdma_destroy_qp(ch->rdma_cm_id);
+	else
+		ib_destroy_qp(ch->qp);
+	ch->qp = NULL;
+}
+
+/*
+ * The send queue accounting (srpt_io.c) counts every work request in
+ * sq_size, rdma_rw's included (LOCAL_INV and REG_MR too), and posts no
+ * more; the QP needs one entry more for the drain. rdma_rw_init_qp()
+ * adds max_rdma_ctxs entries to what we ask for, three times that where
+ * rdma_rw registers memory, for users that do not account its work
+ * requests: at the default sizes, as many again as we use, and drivers
+ * round queues up to a power of two. So we ask for max_rdma_ctxs fewer
+ * (at most what rdma_rw adds) and check that the QP has room for sq_size
+ * + 1; if it has not (a device that does not report it, or an RDMA core
+ * that no longer adds), it is created again without that.
+ */
 static int srpt_create_qp(struct srpt_rdma_ch *ch)
 {
+	bool trim = true;
 	int ret;
 
+again:
 	/* Devices without inline sends may refuse to create the QP. */
-	ret = srpt_create_qp_inline(ch, SRPT_RSP_INLINE);
+	ret = srpt_create_qp_inline(ch, SRPT_RSP_INLINE, trim);
 	if (ret)
-		ret = srpt_create_qp_inline(ch, 0);
+		ret = srpt_create_qp_inline(ch, 0, trim);
+	if (!ret && trim && !srpt_qp_has_room(ch)) {
+		pr_info_once("%s: QP send queue smaller than %u entries; asking for rdma_rw's entries too\n",
+			     ch->name, ch->sq_size + 1);
+		srpt_destroy_new_qp(ch);
+		trim = false;
+		goto again;
+	}
 	if (ret)
 		pr_info("%s: cannot create a QP with %u send WRs (%d)\n",
 			ch->name, ch->sq_size, ret);
