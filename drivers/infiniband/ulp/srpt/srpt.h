@@ -641,6 +641,7 @@ struct srpt_port *srpt_find_port(enum srpt_tport_kind kind,
 void srpt_bind_tports(void);
 void srpt_list_ports(char *buf, size_t len);
 void srpt_put_device(struct srpt_device *sdev);
+void srpt_count_port_stat(struct srpt_port *sport, enum srpt_login_stat stat);
 
 /* srpt_cm.c: logins and channel lifetime */
 int srpt_cm_start(void);
@@ -654,7 +655,6 @@ void srpt_set_tpg_enabled(struct srpt_tpg *tpg, bool enable);
 void srpt_ch_close(struct srpt_rdma_ch *ch);
 void srpt_ch_logout(struct srpt_rdma_ch *ch, u32 reason);
 void srpt_close_session(struct se_session *se_sess);
-void srpt_count_port_stat(struct srpt_port *sport, enum srpt_login_stat stat);
 bool srpt_ch_is_live(struct srpt_rdma_ch *ch);
 void srpt_ch_mark_live(struct srpt_rdma_ch *ch, bool notify_cm);
 void srpt_free_srq(struct srpt_device *sdev);

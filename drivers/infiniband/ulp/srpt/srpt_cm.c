@@ -821,27 +821,6 @@ static void srpt_count_login(struct srpt_port *sport,
 }
 
 /**
- * srpt_count_port_stat - count an event in the statistics of a port
- * @sport: the RDMA port.
- * @stat:  what happened.
- *
- * For the completion path (IUs refused on a live channel): it walks the
- * target ports under RCU and takes no lock.
- *
- * Context: any.
- */
-void srpt_count_port_stat(struct srpt_port *sport, enum srpt_login_stat stat)
-{
-	struct srpt_tport *tport;
-
-	rcu_read_lock();
-	list_for_each_entry_rcu(tport, &srpt_tport_list, node)
-		if (READ_ONCE(tport->port) == sport)
-			atomic64_inc(&tport->login_stats[stat]);
-	rcu_read_unlock();
-}
-
-/**
  * srpt_try_login - validate a login and build its channel
  * @lg:  the request; on return holds the response or the reject reason.
  * @ch:  a channel from srpt_alloc_ch() with its CM id set.

@@ -275,6 +275,27 @@ void srpt_bind_tports(void)
 		srpt_bind_tport(tport);
 }
 
+/**
+ * srpt_count_port_stat - count an event in the statistics of a port
+ * @sport: the RDMA port.
+ * @stat:  what happened.
+ *
+ * For the completion path (IUs refused on a live channel): it walks the
+ * target ports under RCU and takes no lock.
+ *
+ * Context: any.
+ */
+void srpt_count_port_stat(struct srpt_port *sport, enum srpt_login_stat stat)
+{
+	struct srpt_tport *tport;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(tport, &srpt_tport_list, node)
+		if (READ_ONCE(tport->port) == sport)
+			atomic64_inc(&tport->login_stats[stat]);
+	rcu_read_unlock();
+}
+
 /* GID changes arrive in atomic context; rebind from process context. */
 static void srpt_rebind_work_fn(struct work_struct *work)
 {
