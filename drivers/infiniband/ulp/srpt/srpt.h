@@ -657,14 +657,11 @@ void srpt_ch_logout(struct srpt_rdma_ch *ch, u32 reason);
 void srpt_close_session(struct se_session *se_sess);
 bool srpt_ch_is_live(struct srpt_rdma_ch *ch);
 void srpt_ch_mark_live(struct srpt_rdma_ch *ch, bool notify_cm);
-void srpt_free_srq(struct srpt_device *sdev);
 
 /* srpt_io.c: receive, RDMA R/W, responses, target_core callbacks */
-int srpt_alloc_recv_ring(struct srpt_device *sdev, struct srpt_recv_ring *ring,
-			 u32 count, u32 len, u32 imm_data_offset);
-void srpt_free_recv_ring(struct srpt_device *sdev, struct srpt_recv_ring *ring);
 int srpt_post_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv);
-int srpt_post_srq_recv(struct srpt_srq *srq, struct srpt_recv_ioctx *recv);
+struct srpt_srq *srpt_get_srq(struct srpt_device *sdev);
+void srpt_free_srq(struct srpt_device *sdev);
 int srpt_init_ioctx_cache(void);
 void srpt_destroy_ioctx_cache(void);
 int srpt_alloc_ch_ioctxs(struct srpt_rdma_ch *ch);

@@ -126,6 +126,24 @@ static struct page *srpt_alloc_recv_chunk(unsigned int *order,
 	return alloc_pages(GFP_KERNEL | __GFP_COMP, min_order);
 }
 
+static void srpt_free_recv_ring(struct srpt_device *sdev,
+				struct srpt_recv_ring *ring)
+{
+	u32 i;
+
+	for (i = 0; i < ring->count; i++)
+		ib_dma_unmap_single(sdev->ib_dev, ring->ioctx[i].dma,
+				    ring->ioctx[i].len, DMA_FROM_DEVICE);
+	for (i = 0; i < ring->count; i++)
+		if (ring->ioctx[i].chunk)
+			__free_pages(ring->ioctx[i].chunk,
+				     compound_order(ring->ioctx[i].chunk));
+	kvfree(ring->ioctx);
+	ring->ioctx = NULL;
+	ring->count = 0;
+	ring->bytes = 0;
+}
+
 /**
  * srpt_alloc_recv_ring - allocate and map receive buffers
  * @sdev:  the device they are posted on.
@@ -140,8 +158,9 @@ static struct page *srpt_alloc_recv_chunk(unsigned int *order,
  *
  * Return: 0, or -ENOMEM.
  */
-int srpt_alloc_recv_ring(struct srpt_device *sdev, struct srpt_recv_ring *ring,
-			 u32 count, u32 len, u32 imm_data_offset)
+static int srpt_alloc_recv_ring(struct srpt_device *sdev,
+				struct srpt_recv_ring *ring, u32 count, u32 len,
+				u32 imm_data_offset)
 {
 	struct ib_device *ib_dev = sdev->ib_dev;
 	u32 shift, stride = srpt_recv_stride(len, imm_data_offset, &shift);
@@ -194,23 +213,6 @@ err:
 	return -ENOMEM;
 }
 
-void srpt_free_recv_ring(struct srpt_device *sdev, struct srpt_recv_ring *ring)
-{
-	u32 i;
-
-	for (i = 0; i < ring->count; i++)
-		ib_dma_unmap_single(sdev->ib_dev, ring->ioctx[i].dma,
-				    ring->ioctx[i].len, DMA_FROM_DEVICE);
-	for (i = 0; i < ring->count; i++)
-		if (ring->ioctx[i].chunk)
-			__free_pages(ring->ioctx[i].chunk,
-				     compound_order(ring->ioctx[i].chunk));
-	kvfree(ring->ioctx);
-	ring->ioctx = NULL;
-	ring->count = 0;
-	ring->bytes = 0;
-}
-
 static void srpt_init_recv_wr(struct srpt_device *sdev,
 			      struct srpt_recv_ioctx *recv,
 			      struct ib_recv_wr *wr, struct ib_sge *sge)
@@ -243,13 +245,81 @@ int srpt_post_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv)
 	return ret;
 }
 
-int srpt_post_srq_recv(struct srpt_srq *srq, struct srpt_recv_ioctx *recv)
+static int srpt_post_srq_recv(struct srpt_srq *srq,
+			      struct srpt_recv_ioctx *recv)
 {
 	struct ib_recv_wr wr;
 	struct ib_sge sge;
 
 	srpt_init_recv_wr(srq->sdev, recv, &wr, &sge);
 	return ib_post_srq_recv(srq->srq, &wr, NULL);
+}
+
+static void srpt_destroy_srq(struct srpt_srq *srq)
+{
+	if (srq->srq)
+		ib_destroy_srq(srq->srq);
+	srpt_free_recv_ring(srq->sdev, &srq->ring);
+	kfree(srq);
+}
+
+/*
+ * The device's shared receive queue, created on first use.
+ * Context: srpt_mutex held.
+ */
+struct srpt_srq *srpt_get_srq(struct srpt_device *sdev)
+{
+	struct ib_srq_init_attr attr = {};
+	struct srpt_srq *srq;
+	u32 i, size;
+
+	lockdep_assert_held(&srpt_mutex);
+	if (sdev->srq)
+		return sdev->srq;
+	size = min_t(u32, srpt_srq_size, sdev->ib_dev->attrs.max_srq_wr);
+	srq = kzalloc(sizeof(*srq), GFP_KERNEL);
+	if (!srq)
+		return NULL;
+	srq->sdev = sdev;
+	srq->size = size;
+	attr.attr.max_wr = size;
+	attr.attr.max_sge = 1;
+	attr.srq_type = IB_SRQT_BASIC;
+	srq->srq = ib_create_srq(sdev->pd, &attr);
+	if (IS_ERR(srq->srq)) {
+		pr_warn("%s: cannot create an SRQ of %u entries (%ld)\n",
+			dev_name(&sdev->ib_dev->dev), size, PTR_ERR(srq->srq));
+		srq->srq = NULL;
+		goto err;
+	}
+	if (srpt_alloc_recv_ring(sdev, &srq->ring, size, srp_max_req_size,
+				 SRPT_SRQ_IMM_OFFSET))
+		goto err;
+	for (i = 0; i < size; i++) {
+		srq->ring.ioctx[i].srq = srq;
+		if (srpt_post_srq_recv(srq, &srq->ring.ioctx[i]))
+			goto err;
+	}
+	sdev->srq = srq;
+	pr_info("%s: shared receive queue with %u buffers of %u bytes (%zu KiB)\n",
+		dev_name(&sdev->ib_dev->dev), size, srp_max_req_size,
+		DIV_ROUND_UP(srq->ring.bytes, 1024));
+	return srq;
+err:
+	srpt_destroy_srq(srq);
+	return NULL;
+}
+
+/*
+ * Called by device removal once every channel of @sdev is gone, including
+ * those of rejected logins freed in their CM callback (their device
+ * references are waited for).
+ */
+void srpt_free_srq(struct srpt_device *sdev)
+{
+	if (sdev->srq)
+		srpt_destroy_srq(sdev->srq);
+	sdev->srq = NULL;
 }
 
 /*
