@@ -160,7 +160,8 @@ done
 # Fail on a driver or documentation file no patch claims.
 claimed=(
 	"$drv/Kconfig" "$drv/Makefile" "$drv/srpt.h" "$drv/srpt_main.c"
-	"$drv/srpt_proto.h" "$drv/srpt_proto.c" "$drv/srpt_cm.c" "$drv/srpt_io.c"
+	"$drv/srpt_proto.h" "$drv/srpt_proto.c" "$drv/srpt_ch.c" "$drv/srpt_cm.c"
+	"$drv/srpt_io.c"
 	"$drv/srpt_tmf.c" "$drv/srpt_msg.c"
 	"$drv/srpt_configfs.c" "$drv/srpt_dm.c" "$drv/srpt_dm_proto.c"
 	"$drv/srpt_dm_wire.h" "$doc/srpt.rst"
@@ -245,7 +246,7 @@ The new files are not built until the patch that switches the Makefile
 over, so that every step of this series still builds the current driver.
 EOF
 
-put "$drv/srpt_cm.c"
+put "$drv/srpt_ch.c" "$drv/srpt_cm.c"
 commit "RDMA/srpt: logins and channels over IB/CM and RDMA/CM" <<'EOF'
 An SRP_LOGIN_REQ arrives as the private data of an IB/CM REQ or of an
 RDMA/CM CONNECT_REQUEST. Both are turned into one login structure and go
@@ -255,6 +256,7 @@ from the CQ pool (spread over completion vectors), receive ring or shared
 receive queue, and answers with SRP_LOGIN_RSP or SRP_LOGIN_REJ. Single and
 multichannel sessions are supported.
 
+srpt_ch.c owns the channel: its state, its resources and its release.
 A channel is freed only by its release work, queued once when it starts
 closing; CM ids are destroyed from that work and never under srpt_mutex.
 EOF

@@ -14,7 +14,7 @@
  * with a port of the same GID/GUID is added again it is bound again, so the
  * configfs tree never has to be rebuilt.
  *
- * Sessions (see srpt_cm.c for the rules):
+ * Sessions (see srpt_ch.c and srpt_cm.c for the rules):
  *
  *   srpt_nexus  (I_T nexus: one target_core session) --> srpt_tpg
  *     ch_list: srpt_rdma_ch (one RC QP each, SRP r16a 5.6: multichannel)
@@ -643,20 +643,32 @@ void srpt_list_ports(char *buf, size_t len);
 void srpt_put_device(struct srpt_device *sdev);
 void srpt_count_port_stat(struct srpt_port *sport, enum srpt_login_stat stat);
 
-/* srpt_cm.c: logins and channel lifetime */
+/* srpt_ch.c: channel state, resources and release; the I_T nexus */
+void srpt_format_port_id(char *buf, size_t len, const u8 id[16]);
+bool srpt_ch_is_live(struct srpt_rdma_ch *ch);
+void srpt_ch_close(struct srpt_rdma_ch *ch);
+void srpt_ch_logout(struct srpt_rdma_ch *ch, u32 reason);
+void srpt_ch_mark_live(struct srpt_rdma_ch *ch, bool notify_cm);
+bool srpt_ch_disconnect_missed(struct srpt_rdma_ch *ch);
+int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg);
+struct srpt_rdma_ch *srpt_alloc_ch(struct srpt_login *lg);
+void srpt_end_nexus(struct srpt_nexus *nexus, u32 reason);
+struct srpt_nexus *srpt_new_nexus(struct srpt_tpg *tpg, const u8 i_port_id[16],
+				  const char *acl);
+void srpt_qp_to_err(struct srpt_rdma_ch *ch);
+void srpt_release_ch_now(struct srpt_rdma_ch *ch);
+void srpt_close_device_channels(struct srpt_device *sdev);
+void srpt_set_tpg_enabled(struct srpt_tpg *tpg, bool enable);
+void srpt_close_session(struct se_session *se_sess);
+
+/* srpt_cm.c: logins over IB/CM and RDMA/CM */
 int srpt_cm_start(void);
 void srpt_cm_stop(void);
 int srpt_set_rdma_cm_port(u16 port);
 u16 srpt_get_rdma_cm_port(void);
 int srpt_ib_cm_listen(struct srpt_device *sdev);
 void srpt_ib_cm_stop(struct srpt_device *sdev);
-void srpt_close_device_channels(struct srpt_device *sdev);
-void srpt_set_tpg_enabled(struct srpt_tpg *tpg, bool enable);
-void srpt_ch_close(struct srpt_rdma_ch *ch);
-void srpt_ch_logout(struct srpt_rdma_ch *ch, u32 reason);
-void srpt_close_session(struct se_session *se_sess);
-bool srpt_ch_is_live(struct srpt_rdma_ch *ch);
-void srpt_ch_mark_live(struct srpt_rdma_ch *ch, bool notify_cm);
+int srpt_ib_cm_modify_qp(struct srpt_rdma_ch *ch, enum ib_qp_state state);
 
 /* srpt_io.c: receive, RDMA R/W, responses, target_core callbacks */
 int srpt_post_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv);

@@ -1,0 +1,808 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SCSI RDMA Protocol (SRP) target: channels and their lifetime.
+ *
+ * A channel is one RC queue pair of an I_T nexus (SRP r16a 5.6). This file
+ * owns its state machine (srpt.h, enum srpt_ch_state), its resources -- CQ,
+ * QP, receive ring or SRQ, send contexts and target-initiated IU buffers,
+ * allocated through the files that own their kind -- the nexus it joins, and
+ * its release. srpt_cm.c decides whether a login gets a channel and
+ * connects it; the I/O path only asks whether a channel is live and closes
+ * it.
+ *
+ * Rules:
+ * - A channel is freed only by its release work (srpt_release_ch_work),
+ *   queued once on srpt_wq when the channel enters CLOSING, or, for a login
+ *   that is rejected, synchronously in the CM callback (srpt_release_ch_now).
+ * - CM ids are destroyed only from the release work, never under
+ *   srpt_mutex (destroying a CM id waits for its running callbacks, which
+ *   may be waiting for srpt_mutex).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <rdma/ib_cm.h>
+#include <rdma/rdma_cm.h>
+#include <target/target_core_fabric.h>
+
+#include "srpt.h"
+
+static void srpt_release_ch_work(struct work_struct *work);
+
+void srpt_format_port_id(char *buf, size_t len, const u8 id[16])
+{
+	snprintf(buf, len, "0x%016llx%016llx",
+		 get_unaligned_be64(id), get_unaligned_be64(id + 8));
+}
+
+/* ----- channel state ---------------------------------------------------- */
+
+/* Move @ch to @new_state; returns the previous state. */
+static enum srpt_ch_state srpt_ch_set_state(struct srpt_rdma_ch *ch,
+					    enum srpt_ch_state new_state)
+{
+	enum srpt_ch_state old;
+	unsigned long flags;
+
+	spin_lock_irqsave(&ch->lock, flags);
+	old = ch->state;
+	if (new_state > old)
+		ch->state = new_state;
+	spin_unlock_irqrestore(&ch->lock, flags);
+	return old;
+}
+
+bool srpt_ch_is_live(struct srpt_rdma_ch *ch)
+{
+	return READ_ONCE(ch->state) <= SRPT_CH_LIVE;
+}
+
+/**
+ * srpt_ch_close - start tearing a channel down
+ * @ch: the channel.
+ *
+ * Safe from any context and any number of times; only the first call
+ * queues the release work.
+ */
+void srpt_ch_close(struct srpt_rdma_ch *ch)
+{
+	if (srpt_ch_set_state(ch, SRPT_CH_CLOSING) < SRPT_CH_CLOSING) {
+		pr_info("%s: closing channel\n", ch->name);
+		queue_work(srpt_wq, &ch->release_work);
+	}
+}
+
+/**
+ * srpt_ch_logout - close a channel on the target's initiative
+ * @ch:     the channel.
+ * @reason: SRP r16a table 12 reason sent in an SRP_T_LOGOUT first.
+ *
+ * Like srpt_ch_close(), from any context; the SRP_T_LOGOUT is only sent
+ * while the channel is live.
+ */
+void srpt_ch_logout(struct srpt_rdma_ch *ch, u32 reason)
+{
+	unsigned long flags;
+	bool sent = false;
+
+	spin_lock_irqsave(&ch->lock, flags);
+	if (ch->state == SRPT_CH_LIVE)
+		sent = srpt_send_t_logout(ch, reason);
+	spin_unlock_irqrestore(&ch->lock, flags);
+	if (sent)
+		pr_info("%s: sent SRP_T_LOGOUT (reason %#x)\n", ch->name,
+			reason);
+	srpt_ch_close(ch);
+}
+
+/**
+ * srpt_ch_mark_live - the connection is established
+ * @ch:        the channel.
+ * @notify_cm: tell the connection manager too (IB_EVENT_COMM_EST).
+ *
+ * Called on RTU/ESTABLISHED, on the COMM_EST QP event, or on the first IU if
+ * that arrives first (the initiator may send as soon as it has the login
+ * response). Only the QP event is passed on to the CM (ib_cm's
+ * cm_establish()), as the IB spec asks. cm_establish() moves the cm_id to
+ * ESTABLISHED at once but cancels the REP MAD only later, from the CM's
+ * work queue (cm_establish_handler()), and only if the cm_id is still
+ * ESTABLISHED by then: after a DREQ or a destroy in between (an initiator
+ * that sends an IU and disconnects at once does that) the REP MAD keeps its
+ * reference on the cm_id until all its retries time out, and destroying
+ * the channel waits that long (about a minute). Without the notification
+ * the RTU, or a retransmitted REP answered by one, gets there.
+ */
+void srpt_ch_mark_live(struct srpt_rdma_ch *ch, bool notify_cm)
+{
+	unsigned long flags;
+	bool was_connecting;
+
+	spin_lock_irqsave(&ch->lock, flags);
+	was_connecting = ch->state == SRPT_CH_CONNECTING;
+	if (was_connecting)
+		ch->state = SRPT_CH_LIVE;
+	spin_unlock_irqrestore(&ch->lock, flags);
+	if (!was_connecting || !notify_cm)
+		return;
+	if (ch->using_rdma_cm)
+		rdma_notify(ch->rdma_cm_id, IB_EVENT_COMM_EST);
+	else
+		ib_cm_notify(ch->ib_cm_id, IB_EVENT_COMM_EST);
+}
+
+/**
+ * srpt_ch_disconnect_missed - the release work disconnected before the RTU
+ * @ch: the channel; its cm_id has just become ESTABLISHED (the CM moves it
+ *      there before it reports RTU_RECEIVED or ESTABLISHED).
+ *
+ * A channel closed before the RTU (its first IU made it live, then it was
+ * logged out or closed) is disconnected by the release work once its
+ * SRP_T_LOGOUT is through (srpt_release_ch()). If that happened while the
+ * cm_id was still in REP_SENT, srpt_disconnect() could send neither DREQ
+ * nor DREP (RDMA/CM: nothing either), and the initiator, now taking the
+ * connection for established, would wait until the release finishes its
+ * commands in flight. Then the caller ends the connection now. A channel
+ * still CLOSING is disconnected by its release work later, from
+ * ESTABLISHED; disconnecting it here would flush an SRP_T_LOGOUT still on
+ * its way (SRP r16a 6.9: the target sends it before it disconnects).
+ *
+ * Decided under ch->lock: RELEASING is entered under it, after the logout.
+ *
+ * Return: true if the caller must disconnect now.
+ */
+bool srpt_ch_disconnect_missed(struct srpt_rdma_ch *ch)
+{
+	unsigned long flags;
+	bool missed;
+
+	spin_lock_irqsave(&ch->lock, flags);
+	missed = ch->state == SRPT_CH_RELEASING;
+	spin_unlock_irqrestore(&ch->lock, flags);
+	return missed;
+}
+
+/* ----- queue pair and resources ----------------------------------------- */
+
+static void srpt_qp_event(struct ib_event *event, void *ctx)
+{
+	struct srpt_rdma_ch *ch = ctx;
+
+	switch (event->event) {
+	case IB_EVENT_COMM_EST:
+		srpt_ch_mark_live(ch, true);
+		break;
+	case IB_EVENT_QP_LAST_WQE_REACHED:
+		WRITE_ONCE(ch->sdev->reports_last_wqe, true);
+		complete(&ch->last_wqe);
+		break;
+	case IB_EVENT_QP_FATAL:
+	case IB_EVENT_QP_REQ_ERR:
+	case IB_EVENT_QP_ACCESS_ERR:
+		/*
+		 * The QP is in the error state (IBTA 11.6.3.1): nothing it
+		 * holds completes other than flushed, and the initiator
+		 * learns nothing from it. End the channel now rather than
+		 * when the initiator gives up. A login still being set up
+		 * (no nexus yet) is not ours to close: a rejected one is
+		 * freed synchronously by its CM callback.
+		 */
+		pr_warn("%s: QP event %s%s\n", ch->name,
+			ib_event_msg(event->event),
+			READ_ONCE(ch->nexus) ? ": closing the channel" : "");
+		if (READ_ONCE(ch->nexus))
+			srpt_ch_close(ch);
+		break;
+	default:
+		pr_info("%s: QP event %s\n", ch->name,
+			ib_event_msg(event->event));
+		break;
+	}
+}
+
+/*
+ * rdma_rw contexts the QP needs at once, which is also the size of its MR
+ * pool where rdma_rw registers memory: on iWARP, and on devices with a
+ * limit on RDMA READ SGEs (max_sgl_rd), every credit's transfer may need
+ * rdma_rw_mr_factor() MRs. Where rdma_rw registers only because ib_core's
+ * force_mr says so, which a module cannot see, an empty pool makes the
+ * command wait (srpt_rw_retryable()).
+ */
+static u32 srpt_rdma_ctxs(struct srpt_rdma_ch *ch)
+{
+	struct ib_device *ib_dev = ch->sdev->ib_dev;
+	u32 port = ch->sport->port_num, mrs;
+
+	if (!rdma_protocol_iwarp(ib_dev, port) && !ib_dev->attrs.max_sgl_rd)
+		return ch->sq_size;
+	mrs = ch->rq_size * rdma_rw_mr_factor(ib_dev, port,
+					      DIV_ROUND_UP(ch->max_rdma_size,
+							   PAGE_SIZE));
+	return min_t(u32, mrs, ib_dev->attrs.max_qp_wr);
+}
+
+/*
+ * @trim: ask for the send queue entries that rdma_rw_init_qp() adds on its
+ * own (see srpt_create_qp()) that much smaller.
+ */
+static int srpt_create_qp_inline(struct srpt_rdma_ch *ch, u32 max_inline,
+				 bool trim)
+{
+	struct ib_device *ib_dev = ch->sdev->ib_dev;
+	struct ib_qp_init_attr init = {};
+	int ret;
+
+	init.event_handler = srpt_qp_event;
+	init.qp_context = ch;
+	init.send_cq = ch->cq;
+	init.recv_cq = ch->cq;
+	init.srq = ch->srq ? ch->srq->srq : NULL;
+	init.sq_sig_type = IB_SIGNAL_REQ_WR;
+	init.qp_type = IB_QPT_RC;
+	init.port_num = ch->sport->port_num;
+	/* ib_drain_qp() posts one send and one receive of its own. */
+	init.cap.max_send_wr = ch->sq_size + 1;
+	ch->rdma_ctxs = srpt_rdma_ctxs(ch);
+	init.cap.max_rdma_ctxs = ch->rdma_ctxs;
+	if (trim)
+		init.cap.max_send_wr -= min(ch->rdma_ctxs, ch->sq_size);
+	init.cap.max_send_sge = min_t(u32, ib_dev->attrs.max_send_sge, 32);
+	init.cap.max_recv_wr = ch->srq ? 0 : ch->rq_size + 1;
+	init.cap.max_recv_sge = 1;
+	init.cap.max_inline_data = max_inline;
+
+	if (ch->using_rdma_cm) {
+		ret = rdma_create_qp(ch->rdma_cm_id, ch->sdev->pd, &init);
+		ch->qp = ret ? NULL : ch->rdma_cm_id->qp;
+	} else {
+		ch->qp = ib_create_qp(ch->sdev->pd, &init);
+		ret = IS_ERR(ch->qp) ? PTR_ERR(ch->qp) : 0;
+		if (ret)
+			ch->qp = NULL;
+	}
+	/* The device reports what it granted, which may be more. */
+	ch->max_inline = ret ? 0 : min(init.cap.max_inline_data, max_inline);
+	/*
+	 * rdma_rw fills the QP's MR pool exactly when it registers memory
+	 * for RDMA READ/WRITE; each operation then also posts a LOCAL_INV
+	 * and a REG_MR (srpt_check_fits() counts them).
+	 */
+	if (!ret)
+		ch->rw_wrs_per_op = list_empty(&ch->qp->rdma_mrs) ? 1 : 3;
+	return ret;
+}
+
+/* The QP's send queue has room for what we account, sq_size + 1. */
+static bool srpt_qp_has_room(struct srpt_rdma_ch *ch)
+{
+	struct ib_qp_init_attr init;
+	struct ib_qp_attr attr;
+
+	return !ib_query_qp(ch->qp, &attr, IB_QP_CAP, &init) &&
+	       attr.cap.max_send_wr >= ch->sq_size + 1;
+}
+
+static void srpt_destroy_new_qp(struct srpt_rdma_ch *ch)
+{
+	if (ch->using_rdma_cm)
+		rdma_destroy_qp(ch->rdma_cm_id);
+	else
+		ib_destroy_qp(ch->qp);
+	ch->qp = NULL;
+}
+
+/*
+ * The send queue accounting (srpt_io.c) counts every work request in
+ * sq_size, rdma_rw's included (LOCAL_INV and REG_MR too), and posts no
+ * more; the QP needs one entry more for the drain. rdma_rw_init_qp()
+ * adds max_rdma_ctxs entries to what we ask for, three times that where
+ * rdma_rw registers memory, for users that do not account its work
+ * requests: at the default sizes, as many again as we use, and drivers
+ * round queues up to a power of two. So we ask for max_rdma_ctxs fewer
+ * (at most what rdma_rw adds) and check that the QP has room for sq_size
+ * + 1; if it has not (a device that does not report it, or an RDMA core
+ * that no longer adds), it is created again without that.
+ */
+static int srpt_create_qp(struct srpt_rdma_ch *ch)
+{
+	bool trim = true;
+	int ret;
+
+again:
+	/* Devices without inline sends may refuse to create the QP. */
+	ret = srpt_create_qp_inline(ch, SRPT_RSP_INLINE, trim);
+	if (ret)
+		ret = srpt_create_qp_inline(ch, 0, trim);
+	if (!ret && trim && !srpt_qp_has_room(ch)) {
+		pr_info_once("%s: QP send queue smaller than %u entries; asking for rdma_rw's entries too\n",
+			     ch->name, ch->sq_size + 1);
+		srpt_destroy_new_qp(ch);
+		trim = false;
+		goto again;
+	}
+	if (ret)
+		pr_info("%s: cannot create a QP with %u send WRs (%d)\n",
+			ch->name, ch->sq_size, ret);
+	return ret;
+}
+
+static int srpt_post_ch_recvs(struct srpt_rdma_ch *ch)
+{
+	u32 i;
+	int ret;
+
+	for (i = 0; !ch->srq && i < ch->rq_size; i++) {
+		ret = srpt_post_recv(ch, &ch->recv_ring.ioctx[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Channel resources: CQ, QP, receive buffers and send contexts. */
+int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg)
+{
+	struct srpt_device *sdev = ch->sdev;
+	struct ib_device *ib_dev = sdev->ib_dev;
+	int ret;
+
+	/* One send queue entry more for the drain's (ib_drain_sq()). */
+	ch->sq_size = min_t(u32, READ_ONCE(tpg->attrib.sq_size),
+			    ib_dev->attrs.max_qp_wr - 1);
+	ch->max_ti_iu_len = READ_ONCE(tpg->attrib.max_rsp_size);
+	ch->max_rdma_size = READ_ONCE(tpg->attrib.max_rdma_size);
+	if (READ_ONCE(tpg->attrib.use_srq)) {
+		ch->srq = srpt_get_srq(sdev);
+		if (!ch->srq)
+			return -ENOMEM;
+	}
+	/*
+	 * Credits (SRP r16a 5.4.2): one per receive buffer the initiator may
+	 * fill. With an SRQ the buffers are shared, so the channel's credits
+	 * only bound its commands in flight.
+	 */
+	ch->rq_size = min_t(u32, ch->sq_size, SRPT_MAX_RQ_SIZE);
+	if (ch->srq)
+		ch->rq_size = min(ch->rq_size, ch->srq->size);
+
+	/*
+	 * Completions are handled in process context (IB_POLL_WORKQUEUE):
+	 * a receive may run the command in the backend inline through
+	 * target_submit(), an RDMA READ completion calls target_execute_cmd(),
+	 * and rdma_rw_ctx_init() allocates with GFP_KERNEL. Channels are
+	 * spread round-robin over the completion vectors.
+	 */
+	ch->comp_vector = atomic_inc_return(&sdev->next_vector) %
+			  ib_dev->num_comp_vectors;
+	/*
+	 * Every work request we post completes here, flushed ones included:
+	 * the send queue accounting keeps at most sq_size posted (rdma_rw's
+	 * registration requests counted), the receive side at most rq_size
+	 * (with an SRQ, as many as the SRQ holds: an initiator that ignores
+	 * its credits can fill them all before the violation is seen), and
+	 * ib_drain_qp() adds one send and one receive of its own.
+	 */
+	ch->cq_size = ch->sq_size + (ch->srq ? ch->srq->size : ch->rq_size) + 2;
+	/* ib_cq_pool_get() would grow its pool forever for a larger one. */
+	if (ch->cq_size > ib_dev->attrs.max_cqe) {
+		pr_info("%s: a CQ of %u entries exceeds the device's %d (srp_sq_size, srpt_srq_size)\n",
+			ch->name, ch->cq_size, ib_dev->attrs.max_cqe);
+		return -EINVAL;
+	}
+	ch->cq = ib_cq_pool_get(ib_dev, ch->cq_size, ch->comp_vector,
+				IB_POLL_WORKQUEUE);
+	if (IS_ERR(ch->cq)) {
+		ret = PTR_ERR(ch->cq);
+		ch->cq = NULL;
+		pr_info("%s: cannot get a CQ of %u entries (%d)\n", ch->name,
+			ch->cq_size, ret);
+		return ret;
+	}
+	ret = srpt_alloc_ch_ioctxs(ch);
+	if (!ret)
+		ret = srpt_alloc_msg_ius(ch);
+	if (ret)
+		return ret;
+	ret = srpt_create_qp(ch);
+	if (ret)
+		return ret;
+	ch->sq_wr_avail = ch->sq_size;
+
+	if (!ch->using_rdma_cm) {
+		ret = srpt_ib_cm_modify_qp(ch, IB_QPS_INIT);
+		if (ret)
+			return ret;
+	}
+	ret = srpt_post_ch_recvs(ch);
+	if (ret)
+		return ret;
+	if (!ch->using_rdma_cm)
+		ret = srpt_ib_cm_modify_qp(ch, IB_QPS_RTR);
+	return ret;
+}
+
+struct srpt_rdma_ch *srpt_alloc_ch(struct srpt_login *lg)
+{
+	struct srpt_rdma_ch *ch;
+	char id[40];
+
+	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
+	if (!ch)
+		return NULL;
+	ch->mem_other = kmalloc_size_roundup(sizeof(*ch));
+	ch->sport = lg->sport;
+	ch->sdev = lg->sport->sdev;
+	kref_get(&ch->sdev->refcount);
+	spin_lock_init(&ch->lock);
+	init_waitqueue_head(&ch->release_wq);
+	init_completion(&ch->last_wqe);
+	INIT_LIST_HEAD(&ch->free_list);
+	INIT_LIST_HEAD(&ch->sq_wait_list);
+	INIT_LIST_HEAD(&ch->table_list);
+	INIT_LIST_HEAD(&ch->post_failed_list);
+	INIT_LIST_HEAD(&ch->nexus_node);
+	INIT_LIST_HEAD(&ch->dev_node);
+	INIT_WORK(&ch->release_work, srpt_release_ch_work);
+	ch->state = SRPT_CH_CONNECTING;
+	memcpy(ch->i_port_id, lg->i_port_id, 16);
+	srpt_format_port_id(id, sizeof(id), lg->i_port_id);
+	snprintf(ch->name, sizeof(ch->name), "%s/%s", id,
+		 dev_name(&ch->sdev->ib_dev->dev));
+	return ch;
+}
+
+/* ----- the I_T nexus ---------------------------------------------------- */
+
+/*
+ * Close every channel of @nexus. It stays on its TPG's list until its last
+ * channel is released, but no login joins it any more (SRP r16a 5.6.2: a
+ * MULTI login joins a live I_T nexus only).
+ * Context: srpt_mutex held.
+ */
+void srpt_end_nexus(struct srpt_nexus *nexus, u32 reason)
+{
+	struct srpt_rdma_ch *ch;
+
+	lockdep_assert_held(&srpt_mutex);
+	nexus->ending = true;
+	list_for_each_entry(ch, &nexus->ch_list, nexus_node)
+		srpt_ch_logout(ch, reason);
+}
+
+/* Is @se_nacl still on its TPG's ACL list (not being removed)? */
+static bool srpt_acl_listed(struct se_portal_group *se_tpg,
+			    struct se_node_acl *se_nacl)
+{
+	struct se_node_acl *n;
+	bool listed = false;
+
+	mutex_lock(&se_tpg->acl_node_mutex);
+	list_for_each_entry(n, &se_tpg->acl_node_list, acl_list) {
+		if (n == se_nacl) {
+			listed = true;
+			break;
+		}
+	}
+	mutex_unlock(&se_tpg->acl_node_mutex);
+	return listed;
+}
+
+/*
+ * A new I_T nexus with its target_core session; ERR_PTR(-EACCES) if the
+ * ACL named @acl is gone or going. Context: srpt_mutex held.
+ */
+struct srpt_nexus *srpt_new_nexus(struct srpt_tpg *tpg, const u8 i_port_id[16],
+				  const char *acl)
+{
+	struct srpt_nexus *nexus;
+
+	nexus = kzalloc(sizeof(*nexus), GFP_KERNEL);
+	if (!nexus)
+		return ERR_PTR(-ENOMEM);
+	static atomic_t srpt_next_sid = ATOMIC_INIT(0);
+
+	INIT_LIST_HEAD(&nexus->ch_list);
+	spin_lock_init(&nexus->tmf_lock);
+	memcpy(nexus->i_port_id, i_port_id, 16);
+	nexus->sid = atomic_inc_return(&srpt_next_sid);
+	nexus->tpg = tpg;
+	nexus->se_sess = target_setup_session(&tpg->se_tpg, 0, 0,
+					      TARGET_PROT_NORMAL, acl, nexus,
+					      NULL);
+	if (IS_ERR(nexus->se_sess)) {
+		int ret = PTR_ERR(nexus->se_sess);
+
+		kfree(nexus);
+		return ERR_PTR(ret);
+	}
+	/*
+	 * target_setup_session() found the ACL and took a reference on it,
+	 * but an rmdir of the ACL (core_tpg_del_initiator_node_acl()) may
+	 * have taken it off the TPG's list and shut its sessions down before
+	 * ours was registered: ours would live on a deleted ACL, and the
+	 * rmdir would wait for it to end. The rmdir unlists the ACL under
+	 * acl_node_mutex before it looks for sessions, and ours is on the
+	 * ACL's session list now: if the ACL is still listed, the rmdir will
+	 * find the session and call close_session (which waits for
+	 * srpt_mutex, and then for this nexus); if not, end it here.
+	 */
+	if (!srpt_acl_listed(&tpg->se_tpg, nexus->se_sess->se_node_acl)) {
+		target_remove_session(nexus->se_sess);
+		kfree(nexus);
+		return ERR_PTR(-EACCES);
+	}
+	list_add_tail(&nexus->node, &tpg->nexus_list);
+	return nexus;
+}
+
+/* Remove @ch from the nexus; returns the session to end if it was last. */
+static struct se_session *srpt_leave_nexus(struct srpt_rdma_ch *ch)
+{
+	struct srpt_nexus *nexus = ch->nexus;
+	struct se_session *se_sess = NULL;
+
+	mutex_lock(&srpt_mutex);
+	list_del_init(&ch->dev_node);
+	if (nexus) {
+		list_del_init(&ch->nexus_node);
+		if (list_empty(&nexus->ch_list)) {
+			/* New logins must not join a nexus being ended. */
+			list_del_init(&nexus->node);
+			se_sess = nexus->se_sess;
+		}
+	}
+	mutex_unlock(&srpt_mutex);
+	return se_sess;
+}
+
+static void srpt_end_session(struct se_session *se_sess)
+{
+	struct srpt_nexus *nexus = se_sess->fabric_sess_ptr;
+
+	target_stop_session(se_sess);
+	target_wait_for_sess_cmds(se_sess);
+	target_remove_session(se_sess);
+	kfree(nexus);
+}
+
+/* ----- release ---------------------------------------------------------- */
+
+/* Wait until target_core has released every command of @ch. */
+static void srpt_wait_in_flight(struct srpt_rdma_ch *ch)
+{
+	unsigned long flags;
+	u32 n;
+
+	for (;;) {
+		spin_lock_irqsave(&ch->lock, flags);
+		n = ch->in_flight;
+		spin_unlock_irqrestore(&ch->lock, flags);
+		if (!n)
+			return;
+		if (!wait_event_timeout(ch->release_wq,
+					READ_ONCE(ch->in_flight) == 0, 10 * HZ))
+			pr_info("%s: still waiting for %u command(s)\n",
+				ch->name, n);
+	}
+}
+
+/* Flush whatever is posted on @ch's QP; nothing posted afterwards runs. */
+void srpt_qp_to_err(struct srpt_rdma_ch *ch)
+{
+	struct ib_qp_attr attr = { .qp_state = IB_QPS_ERR };
+
+	ib_modify_qp(ch->qp, &attr, IB_QP_STATE);
+}
+
+static void srpt_disconnect(struct srpt_rdma_ch *ch)
+{
+	if (ch->using_rdma_cm) {
+		rdma_disconnect(ch->rdma_cm_id);
+		return;
+	}
+	/*
+	 * ESTABLISHED: DREQ; DREQ received: DREP. Before the RTU (REP sent)
+	 * neither is allowed; ib_destroy_cm_id() in the release work then
+	 * cancels the REP and sends the REJ itself, unless an RTU arrives
+	 * first: then srpt_ib_cm_handler() sends the DREQ. A REJ sent here
+	 * would leave the REP MAD to run through all its retries first.
+	 */
+	if (ib_send_cm_dreq(ch->ib_cm_id, NULL, 0))
+		ib_send_cm_drep(ch->ib_cm_id, NULL, 0);
+}
+
+/*
+ * A QP on an SRQ may still take buffers from it after entering the error
+ * state; IB_EVENT_QP_LAST_WQE_REACHED (IBTA 11.6.3.2) says it takes no
+ * more, and only then are all its receive completions on the CQ ahead of
+ * the drain's. 6.1's ib_drain_qp() drains only the send queue of such a
+ * QP and does not wait for the event; since 6.11 it also waits up to 60 s
+ * for it and polls the (shared) CQ itself, so such a QP's release drains
+ * only its send queue, after this. A device never seen to report the event
+ * gets a short grace period instead of a long wait per channel.
+ */
+static void srpt_wait_last_wqe(struct srpt_rdma_ch *ch)
+{
+	struct ib_qp_attr attr = { .qp_state = IB_QPS_ERR };
+	bool reports = READ_ONCE(ch->sdev->reports_last_wqe);
+
+	if (ib_modify_qp(ch->qp, &attr, IB_QP_STATE))
+		return;
+	if (!wait_for_completion_timeout(&ch->last_wqe,
+					 reports ? 10 * HZ : HZ / 10) && reports)
+		pr_warn("%s: no last-WQE-reached event in 10 s\n", ch->name);
+}
+
+/**
+ * srpt_release_ch - free a channel and everything it holds
+ * @ch:          the channel, already CLOSING.
+ * @cm_owns_id:  the CM destroys the id itself (a login being rejected).
+ */
+static void srpt_release_ch(struct srpt_rdma_ch *ch, bool cm_owns_id)
+{
+	struct se_session *se_sess;
+
+	srpt_wait_t_logout(ch);
+	srpt_ch_set_state(ch, SRPT_CH_RELEASING);
+	if (!cm_owns_id)
+		srpt_disconnect(ch);
+	/* After the drain no completion handler of this channel runs. */
+	/* A rejected login's QP never received anything. */
+	if (ch->qp && ch->srq && !cm_owns_id)
+		srpt_wait_last_wqe(ch);
+	if (ch->qp && ch->srq)
+		ib_drain_sq(ch->qp);
+	else if (ch->qp)
+		ib_drain_qp(ch->qp);
+	srpt_fail_waiting(ch);
+	srpt_wait_in_flight(ch);
+	se_sess = srpt_leave_nexus(ch);
+	if (se_sess)
+		srpt_end_session(se_sess);
+
+	if (ch->using_rdma_cm) {
+		if (ch->qp)
+			rdma_destroy_qp(ch->rdma_cm_id);
+		if (!cm_owns_id)
+			rdma_destroy_id(ch->rdma_cm_id);
+	} else {
+		/*
+		 * The CM id first: destroying it waits for its callbacks, and
+		 * the DREQ handler moves ch->qp to the error state.
+		 */
+		if (!cm_owns_id)
+			ib_destroy_cm_id(ch->ib_cm_id);
+		if (ch->qp)
+			ib_destroy_qp(ch->qp);
+	}
+	srpt_free_ch_ioctxs(ch);
+	srpt_free_msg_ius(ch);
+	if (ch->cq)
+		ib_cq_pool_put(ch->cq, ch->cq_size);
+	pr_info("%s: channel released\n", ch->name);
+	srpt_put_device(ch->sdev);
+	kfree(ch);
+}
+
+static void srpt_release_ch_work(struct work_struct *work)
+{
+	srpt_release_ch(container_of(work, struct srpt_rdma_ch, release_work),
+			false);
+}
+
+/*
+ * A login rejected by srpt_login(): the channel is on no list and its QP
+ * cannot have received anything, so free it synchronously; the CM
+ * destroys the CM id when the callback returns an error. Device removal
+ * does not see such a channel, but waits for its device reference before
+ * it frees the SRQ the QP may be attached to.
+ */
+void srpt_release_ch_now(struct srpt_rdma_ch *ch)
+{
+	srpt_ch_set_state(ch, SRPT_CH_CLOSING);
+	srpt_release_ch(ch, true);
+}
+
+/* ----- closing channels from outside: device, TPG, ACL ------------------ */
+
+/**
+ * srpt_close_device_channels - close every channel of a device and wait
+ * @sdev: the device being removed.
+ */
+void srpt_close_device_channels(struct srpt_device *sdev)
+{
+	struct srpt_rdma_ch *ch;
+
+	mutex_lock(&srpt_mutex);
+	sdev->removing = true;
+	list_for_each_entry(ch, &sdev->ch_list, dev_node)
+		srpt_ch_close(ch);
+	mutex_unlock(&srpt_mutex);
+	flush_workqueue(srpt_wq);
+}
+
+/**
+ * srpt_close_tpg_sessions - close every channel of every session of a TPG
+ * @tpg: a TPG being disabled.
+ */
+static void srpt_close_tpg_sessions(struct srpt_tpg *tpg)
+{
+	struct srpt_nexus *nexus;
+
+	mutex_lock(&srpt_mutex);
+	list_for_each_entry(nexus, &tpg->nexus_list, node)
+		srpt_end_nexus(nexus, SRPT_LOGOUT_NO_REASON);
+	mutex_unlock(&srpt_mutex);
+	flush_workqueue(srpt_wq);
+}
+
+/**
+ * srpt_set_tpg_enabled - let a TPG take logins or fence it
+ * @tpg:    the TPG.
+ * @enable: the new state.
+ *
+ * target_core clears se_tpg->enabled only after the fabric's enable_tpg
+ * returns, so logins are admitted by tpg->enabled, which changes under
+ * srpt_mutex like every login. A login that finds it false is rejected;
+ * every channel that found it true is on a nexus list by then and is
+ * closed and released before this returns.
+ */
+void srpt_set_tpg_enabled(struct srpt_tpg *tpg, bool enable)
+{
+	mutex_lock(&srpt_mutex);
+	tpg->enabled = enable;
+	mutex_unlock(&srpt_mutex);
+	if (!enable)
+		srpt_close_tpg_sessions(tpg);
+}
+
+/*
+ * target_shutdown_sessions() takes a session off its ACL's list before
+ * calling close_session: a live session at the same address (the closed
+ * one freed and its memory reused) is still on it.
+ */
+static bool srpt_sess_being_closed(struct se_session *se_sess)
+{
+	struct se_node_acl *acl = se_sess->se_node_acl;
+	unsigned long flags;
+	bool closed;
+
+	spin_lock_irqsave(&acl->nacl_sess_lock, flags);
+	closed = list_empty(&se_sess->sess_acl_list);
+	spin_unlock_irqrestore(&acl->nacl_sess_lock, flags);
+	return closed;
+}
+
+/*
+ * The nexus of @se_sess if it is still on a TPG's list. target_core calls
+ * close_session without holding anything that keeps @se_sess alive, and
+ * the release work of the nexus' last channel may be freeing both: compare
+ * pointers only, under srpt_mutex (a nexus leaves its list under it before
+ * it is freed).
+ */
+static struct srpt_nexus *srpt_find_nexus_of_sess(struct se_session *se_sess)
+{
+	struct srpt_tport *tport;
+	struct srpt_nexus *nexus;
+	struct srpt_tpg *tpg;
+
+	lockdep_assert_held(&srpt_mutex);
+	list_for_each_entry(tport, &srpt_tport_list, node)
+		list_for_each_entry(tpg, &tport->tpg_list, node)
+			list_for_each_entry(nexus, &tpg->nexus_list, node)
+				if (nexus->se_sess == se_sess &&
+				    srpt_sess_being_closed(se_sess))
+					return nexus;
+	return NULL;
+}
+
+/* target_core's close_session: the ACL of this session is being removed. */
+void srpt_close_session(struct se_session *se_sess)
+{
+	struct srpt_nexus *nexus;
+
+	mutex_lock(&srpt_mutex);
+	nexus = srpt_find_nexus_of_sess(se_sess);
+	if (nexus)
+		srpt_end_nexus(nexus, SRPT_LOGOUT_NO_REASON);
+	mutex_unlock(&srpt_mutex);
+}
