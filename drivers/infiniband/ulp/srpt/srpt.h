@@ -446,11 +446,40 @@ struct srpt_msg_iu {
 };
 
 /**
+ * struct srpt_cm_ops - what a channel needs of its connection manager
+ * @name:       "IB/CM" or "RDMA/CM".
+ * @create_qp:  create ch->qp with @init; 0 or a negative errno.
+ * @destroy_qp: destroy the ch->qp that @create_qp made.
+ * @modify_qp:  move a new QP to INIT (before its receives are posted) or
+ *              RTR (after), where the connection manager leaves that to us.
+ * @notify_established: pass the QP's IB_EVENT_COMM_EST on to the CM.
+ * @disconnect: end the connection (DREQ, DREP or rdma_disconnect()).
+ * @destroy:    destroy the QP, if any, and the CM id unless @cm_owns_id,
+ *              in the order this connection manager needs.
+ *
+ * srpt_cm.c has one for IB/CM and one for RDMA/CM, and a login sets it in
+ * its channel: srpt_ch.c calls no connection manager itself.
+ */
+struct srpt_cm_ops {
+	const char	*name;
+	int		(*create_qp)(struct srpt_rdma_ch *ch,
+				     struct ib_qp_init_attr *init);
+	void		(*destroy_qp)(struct srpt_rdma_ch *ch);
+	int		(*modify_qp)(struct srpt_rdma_ch *ch,
+				     enum ib_qp_state state);
+	void		(*notify_established)(struct srpt_rdma_ch *ch);
+	void		(*disconnect)(struct srpt_rdma_ch *ch);
+	void		(*destroy)(struct srpt_rdma_ch *ch, bool cm_owns_id);
+};
+
+/**
  * struct srpt_rdma_ch - one SRP RDMA channel (an RC queue pair)
  * @sport:        the RDMA port the login arrived on.
  * @sdev:         its device (a reference is held).
  * @nexus:        the I_T nexus this channel belongs to.
- * @using_rdma_cm: @rdma_cm_id is valid, else @ib_cm_id.
+ * @cm:           what the channel needs of the connection manager that
+ *                connected it (srpt_cm.c); its id is @ib_cm_id or
+ *                @rdma_cm_id.
  * @ib_cm_id:     IB/CM connection.
  * @rdma_cm_id:   RDMA/CM connection.
  * @qp:           the queue pair; qp->qp_context points back here.
@@ -539,7 +568,7 @@ struct srpt_rdma_ch {
 	struct srpt_port	*sport;
 	struct srpt_device	*sdev;
 	struct srpt_nexus	*nexus;
-	bool			using_rdma_cm;
+	const struct srpt_cm_ops *cm;
 	struct ib_cm_id		*ib_cm_id;
 	struct rdma_cm_id	*rdma_cm_id;
 	struct ib_qp		*qp;
@@ -668,7 +697,6 @@ int srpt_set_rdma_cm_port(u16 port);
 u16 srpt_get_rdma_cm_port(void);
 int srpt_ib_cm_listen(struct srpt_device *sdev);
 void srpt_ib_cm_stop(struct srpt_device *sdev);
-int srpt_ib_cm_modify_qp(struct srpt_rdma_ch *ch, enum ib_qp_state state);
 
 /* srpt_io.c: receive, RDMA R/W, responses, target_core callbacks */
 int srpt_post_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv);

@@ -8,7 +8,10 @@
  * allocated through the files that own their kind -- the nexus it joins, and
  * its release. srpt_cm.c decides whether a login gets a channel and
  * connects it; the I/O path only asks whether a channel is live and closes
- * it.
+ * it. What differs between IB/CM and RDMA/CM (creating the QP, moving it
+ * to RTR, disconnecting, destroying the CM id) the channel asks of its
+ * connection manager through ch->cm (struct srpt_cm_ops): this file calls
+ * no connection manager, and nothing in srpt_cm.c.
  *
  * Rules:
  * - A channel is freed only by its release work (srpt_release_ch_work),
@@ -21,8 +24,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/slab.h>
-#include <rdma/ib_cm.h>
-#include <rdma/rdma_cm.h>
 #include <target/target_core_fabric.h>
 
 #include "srpt.h"
@@ -122,12 +123,8 @@ void srpt_ch_mark_live(struct srpt_rdma_ch *ch, bool notify_cm)
 	if (was_connecting)
 		ch->state = SRPT_CH_LIVE;
 	spin_unlock_irqrestore(&ch->lock, flags);
-	if (!was_connecting || !notify_cm)
-		return;
-	if (ch->using_rdma_cm)
-		rdma_notify(ch->rdma_cm_id, IB_EVENT_COMM_EST);
-	else
-		ib_cm_notify(ch->ib_cm_id, IB_EVENT_COMM_EST);
+	if (was_connecting && notify_cm)
+		ch->cm->notify_established(ch);
 }
 
 /**
@@ -138,7 +135,7 @@ void srpt_ch_mark_live(struct srpt_rdma_ch *ch, bool notify_cm)
  * A channel closed before the RTU (its first IU made it live, then it was
  * logged out or closed) is disconnected by the release work once its
  * SRP_T_LOGOUT is through (srpt_release_ch()). If that happened while the
- * cm_id was still in REP_SENT, srpt_disconnect() could send neither DREQ
+ * cm_id was still in REP_SENT, its disconnect could send neither DREQ
  * nor DREP (RDMA/CM: nothing either), and the initiator, now taking the
  * connection for established, would wait until the release finishes its
  * commands in flight. Then the caller ends the connection now. A channel
@@ -250,15 +247,7 @@ static int srpt_create_qp_inline(struct srpt_rdma_ch *ch, u32 max_inline,
 	init.cap.max_recv_sge = 1;
 	init.cap.max_inline_data = max_inline;
 
-	if (ch->using_rdma_cm) {
-		ret = rdma_create_qp(ch->rdma_cm_id, ch->sdev->pd, &init);
-		ch->qp = ret ? NULL : ch->rdma_cm_id->qp;
-	} else {
-		ch->qp = ib_create_qp(ch->sdev->pd, &init);
-		ret = IS_ERR(ch->qp) ? PTR_ERR(ch->qp) : 0;
-		if (ret)
-			ch->qp = NULL;
-	}
+	ret = ch->cm->create_qp(ch, &init);
 	/* The device reports what it granted, which may be more. */
 	ch->max_inline = ret ? 0 : min(init.cap.max_inline_data, max_inline);
 	/*
@@ -279,15 +268,6 @@ static bool srpt_qp_has_room(struct srpt_rdma_ch *ch)
 
 	return !ib_query_qp(ch->qp, &attr, IB_QP_CAP, &init) &&
 	       attr.cap.max_send_wr >= ch->sq_size + 1;
-}
-
-static void srpt_destroy_new_qp(struct srpt_rdma_ch *ch)
-{
-	if (ch->using_rdma_cm)
-		rdma_destroy_qp(ch->rdma_cm_id);
-	else
-		ib_destroy_qp(ch->qp);
-	ch->qp = NULL;
 }
 
 /*
@@ -315,7 +295,7 @@ again:
 	if (!ret && trim && !srpt_qp_has_room(ch)) {
 		pr_info_once("%s: QP send queue smaller than %u entries; asking for rdma_rw's entries too\n",
 			     ch->name, ch->sq_size + 1);
-		srpt_destroy_new_qp(ch);
+		ch->cm->destroy_qp(ch);
 		trim = false;
 		goto again;
 	}
@@ -407,17 +387,13 @@ int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg)
 		return ret;
 	ch->sq_wr_avail = ch->sq_size;
 
-	if (!ch->using_rdma_cm) {
-		ret = srpt_ib_cm_modify_qp(ch, IB_QPS_INIT);
-		if (ret)
-			return ret;
-	}
+	ret = ch->cm->modify_qp(ch, IB_QPS_INIT);
+	if (ret)
+		return ret;
 	ret = srpt_post_ch_recvs(ch);
 	if (ret)
 		return ret;
-	if (!ch->using_rdma_cm)
-		ret = srpt_ib_cm_modify_qp(ch, IB_QPS_RTR);
-	return ret;
+	return ch->cm->modify_qp(ch, IB_QPS_RTR);
 }
 
 struct srpt_rdma_ch *srpt_alloc_ch(struct srpt_login *lg)
@@ -593,23 +569,6 @@ void srpt_qp_to_err(struct srpt_rdma_ch *ch)
 	ib_modify_qp(ch->qp, &attr, IB_QP_STATE);
 }
 
-static void srpt_disconnect(struct srpt_rdma_ch *ch)
-{
-	if (ch->using_rdma_cm) {
-		rdma_disconnect(ch->rdma_cm_id);
-		return;
-	}
-	/*
-	 * ESTABLISHED: DREQ; DREQ received: DREP. Before the RTU (REP sent)
-	 * neither is allowed; ib_destroy_cm_id() in the release work then
-	 * cancels the REP and sends the REJ itself, unless an RTU arrives
-	 * first: then srpt_ib_cm_handler() sends the DREQ. A REJ sent here
-	 * would leave the REP MAD to run through all its retries first.
-	 */
-	if (ib_send_cm_dreq(ch->ib_cm_id, NULL, 0))
-		ib_send_cm_drep(ch->ib_cm_id, NULL, 0);
-}
-
 /*
  * A QP on an SRQ may still take buffers from it after entering the error
  * state; IB_EVENT_QP_LAST_WQE_REACHED (IBTA 11.6.3.2) says it takes no
@@ -644,7 +603,7 @@ static void srpt_release_ch(struct srpt_rdma_ch *ch, bool cm_owns_id)
 	srpt_wait_t_logout(ch);
 	srpt_ch_set_state(ch, SRPT_CH_RELEASING);
 	if (!cm_owns_id)
-		srpt_disconnect(ch);
+		ch->cm->disconnect(ch);
 	/* After the drain no completion handler of this channel runs. */
 	/* A rejected login's QP never received anything. */
 	if (ch->qp && ch->srq && !cm_owns_id)
@@ -659,21 +618,7 @@ static void srpt_release_ch(struct srpt_rdma_ch *ch, bool cm_owns_id)
 	if (se_sess)
 		srpt_end_session(se_sess);
 
-	if (ch->using_rdma_cm) {
-		if (ch->qp)
-			rdma_destroy_qp(ch->rdma_cm_id);
-		if (!cm_owns_id)
-			rdma_destroy_id(ch->rdma_cm_id);
-	} else {
-		/*
-		 * The CM id first: destroying it waits for its callbacks, and
-		 * the DREQ handler moves ch->qp to the error state.
-		 */
-		if (!cm_owns_id)
-			ib_destroy_cm_id(ch->ib_cm_id);
-		if (ch->qp)
-			ib_destroy_qp(ch->qp);
-	}
+	ch->cm->destroy(ch, cm_owns_id);
 	srpt_free_ch_ioctxs(ch);
 	srpt_free_msg_ius(ch);
 	if (ch->cq)

@@ -156,53 +156,6 @@ static bool srpt_close_nexus_of(struct srpt_login *lg)
 	return closed;
 }
 
-/*
- * IB/CM leaves the QP state to us: RESET -> INIT, then -> RTR, both before
- * the REP is sent. ib_cm_init_qp_attr() then derives the responder side
- * from the REQ's INITIATOR DEPTH (ib_srp asks for 4): remote READ and
- * ATOMIC access at INIT, max_dest_rd_atomic at RTR. Our REP grants
- * SRPT_RESPONDER_RESOURCES, and the QP must agree with it.
- */
-int srpt_ib_cm_modify_qp(struct srpt_rdma_ch *ch, enum ib_qp_state state)
-{
-	struct ib_qp_attr attr = {};
-	int mask, ret;
-
-	attr.qp_state = state;
-	ret = ib_cm_init_qp_attr(ch->ib_cm_id, &attr, &mask);
-	if (ret)
-		return ret;
-	/*
-	 * An allow-list: ib_cm grants more than REMOTE_READ and _ATOMIC on
-	 * newer kernels (the FLUSH rights since v6.2), none of which an SRP
-	 * target serves.
-	 */
-	if ((mask & IB_QP_ACCESS_FLAGS) && !SRPT_RESPONDER_RESOURCES)
-		attr.qp_access_flags &= IB_ACCESS_REMOTE_WRITE;
-	if (mask & IB_QP_MAX_DEST_RD_ATOMIC)
-		attr.max_dest_rd_atomic = SRPT_RESPONDER_RESOURCES;
-	return ib_modify_qp(ch->qp, &attr, mask);
-}
-
-/*
- * RTR -> RTS before the REP goes out, as rdma_cm does on the passive side
- * (cma_accept_ib()): an initiator may send its first IU as soon as it has
- * the REP, before its RTU reaches us, and that IU's response must not be
- * posted on a QP that is still in RTR. @rd_atomic is the RDMA READ depth
- * our REP announces.
- */
-static int srpt_ib_cm_qp_to_rts(struct srpt_rdma_ch *ch, u8 rd_atomic)
-{
-	struct ib_qp_attr attr = { .qp_state = IB_QPS_RTS };
-	int mask, ret;
-
-	ret = ib_cm_init_qp_attr(ch->ib_cm_id, &attr, &mask);
-	if (ret)
-		return ret;
-	attr.max_rd_atomic = rd_atomic;
-	return ib_modify_qp(ch->qp, &attr, mask);
-}
-
 static u32 srpt_nexus_ch_count(struct srpt_nexus *nexus)
 {
 	struct srpt_rdma_ch *ch;
@@ -368,6 +321,113 @@ static void srpt_accept_failed(struct srpt_rdma_ch *ch)
 
 /* ----- IB/CM ------------------------------------------------------------ */
 
+static int srpt_ib_cm_create_qp(struct srpt_rdma_ch *ch,
+				struct ib_qp_init_attr *init)
+{
+	int ret;
+
+	ch->qp = ib_create_qp(ch->sdev->pd, init);
+	if (!IS_ERR(ch->qp))
+		return 0;
+	ret = PTR_ERR(ch->qp);
+	ch->qp = NULL;
+	return ret;
+}
+
+static void srpt_ib_cm_destroy_qp(struct srpt_rdma_ch *ch)
+{
+	ib_destroy_qp(ch->qp);
+	ch->qp = NULL;
+}
+
+/*
+ * IB/CM leaves the QP state to us: RESET -> INIT, then -> RTR, both before
+ * the REP is sent. ib_cm_init_qp_attr() then derives the responder side
+ * from the REQ's INITIATOR DEPTH (ib_srp asks for 4): remote READ and
+ * ATOMIC access at INIT, max_dest_rd_atomic at RTR. Our REP grants
+ * SRPT_RESPONDER_RESOURCES, and the QP must agree with it.
+ */
+static int srpt_ib_cm_modify_qp(struct srpt_rdma_ch *ch,
+				enum ib_qp_state state)
+{
+	struct ib_qp_attr attr = {};
+	int mask, ret;
+
+	attr.qp_state = state;
+	ret = ib_cm_init_qp_attr(ch->ib_cm_id, &attr, &mask);
+	if (ret)
+		return ret;
+	/*
+	 * An allow-list: ib_cm grants more than REMOTE_READ and _ATOMIC on
+	 * newer kernels (the FLUSH rights since v6.2), none of which an SRP
+	 * target serves.
+	 */
+	if ((mask & IB_QP_ACCESS_FLAGS) && !SRPT_RESPONDER_RESOURCES)
+		attr.qp_access_flags &= IB_ACCESS_REMOTE_WRITE;
+	if (mask & IB_QP_MAX_DEST_RD_ATOMIC)
+		attr.max_dest_rd_atomic = SRPT_RESPONDER_RESOURCES;
+	return ib_modify_qp(ch->qp, &attr, mask);
+}
+
+/*
+ * RTR -> RTS before the REP goes out, as rdma_cm does on the passive side
+ * (cma_accept_ib()): an initiator may send its first IU as soon as it has
+ * the REP, before its RTU reaches us, and that IU's response must not be
+ * posted on a QP that is still in RTR. @rd_atomic is the RDMA READ depth
+ * our REP announces.
+ */
+static int srpt_ib_cm_qp_to_rts(struct srpt_rdma_ch *ch, u8 rd_atomic)
+{
+	struct ib_qp_attr attr = { .qp_state = IB_QPS_RTS };
+	int mask, ret;
+
+	ret = ib_cm_init_qp_attr(ch->ib_cm_id, &attr, &mask);
+	if (ret)
+		return ret;
+	attr.max_rd_atomic = rd_atomic;
+	return ib_modify_qp(ch->qp, &attr, mask);
+}
+
+static void srpt_ib_cm_notify_established(struct srpt_rdma_ch *ch)
+{
+	ib_cm_notify(ch->ib_cm_id, IB_EVENT_COMM_EST);
+}
+
+static void srpt_ib_cm_disconnect(struct srpt_rdma_ch *ch)
+{
+	/*
+	 * ESTABLISHED: DREQ; DREQ received: DREP. Before the RTU (REP sent)
+	 * neither is allowed; ib_destroy_cm_id() in the release work then
+	 * cancels the REP and sends the REJ itself, unless an RTU arrives
+	 * first: then srpt_ib_cm_handler() sends the DREQ. A REJ sent here
+	 * would leave the REP MAD to run through all its retries first.
+	 */
+	if (ib_send_cm_dreq(ch->ib_cm_id, NULL, 0))
+		ib_send_cm_drep(ch->ib_cm_id, NULL, 0);
+}
+
+static void srpt_ib_cm_destroy(struct srpt_rdma_ch *ch, bool cm_owns_id)
+{
+	/*
+	 * The CM id first: destroying it waits for its callbacks, and the
+	 * DREQ handler moves ch->qp to the error state.
+	 */
+	if (!cm_owns_id)
+		ib_destroy_cm_id(ch->ib_cm_id);
+	if (ch->qp)
+		srpt_ib_cm_destroy_qp(ch);
+}
+
+static const struct srpt_cm_ops srpt_ib_cm_ops = {
+	.name			= "IB/CM",
+	.create_qp		= srpt_ib_cm_create_qp,
+	.destroy_qp		= srpt_ib_cm_destroy_qp,
+	.modify_qp		= srpt_ib_cm_modify_qp,
+	.notify_established	= srpt_ib_cm_notify_established,
+	.disconnect		= srpt_ib_cm_disconnect,
+	.destroy		= srpt_ib_cm_destroy,
+};
+
 static void srpt_ib_cm_reject(struct ib_cm_id *cm_id, struct srpt_login *lg)
 {
 	struct srp_login_rej rej;
@@ -413,6 +473,7 @@ static int srpt_ib_cm_req(struct ib_cm_id *cm_id,
 		srpt_ib_cm_reject(cm_id, &lg);
 		return -ENOMEM;
 	}
+	ch->cm = &srpt_ib_cm_ops;
 	ch->ib_cm_id = cm_id;
 	snprintf(ch->peer, sizeof(ch->peer), "%pI6",
 		 param->primary_path->dgid.raw);
@@ -520,6 +581,56 @@ void srpt_ib_cm_stop(struct srpt_device *sdev)
 
 /* ----- RDMA/CM ---------------------------------------------------------- */
 
+static int srpt_rdma_cm_create_qp(struct srpt_rdma_ch *ch,
+				  struct ib_qp_init_attr *init)
+{
+	int ret = rdma_create_qp(ch->rdma_cm_id, ch->sdev->pd, init);
+
+	ch->qp = ret ? NULL : ch->rdma_cm_id->qp;
+	return ret;
+}
+
+static void srpt_rdma_cm_destroy_qp(struct srpt_rdma_ch *ch)
+{
+	rdma_destroy_qp(ch->rdma_cm_id);
+	ch->qp = NULL;
+}
+
+/* rdma_cm moves the QP to INIT and RTR itself (rdma_accept()). */
+static int srpt_rdma_cm_modify_qp(struct srpt_rdma_ch *ch,
+				  enum ib_qp_state state)
+{
+	return 0;
+}
+
+static void srpt_rdma_cm_notify_established(struct srpt_rdma_ch *ch)
+{
+	rdma_notify(ch->rdma_cm_id, IB_EVENT_COMM_EST);
+}
+
+static void srpt_rdma_cm_disconnect(struct srpt_rdma_ch *ch)
+{
+	rdma_disconnect(ch->rdma_cm_id);
+}
+
+static void srpt_rdma_cm_destroy(struct srpt_rdma_ch *ch, bool cm_owns_id)
+{
+	if (ch->qp)
+		srpt_rdma_cm_destroy_qp(ch);
+	if (!cm_owns_id)
+		rdma_destroy_id(ch->rdma_cm_id);
+}
+
+static const struct srpt_cm_ops srpt_rdma_cm_ops = {
+	.name			= "RDMA/CM",
+	.create_qp		= srpt_rdma_cm_create_qp,
+	.destroy_qp		= srpt_rdma_cm_destroy_qp,
+	.modify_qp		= srpt_rdma_cm_modify_qp,
+	.notify_established	= srpt_rdma_cm_notify_established,
+	.disconnect		= srpt_rdma_cm_disconnect,
+	.destroy		= srpt_rdma_cm_destroy,
+};
+
 static void srpt_rdma_cm_reject(struct rdma_cm_id *cm_id, struct srpt_login *lg)
 {
 	struct srp_login_rej rej;
@@ -588,7 +699,7 @@ static int srpt_rdma_cm_req(struct rdma_cm_id *cm_id,
 		srpt_rdma_cm_reject(cm_id, &lg);
 		return -ENOMEM;
 	}
-	ch->using_rdma_cm = true;
+	ch->cm = &srpt_rdma_cm_ops;
 	ch->rdma_cm_id = cm_id;
 	snprintf(ch->peer, sizeof(ch->peer), "%pISc", lg.src);
 	ret = srpt_login(&lg, ch);
