@@ -3,10 +3,11 @@
  * SCSI RDMA Protocol (SRP) target: logins over IB/CM and RDMA/CM.
  *
  * A login arrives as the private data of an IB/CM REQ or an RDMA/CM
- * CONNECT_REQUEST. Both are turned into a struct srpt_login and handed to
- * srpt_login(), which validates it (SRP r16a 6.2 and 5.6.2), finds the TPG
- * and ACL, builds the channel (srpt_ch.c) and fills in the SRP_LOGIN_RSP.
- * The CM specific code then accepts or rejects.
+ * CONNECT_REQUEST. Each CM decodes it into a struct srpt_login and hands it
+ * to srpt_login_request() with its own operations (struct
+ * srpt_cm_login_ops). srpt_login() validates the login (SRP r16a 6.2 and
+ * 5.6.2), finds the TPG and ACL, builds the channel (srpt_ch.c) and fills
+ * in the SRP_LOGIN_RSP; the CM's operations then accept or reject.
  *
  * Rules:
  * - srpt_mutex is held for a whole login, from validation to accept or
@@ -319,6 +320,96 @@ static void srpt_accept_failed(struct srpt_rdma_ch *ch)
 	srpt_ch_close(ch);
 }
 
+/**
+ * struct srpt_cm_login - a login request as a connection manager hands it
+ * to srpt_login_request(), embedded in that CM's own request
+ * @lg:  the SRP_LOGIN_REQ, decoded; on return the SRP_LOGIN_RSP or the
+ *       reject reason.
+ * @ops: how that connection manager answers.
+ */
+struct srpt_cm_login {
+	struct srpt_login			lg;
+	const struct srpt_cm_login_ops		*ops;
+};
+
+/**
+ * struct srpt_cm_login_ops - how a connection manager answers a login
+ * @name:   "IB/CM" or "RDMA/CM", for messages.
+ * @port:   the RDMA port the request arrived on, or NULL if it is not
+ *          ours. Context: srpt_mutex held.
+ * @attach: give the channel built for the login its connection id, its
+ *          peer's address and the CM's channel operations.
+ * @accept: send the SRP_LOGIN_RSP in @lg.rsp; nonzero if that failed.
+ * @reject: send an SRP_LOGIN_REJ with @lg.rej_reason.
+ */
+struct srpt_cm_login_ops {
+	const char		*name;
+	struct srpt_port	*(*port)(struct srpt_cm_login *login);
+	void			(*attach)(struct srpt_cm_login *login,
+					  struct srpt_rdma_ch *ch);
+	int			(*accept)(struct srpt_cm_login *login,
+					  struct srpt_rdma_ch *ch);
+	void			(*reject)(struct srpt_cm_login *login);
+};
+
+/*
+ * A request that is no SRP_LOGIN_REQ, which its CM has logged: count it on
+ * the port it arrived on, if that is ours, and reject it.
+ */
+static int srpt_login_malformed(struct srpt_cm_login *login)
+{
+	mutex_lock(&srpt_mutex);
+	srpt_count_login(login->ops->port(login), SRPT_LOGIN_REJ_MALFORMED);
+	mutex_unlock(&srpt_mutex);
+	login->ops->reject(login);
+	return -EINVAL;
+}
+
+/**
+ * srpt_login_request - answer a decoded login request
+ * @login: the request and its connection manager's operations.
+ *
+ * The login path of both connection managers: a channel for the login,
+ * srpt_login() to decide, then the CM's accept or reject.
+ *
+ * Context: a CM callback; takes srpt_mutex for the whole login.
+ * Return: 0 if the login was accepted (also when its response could not
+ * be sent: then the channel is closing and its release work destroys the
+ * CM id), else a negative errno, and the CM destroys its id itself.
+ */
+static int srpt_login_request(struct srpt_cm_login *login)
+{
+	const struct srpt_cm_login_ops *ops = login->ops;
+	struct srpt_login *lg = &login->lg;
+	struct srpt_rdma_ch *ch;
+	int ret;
+
+	mutex_lock(&srpt_mutex);
+	lg->sport = ops->port(login);
+	ch = lg->sport ? srpt_alloc_ch(lg) : NULL;
+	if (!ch) {
+		mutex_unlock(&srpt_mutex);
+		/* An IB/CM request has a port here: only memory ran out. */
+		if (lg->src)
+			pr_info_ratelimited("%s login from %pISc rejected: %s\n",
+					    ops->name, lg->src,
+					    lg->sport ? "out of memory" : "unknown RDMA device");
+		lg->rej_reason = SRP_LOGIN_REJ_INSUFFICIENT_RESOURCES;
+		ops->reject(login);
+		return -ENOMEM;
+	}
+	ops->attach(login, ch);
+	ret = srpt_login(lg, ch);
+	if (!ret && ops->accept(login, ch))
+		srpt_accept_failed(ch);
+	mutex_unlock(&srpt_mutex);
+	if (ret) {
+		ops->reject(login);
+		srpt_release_ch_now(ch);
+	}
+	return ret;
+}
+
 /* ----- IB/CM ------------------------------------------------------------ */
 
 static int srpt_ib_cm_create_qp(struct srpt_rdma_ch *ch,
@@ -428,78 +519,105 @@ static const struct srpt_cm_ops srpt_ib_cm_ops = {
 	.destroy		= srpt_ib_cm_destroy,
 };
 
-static void srpt_ib_cm_reject(struct ib_cm_id *cm_id, struct srpt_login *lg)
+/**
+ * struct srpt_ib_cm_login - a login over IB/CM
+ * @login: what srpt_login_request() needs.
+ * @cm_id: the REQ's new cm_id; its context is the srpt_device until the
+ *         login is accepted, then the channel.
+ * @param: the REQ.
+ */
+struct srpt_ib_cm_login {
+	struct srpt_cm_login			login;
+	struct ib_cm_id				*cm_id;
+	const struct ib_cm_req_event_param	*param;
+};
+
+static struct srpt_ib_cm_login *to_ib_cm_login(struct srpt_cm_login *login)
+{
+	return container_of(login, struct srpt_ib_cm_login, login);
+}
+
+static struct srpt_port *srpt_ib_cm_login_port(struct srpt_cm_login *login)
+{
+	struct srpt_ib_cm_login *req = to_ib_cm_login(login);
+	struct srpt_device *sdev = req->cm_id->context;
+	u32 port = req->param->port;
+
+	return port >= 1 && port <= sdev->port_count ?
+	       &sdev->ports[port - 1] : NULL;
+}
+
+static void srpt_ib_cm_attach(struct srpt_cm_login *login,
+			      struct srpt_rdma_ch *ch)
+{
+	struct srpt_ib_cm_login *req = to_ib_cm_login(login);
+
+	ch->cm = &srpt_ib_cm_ops;
+	ch->ib_cm_id = req->cm_id;
+	snprintf(ch->peer, sizeof(ch->peer), "%pI6",
+		 req->param->primary_path->dgid.raw);
+}
+
+static int srpt_ib_cm_accept(struct srpt_cm_login *login,
+			     struct srpt_rdma_ch *ch)
+{
+	struct srpt_ib_cm_login *req = to_ib_cm_login(login);
+	struct ib_cm_rep_param rep = {};
+	int ret;
+
+	rep.qp_num = ch->qp->qp_num;
+	rep.private_data = &login->lg.rsp;
+	rep.private_data_len = sizeof(login->lg.rsp);
+	/* The initiator never reads from us. */
+	rep.responder_resources = SRPT_RESPONDER_RESOURCES;
+	rep.initiator_depth = srpt_read_depth(ch->sdev,
+					      req->param->initiator_depth);
+	rep.rnr_retry_count = 7;
+	rep.flow_control = 1;
+	rep.srq = !!ch->srq;
+	req->cm_id->context = ch;
+	ret = srpt_ib_cm_qp_to_rts(ch, rep.initiator_depth);
+	return ret ? ret : ib_send_cm_rep(req->cm_id, &rep);
+}
+
+static void srpt_ib_cm_reject(struct srpt_cm_login *login)
 {
 	struct srp_login_rej rej;
 
-	srpt_build_login_rej(&rej, lg);
-	ib_send_cm_rej(cm_id, IB_CM_REJ_CONSUMER_DEFINED, NULL, 0, &rej,
-		       sizeof(rej));
+	srpt_build_login_rej(&rej, &login->lg);
+	ib_send_cm_rej(to_ib_cm_login(login)->cm_id, IB_CM_REJ_CONSUMER_DEFINED,
+		       NULL, 0, &rej, sizeof(rej));
 }
+
+static const struct srpt_cm_login_ops srpt_ib_cm_login_ops = {
+	.name	= "IB/CM",
+	.port	= srpt_ib_cm_login_port,
+	.attach	= srpt_ib_cm_attach,
+	.accept	= srpt_ib_cm_accept,
+	.reject	= srpt_ib_cm_reject,
+};
 
 static int srpt_ib_cm_req(struct ib_cm_id *cm_id,
 			  const struct ib_cm_req_event_param *param,
 			  const void *private_data)
 {
-	struct srpt_device *sdev = cm_id->context;
 	const struct srp_login_req *req = private_data;
-	struct srpt_login lg = {};
-	struct ib_cm_rep_param rep = {};
-	struct srpt_rdma_ch *ch;
-	int ret;
+	struct srpt_ib_cm_login ib_login = {
+		.login.ops = &srpt_ib_cm_login_ops,
+		.login.lg.rej_reason = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL,
+		.cm_id = cm_id,
+		.param = param,
+	};
+	struct srpt_cm_login *login = &ib_login.login;
 
 	/* IB/CM REQ private data is 92 bytes: the whole SRP_LOGIN_REQ. */
-	lg.rej_reason = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL;
-	if (param->port < 1 || param->port > sdev->port_count ||
-	    !srpt_decode_login_req(&lg, req)) {
+	if (!srpt_ib_cm_login_port(login) ||
+	    !srpt_decode_login_req(&login->lg, req)) {
 		pr_info_ratelimited("IB/CM login rejected: not an SRP_LOGIN_REQ (opcode 0x%02x, port %u)\n",
 				    req->opcode, param->port);
-		if (param->port >= 1 && param->port <= sdev->port_count) {
-			mutex_lock(&srpt_mutex);
-			srpt_count_login(&sdev->ports[param->port - 1],
-					 SRPT_LOGIN_REJ_MALFORMED);
-			mutex_unlock(&srpt_mutex);
-		}
-		srpt_ib_cm_reject(cm_id, &lg);
-		return -EINVAL;
+		return srpt_login_malformed(login);
 	}
-	lg.sport = &sdev->ports[param->port - 1];
-
-	mutex_lock(&srpt_mutex);
-	ch = srpt_alloc_ch(&lg);
-	if (!ch) {
-		mutex_unlock(&srpt_mutex);
-		lg.rej_reason = SRP_LOGIN_REJ_INSUFFICIENT_RESOURCES;
-		srpt_ib_cm_reject(cm_id, &lg);
-		return -ENOMEM;
-	}
-	ch->cm = &srpt_ib_cm_ops;
-	ch->ib_cm_id = cm_id;
-	snprintf(ch->peer, sizeof(ch->peer), "%pI6",
-		 param->primary_path->dgid.raw);
-	ret = srpt_login(&lg, ch);
-	if (!ret) {
-		rep.qp_num = ch->qp->qp_num;
-		rep.private_data = &lg.rsp;
-		rep.private_data_len = sizeof(lg.rsp);
-		/* The initiator never reads from us. */
-		rep.responder_resources = SRPT_RESPONDER_RESOURCES;
-		rep.initiator_depth = srpt_read_depth(sdev,
-						      param->initiator_depth);
-		rep.rnr_retry_count = 7;
-		rep.flow_control = 1;
-		rep.srq = !!ch->srq;
-		cm_id->context = ch;
-		if (srpt_ib_cm_qp_to_rts(ch, rep.initiator_depth) ||
-		    ib_send_cm_rep(cm_id, &rep))
-			srpt_accept_failed(ch);
-	}
-	mutex_unlock(&srpt_mutex);
-	if (ret) {
-		srpt_ib_cm_reject(cm_id, &lg);
-		srpt_release_ch_now(ch);
-	}
-	return ret;
+	return srpt_login_request(login);
 }
 
 static int srpt_ib_cm_handler(struct ib_cm_id *cm_id,
@@ -631,14 +749,6 @@ static const struct srpt_cm_ops srpt_rdma_cm_ops = {
 	.destroy		= srpt_rdma_cm_destroy,
 };
 
-static void srpt_rdma_cm_reject(struct rdma_cm_id *cm_id, struct srpt_login *lg)
-{
-	struct srp_login_rej rej;
-
-	srpt_build_login_rej(&rej, lg);
-	rdma_reject(cm_id, &rej, sizeof(rej), IB_CM_REJ_CONSUMER_DEFINED);
-}
-
 /*
  * The port a CONNECT_REQUEST arrived on. rdma_cm delivers them while our
  * ib_client is being removed from the device (rdma_cm's is removed after
@@ -664,64 +774,93 @@ static struct srpt_port *srpt_rdma_cm_sport(struct rdma_cm_id *cm_id)
 	return NULL;
 }
 
+/**
+ * struct srpt_rdma_cm_login - a login over RDMA/CM
+ * @login: what srpt_login_request() needs.
+ * @cm_id: the CONNECT_REQUEST's new cm_id; its context is NULL until the
+ *         login is accepted, then the channel.
+ * @event: the CONNECT_REQUEST.
+ */
+struct srpt_rdma_cm_login {
+	struct srpt_cm_login		login;
+	struct rdma_cm_id		*cm_id;
+	const struct rdma_cm_event	*event;
+};
+
+static struct srpt_rdma_cm_login *to_rdma_cm_login(struct srpt_cm_login *login)
+{
+	return container_of(login, struct srpt_rdma_cm_login, login);
+}
+
+static struct srpt_port *srpt_rdma_cm_login_port(struct srpt_cm_login *login)
+{
+	return srpt_rdma_cm_sport(to_rdma_cm_login(login)->cm_id);
+}
+
+static void srpt_rdma_cm_attach(struct srpt_cm_login *login,
+				struct srpt_rdma_ch *ch)
+{
+	ch->cm = &srpt_rdma_cm_ops;
+	ch->rdma_cm_id = to_rdma_cm_login(login)->cm_id;
+	snprintf(ch->peer, sizeof(ch->peer), "%pISc", login->lg.src);
+}
+
+static int srpt_rdma_cm_accept(struct srpt_cm_login *login,
+			       struct srpt_rdma_ch *ch)
+{
+	struct srpt_rdma_cm_login *req = to_rdma_cm_login(login);
+	struct rdma_conn_param param = {};
+
+	param.private_data = &login->lg.rsp;
+	param.private_data_len = sizeof(login->lg.rsp);
+	param.responder_resources = SRPT_RESPONDER_RESOURCES;
+	param.initiator_depth =
+		srpt_read_depth(ch->sdev,
+				req->event->param.conn.initiator_depth);
+	param.rnr_retry_count = 7;
+	param.flow_control = 1;
+	req->cm_id->context = ch;
+	return rdma_accept(req->cm_id, &param);
+}
+
+static void srpt_rdma_cm_reject(struct srpt_cm_login *login)
+{
+	struct srp_login_rej rej;
+
+	srpt_build_login_rej(&rej, &login->lg);
+	rdma_reject(to_rdma_cm_login(login)->cm_id, &rej, sizeof(rej),
+		    IB_CM_REJ_CONSUMER_DEFINED);
+}
+
+static const struct srpt_cm_login_ops srpt_rdma_cm_login_ops = {
+	.name	= "RDMA/CM",
+	.port	= srpt_rdma_cm_login_port,
+	.attach	= srpt_rdma_cm_attach,
+	.accept	= srpt_rdma_cm_accept,
+	.reject	= srpt_rdma_cm_reject,
+};
+
 static int srpt_rdma_cm_req(struct rdma_cm_id *cm_id,
 			    const struct rdma_cm_event *event)
 {
 	const struct srp_login_req_rdma *req = event->param.conn.private_data;
-	struct rdma_conn_param param = {};
-	struct srpt_login lg = {};
-	struct srpt_rdma_ch *ch;
-	int ret;
+	struct srpt_rdma_cm_login rdma_login = {
+		.login.ops = &srpt_rdma_cm_login_ops,
+		.login.lg.rej_reason = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL,
+		.cm_id = cm_id,
+		.event = event,
+	};
+	struct srpt_cm_login *login = &rdma_login.login;
 
-	lg.rej_reason = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL;
-	if (!srpt_decode_login_req_rdma(&lg, req,
+	if (!srpt_decode_login_req_rdma(&login->lg, req,
 					event->param.conn.private_data_len)) {
 		pr_info_ratelimited("RDMA/CM login from %pISc rejected: private data of %u bytes is not an SRP_LOGIN_REQ\n",
 				    &cm_id->route.addr.dst_addr,
 				    event->param.conn.private_data_len);
-		mutex_lock(&srpt_mutex);
-		srpt_count_login(srpt_rdma_cm_sport(cm_id),
-				 SRPT_LOGIN_REJ_MALFORMED);
-		mutex_unlock(&srpt_mutex);
-		srpt_rdma_cm_reject(cm_id, &lg);
-		return -EINVAL;
+		return srpt_login_malformed(login);
 	}
-	lg.src = (struct sockaddr *)&cm_id->route.addr.dst_addr;
-
-	mutex_lock(&srpt_mutex);
-	lg.sport = srpt_rdma_cm_sport(cm_id);
-	ch = lg.sport ? srpt_alloc_ch(&lg) : NULL;
-	if (!ch) {
-		mutex_unlock(&srpt_mutex);
-		pr_info_ratelimited("RDMA/CM login from %pISc rejected: %s\n", lg.src,
-				    lg.sport ? "out of memory" : "unknown RDMA device");
-		lg.rej_reason = SRP_LOGIN_REJ_INSUFFICIENT_RESOURCES;
-		srpt_rdma_cm_reject(cm_id, &lg);
-		return -ENOMEM;
-	}
-	ch->cm = &srpt_rdma_cm_ops;
-	ch->rdma_cm_id = cm_id;
-	snprintf(ch->peer, sizeof(ch->peer), "%pISc", lg.src);
-	ret = srpt_login(&lg, ch);
-	if (!ret) {
-		param.private_data = &lg.rsp;
-		param.private_data_len = sizeof(lg.rsp);
-		param.responder_resources = SRPT_RESPONDER_RESOURCES;
-		param.initiator_depth =
-			srpt_read_depth(ch->sdev,
-					event->param.conn.initiator_depth);
-		param.rnr_retry_count = 7;
-		param.flow_control = 1;
-		cm_id->context = ch;
-		if (rdma_accept(cm_id, &param))
-			srpt_accept_failed(ch);
-	}
-	mutex_unlock(&srpt_mutex);
-	if (ret) {
-		srpt_rdma_cm_reject(cm_id, &lg);
-		srpt_release_ch_now(ch);
-	}
-	return ret;
+	login->lg.src = (struct sockaddr *)&cm_id->route.addr.dst_addr;
+	return srpt_login_request(login);
 }
 
 static int srpt_rdma_cm_handler(struct rdma_cm_id *cm_id,
