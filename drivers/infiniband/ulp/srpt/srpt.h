@@ -713,7 +713,7 @@ void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx);
 void srpt_sq_return(struct srpt_rdma_ch *ch, u32 wrs);
 void srpt_wait_table_fetches(struct srpt_rdma_ch *ch,
 			     struct srpt_send_ioctx *tmf);
-void srpt_send_tmf_rsp(struct srpt_send_ioctx *ioctx, u8 code);
+void srpt_post_response(struct srpt_send_ioctx *ioctx);
 
 /* srpt_msg.c: target-initiated requests */
 int srpt_alloc_msg_ius(struct srpt_rdma_ch *ch);

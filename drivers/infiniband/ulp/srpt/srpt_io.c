@@ -865,8 +865,15 @@ static void srpt_finish_unsent(struct srpt_send_ioctx *ioctx)
 		transport_generic_free_cmd(&ioctx->se_cmd, 0);
 }
 
-/* Send ioctx->rsp, after the RDMA WRITEs of any READ data. */
-static void srpt_post_response(struct srpt_send_ioctx *ioctx)
+/**
+ * srpt_post_response - send ioctx->rsp, after the RDMA WRITEs of any READ data
+ * @ioctx: a command or task management request with its SRP_RSP built
+ *         (ioctx->rsp_len set).
+ *
+ * Through the send queue (srpt_sq_post()); the credits go in when it is
+ * really posted.
+ */
+void srpt_post_response(struct srpt_send_ioctx *ioctx)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
 	struct ib_send_wr *send = &ioctx->rsp_wr, *first;
@@ -1062,17 +1069,6 @@ static void srpt_build_rsp(struct srpt_send_ioctx *ioctx)
 		res.resid = SRPT_RESID_OVER;
 	ioctx->rsp_len = srpt_build_cmd_rsp(ioctx->rsp, ioctx->ch->max_ti_iu_len,
 					    &res);
-}
-
-/**
- * srpt_send_tmf_rsp - send the SRP_RSP answering a task management request
- * @ioctx: the request.
- * @code:  SRP r16a table 23 response code.
- */
-void srpt_send_tmf_rsp(struct srpt_send_ioctx *ioctx, u8 code)
-{
-	ioctx->rsp_len = srpt_build_tmf_rsp(ioctx->rsp, ioctx->tag, code);
-	srpt_post_response(ioctx);
 }
 
 /* ----- small READs into a preallocated page ----------------------------- */

@@ -14,6 +14,17 @@
 
 #include "srpt.h"
 
+/**
+ * srpt_send_tmf_rsp - send the SRP_RSP answering a task management request
+ * @ioctx: the request.
+ * @code:  SRP r16a table 23 response code.
+ */
+static void srpt_send_tmf_rsp(struct srpt_send_ioctx *ioctx, u8 code)
+{
+	ioctx->rsp_len = srpt_build_tmf_rsp(ioctx->rsp, ioctx->tag, code);
+	srpt_post_response(ioctx);
+}
+
 /*
  * Answer a request target_core never saw: @ioctx has no se_cmd, so it is
  * released straight after the send (srpt_send_done() sees ->local).
