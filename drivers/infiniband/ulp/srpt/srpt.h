@@ -654,14 +654,14 @@ struct srpt_nexus {
 extern struct mutex srpt_mutex;
 extern struct list_head srpt_dev_list;
 extern struct list_head srpt_tport_list;
-extern unsigned int srp_max_req_size;
-extern unsigned int srpt_srq_size;
-extern u64 srpt_service_guid;
 extern const struct target_core_fabric_ops srpt_fabric_ops;
 extern struct workqueue_struct *srpt_wq;
 extern struct workqueue_struct *srpt_retry_wq;
 extern struct ib_client srpt_client;
 
+u32 srpt_get_max_req_size(void);
+u32 srpt_get_srq_size(void);
+u64 srpt_get_service_guid(void);
 bool srpt_port_get_gid(struct srpt_port *sport, union ib_gid *gid);
 bool srpt_port_matches(struct srpt_port *sport, enum srpt_tport_kind kind,
 		       const union ib_gid *id);

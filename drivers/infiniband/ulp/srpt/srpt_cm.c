@@ -224,7 +224,8 @@ static int srpt_try_login(struct srpt_login *lg, struct srpt_rdma_ch *ch)
 	srpt_format_port_id(who, sizeof(who), lg->i_port_id);
 	lg->rej_reason = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL;
 	lg->stat = SRPT_LOGIN_REJ_RESOURCES;
-	if (!srpt_login_is_valid(lg, who, srp_max_req_size, srpt_service_guid))
+	if (!srpt_login_is_valid(lg, who, srpt_get_max_req_size(),
+				 srpt_get_service_guid()))
 		return -EINVAL;
 	if (lg->sport->sdev->removing) {
 		pr_info_ratelimited("login from %s rejected: %s is being removed\n", who,
@@ -670,10 +671,11 @@ int srpt_ib_cm_listen(struct srpt_device *sdev)
 	cm_id = ib_create_cm_id(sdev->ib_dev, srpt_ib_cm_handler, sdev);
 	if (IS_ERR(cm_id))
 		return PTR_ERR(cm_id);
-	ret = ib_cm_listen(cm_id, cpu_to_be64(srpt_service_guid));
+	ret = ib_cm_listen(cm_id, cpu_to_be64(srpt_get_service_guid()));
 	if (ret) {
 		pr_warn("%s: IB/CM listen on service id 0x%016llx failed (%d)\n",
-			dev_name(&sdev->ib_dev->dev), srpt_service_guid, ret);
+			dev_name(&sdev->ib_dev->dev), srpt_get_service_guid(),
+			ret);
 		ib_destroy_cm_id(cm_id);
 		return ret;
 	}

@@ -381,6 +381,7 @@ static int srpt_login_info_rdma_cm(struct srpt_port *sport, char *page,
 	struct ib_device *ib_dev = sport->sdev->ib_dev;
 	u32 len = ib_port_immutable_read(ib_dev, sport->port_num)->gid_tbl_len;
 	u16 cm_port = srpt_get_rdma_cm_port();
+	u64 guid = srpt_get_service_guid();
 	const struct ib_gid_attr *attr;
 	const struct in6_addr *a;
 	u32 i;
@@ -397,13 +398,13 @@ static int srpt_login_info_rdma_cm(struct srpt_port *sport, char *page,
 		    ipv6_addr_v4mapped(a))
 			n += scnprintf(page + n, PAGE_SIZE - n,
 				       "id_ext=%016llx,ioc_guid=%016llx,dest=%pI4:%u\n",
-				       srpt_service_guid, srpt_service_guid,
+				       guid, guid,
 				       &a->s6_addr32[3], cm_port);
 		else if (attr->gid_type == IB_GID_TYPE_ROCE_UDP_ENCAP &&
 			 !(ipv6_addr_type(a) & IPV6_ADDR_LINKLOCAL))
 			n += scnprintf(page + n, PAGE_SIZE - n,
 				       "id_ext=%016llx,ioc_guid=%016llx,dest=[%pI6c]:%u\n",
-				       srpt_service_guid, srpt_service_guid,
+				       guid, guid,
 				       a, cm_port);
 		rdma_put_gid_attr(attr);
 	}
@@ -423,8 +424,11 @@ static ssize_t srpt_port_disc_login_info_show(struct config_item *item,
 	struct srpt_port *sport;
 	union ib_gid gid;
 	int n = 0;
+	u64 guid;
 
 	mutex_lock(&srpt_mutex);
+	/* Set under srpt_mutex when the first device is added. */
+	guid = srpt_get_service_guid();
 	sport = tport->port;
 	if (!sport) {
 		n = sysfs_emit(page, "# the RDMA port of %s is not present\n",
@@ -439,10 +443,9 @@ static ssize_t srpt_port_disc_login_info_show(struct config_item *item,
 	    sport->sdev->ib_cm_id && srpt_port_get_gid(sport, &gid))
 		n += scnprintf(page + n, PAGE_SIZE - n,
 			       "id_ext=%016llx,ioc_guid=%016llx,dgid=%016llx%016llx,pkey=ffff,service_id=%016llx\n",
-			       srpt_service_guid, srpt_service_guid,
+			       guid, guid,
 			       be64_to_cpu(gid.global.subnet_prefix),
-			       be64_to_cpu(gid.global.interface_id),
-			       srpt_service_guid);
+			       be64_to_cpu(gid.global.interface_id), guid);
 	if (rdma_protocol_roce(sport->sdev->ib_dev, sport->port_num))
 		n = srpt_login_info_rdma_cm(sport, page, n);
 out:

@@ -104,7 +104,7 @@ static void srpt_dm_get_facts(struct srpt_port *sport,
 
 	memset(facts, 0, sizeof(*facts));
 	mutex_lock(&srpt_mutex);
-	facts->ioc_guid = srpt_service_guid;
+	facts->ioc_guid = srpt_get_service_guid();
 	facts->ioc_present = srpt_dm_ioc_present(sport);
 	srpt_dm_port_limits(sport, &facts->rdma_size, &sq_size);
 	srpt_dm_id_string(sport, facts->id_string, sizeof(facts->id_string));
@@ -120,7 +120,7 @@ static void srpt_dm_get_facts(struct srpt_port *sport,
 				       (u32)attrs->max_qp_wr);
 	facts->rdma_read_depth = min_t(int, SRPT_RDMA_READ_DEPTH,
 				       attrs->max_qp_init_rd_atom);
-	facts->send_size = srp_max_req_size;
+	facts->send_size = srpt_get_max_req_size();
 }
 
 static void srpt_dm_send_done(struct ib_mad_agent *agent,

@@ -269,14 +269,14 @@ static void srpt_destroy_srq(struct srpt_srq *srq)
  */
 struct srpt_srq *srpt_get_srq(struct srpt_device *sdev)
 {
+	u32 i, size, len = srpt_get_max_req_size();
 	struct ib_srq_init_attr attr = {};
 	struct srpt_srq *srq;
-	u32 i, size;
 
 	lockdep_assert_held(&srpt_mutex);
 	if (sdev->srq)
 		return sdev->srq;
-	size = min_t(u32, srpt_srq_size, sdev->ib_dev->attrs.max_srq_wr);
+	size = min_t(u32, srpt_get_srq_size(), sdev->ib_dev->attrs.max_srq_wr);
 	srq = kzalloc(sizeof(*srq), GFP_KERNEL);
 	if (!srq)
 		return NULL;
@@ -292,7 +292,7 @@ struct srpt_srq *srpt_get_srq(struct srpt_device *sdev)
 		srq->srq = NULL;
 		goto err;
 	}
-	if (srpt_alloc_recv_ring(sdev, &srq->ring, size, srp_max_req_size,
+	if (srpt_alloc_recv_ring(sdev, &srq->ring, size, len,
 				 SRPT_SRQ_IMM_OFFSET))
 		goto err;
 	for (i = 0; i < size; i++) {
@@ -302,7 +302,7 @@ struct srpt_srq *srpt_get_srq(struct srpt_device *sdev)
 	}
 	sdev->srq = srq;
 	pr_info("%s: shared receive queue with %u buffers of %u bytes (%zu KiB)\n",
-		dev_name(&sdev->ib_dev->dev), size, srp_max_req_size,
+		dev_name(&sdev->ib_dev->dev), size, len,
 		DIV_ROUND_UP(srq->ring.bytes, 1024));
 	return srq;
 err:

@@ -73,7 +73,7 @@ static const struct kernel_param_ops srpt_max_req_size_ops = {
 	.get = param_get_uint,
 };
 
-unsigned int srp_max_req_size = SRPT_DEF_REQ_SIZE;
+static unsigned int srp_max_req_size = SRPT_DEF_REQ_SIZE;
 module_param_cb(srp_max_req_size, &srpt_max_req_size_ops, &srp_max_req_size,
 		0444);
 MODULE_PARM_DESC(srp_max_req_size,
@@ -90,7 +90,7 @@ static const struct kernel_param_ops srpt_srq_size_ops = {
 	.get = param_get_uint,
 };
 
-unsigned int srpt_srq_size = SRPT_DEF_SRQ_SIZE;
+static unsigned int srpt_srq_size = SRPT_DEF_SRQ_SIZE;
 module_param_cb(srpt_srq_size, &srpt_srq_size_ops, &srpt_srq_size, 0444);
 MODULE_PARM_DESC(srpt_srq_size,
 		 "Receive buffers per shared receive queue [4, 65535] (default 4095)");
@@ -118,7 +118,7 @@ static const struct kernel_param_ops srpt_u64_hex_ops = {
  * The SRP target port identifier's IOC GUID and id_ext, and the IB/CM
  * service ID. Zero means "the node GUID of the first RDMA device".
  */
-u64 srpt_service_guid;
+static u64 srpt_service_guid;
 module_param_cb(srpt_service_guid, &srpt_u64_hex_ops, &srpt_service_guid,
 		0444);
 MODULE_PARM_DESC(srpt_service_guid,
@@ -154,6 +154,27 @@ static const struct kernel_param_ops srpt_cm_port_ops = {
 module_param_cb(rdma_cm_port, &srpt_cm_port_ops, NULL, 0444);
 MODULE_PARM_DESC(rdma_cm_port,
 		 "TCP-style port the RDMA/CM listener uses, 0 = none (default 0)");
+
+/*
+ * The other files read the module parameters through these. The first
+ * two are read-only once the module is loaded; srpt_service_guid is set
+ * once more, under srpt_mutex, when the first device is added (if it was
+ * 0), before any listener or DM agent uses it.
+ */
+u32 srpt_get_max_req_size(void)
+{
+	return srp_max_req_size;
+}
+
+u32 srpt_get_srq_size(void)
+{
+	return srpt_srq_size;
+}
+
+u64 srpt_get_service_guid(void)
+{
+	return srpt_service_guid;
+}
 
 /**
  * srpt_port_get_gid - read GID 0 of a port
