@@ -711,6 +711,8 @@ void srpt_recv_done(struct ib_cq *cq, struct ib_wc *wc);
 void srpt_repost_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv);
 void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx);
 void srpt_sq_return(struct srpt_rdma_ch *ch, u32 wrs);
+int srpt_sq_post_one_locked(struct srpt_rdma_ch *ch,
+			    const struct ib_send_wr *wr);
 void srpt_wait_table_fetches(struct srpt_rdma_ch *ch,
 			     struct srpt_send_ioctx *tmf);
 void srpt_post_response(struct srpt_send_ioctx *ioctx);

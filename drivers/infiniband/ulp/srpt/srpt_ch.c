@@ -385,8 +385,6 @@ int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg)
 	ret = srpt_create_qp(ch);
 	if (ret)
 		return ret;
-	ch->sq_wr_avail = ch->sq_size;
-
 	ret = ch->cm->modify_qp(ch, IB_QPS_INIT);
 	if (ret)
 		return ret;

@@ -411,10 +411,15 @@ static void srpt_free_send_ioctx(struct srpt_rdma_ch *ch,
 	kmem_cache_free(srpt_send_ioctx_cache, ioctx);
 }
 
-/* The receive ring (without SRQ) and the send contexts of a channel. */
+/*
+ * The receive ring (without SRQ) and the send contexts of a channel, and
+ * its send queue account, empty.
+ */
 int srpt_alloc_ch_ioctxs(struct srpt_rdma_ch *ch)
 {
 	u32 i;
+
+	ch->sq_wr_avail = ch->sq_size;
 
 	if (!ch->srq) {
 		if (srpt_alloc_recv_ring(ch->sdev, &ch->recv_ring, ch->rq_size,
@@ -760,6 +765,32 @@ void srpt_sq_return(struct srpt_rdma_ch *ch, u32 wrs)
 	ch->sq_wr_avail += wrs;
 	spin_unlock_irqrestore(&ch->lock, flags);
 	srpt_process_sq_waiters(ch);
+}
+
+/**
+ * srpt_sq_post_one_locked - post one send that may pass waiting chains
+ * @ch: the channel.
+ * @wr: a single signalled send whose completion calls srpt_sq_return(ch, 1).
+ *
+ * For the target-initiated IUs of srpt_msg.c, which never wait: at most one
+ * of each kind is posted at a time, so they cannot starve a waiting chain.
+ * Context: ch->lock held, channel live.
+ * Return: 0, -ENOSPC when no entry is free, or what ib_post_send() returned
+ * (the entry is given back then).
+ */
+int srpt_sq_post_one_locked(struct srpt_rdma_ch *ch,
+			    const struct ib_send_wr *wr)
+{
+	int ret;
+
+	lockdep_assert_held(&ch->lock);
+	if (!ch->sq_wr_avail)
+		return -ENOSPC;
+	ch->sq_wr_avail--;
+	ret = ib_post_send(ch->qp, wr, NULL);
+	if (ret)
+		ch->sq_wr_avail++;
+	return ret;
 }
 
 /*

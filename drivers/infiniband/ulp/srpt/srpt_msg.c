@@ -89,9 +89,10 @@ void srpt_free_msg_ius(struct srpt_rdma_ch *ch)
 /*
  * Post @len bytes of @iu. Context: ch->lock held, channel live; fails if
  * the previous use of @iu has not completed or the send queue is full.
- * The entry comes from the channel's one send queue account (srpt_io.c);
- * these single IUs may pass commands waiting for space: at most one of
- * each is posted at a time, and SRP_CRED_REQ only with nothing in flight.
+ * The entry comes from the channel's one send queue account
+ * (srpt_sq_post_one_locked()); these single IUs may pass commands waiting
+ * for space: at most one of each is posted at a time, and SRP_CRED_REQ only
+ * with nothing in flight.
  */
 static bool srpt_post_msg_locked(struct srpt_rdma_ch *ch,
 				 struct srpt_msg_iu *iu, u32 len)
@@ -102,9 +103,6 @@ static bool srpt_post_msg_locked(struct srpt_rdma_ch *ch,
 	lockdep_assert_held(&ch->lock);
 	if (!iu->buf || test_and_set_bit_lock(0, &iu->busy))
 		return false;
-	if (!ch->sq_wr_avail)
-		goto undo;
-	ch->sq_wr_avail--;
 	ib_dma_sync_single_for_device(ch->sdev->ib_dev, iu->dma, len,
 				      DMA_TO_DEVICE);
 	sge.addr = iu->dma;
@@ -115,11 +113,10 @@ static bool srpt_post_msg_locked(struct srpt_rdma_ch *ch,
 	wr.send_flags = IB_SEND_SIGNALED;
 	wr.sg_list = &sge;
 	wr.num_sge = 1;
+	/* srpt_wait_t_logout() waits only while @iu is busy. */
 	reinit_completion(&iu->done);
-	if (!ib_post_send(ch->qp, &wr, NULL))
+	if (!srpt_sq_post_one_locked(ch, &wr))
 		return true;
-	ch->sq_wr_avail++;
-undo:
 	clear_bit_unlock(0, &iu->busy);
 	return false;
 }
