@@ -43,6 +43,27 @@
 
 #define SRPT_FABRIC_NAME	"srpt"
 
+struct srpt_nexus;
+struct srpt_rdma_ch;
+struct srpt_send_ioctx;
+struct srpt_srq;
+
+/*
+ * One section per file: the types it owns, with their locking and lifetime
+ * rules, then what it exports to the others. A type comes before those
+ * that embed it. Documentation/infiniband/srpt-design.rst draws which file
+ * calls which.
+ */
+
+/* ===== srpt_main.c ====================================================== */
+
+/*
+ * The module: its parameters (read through srpt_get_*()), srpt_mutex and
+ * the lists it protects, the workqueues, the ib_client that makes one
+ * srpt_device per RDMA device, the binding of target ports to RDMA ports
+ * and their statistics, and the target_core_fabric_ops table.
+ */
+
 /**
  * struct srpt_port - one port of an RDMA device
  * @sdev:     device this port belongs to.
@@ -109,6 +130,31 @@ struct srpt_device {
 	u32			port_count;
 	struct srpt_port	ports[];
 };
+
+extern struct mutex srpt_mutex;
+extern struct list_head srpt_dev_list;
+extern struct list_head srpt_tport_list;
+extern const struct target_core_fabric_ops srpt_fabric_ops;
+extern struct workqueue_struct *srpt_wq;
+extern struct workqueue_struct *srpt_retry_wq;
+extern struct ib_client srpt_client;
+
+u32 srpt_get_max_req_size(void);
+u32 srpt_get_srq_size(void);
+u64 srpt_get_service_guid(void);
+bool srpt_port_get_gid(struct srpt_port *sport, union ib_gid *gid);
+struct srpt_port *srpt_find_port(enum srpt_tport_kind kind,
+				 const union ib_gid *id);
+void srpt_list_ports(char *buf, size_t len);
+void srpt_put_device(struct srpt_device *sdev);
+void srpt_count_port_stat(struct srpt_port *sport, enum srpt_login_stat stat);
+
+/* ===== srpt_configfs.c ================================================== */
+
+/*
+ * The configfs tree: target ports, TPGs and their attributes, ACLs and
+ * their info file, the discovery group and the login counters.
+ */
 
 /**
  * struct srpt_tport - a configfs target port, "srpt/<name>"
@@ -200,6 +246,43 @@ struct srpt_nacl {
 	struct se_node_acl	se_nacl;
 	struct srpt_acl_id	id;
 };
+
+extern struct configfs_attribute *srpt_discovery_attrs[];
+extern struct configfs_attribute *srpt_tpg_attrib_attrs[];
+extern struct configfs_attribute *srpt_wwn_attrs[];
+extern struct configfs_attribute *srpt_nacl_attrs[];
+extern struct configfs_attribute *srpt_nacl_auth_attrs[];
+struct se_wwn *srpt_make_tport(struct target_fabric_configfs *tf,
+			       struct config_group *group, const char *name);
+void srpt_drop_tport(struct se_wwn *wwn);
+struct se_portal_group *srpt_make_tpg(struct se_wwn *wwn, const char *name);
+void srpt_drop_tpg(struct se_portal_group *se_tpg);
+int srpt_enable_tpg(struct se_portal_group *se_tpg, bool enable);
+int srpt_init_nodeacl(struct se_node_acl *se_nacl, const char *name);
+void srpt_add_wwn_groups(struct se_wwn *wwn);
+
+static inline struct srpt_tport *to_srpt_tport(struct se_wwn *wwn)
+{
+	return container_of(wwn, struct srpt_tport, wwn);
+}
+
+static inline struct srpt_tpg *to_srpt_tpg(struct se_portal_group *se_tpg)
+{
+	return container_of(se_tpg, struct srpt_tpg, se_tpg);
+}
+
+static inline struct srpt_nacl *to_srpt_nacl(struct se_node_acl *se_nacl)
+{
+	return container_of(se_nacl, struct srpt_nacl, se_nacl);
+}
+
+/* ===== srpt_io.c ======================================================== */
+
+/*
+ * The I/O path: receive buffers and the SRQ, send contexts, the send
+ * queue account, SRP_CMD parsing and descriptor tables, RDMA R/W,
+ * responses and credits, and target_core's command callbacks.
+ */
 
 /**
  * struct srpt_recv_ring - receive buffers of a channel or of an SRQ
@@ -405,24 +488,32 @@ struct srpt_send_ioctx {
 	u8			sense[TRANSPORT_SENSE_BUFFER];
 };
 
-/*
- * Channel states. Transitions happen only under ch->lock, in
- * srpt_ch_set_state() or (CONNECTING to LIVE) srpt_ch_mark_live():
- *
- *   CONNECTING --(RTU / ESTABLISHED / first IU)--> LIVE
- *   CONNECTING, LIVE --(disconnect from either side, logout,
- *                       configfs, device removal, QP error)--> CLOSING
- *   CLOSING --(release work runs)--> RELEASING
- *
- * Only a LIVE (or CONNECTING) channel posts work requests. Entering CLOSING
- * queues the release work exactly once.
- */
-enum srpt_ch_state {
-	SRPT_CH_CONNECTING,
-	SRPT_CH_LIVE,
-	SRPT_CH_CLOSING,
-	SRPT_CH_RELEASING,
-};
+int srpt_post_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv);
+struct srpt_srq *srpt_get_srq(struct srpt_device *sdev);
+void srpt_free_srq(struct srpt_device *sdev);
+int srpt_init_ioctx_cache(void);
+void srpt_destroy_ioctx_cache(void);
+int srpt_alloc_ch_ioctxs(struct srpt_rdma_ch *ch);
+void srpt_free_ch_ioctxs(struct srpt_rdma_ch *ch);
+void srpt_fail_waiting(struct srpt_rdma_ch *ch);
+void srpt_repost_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv);
+void srpt_sq_return(struct srpt_rdma_ch *ch, u32 wrs);
+int srpt_sq_post_one_locked(struct srpt_rdma_ch *ch,
+			    const struct ib_send_wr *wr);
+void srpt_wait_table_fetches(struct srpt_rdma_ch *ch,
+			     struct srpt_send_ioctx *tmf);
+void srpt_post_response(struct srpt_send_ioctx *ioctx);
+int srpt_check_stop_free(struct se_cmd *se_cmd);
+void srpt_release_cmd(struct se_cmd *se_cmd);
+int srpt_write_pending(struct se_cmd *se_cmd);
+int srpt_get_cmd_state(struct se_cmd *se_cmd);
+int srpt_queue_data_in(struct se_cmd *se_cmd);
+int srpt_queue_status(struct se_cmd *se_cmd);
+void srpt_aborted_task(struct se_cmd *se_cmd);
+
+/* ===== srpt_msg.c ======================================================= */
+
+/* Target-initiated requests: SRP_T_LOGOUT and SRP_CRED_REQ. */
 
 /* Size of the buffer for one target-initiated IU. */
 #define SRPT_MSG_IU_LEN	64
@@ -443,6 +534,49 @@ struct srpt_msg_iu {
 	dma_addr_t		dma;
 	unsigned long		busy;
 	struct completion	done;
+};
+
+int srpt_alloc_msg_ius(struct srpt_rdma_ch *ch);
+void srpt_free_msg_ius(struct srpt_rdma_ch *ch);
+bool srpt_send_t_logout(struct srpt_rdma_ch *ch, u32 reason);
+void srpt_wait_t_logout(struct srpt_rdma_ch *ch);
+void srpt_check_credit_stall_locked(struct srpt_rdma_ch *ch);
+
+/* ===== srpt_tmf.c ======================================================= */
+
+/* Task management: SRP_TSK_MGMT to target_core TMRs and back. */
+
+void srpt_handle_tsk_mgmt(struct srpt_rdma_ch *ch,
+			  struct srpt_recv_ioctx *recv,
+			  struct srpt_send_ioctx *ioctx);
+void srpt_queue_tm_rsp(struct se_cmd *se_cmd);
+void srpt_tmf_fetch_ended(struct srpt_send_ioctx *tmf);
+
+/* ===== srpt_ch.c ======================================================== */
+
+/*
+ * Channels: their state, QP, CQ and buffers, the I_T nexus they join,
+ * their release, and closing them on device removal, TPG disable and ACL
+ * removal.
+ */
+
+/*
+ * Channel states. Transitions happen only under ch->lock, in
+ * srpt_ch_set_state() or (CONNECTING to LIVE) srpt_ch_mark_live():
+ *
+ *   CONNECTING --(RTU / ESTABLISHED / first IU)--> LIVE
+ *   CONNECTING, LIVE --(disconnect from either side, logout,
+ *                       configfs, device removal, QP error)--> CLOSING
+ *   CLOSING --(release work runs)--> RELEASING
+ *
+ * Only a LIVE (or CONNECTING) channel posts work requests. Entering CLOSING
+ * queues the release work exactly once.
+ */
+enum srpt_ch_state {
+	SRPT_CH_CONNECTING,
+	SRPT_CH_LIVE,
+	SRPT_CH_CLOSING,
+	SRPT_CH_RELEASING,
 };
 
 /**
@@ -650,29 +784,6 @@ struct srpt_nexus {
 	struct srpt_send_ioctx	*tmf_tail;
 };
 
-/* srpt_main.c */
-extern struct mutex srpt_mutex;
-extern struct list_head srpt_dev_list;
-extern struct list_head srpt_tport_list;
-extern const struct target_core_fabric_ops srpt_fabric_ops;
-extern struct workqueue_struct *srpt_wq;
-extern struct workqueue_struct *srpt_retry_wq;
-extern struct ib_client srpt_client;
-
-u32 srpt_get_max_req_size(void);
-u32 srpt_get_srq_size(void);
-u64 srpt_get_service_guid(void);
-bool srpt_port_get_gid(struct srpt_port *sport, union ib_gid *gid);
-bool srpt_port_matches(struct srpt_port *sport, enum srpt_tport_kind kind,
-		       const union ib_gid *id);
-struct srpt_port *srpt_find_port(enum srpt_tport_kind kind,
-				 const union ib_gid *id);
-void srpt_bind_tports(void);
-void srpt_list_ports(char *buf, size_t len);
-void srpt_put_device(struct srpt_device *sdev);
-void srpt_count_port_stat(struct srpt_port *sport, enum srpt_login_stat stat);
-
-/* srpt_ch.c: channel state, resources and release; the I_T nexus */
 void srpt_format_port_id(char *buf, size_t len, const u8 id[16]);
 bool srpt_ch_is_live(struct srpt_rdma_ch *ch);
 void srpt_ch_close(struct srpt_rdma_ch *ch);
@@ -690,7 +801,13 @@ void srpt_close_device_channels(struct srpt_device *sdev);
 void srpt_set_tpg_enabled(struct srpt_tpg *tpg, bool enable);
 void srpt_close_session(struct se_session *se_sess);
 
-/* srpt_cm.c: logins over IB/CM and RDMA/CM */
+/* ===== srpt_cm.c ======================================================== */
+
+/*
+ * Logins over IB/CM and RDMA/CM and the listeners. Called by srpt_main.c
+ * and srpt_configfs.c only; connection manager callbacks enter here.
+ */
+
 int srpt_cm_start(void);
 void srpt_cm_stop(void);
 int srpt_set_rdma_cm_port(u16 port);
@@ -698,78 +815,11 @@ u16 srpt_get_rdma_cm_port(void);
 int srpt_ib_cm_listen(struct srpt_device *sdev);
 void srpt_ib_cm_stop(struct srpt_device *sdev);
 
-/* srpt_io.c: receive, RDMA R/W, responses, target_core callbacks */
-int srpt_post_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv);
-struct srpt_srq *srpt_get_srq(struct srpt_device *sdev);
-void srpt_free_srq(struct srpt_device *sdev);
-int srpt_init_ioctx_cache(void);
-void srpt_destroy_ioctx_cache(void);
-int srpt_alloc_ch_ioctxs(struct srpt_rdma_ch *ch);
-void srpt_free_ch_ioctxs(struct srpt_rdma_ch *ch);
-void srpt_fail_waiting(struct srpt_rdma_ch *ch);
-void srpt_recv_done(struct ib_cq *cq, struct ib_wc *wc);
-void srpt_repost_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv);
-void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx);
-void srpt_sq_return(struct srpt_rdma_ch *ch, u32 wrs);
-int srpt_sq_post_one_locked(struct srpt_rdma_ch *ch,
-			    const struct ib_send_wr *wr);
-void srpt_wait_table_fetches(struct srpt_rdma_ch *ch,
-			     struct srpt_send_ioctx *tmf);
-void srpt_post_response(struct srpt_send_ioctx *ioctx);
+/* ===== srpt_dm.c ======================================================== */
 
-/* srpt_msg.c: target-initiated requests */
-int srpt_alloc_msg_ius(struct srpt_rdma_ch *ch);
-void srpt_free_msg_ius(struct srpt_rdma_ch *ch);
-bool srpt_send_t_logout(struct srpt_rdma_ch *ch, u32 reason);
-void srpt_wait_t_logout(struct srpt_rdma_ch *ch);
-void srpt_check_credit_stall_locked(struct srpt_rdma_ch *ch);
+/* The device management agent: target discovery MADs. */
 
-/* srpt_tmf.c: task management */
-void srpt_handle_tsk_mgmt(struct srpt_rdma_ch *ch,
-			  struct srpt_recv_ioctx *recv,
-			  struct srpt_send_ioctx *ioctx);
-int srpt_check_stop_free(struct se_cmd *se_cmd);
-void srpt_release_cmd(struct se_cmd *se_cmd);
-int srpt_write_pending(struct se_cmd *se_cmd);
-int srpt_get_cmd_state(struct se_cmd *se_cmd);
-int srpt_queue_data_in(struct se_cmd *se_cmd);
-int srpt_queue_status(struct se_cmd *se_cmd);
-void srpt_queue_tm_rsp(struct se_cmd *se_cmd);
-void srpt_tmf_fetch_ended(struct srpt_send_ioctx *tmf);
-void srpt_aborted_task(struct se_cmd *se_cmd);
-
-/* srpt_dm.c: device management agent */
 void srpt_dm_register(struct srpt_device *sdev);
 void srpt_dm_unregister(struct srpt_device *sdev);
-
-/* srpt_configfs.c */
-extern struct configfs_attribute *srpt_discovery_attrs[];
-extern struct configfs_attribute *srpt_tpg_attrib_attrs[];
-extern struct configfs_attribute *srpt_wwn_attrs[];
-extern struct configfs_attribute *srpt_nacl_attrs[];
-extern struct configfs_attribute *srpt_nacl_auth_attrs[];
-struct se_wwn *srpt_make_tport(struct target_fabric_configfs *tf,
-			       struct config_group *group, const char *name);
-void srpt_drop_tport(struct se_wwn *wwn);
-struct se_portal_group *srpt_make_tpg(struct se_wwn *wwn, const char *name);
-void srpt_drop_tpg(struct se_portal_group *se_tpg);
-int srpt_enable_tpg(struct se_portal_group *se_tpg, bool enable);
-int srpt_init_nodeacl(struct se_node_acl *se_nacl, const char *name);
-void srpt_add_wwn_groups(struct se_wwn *wwn);
-
-static inline struct srpt_tport *to_srpt_tport(struct se_wwn *wwn)
-{
-	return container_of(wwn, struct srpt_tport, wwn);
-}
-
-static inline struct srpt_tpg *to_srpt_tpg(struct se_portal_group *se_tpg)
-{
-	return container_of(se_tpg, struct srpt_tpg, se_tpg);
-}
-
-static inline struct srpt_nacl *to_srpt_nacl(struct se_node_acl *se_nacl)
-{
-	return container_of(se_nacl, struct srpt_nacl, se_nacl);
-}
 
 #endif /* SRPT_H */

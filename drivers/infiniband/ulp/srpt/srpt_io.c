@@ -37,6 +37,7 @@
 
 #include "srpt.h"
 
+static void srpt_recv_done(struct ib_cq *cq, struct ib_wc *wc);
 static void srpt_rdma_read_done(struct ib_cq *cq, struct ib_wc *wc);
 static void srpt_send_done(struct ib_cq *cq, struct ib_wc *wc);
 static void srpt_rw_retry_work(struct work_struct *work);
@@ -568,7 +569,7 @@ static void srpt_free_descs(struct srpt_send_ioctx *ioctx)
 }
 
 /* Return a send context to the pool once target_core is done with it. */
-void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx)
+static void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
 	bool owes_credit = ioctx->owes_credit;
@@ -1880,7 +1881,7 @@ static void srpt_dispatch_iu(struct srpt_rdma_ch *ch,
 	}
 }
 
-void srpt_recv_done(struct ib_cq *cq, struct ib_wc *wc)
+static void srpt_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 {
 	struct srpt_recv_ioctx *recv =
 		container_of(wc->wr_cqe, struct srpt_recv_ioctx, cqe);

@@ -191,8 +191,8 @@ bool srpt_port_get_gid(struct srpt_port *sport, union ib_gid *gid)
 	return rdma_query_gid(sport->sdev->ib_dev, sport->port_num, 0, gid) == 0;
 }
 
-bool srpt_port_matches(struct srpt_port *sport, enum srpt_tport_kind kind,
-		       const union ib_gid *id)
+static bool srpt_port_matches(struct srpt_port *sport,
+			      enum srpt_tport_kind kind, const union ib_gid *id)
 {
 	union ib_gid gid;
 
@@ -287,7 +287,7 @@ static void srpt_bind_tport(struct srpt_tport *tport)
  * Called with srpt_mutex held whenever a device comes or goes or a port's
  * GID table changes.
  */
-void srpt_bind_tports(void)
+static void srpt_bind_tports(void)
 {
 	struct srpt_tport *tport;
 
