@@ -234,9 +234,10 @@ port names, the configfs attributes and the module parameters that
 targetcli-fb and rtslib-fb use, so existing configurations keep working.
 
 srpt.h holds the driver's shared types with their locking and lifetime
-rules; srpt_proto.h the protocol's own. srpt_proto.c reads and writes SRP information units on plain
-buffers, with no RDMA device or target_core object, so that it can be
-tested on its own. srpt_main.c holds the module parameters, the ib_client
+rules, in one section per file; srpt_proto.h the protocol's own.
+srpt_proto.c reads and writes SRP information units on plain buffers,
+with no RDMA device or target_core object, so that it can be tested on
+its own. srpt_main.c holds the module parameters, the ib_client
 that creates an srpt_device per RDMA device, the binding of configfs
 target ports to the RDMA ports that carry their GUID/GID (a port survives
 the removal and return of its device, e.g. an HCA reset), and the
@@ -265,8 +266,9 @@ put "$drv/srpt_io.c"
 commit "RDMA/srpt: the SRP_CMD I/O path" <<'EOF'
 Take parsed SRP_CMDs (srpt_proto.c checks direct and indirect data
 descriptors and immediate data), fetch descriptor tables that are in
-initiator memory with an RDMA READ, hand the command to target_core, move the data with the
-RDMA R/W API and send SRP_RSP with the sense data and residuals.
+initiator memory with an RDMA READ, hand the command to target_core,
+move the data with the RDMA R/W API and send SRP_RSP with the sense data
+and residuals.
 
 Send queue entries are reserved before each post; a command that finds
 too few waits on the channel and is posted by the completion that frees
