@@ -260,14 +260,18 @@ static int srpt_create_qp_inline(struct srpt_rdma_ch *ch, u32 max_inline,
 	return ret;
 }
 
-/* The QP's send queue has room for what we account, sq_size + 1. */
-static bool srpt_qp_has_room(struct srpt_rdma_ch *ch)
+/*
+ * The send queue entries the QP really has, as its driver reports them, or
+ * 0 where it does not report them.
+ */
+static u32 srpt_qp_send_room(struct srpt_rdma_ch *ch)
 {
-	struct ib_qp_init_attr init;
-	struct ib_qp_attr attr;
+	struct ib_qp_init_attr init = {};
+	struct ib_qp_attr attr = {};
 
-	return !ib_query_qp(ch->qp, &attr, IB_QP_CAP, &init) &&
-	       attr.cap.max_send_wr >= ch->sq_size + 1;
+	if (ib_query_qp(ch->qp, &attr, IB_QP_CAP, &init))
+		return 0;
+	return attr.cap.max_send_wr;
 }
 
 /*
@@ -279,30 +283,42 @@ static bool srpt_qp_has_room(struct srpt_rdma_ch *ch)
  * requests: at the default sizes, as many again as we use, and drivers
  * round queues up to a power of two. So we ask for max_rdma_ctxs fewer
  * (at most what rdma_rw adds) and check that the QP has room for sq_size
- * + 1; if it has not (a device that does not report it, or an RDMA core
- * that no longer adds), it is created again without that.
+ * + 1; if it has not, or its driver does not say (or an RDMA core no
+ * longer adds), it is created again without that. A QP that says it has
+ * less room than the accounting assumes even then is refused: the
+ * accounting would overflow its send queue.
  */
 static int srpt_create_qp(struct srpt_rdma_ch *ch)
 {
+	struct ib_device *ib_dev = ch->sdev->ib_dev;
+	u32 need = ch->sq_size + 1, room;
 	bool trim = true;
 	int ret;
 
-again:
-	/* Devices without inline sends may refuse to create the QP. */
-	ret = srpt_create_qp_inline(ch, SRPT_RSP_INLINE, trim);
-	if (ret)
-		ret = srpt_create_qp_inline(ch, 0, trim);
-	if (!ret && trim && !srpt_qp_has_room(ch)) {
-		pr_info_once("%s: QP send queue smaller than %u entries; asking for rdma_rw's entries too\n",
-			     ch->name, ch->sq_size + 1);
+	for (;;) {
+		/* Devices without inline sends may refuse to create the QP. */
+		ret = srpt_create_qp_inline(ch, SRPT_RSP_INLINE, trim);
+		if (ret)
+			ret = srpt_create_qp_inline(ch, 0, trim);
+		if (ret) {
+			pr_info("%s: cannot create a QP with %u send WRs (%d)\n",
+				ch->name, ch->sq_size, ret);
+			return ret;
+		}
+		room = srpt_qp_send_room(ch);
+		if (room >= need || (!trim && !room))
+			return 0;
+		if (!trim)
+			break;
+		pr_info_ratelimited("%s: %s: QP send queue of %u entries, not %u; asking for rdma_rw's entries too\n",
+				    dev_name(&ib_dev->dev), ch->name, room, need);
 		ch->cm->destroy_qp(ch);
 		trim = false;
-		goto again;
 	}
-	if (ret)
-		pr_info("%s: cannot create a QP with %u send WRs (%d)\n",
-			ch->name, ch->sq_size, ret);
-	return ret;
+	pr_warn("%s: %s: QP send queue of %u entries, %u needed\n",
+		dev_name(&ib_dev->dev), ch->name, room, need);
+	ch->cm->destroy_qp(ch);
+	return -ENOMEM;
 }
 
 static int srpt_post_ch_recvs(struct srpt_rdma_ch *ch)

@@ -23,6 +23,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cache.h>
+#include <linux/sizes.h>
 #include <linux/dma-mapping.h>
 #include <linux/error-injection.h>
 #include <linux/log2.h>
@@ -61,17 +62,17 @@ static size_t srpt_kv_bytes(const void *p, size_t size)
 
 /*
  * Receive buffers are carved out of page allocations ("chunks") of up to
- * 2^SRPT_RECV_MAX_ORDER pages, at a fixed stride, instead of one
+ * SRPT_RECV_MAX_CHUNK bytes, at a fixed stride, instead of one
  * power-of-two kmalloc() each: an 8260-byte IU takes 8704 bytes rather
  * than 16 KiB. Each buffer is still DMA-mapped on its own.
  */
-#define SRPT_RECV_MAX_ORDER	5
+#define SRPT_RECV_MAX_CHUNK	SZ_128K
 
 /*
  * The distance between two buffers of a chunk. Immediate data at
  * @imm_data_offset must start on an SRPT_IMM_ALIGN boundary: a buffer starts
  * @shift bytes into its slot and the slots are multiples of SRPT_IMM_ALIGN,
- * so every buffer's immediate data is as aligned as the chunk (a page).
+ * so every buffer's immediate data is SRPT_IMM_ALIGN aligned.
  * Without immediate data, buffers mapped DMA_FROM_DEVICE must only not
  * share a cache line. Slots never overlap, so neither do two buffers'
  * cache lines.
@@ -95,7 +96,8 @@ static unsigned int srpt_recv_chunk_order(u32 stride)
 	unsigned int min_order = get_order(stride), order, best = min_order;
 	unsigned long best_per = (PAGE_SIZE << min_order) / stride;
 
-	for (order = min_order + 1; order <= SRPT_RECV_MAX_ORDER; order++) {
+	for (order = min_order + 1; order <= get_order(SRPT_RECV_MAX_CHUNK);
+	     order++) {
 		unsigned long per = (PAGE_SIZE << order) / stride;
 
 		/* Bytes per buffer, (PAGE_SIZE << order) / per, smaller? */
@@ -109,18 +111,25 @@ static unsigned int srpt_recv_chunk_order(u32 stride)
 }
 
 /*
- * A chunk of 2^@order pages, or of fewer where that fails: orders above
- * the smallest that holds one buffer are tried without retrying hard, and
- * the order that worked is kept for the next chunks.
+ * A chunk of 2^@order pages, or of fewer where that fails, and the order
+ * that worked is kept for the next chunks. Logins allocate these under
+ * srpt_mutex: orders above PAGE_ALLOC_COSTLY_ORDER are only taken from
+ * free memory (no reclaim, no compaction stall), smaller ones above the
+ * least that holds one buffer with light reclaim only; that least order
+ * is the only one worth waiting for.
  */
 static struct page *srpt_alloc_recv_chunk(unsigned int *order,
 					  unsigned int min_order)
 {
+	const gfp_t opportunistic = __GFP_COMP | __GFP_NOWARN | __GFP_NORETRY;
 	struct page *page;
+	gfp_t gfp;
 
 	for (; *order > min_order; (*order)--) {
-		page = alloc_pages(GFP_KERNEL | __GFP_COMP | __GFP_NORETRY |
-				   __GFP_NOWARN, *order);
+		gfp = GFP_KERNEL | opportunistic;
+		if (*order > PAGE_ALLOC_COSTLY_ORDER)
+			gfp = (gfp & ~__GFP_DIRECT_RECLAIM) | __GFP_NOMEMALLOC;
+		page = alloc_pages(gfp, *order);
 		if (page)
 			return page;
 	}
@@ -164,10 +173,12 @@ static int srpt_alloc_recv_ring(struct srpt_device *sdev,
 				u32 imm_data_offset)
 {
 	struct ib_device *ib_dev = sdev->ib_dev;
-	u32 shift, stride = srpt_recv_stride(len, imm_data_offset, &shift);
-	unsigned int min_order = get_order(stride);
-	unsigned int order = srpt_recv_chunk_order(stride);
-	u32 i = 0, j, n;
+	unsigned int min_order, order;
+	u32 shift, stride, i = 0, j, n;
+
+	stride = srpt_recv_stride(len, imm_data_offset, &shift);
+	min_order = get_order(stride);
+	order = srpt_recv_chunk_order(stride);
 
 	ring->count = 0;
 	ring->ioctx = kvcalloc(count, sizeof(*ring->ioctx), GFP_KERNEL);

@@ -52,7 +52,6 @@ static int srpt_alloc_msg_iu(struct srpt_rdma_ch *ch, struct srpt_msg_iu *iu)
 	iu->buf = kzalloc(SRPT_MSG_IU_LEN, GFP_KERNEL);
 	if (!iu->buf)
 		return -ENOMEM;
-	ch->mem_other += kmalloc_size_roundup(SRPT_MSG_IU_LEN);
 	iu->dma = ib_dma_map_single(ib_dev, iu->buf, SRPT_MSG_IU_LEN,
 				    DMA_TO_DEVICE);
 	if (ib_dma_mapping_error(ib_dev, iu->dma)) {
@@ -60,6 +59,7 @@ static int srpt_alloc_msg_iu(struct srpt_rdma_ch *ch, struct srpt_msg_iu *iu)
 		iu->buf = NULL;
 		return -ENOMEM;
 	}
+	ch->mem_other += kmalloc_size_roundup(SRPT_MSG_IU_LEN);
 	return 0;
 }
 
