@@ -188,6 +188,7 @@ done
 [ ${#kernels[@]} -gt 0 ] || { echo "not ok - no kernel to test on"; failed=$((failed + 1)); }
 
 echo
-[ "$skipped" = 0 ] || echo "$skipped skipped (not counted as passed)"
 echo "$passed passed, $failed failed"
+# A skip is no pass: then the last line says the run failed.
+[ "$skipped" = 0 ] || echo "FAILED: $skipped skipped (not counted as passed)"
 [ $failed -eq 0 ] && [ "$skipped" = 0 ]

@@ -56,8 +56,8 @@
  *                       failed health/leak/splat check always fails)
  *   -v, --verbose       print every IU (twice: with hex dumps)
  *
- * Exit status: 0 pass, 1 fail, 4 skip (selftests/run.sh conventions), 2
- * usage. Runs as root in the test guest only (needs ib_uverbs, rdma_ucm and
+ * Exit status: 0 pass (every case named passed), 1 fail, 4 skip (a case
+ * skipped, none failed; selftests/run.sh conventions), 2 usage. Runs as root in the test guest only (needs ib_uverbs, rdma_ucm and
  * a soft-RoCE device); see selftests/hostile/ for the configfs setup.
  *
  * Build on the host: make -C tools/srp-initiator (the guest sees the host's
@@ -470,7 +470,10 @@ static int run_cases(int argc, char **argv, bool groups)
 		}
 	}
 	msg("=== %d passed, %d failed, %d skipped", npass, nfail, nskip);
-	return nfail ? RES_FAIL : npass ? RES_PASS : RES_SKIP;
+	/* A run passes only if every case it named passed: a skip is no pass. */
+	if (nfail)
+		return RES_FAIL;
+	return nskip || !npass ? RES_SKIP : RES_PASS;
 }
 
 static void list_cases(const char *group)
