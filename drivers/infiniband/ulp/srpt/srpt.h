@@ -667,7 +667,8 @@ struct srpt_cm_ops {
  *                context's @rd_page exactly (READ_ONCE/WRITE_ONCE: any
  *                value read is one that was written).
  * @comp_vector:  completion vector of @cq.
- * @release_work: tears the channel down; the only place it is freed.
+ * @release_work: tears the channel down; the only place it is freed,
+ *                but for a rejected login (srpt_release_ch_now()).
  * @nexus_node:   entry in nexus->ch_list (srpt_mutex).
  * @dev_node:     entry in sdev->ch_list (srpt_mutex).
  * @i_port_id:    initiator port identifier from the login.
@@ -692,7 +693,9 @@ struct srpt_cm_ops {
  * path (atomic).
  *
  * Lifetime: allocated by a login, freed only by @release_work, which runs
- * once after the channel enters CLOSING. It drains the QP (so no
+ * once after the channel enters CLOSING (a rejected login's channel is
+ * freed in the CM callback, srpt_release_ch_now(), before anyone else
+ * saw it). It drains the QP (so no
  * completion handler runs afterwards), waits for every send context to be
  * released by target_core, leaves the nexus (ending the session with the
  * last channel) and only then destroys the CM id, QP, CQ and buffers. CM

@@ -17,7 +17,8 @@
  * - A channel is freed only by its release work (srpt_release_ch_work),
  *   queued once on srpt_wq when the channel enters CLOSING, or, for a login
  *   that is rejected, synchronously in the CM callback (srpt_release_ch_now).
- * - CM ids are destroyed only from the release work, never under
+ * - CM ids are destroyed only from the release work (a rejected login's by
+ *   the CM itself, when its callback returns an error), never under
  *   srpt_mutex (destroying a CM id waits for its running callbacks, which
  *   may be waiting for srpt_mutex).
  */

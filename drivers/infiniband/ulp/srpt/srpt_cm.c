@@ -337,7 +337,8 @@ struct srpt_cm_login {
  * struct srpt_cm_login_ops - how a connection manager answers a login
  * @name:   "IB/CM" or "RDMA/CM", for messages.
  * @port:   the RDMA port the request arrived on, or NULL if it is not
- *          ours. Context: srpt_mutex held.
+ *          ours. Context: srpt_mutex held where the port is looked up
+ *          among the target ports (RDMA/CM); IB/CM's needs no lock.
  * @attach: give the channel built for the login its connection id, its
  *          peer's address and the CM's channel operations.
  * @accept: send the SRP_LOGIN_RSP in @lg.rsp; nonzero if that failed.

@@ -113,7 +113,11 @@ static bool srpt_post_msg_locked(struct srpt_rdma_ch *ch,
 	wr.send_flags = IB_SEND_SIGNALED;
 	wr.sg_list = &sge;
 	wr.num_sge = 1;
-	/* srpt_wait_t_logout() waits only while @iu is busy. */
+	/*
+	 * Reset even if the post below finds no free entry: the only waiter,
+	 * srpt_wait_t_logout() in the release work, starts after the last
+	 * post that can happen (LIVE -> CLOSING is one-way, under ch->lock).
+	 */
 	reinit_completion(&iu->done);
 	if (!srpt_sq_post_one_locked(ch, &wr))
 		return true;
