@@ -19,7 +19,7 @@
 # is missing.  blktests' results go to $RESULTS/blktests-quick.
 # selftest-timeout: 1800
 set -euo pipefail
-source "$SRPT_REPO/tools/guest/lib.sh"
+source "$SRPT_REPO/selftests/lib.sh"
 
 read -r -a tests <<<"${SELFTEST_BLKTESTS_QUICK:-srp/002 srp/005}"
 src=${SRPT_BLKTESTS_SRC:-$SRPT_REPO/../shared/blktests}

@@ -16,45 +16,19 @@
 # selftest-timeout: 600
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
-[ "$SRPT_IMPL" = ours ] || skip "the in-tree ib_srpt has no rdma_cm_port module parameter"
+srpt_ours_only "the in-tree ib_srpt has no rdma_cm_port module parameter"
 
-IBCM_KO=${SRPT_IBCM_KO:-$SRPT_REPO/tools/ibcm-initiator/ibcm_srp.ko}
-IBCM_CTL=/sys/kernel/debug/ibcm_srp/ctl
 CM_PORT=5555
 
-ibcm_unload() {
-	[ -d /sys/module/ibcm_srp ] || return 0
-	printf 'rdma_unlisten\n' >"$IBCM_CTL" 2>/dev/null
-	rmmod ibcm_srp
-}
-port_exit_trap() {
-	local rc=$?
-	ibcm_unload >/dev/null 2>&1
-	srpt_teardown >/dev/null 2>&1
-	exit "$rc"
-}
-trap port_exit_trap EXIT
-
-# ibcm CMD: one command to the test initiator; status 0 if it says "ok".
-ibcm() {
-	local rc=0
-	printf '%s\n' "$*" >"$IBCM_CTL" 2>/dev/null || rc=1
-	IBCM_RESULT=$(cat "$IBCM_CTL")
-	echo "# ibcm: $* -> $IBCM_RESULT"
-	[ "$rc" = 0 ] && [[ $IBCM_RESULT == ok* ]]
-}
-
 srpt_rxe_up
-[ -f "$IBCM_KO" ] || fail "$IBCM_KO is not built (make -C tools/ibcm-initiator on the host)"
-modprobe -a ib_cm rdma_cm || fail "modprobe ib_cm rdma_cm"
-insmod "$IBCM_KO" || fail "insmod $IBCM_KO"
+ibcm_load
 ibcm rdma_listen port=$CM_PORT || fail "the test initiator cannot hold port $CM_PORT: $IBCM_RESULT"
 
 echo "# module loaded with rdma_cm_port=$CM_PORT while the port is held"
 guest_dmesg_mark
 srpt_load rdma_cm_port=$CM_PORT
 cm=$SRPT_CFS/discovery_auth/rdma_cm_port
-expect_dmesg_since_mark "rdma_cm_port: cannot listen on port $CM_PORT" "listener failure logged"
+expect_dmesg "rdma_cm_port: cannot listen on port $CM_PORT" "listener failure logged"
 expect_read "$SRPT_PARAMS/rdma_cm_port" 0 "rdma_cm_port parameter after the listener failed"
 expect_read "$cm" 0 "discovery_auth/rdma_cm_port after the listener failed"
 tport=$SRPT_CFS/$SRPT_PORT_GID_HEX
@@ -70,7 +44,7 @@ echo "# port free: writing it starts the listener"
 ibcm rdma_unlisten || fail "rdma_unlisten: $IBCM_RESULT"
 guest_dmesg_mark
 expect_write_ok "$cm" $CM_PORT
-expect_dmesg_since_mark "RDMA/CM: listening on port $CM_PORT" "listener started"
+expect_dmesg "RDMA/CM: listening on port $CM_PORT" "listener started"
 expect_read "$cm" $CM_PORT
 expect_read "$SRPT_PARAMS/rdma_cm_port" $CM_PORT
 ip=$(ip -4 -o addr show dev eth0 | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
@@ -84,7 +58,7 @@ guest_dmesg_mark
 expect_write_ok "$cm" $CM_PORT
 expect_read "$cm" $CM_PORT
 ! ibcm rdma_listen port=$CM_PORT || fail "port $CM_PORT is free after writing it again"
-[ "$(dmesg_since_mark | grep -c 'RDMA/CM: listening on port')" = 0 ] ||
+[ "$(guest_dmesg_since_mark | grep -c 'RDMA/CM: listening on port')" = 0 ] ||
 	fail "writing the running listener's port replaced the listener"
 
 expect_write_ok "$cm" 0

@@ -1,7 +1,8 @@
 #!/bin/bash
 # selftests/faults/lib-faults.sh: fail_function helpers for the fault
 # injection tests (debug-kernel lane). Source after lib-srp.sh or
-# lib-hostile.sh; injected() counts in the dmesg window of lib-srp.sh.
+# lib-hostile.sh; injected() counts in the dmesg window (selftests/lib.sh).
+# The exit trap turns the injection off before it tears the target down.
 # shellcheck disable=SC2034
 FF=/sys/kernel/debug/fail_function
 [ -d /sys/kernel/debug/fail_function ] ||
@@ -9,6 +10,7 @@ FF=/sys/kernel/debug/fail_function
 [ -d "$FF" ] || fail "no $FF: this kernel lacks CONFIG_FAIL_FUNCTION (run it in the debug-kernel lane)"
 
 inject_off() { echo >"$FF/inject" 2>/dev/null || true; }
+srpt_on_exit inject_off
 
 # inject_on ERRNO: srpt_init_rw() returns -ERRNO on one call in five.
 inject_on() {
@@ -23,4 +25,4 @@ inject_on() {
 	echo 1 >"$FF/verbose"
 }
 
-injected() { srp_dmesg_since_mark | grep -c 'FAULT_INJECTION: forcing a failure' || true; }
+injected() { dmesg_count 'FAULT_INJECTION: forcing a failure'; }

@@ -15,10 +15,8 @@ source "$(dirname "$0")/../srp/lib-srp.sh"
 
 # shellcheck source=selftests/faults/lib-faults.sh
 source "$(dirname "$0")/lib-faults.sh"
-cleanup() { inject_off; srp_target_teardown || true; }
 
 srp_target_setup --bs rd --bs-mb 64 || fail "target setup"
-trap cleanup EXIT
 grep -qw srpt_init_rw "$FF/injectable" ||
 	fail "srpt_init_rw is not in $FF/injectable"
 dev=$(srp_login "ch_count=2") || fail "login"
@@ -43,7 +41,7 @@ rxe_retry_counters() {
 }
 
 for err in 12 11; do
-	srp_dmesg_mark
+	guest_dmesg_mark
 	echo "# rxe0 before -$err: $(rxe_retry_counters)"
 	inject_on "$err"
 	rc=0
@@ -57,12 +55,11 @@ for err in 12 11; do
 	n=$(injected)
 	echo "# -$err: $n injected failures"
 	[ "$n" -gt 0 ] || fail "fail_function injected nothing into srpt_init_rw"
-	srp_expect_no_dmesg "failing the command|closing channel|ib_post_send failed" \
+	expect_no_dmesg "failing the command|closing channel|ib_post_send failed" \
 		"target log while srpt_init_rw failed with -$err"
 done
 sleep 1
 expect_eq "$(cat "$host/req_lim")" "$req_lim0" "initiator req_lim after the injected failures"
 srp_logout_all || fail "logout"
 
-trap - EXIT
 srp_target_teardown || fail "teardown"

@@ -17,8 +17,8 @@ inject_on 12
 rc=0
 hostile_run case iu_indirect_ok iu_external_table iu_max_rdma || rc=$?
 inject_off
-n=$(guest_dmesg_since_mark | grep -c 'FAULT_INJECTION: forcing a failure' || true)
+n=$(injected)
 echo "# $n injected failures"
-hostile_teardown || fail "teardown (a channel or session leaked?)"
+srpt_teardown || fail "teardown (a channel or session leaked?)"
 [ "$rc" = 0 ] || fail "srp-initiator cases with injected -ENOMEM: exit $rc"
 [ "$n" -gt 0 ] || fail "fail_function injected nothing into srpt_init_rw"

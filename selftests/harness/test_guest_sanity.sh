@@ -2,7 +2,7 @@
 # The harness itself: we run in the qemu guest (not on the host), with the
 # qemu user-net address on eth0, configfs mounted and soft-RoCE usable.
 set -euo pipefail
-source "$SRPT_REPO/tools/guest/lib.sh"
+source "$SRPT_REPO/selftests/lib.sh"
 
 grep -qw srpt_guest=1 /proc/cmdline || fail "srpt_guest=1 missing from /proc/cmdline"
 expect_eq "$(hostname)" srpt-guest "hostname"

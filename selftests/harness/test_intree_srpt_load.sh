@@ -3,9 +3,7 @@
 # configfs fabric, rejects a bad attribute write, and unloads cleanly; the
 # unload helper refuses while the fabric directory still pins the module.
 set -euo pipefail
-source "$SRPT_REPO/tools/guest/lib.sh"
-
-SRPT_CFS=/sys/kernel/config/target/srpt
+source "$SRPT_REPO/selftests/lib.sh"
 
 guest_load_srpt intree
 [ -d /sys/module/ib_srpt ] || fail "ib_srpt not loaded"

@@ -6,9 +6,10 @@
 #
 #   source "$(dirname "$0")/lib-hostile.sh"
 #
-# It sources tools/guest/lib.sh (which refuses to run outside the guest),
-# checks that the initiator binary was built on the host, and installs an
-# EXIT trap that tears down whatever a failing test left behind.
+# It sources selftests/lib.sh (the tests' library: assertions, the dmesg
+# window, timed writes, srpt_teardown, the exit trap, SRPT_IMPL), checks
+# that the initiator binary was built on the host, installs the exit trap
+# and tears down what an earlier test left behind.
 #
 #   hostile_setup [--srq 0|1] [--bs-mb MB] [--param P=V]...
 #       rxe0, ib_uverbs + rdma_ucm (for the userspace initiator), ib_srpt
@@ -17,30 +18,19 @@
 #       initiator's port id (`srp-initiator port-id`) with lun_0 mapped, the
 #       TPG enabled and RDMA/CM listening on 5555. Sets HOSTILE_TPG.
 #   hostile_run ARGS...    srp-initiator --tpg $HOSTILE_TPG ARGS... (timed)
-#   hostile_teardown       remove the configuration and unload ib_srpt; fails
+#   srpt_teardown          remove the configuration and unload ib_srpt; fails
 #                          if anything (e.g. a leaked channel) holds it
 #
 # Build the initiator on the host first: make -C tools/srp-initiator
 
-source "$SRPT_REPO/tools/guest/lib.sh"
+# shellcheck source=selftests/lib.sh
+source "$SRPT_REPO/selftests/lib.sh"
 
 HOSTILE_BIN=$SRPT_REPO/tools/srp-initiator/srp-initiator
-HOSTILE_CFS=/sys/kernel/config/target/srpt
-HOSTILE_CM_PORT=5555
 HOSTILE_BS=hostile0
-SRPT_IMPL=${SRPT_IMPL:-ours}
 
 [ -x "$HOSTILE_BIN" ] ||
 	fail "$HOSTILE_BIN is missing: build it on the host with 'make -C tools/srp-initiator'"
-
-_hostile_w() {
-	local err
-	# shellcheck disable=SC2016  # $1/$2 expand in the inner bash
-	err=$(timeout -k 5 60 bash -c 'printf "%s\n" "$1" >"$2"' _ "$2" "$1" 2>&1) || {
-		echo "error: writing '$2' to $1 failed: ${err:-timeout}" >&2
-		return 1
-	}
-}
 
 _hostile_uverbs_ready() {
 	[ -c /dev/infiniband/rdma_cm ] && ls /dev/infiniband/uverbs* >/dev/null 2>&1
@@ -62,19 +52,19 @@ hostile_setup() {
 	wait_for 10 _hostile_uverbs_ready ||
 		{ echo "error: no /dev/infiniband/rdma_cm or uverbs device" >&2; return 1; }
 	guest_load_srpt "$SRPT_IMPL" ${params[@]+"${params[@]}"} || return 1
-	[ -d "$HOSTILE_CFS" ] || mkdir "$HOSTILE_CFS" || return 1
+	[ -d "$SRPT_CFS" ] || mkdir "$SRPT_CFS" || return 1
 	guest_bs_rd "$HOSTILE_BS" "$bs_mb" || return 1
-	port=$HOSTILE_CFS/$RXE_GID_HEX
+	port=$SRPT_CFS/$RXE_GID_HEX
 	HOSTILE_TPG=$port/tpgt_1
 	mkdir "$port" "$HOSTILE_TPG" || return 1
-	_hostile_w "$HOSTILE_TPG/attrib/use_srq" "$srq" || return 1
+	srpt_write "$HOSTILE_TPG/attrib/use_srq" "$srq" || return 1
 	mkdir "$HOSTILE_TPG/lun/lun_0" || return 1
 	ln -s "$GUEST_BS_DIR" "$HOSTILE_TPG/lun/lun_0/$HOSTILE_BS" || return 1
 	acl=$("$HOSTILE_BIN" port-id) || { echo "error: srp-initiator port-id failed" >&2; return 1; }
 	mkdir "$HOSTILE_TPG/acls/$acl" "$HOSTILE_TPG/acls/$acl/lun_0" || return 1
 	ln -s "$HOSTILE_TPG/lun/lun_0" "$HOSTILE_TPG/acls/$acl/lun_0/mapped" || return 1
-	_hostile_w "$HOSTILE_TPG/enable" 1 || return 1
-	_hostile_w "$HOSTILE_CFS/discovery_auth/rdma_cm_port" "$HOSTILE_CM_PORT" || return 1
+	srpt_write "$HOSTILE_TPG/enable" 1 || return 1
+	srpt_write "$SRPT_CFS/discovery_auth/rdma_cm_port" "$SRPT_CM_PORT" || return 1
 	echo "# target: $HOSTILE_TPG (use_srq=$srq), ACL $acl, LUN 0 = rd_mcp ${bs_mb} MiB"
 	export HOSTILE_TPG
 }
@@ -89,31 +79,5 @@ hostile_run() {
 	return "$rc"
 }
 
-hostile_teardown() {
-	local rc=0
-	if [ -d "$HOSTILE_CFS" ]; then
-		guest_srpt_cfs_clear "$HOSTILE_CFS" || rc=1
-		_hostile_w "$HOSTILE_CFS/discovery_auth/rdma_cm_port" 0 || rc=1
-		timeout 60 rmdir "$HOSTILE_CFS" || rc=1
-	fi
-	guest_bs_cleanup || rc=1
-	guest_unload_srpt || rc=1
-	return "$rc"
-}
-
-_hostile_exit_trap() {
-	local rc=$?
-	set +e
-	if [ -d /sys/module/ib_srpt ]; then
-		[ "$rc" = 0 ] || echo "# cleaning up after failure (exit $rc)"
-		hostile_teardown >/dev/null 2>&1 || hostile_teardown
-	fi
-	exit "$rc"
-}
-
-[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
-trap _hostile_exit_trap EXIT
-if [ -d /sys/module/ib_srpt ]; then
-	echo "# leftover ib_srpt from an earlier test; tearing it down"
-	hostile_teardown || fail "cannot clean up the leftover target state"
-fi
+trap srpt_exit_trap EXIT
+srpt_clean_start

@@ -19,5 +19,5 @@ seed_args=()
 hostile_setup || fail "target setup"
 rc=0
 hostile_run fuzz ${seed_args[@]+"${seed_args[@]}"} --time "$secs" --count 1000000 || rc=$?
-hostile_teardown || fail "teardown (a channel or session leaked?)"
+srpt_teardown || fail "teardown (a channel or session leaked?)"
 [ "$rc" = 0 ] || fail "fuzz: anomaly (its seed and case: FUZZ ANOMALY above)"

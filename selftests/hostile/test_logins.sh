@@ -13,5 +13,5 @@ source "$(dirname "$0")/lib-hostile.sh"
 hostile_setup --srq 0 || fail "target setup"
 rc=0
 hostile_run group logins || rc=$?
-hostile_teardown || fail "teardown (a channel or session leaked?)"
+srpt_teardown || fail "teardown (a channel or session leaked?)"
 [ "$rc" = 0 ] || fail "srp-initiator group logins: exit $rc (see the FAIL lines above)"

@@ -22,25 +22,25 @@ source "$(dirname "$0")/lib-ibcm.sh"
 ibcm_setup
 
 echo "# 1. TEST UNIT READY before a 2 s delayed RTU"
-srp_dmesg_mark
+guest_dmesg_mark
 ibcm_login 0 rtu_delay_ms=2000 || fail "login: $IBCM_RESULT"
 t0=$(date +%s.%N)
-ibcm tur timeout_ms=15000 || fail "TUR sent before the RTU was not answered: $IBCM_RESULT; target log: $(srp_dmesg_since_mark | grep ib_srpt | tail -n 5)"
+ibcm tur timeout_ms=15000 || fail "TUR sent before the RTU was not answered: $IBCM_RESULT; target log: $(guest_dmesg_since_mark | grep ib_srpt | tail -n 5)"
 t1=$(date +%s.%N)
 awk -v a="$t0" -v b="$t1" 'BEGIN { printf "# TUR answered after %.2f s\n", b - a }'
-srp_expect_no_dmesg 'ib_post_send failed' "target log"
+expect_no_dmesg 'ib_post_send failed' "target log"
 wait_for 15 grep -q 'rtu_sent=1' "$IBCM_DIR/state" || fail "RTU not sent: $(cat "$IBCM_DIR/state")"
-srp_expect_dmesg 'ibcm_srp: ch0: RTU sent' "initiator log"
+expect_dmesg 'ibcm_srp: ch0: RTU sent' "initiator log"
 ibcm_ok tur
 ibcm_ok logout
 
 echo "# 2. WRITE and READ before a 2 s delayed RTU"
-srp_dmesg_mark
+guest_dmesg_mark
 ibcm_login 0 rtu_delay_ms=2000 || fail "login: $IBCM_RESULT"
 ibcm write lba=64 blocks=8 pattern=0x77 timeout_ms=15000 ||
-	fail "WRITE before the RTU: $IBCM_RESULT; target log: $(srp_dmesg_since_mark | grep ib_srpt | tail -n 5)"
+	fail "WRITE before the RTU: $IBCM_RESULT; target log: $(guest_dmesg_since_mark | grep ib_srpt | tail -n 5)"
 ibcm_ok read lba=64 blocks=8 pattern=0x77
-srp_expect_no_dmesg 'ib_post_send failed' "target log"
+expect_no_dmesg 'ib_post_send failed' "target log"
 wait_for 15 grep -q 'rtu_sent=1' "$IBCM_DIR/state" || fail "RTU not sent: $(cat "$IBCM_DIR/state")"
 ibcm_ok read lba=64 blocks=8 pattern=0x77
 ibcm_ok logout

@@ -12,7 +12,7 @@ source "$(dirname "$0")/lib-ibcm.sh"
 N=${SELFTEST_IBCM_CYCLES:-100}
 ibcm_setup
 qps0=$(ibcm_qp_count)
-srp_dmesg_mark
+guest_dmesg_mark
 srp_timer_start
 for i in $(seq 1 $N); do
 	ibcm_login 0 >/dev/null || fail "cycle $i: login: $IBCM_RESULT"
@@ -20,11 +20,11 @@ for i in $(seq 1 $N); do
 	ibcm logout >/dev/null || fail "cycle $i: logout: $IBCM_RESULT"
 done
 srp_timer_print "$N cycles"
-wait_for 30 srp_dmesg_count_ge 'ib_srpt: .*: channel released' $N ||
-	fail "$(srp_dmesg_count 'channel released') of $N channels released"
-expect_eq "$(srp_dmesg_count 'ib_srpt: .*: login accepted on ')" $N "logins accepted"
+wait_for 30 dmesg_count_ge 'ib_srpt: .*: channel released' $N ||
+	fail "$(dmesg_count 'channel released') of $N channels released"
+expect_eq "$(dmesg_count 'ib_srpt: .*: login accepted on ')" $N "logins accepted"
 expect_eq "$(ibcm_acl_channels IB/CM)" 0 "IB/CM channels left"
 expect_eq "$(ibcm_qp_count)" "$qps0" "QPs left"
-srp_expect_no_dmesg 'ib_post_send failed' "target log"
+expect_no_dmesg 'ib_post_send failed' "target log"
 ibcm_unload
 srp_target_teardown || fail "teardown"

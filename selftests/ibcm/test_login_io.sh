@@ -11,14 +11,14 @@ set -euo pipefail
 source "$(dirname "$0")/lib-ibcm.sh"
 
 ibcm_setup
-srp_dmesg_mark
+guest_dmesg_mark
 
 ibcm_login 0 flags=single || fail "SINGLE login: $IBCM_RESULT"
 [[ $IBCM_RESULT == *" accepted multichan=0x0 "* ]] || fail "SINGLE login: want multichan 0 (no channel existed): $IBCM_RESULT"
 ibcm_login 1 flags=multi || fail "MULTI login: $IBCM_RESULT"
 [[ $IBCM_RESULT == *" accepted multichan=0x2 "* ]] ||
 	fail "MULTI login: want MULTICHAN_MAINTAINED (0x2): $IBCM_RESULT"
-srp_expect_dmesg "ib_srpt: .*login accepted on " "target log"
+expect_dmesg "ib_srpt: .*login accepted on " "target log"
 
 for ch in 0 1; do
 	ibcm_ok tur ch=$ch
@@ -46,11 +46,11 @@ ibcm_ok read ch=0 lba=100 blocks=16 pattern=0x3c
 ibcm_err 'mismatch' read ch=1 lba=100 blocks=16 pattern=0x3d
 
 ibcm_ok logout ch=1
-wait_for 10 srp_dmesg_count_ge 'ib_srpt: .*: channel released' 1 || fail "no 'channel released' after the first logout"
+wait_for 10 dmesg_count_ge 'ib_srpt: .*: channel released' 1 || fail "no 'channel released' after the first logout"
 expect_eq "$(ibcm_acl_channels IB/CM)" 1 "IB/CM channels after one logout"
 ibcm_ok tur ch=0
 ibcm_ok logout ch=0
-wait_for 10 srp_dmesg_count_ge 'ib_srpt: .*: channel released' 2 || fail "no 'channel released' after the second logout"
+wait_for 10 dmesg_count_ge 'ib_srpt: .*: channel released' 2 || fail "no 'channel released' after the second logout"
 expect_eq "$(ibcm_acl_channels IB/CM)" 0 "IB/CM channels after both logouts"
-srp_expect_no_dmesg 'ib_post_send failed|QP event .*(fatal|error)' "target log"
+expect_no_dmesg 'ib_post_send failed|QP event .*(fatal|error)' "target log"
 srp_target_teardown || fail "teardown (rmmod ib_srpt)"

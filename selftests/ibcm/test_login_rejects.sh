@@ -30,9 +30,9 @@ expect_rej() {
 	local what=$1 reason=$2 name=$3 stat=$4 ere=$5 before after
 	shift 5
 	before=$(cat "$stats/$stat") || fail "no $stats/$stat"
-	srp_dmesg_mark
+	guest_dmesg_mark
 	ibcm_err "rejected reason=$reason \\($name\\)" login ch=0 "$@"
-	srp_expect_dmesg "$ere" "$what: target log"
+	expect_dmesg "$ere" "$what: target log"
 	after=$(cat "$stats/$stat")
 	expect_eq "$after" $((before + 1)) "$what: $stat"
 	expect_eq "$(ibcm_acl_channels IB/CM)" 0 "$what: channels"
@@ -47,7 +47,7 @@ expect_rej "no ACL" 0x00010000 UNABLE_ESTABLISH_CHANNEL rejected_no_acl \
 	id=0xfe800000000000000000000000000bad "guid=$IBCM_GUID"
 echo 0 >"$SRP_TPG/enable" || fail "disabling the TPG"
 ibcm_err "rejected reason=0x00010000 \\(UNABLE_ESTABLISH_CHANNEL\\)" login "id=$IBCM_ID" "guid=$IBCM_GUID"
-srp_expect_dmesg 'ib_srpt: login from .* rejected: no enabled TPG' "TPG disabled: target log"
+expect_dmesg 'ib_srpt: login from .* rejected: no enabled TPG' "TPG disabled: target log"
 echo 1 >"$SRP_TPG/enable" || fail "enabling the TPG"
 good_login "TPG disabled"
 max=$(cat /sys/module/ib_srpt/parameters/srp_max_req_size)
@@ -66,7 +66,7 @@ expect_rej "not a login" 0x00010000 UNABLE_ESTABLISH_CHANNEL rejected_malformed 
 
 # The channel limit: a small send queue keeps 64 channels cheap.
 echo 64 >"$SRP_TPG/attrib/srp_sq_size" || fail "srp_sq_size"
-srp_dmesg_mark
+guest_dmesg_mark
 ibcm_login 0 flags=single || fail "channel 1: $IBCM_RESULT"
 for ch in $(seq 1 63); do
 	ibcm_login "$ch" flags=multi >/dev/null || fail "channel $((ch + 1)): $IBCM_RESULT"
@@ -75,12 +75,12 @@ grep -q '^SRP channels: 64$' <<<"$(ibcm_acl_info)" || fail "ACL info does not sh
 before=$(cat "$stats/rejected_channel_limit")
 ibcm_err "rejected reason=0x00010006 \\(CHANNEL_LIMIT_REACHED\\)" login ch=64 flags=multi \
 	"id=$IBCM_ID" "guid=$IBCM_GUID"
-srp_expect_dmesg 'ib_srpt: login from .* rejected: already 64 channels' "channel limit: target log"
+expect_dmesg 'ib_srpt: login from .* rejected: already 64 channels' "channel limit: target log"
 expect_eq "$(cat "$stats/rejected_channel_limit")" $((before + 1)) "rejected_channel_limit"
 ibcm_ok tur ch=63
 ibcm_ok reset
-wait_for 60 srp_dmesg_count_ge 'ib_srpt: .*: channel released' 64 ||
-	fail "$(srp_dmesg_count 'channel released') of 64 channels released"
+wait_for 60 dmesg_count_ge 'ib_srpt: .*: channel released' 64 ||
+	fail "$(dmesg_count 'channel released') of 64 channels released"
 good_login "channel limit"
 ibcm_unload
 srp_target_teardown || fail "teardown"

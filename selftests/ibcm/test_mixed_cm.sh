@@ -12,7 +12,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib-ibcm.sh"
 
 ibcm_setup
-srp_dmesg_mark
+guest_dmesg_mark
 # shellcheck disable=SC2119  # no login options
 dev=$(srp_login) || fail "ib_srp RDMA/CM login"
 echo "# RDMA/CM disk $dev"
@@ -44,7 +44,7 @@ dd if=/dev/zero of="$dev" bs=512 seek=1000 count=8 oflag=direct status=none || f
 ibcm_err 'mismatch: [0-9]+ of 4096 bytes differ' read lba=1000 blocks=8 pattern=0x11
 
 ibcm_ok logout
-wait_for 10 srp_dmesg_count_ge 'ib_srpt: .*: channel released' 1 || fail "IB/CM channel not released"
+wait_for 10 dmesg_count_ge 'ib_srpt: .*: channel released' 1 || fail "IB/CM channel not released"
 expect_eq "$(ibcm_acl_channels IB/CM)" 0 "IB/CM channels after its logout"
 expect_eq "$(ibcm_acl_channels RDMA/CM)" "$rdma_chs" "RDMA/CM channels after the IB/CM logout"
 srp_read_check "$dev" || fail "the RDMA/CM disk after the IB/CM logout"

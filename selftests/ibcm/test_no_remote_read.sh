@@ -24,7 +24,7 @@ source "$(dirname "$0")/lib-ibcm.sh"
 ibcm_setup
 qps0=$(ibcm_qp_count)
 
-srp_dmesg_mark
+guest_dmesg_mark
 ibcm_login 0 read_depth=4 || fail "login with read_depth=4: $IBCM_RESULT"
 ibcm_ok tur
 ibcm_ok write lba=16 blocks=8 pattern=0x3c
@@ -32,9 +32,9 @@ ibcm_ok read lba=16 blocks=8 pattern=0x3c
 ibcm_ok rdma_read rkey=0
 [[ $IBCM_RESULT == *"status=remote invalid request error"* ]] ||
 	fail "the target's QP took an RDMA READ its REP did not allow (a QP that serves READs fails on the key: remote access error): $IBCM_RESULT"
-wait_for 20 srp_dmesg_count_ge 'ib_srpt: .*: channel released' 1 ||
-	fail "the target did not release the channel whose QP went to error; log: $(srp_dmesg_since_mark | grep ib_srpt | tail -n 6)"
-srp_expect_dmesg 'ib_srpt: .*receive flushed on a live channel' "the target's reason"
+wait_for 20 dmesg_count_ge 'ib_srpt: .*: channel released' 1 ||
+	fail "the target did not release the channel whose QP went to error; log: $(guest_dmesg_since_mark | grep ib_srpt | tail -n 6)"
+expect_dmesg 'ib_srpt: .*receive flushed on a live channel' "the target's reason"
 ibcm_ok close ch=0
 expect_eq "$(ibcm_qp_count)" "$qps0" "QPs left"
 
@@ -42,6 +42,6 @@ expect_eq "$(ibcm_qp_count)" "$qps0" "QPs left"
 ibcm_login 0 || fail "login afterwards: $IBCM_RESULT"
 ibcm_ok read lba=16 blocks=8 pattern=0x3c
 ibcm_ok logout
-srp_expect_no_dmesg 'ib_post_send failed' "target log"
+expect_no_dmesg 'ib_post_send failed' "target log"
 ibcm_unload
 srp_target_teardown || fail "teardown"

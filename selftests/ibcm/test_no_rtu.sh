@@ -13,7 +13,7 @@ source "$(dirname "$0")/lib-ibcm.sh"
 
 ibcm_setup
 qps0=$(ibcm_qp_count)
-srp_dmesg_mark
+guest_dmesg_mark
 
 # The target's REP must still be waiting when its QP is counted below
 # (with 268 ms, cm_timeout 16, a 6.12 guest sharing the machine's two
@@ -28,8 +28,8 @@ ibcm_login 0 rtu=never cm_timeout=$cm_timeout cm_retries=2 || fail "login: $IBCM
 [[ $IBCM_RESULT == *"rtu=never"* ]] || fail "login: $IBCM_RESULT"
 # Ours and the target's.
 expect_eq "$(ibcm_qp_count)" $((qps0 + 2)) "QPs while the REP is unanswered"
-wait_for 30 srp_dmesg_count_ge 'ib_srpt: .*: channel released' 1 ||
-	fail "the target did not release the channel of an unanswered REP within 30 s; log: $(srp_dmesg_since_mark | tail -n 8)"
+wait_for 30 dmesg_count_ge 'ib_srpt: .*: channel released' 1 ||
+	fail "the target did not release the channel of an unanswered REP within 30 s; log: $(guest_dmesg_since_mark | tail -n 8)"
 expect_eq "$(ibcm_acl_channels IB/CM)" 0 "IB/CM channels after the REP timed out"
 # Only our QP is left.
 wait_for 10 test "$(ibcm_qp_count)" -eq $((qps0 + 1)) ||
@@ -43,7 +43,7 @@ ibcm_ok tur
 ibcm_ok write lba=8 blocks=8 pattern=0x42
 ibcm_ok read lba=8 blocks=8 pattern=0x42
 ibcm_ok logout
-wait_for 10 srp_dmesg_count_ge 'ib_srpt: .*: channel released' 2 || fail "no release after the logout"
-srp_expect_no_dmesg 'ib_post_send failed' "target log"
+wait_for 10 dmesg_count_ge 'ib_srpt: .*: channel released' 2 || fail "no release after the logout"
+expect_no_dmesg 'ib_post_send failed' "target log"
 ibcm_unload
 srp_target_teardown || fail "teardown: rmmod ib_srpt after an unanswered REP"

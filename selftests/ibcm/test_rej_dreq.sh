@@ -24,26 +24,26 @@ healthy() {
 }
 
 echo "# 1. REJ after the REP"
-srp_dmesg_mark
+guest_dmesg_mark
 ibcm_login 0 rtu=never || fail "login: $IBCM_RESULT"
 ibcm_ok rej
-wait_for 20 srp_dmesg_count_ge 'ib_srpt: .*: channel released' 1 ||
-	fail "REJ after REP: the target did not release the channel; log: $(srp_dmesg_since_mark | tail -n 8)"
+wait_for 20 dmesg_count_ge 'ib_srpt: .*: channel released' 1 ||
+	fail "REJ after REP: the target did not release the channel; log: $(guest_dmesg_since_mark | tail -n 8)"
 expect_eq "$(ibcm_acl_channels IB/CM)" 0 "REJ after REP: channels"
 healthy "REJ after REP"
 
 echo "# 2. DREQ during I/O"
-srp_dmesg_mark
+guest_dmesg_mark
 ibcm_login 0 || fail "login: $IBCM_RESULT"
 ibcm_ok stress count=100000 depth=16 blocks=16 dreq_after=200
 [[ $IBCM_RESULT =~ dreq=1\ drep=1 ]] || fail "DREQ during I/O: the target did not answer the DREQ: $IBCM_RESULT"
 [[ $IBCM_RESULT =~ bad_status=0 ]] || fail "DREQ during I/O: $IBCM_RESULT"
 [[ $IBCM_RESULT =~ in_flight_at_dreq=[1-9] ]] || fail "DREQ during I/O: no command was in flight at the DREQ: $IBCM_RESULT"
 ibcm_ok close
-wait_for 20 srp_dmesg_count_ge 'ib_srpt: .*: channel released' 1 ||
-	fail "DREQ during I/O: no 'channel released'; log: $(srp_dmesg_since_mark | tail -n 8)"
+wait_for 20 dmesg_count_ge 'ib_srpt: .*: channel released' 1 ||
+	fail "DREQ during I/O: no 'channel released'; log: $(guest_dmesg_since_mark | tail -n 8)"
 expect_eq "$(ibcm_acl_channels IB/CM)" 0 "DREQ during I/O: channels"
 healthy "DREQ during I/O"
-srp_expect_no_dmesg 'ib_post_send failed' "target log"
+expect_no_dmesg 'ib_post_send failed' "target log"
 ibcm_unload
 srp_target_teardown || fail "teardown"

@@ -23,16 +23,16 @@ export HOME=/root TERM=dumb
 # unload_all: clear the LIO configuration and unload ib_srpt, as a reboot
 # would leave things.
 unload_all() {
-	timeout 120 targetctl clear || { srp_err "targetctl clear failed"; return 1; }
-	[ ! -d "$SRP_CFS" ] || rmdir "$SRP_CFS" || { srp_err "rmdir $SRP_CFS failed"; return 1; }
+	timeout 120 targetctl clear || { guest_err "targetctl clear failed"; return 1; }
+	[ ! -d "$SRPT_CFS" ] || rmdir "$SRPT_CFS" || { guest_err "rmdir $SRPT_CFS failed"; return 1; }
 	guest_unload_srpt
 }
 
-srp_test_cleanup() {
+srpt_test_cleanup() {
 	rm -f "$MODPROBE_CONF"
 	srp_logout_all || true
 	targetctl clear >/dev/null 2>&1 || true
-	[ ! -d "$SRP_CFS" ] || rmdir "$SRP_CFS" 2>/dev/null || true
+	[ ! -d "$SRPT_CFS" ] || rmdir "$SRPT_CFS" 2>/dev/null || true
 }
 
 # 1. Configure with targetcli, as an administrator does, and save.
@@ -52,15 +52,15 @@ dd if=/tmp/pattern of="$BACKING" bs=1M conv=notrunc status=none
 unload_all || fail "cannot clear the configuration and unload ib_srpt"
 
 # 2. The right order: RDMA device present, modules fresh, restore.
-echo "options ib_srpt rdma_cm_port=$SRP_CM_PORT" >"$MODPROBE_CONF"
+echo "options ib_srpt rdma_cm_port=$SRPT_CM_PORT" >"$MODPROBE_CONF"
 srp_timer_start
 out=$(timeout 300 targetctl restore "$SAVED" 2>&1) || fail "targetctl restore failed: $out"
 srp_timer_print "targetctl restore (loads target_core and ib_srpt)"
 [ -z "$out" ] || fail "targetctl restore reported: $out"
 _srpt_verify "$SRPT_IMPL" || fail "targetctl loaded the wrong ib_srpt"
-expect_eq "$(cat /sys/module/ib_srpt/parameters/rdma_cm_port)" "$SRP_CM_PORT" \
+expect_eq "$(cat /sys/module/ib_srpt/parameters/rdma_cm_port)" "$SRPT_CM_PORT" \
 	"rdma_cm_port from $MODPROBE_CONF"
-SRP_PORT=$SRP_CFS/0x${wwn#ib.}
+SRP_PORT=$SRPT_CFS/0x${wwn#ib.}
 SRP_TPG=$(ls -d "$SRP_PORT"/tpgt_*) || fail "restore created no TPG under $SRP_PORT"
 expect_eq "$(cat "$SRP_TPG/enable")" 1 "restored TPG enabled"
 dev=$(srp_login) || fail "no RDMA/CM login after targetctl restore"
@@ -73,7 +73,7 @@ unload_all || fail "cannot clear the restored configuration"
 # 3. The wrong order: no RDMA device yet. The target port cannot be bound,
 # and the failure must be visible.
 guest_rxe_down
-srp_dmesg_mark
+guest_dmesg_mark
 rc=0
 out=$(timeout 300 targetctl restore "$SAVED" 2>&1) || rc=$?
 echo "$out"
@@ -81,7 +81,7 @@ echo "$out"
 	fail "targetctl restore without the RDMA device reported nothing"
 [ ! -d "$SRP_PORT" ] || fail "a target port was created for an absent RDMA port"
 if [ "$SRPT_IMPL" = ours ]; then
-	srp_expect_dmesg "no RDMA port has the GID '0x${wwn#ib.}'; present ports: " \
+	expect_dmesg "no RDMA port has the GID '0x${wwn#ib.}'; present ports: " \
 		"dmesg does not explain the refused target port"
 fi
 unload_all || fail "cannot clean up after the failed restore"

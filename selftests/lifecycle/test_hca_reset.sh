@@ -12,14 +12,14 @@
 # selftest-timeout: 600
 set -euo pipefail
 source "$(dirname "$0")/../srp/lib-srp.sh"
-[ "$SRPT_IMPL" = ours ] || skip "the in-tree ib_srpt does not rebind target ports"
+srpt_ours_only "the in-tree ib_srpt does not rebind target ports"
 
 # cfs_snapshot: every srpt configfs object and readable attribute, minus
 # the live session view and I/O statistics.
 cfs_snapshot() {
 	local f
-	find "$SRP_CFS" | LC_ALL=C sort
-	find "$SRP_CFS" -type f ! -name info ! -name login_info ! -path '*/statistics/*' ! -path '*/fabric_statistics/*' | LC_ALL=C sort | while read -r f; do
+	find "$SRPT_CFS" | LC_ALL=C sort
+	find "$SRPT_CFS" -type f ! -name info ! -name login_info ! -path '*/statistics/*' ! -path '*/fabric_statistics/*' | LC_ALL=C sort | while read -r f; do
 		printf '%s=%s\n' "$f" "$(cat "$f" 2>/dev/null | tr '\n' ' ')"
 	done
 }
@@ -43,8 +43,8 @@ kill -0 "$SRP_BG_PID" 2>/dev/null || { cat "$BG_DIR/write.log"; fail "background
 guest_dmesg_mark
 echo "# rdma link delete $RXE_DEV under I/O"
 timeout 120 rdma link delete "$RXE_DEV" || fail "rdma link delete hung or failed"
-srp_expect_dmesg 'ib_srpt: removed rxe0' "device removal not seen by ib_srpt"
-srp_expect_dmesg 'its RDMA port is gone' "target port was not unbound"
+expect_dmesg 'ib_srpt: removed rxe0' "device removal not seen by ib_srpt"
+expect_dmesg 'its RDMA port is gone' "target port was not unbound"
 srp_bg_wait 120 || fail "I/O hung after the device was removed"	# errors are fine
 echo "# background fio exit $SRP_BG_RC: $(grep -m1 -i 'error' "$BG_DIR/write.log" || true)"
 ! grep -Eq 'verify: bad|verify failed' "$BG_DIR/write.log" ||
@@ -54,7 +54,7 @@ diff -u /tmp/cfs.before /tmp/cfs.gone || fail "configfs changed while the device
 
 echo "# rdma link add $RXE_DEV"
 timeout 60 rdma link add "$RXE_DEV" type rxe netdev eth0 || fail "rdma link add failed"
-srp_expect_dmesg "target port ${SRP_PORT##*/} is on rxe0 port 1" "target port was not bound again"
+expect_dmesg "target port ${SRP_PORT##*/} is on rxe0 port 1" "target port was not bound again"
 cfs_snapshot >/tmp/cfs.after
 diff -u /tmp/cfs.before /tmp/cfs.after || fail "configfs changed across the device's return"
 

@@ -7,11 +7,10 @@
 # READs take a page per send context that served one; with use_srq=1 the
 # channel has no receive buffers of its own. The existing info lines keep
 # their format (targetcli still parses them). Ours only.
-# selftest-timeout: 600
 set -euo pipefail
 # shellcheck source=selftests/srp/lib-srp.sh
 source "$(dirname "$0")/../srp/lib-srp.sh"
-[ "$SRPT_IMPL" = ours ] || skip "the in-tree ib_srpt has no ACL info file"
+srpt_ours_only "the in-tree ib_srpt has no ACL info file"
 
 # within VALUE LOW HIGH WHAT: LOW <= VALUE <= HIGH, else fail.
 within() {
@@ -90,7 +89,7 @@ srp_logout_all || fail "logout"
 
 echo 1 >"$SRP_TPG/attrib/use_srq"
 dev=$(srp_login ch_count=2) || fail "login with use_srq=1"
-srp_expect_dmesg 'ib_srpt: rxe0: shared receive queue with [0-9]+ buffers of [0-9]+ bytes \([0-9]+ KiB\)' \
+expect_dmesg 'ib_srpt: rxe0: shared receive queue with [0-9]+ buffers of [0-9]+ bytes \([0-9]+ KiB\)' \
 	"SRQ created with its size"
 check_channels 1
 srp_fio_verify "$dev" --rw=randwrite --bs=8k --iodepth=16 --size=8M ||

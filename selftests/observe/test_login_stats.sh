@@ -9,7 +9,7 @@
 # selftest-timeout: 600
 set -euo pipefail
 source "$(dirname "$0")/../srp/lib-srp.sh"
-[ "$SRPT_IMPL" = ours ] || skip "the in-tree ib_srpt has no login_stats or ACL info"
+srpt_ours_only "the in-tree ib_srpt has no login_stats or ACL info"
 
 # stat NAME: the count of outcome NAME.
 stat() {

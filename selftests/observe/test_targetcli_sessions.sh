@@ -8,7 +8,7 @@
 # selftest-timeout: 600
 set -euo pipefail
 source "$(dirname "$0")/../srp/lib-srp.sh"
-[ "$SRPT_IMPL" = ours ] || skip "the in-tree ib_srpt has no ACL info file"
+srpt_ours_only "the in-tree ib_srpt has no ACL info file"
 
 guest_start_dbus
 export HOME=/root TERM=dumb

@@ -19,9 +19,8 @@
 # step took is printed.
 # selftest-timeout: 1500
 set -euo pipefail
-source "$SRPT_REPO/tools/guest/lib.sh"
+source "$SRPT_REPO/selftests/lib.sh"
 
-SRPT_CFS=/sys/kernel/config/target/srpt
 kver=$(uname -r)
 moddir=/lib/modules/$kver
 version=$(cat "$SRPT_REPO/VERSION")

@@ -5,11 +5,12 @@
 #
 #   source "$(dirname "$0")/lib-srp.sh"
 #
-# It sources tools/guest/lib.sh (which refuses to run outside the guest),
-# brings up rxe0, loads sd_mod and ib_srp, marks dmesg and installs an EXIT
-# trap that undoes whatever a failing test left behind.
+# It sources selftests/lib.sh (the tests' library: assertions, the dmesg
+# window, timed writes, srpt_teardown, the exit trap, SRPT_IMPL), installs
+# the exit trap with srp_target_teardown as its teardown, tears down what an
+# earlier test left behind, brings up rxe0, loads sd_mod and ib_srp and
+# starts the dmesg window (guest_dmesg_mark).
 #
-#   SRPT_IMPL              ours|intree (env, default ours)
 #   srp_target_setup [--impl ours|intree] [--bs rd|fileio|brd|slow|hold] [--bs-mb MB]
 #                    [--srq 0|1] [--acl NAME] [--no-enable] [--param P=V]...
 #       Load ib_srpt (unless loaded; --param only then), create a backstore,
@@ -22,7 +23,7 @@
 #       zeros, writes are dropped) whose I/O srp_hold_io queues until
 #       srp_release_io: commands stay in flight at the target for exactly
 #       as long as a test wants (a test using it should call
-#       srp_release_io from srp_test_cleanup).
+#       srp_release_io from srpt_test_cleanup).
 #   srp_acl_add NAME / srp_acl_del NAME    ACL with lun_0 mapped / remove it
 #   srp_login [OPTS]       add_target (+ ",OPTS", e.g. ch_count=2,max_sect=2048)
 #                          and print the new /dev/sdX once it is usable
@@ -48,10 +49,6 @@
 #   srp_fio_check_written DIR DEV   after that job ended: read back and
 #                          check every write it completed (on DEV, which may
 #                          be another name for the same LUN)
-#   srp_dmesg_count ERE    lines matching ERE since the test's dmesg mark
-#   srp_dmesg_count_ge ERE N         at least N such lines (for wait_for)
-#   srp_expect_dmesg ERE [MSG]       such a line appears (within 10 s)
-#   srp_expect_no_dmesg ERE [MSG]
 #   srp_timer_start / srp_timer_print LABEL   wall-clock phases
 #   srp_rdma_res_snapshot [DEV]      "qp N cq N mr N srq N cm_id N" of DEV
 #                          (default rxe0) as the kernel's resource tracking
@@ -63,26 +60,18 @@
 #   srp_info_sessions / srp_info_channels [ACL]   sessions (I_T nexuses) and
 #                          channels that "info" lists
 #
-# A test may define srp_test_cleanup; the EXIT trap calls it first.
+# A test may define srpt_test_cleanup; the exit trap calls it before the
+# teardown (after stopping the background job).
 #
-# The tests' "selftest-timeout" lines are generous on purpose: the first
-# test of a boot that loads our module pays for depmod (100-200 s under
-# TCG), and TCG runs at half speed when other guests share the host.  Hangs
-# are caught earlier: every step that can block has its own bound here.
+# The timeouts of the tests (settings, "selftest-timeout" lines) are
+# generous on purpose: the first test of a boot that loads our module pays
+# for depmod (100-200 s under TCG), and TCG runs at half speed when other
+# guests share the host.  Hangs are caught earlier: every step that can
+# block has its own bound here.
 
-# shellcheck disable=SC2016  # bash -c scripts get their arguments as $1 $2
-# shellcheck source=tools/guest/lib.sh
-source "$SRPT_REPO/tools/guest/lib.sh"
+# shellcheck source=selftests/lib.sh
+source "$SRPT_REPO/selftests/lib.sh"
 
-SRPT_IMPL=${SRPT_IMPL:-ours}
-case $SRPT_IMPL in
-ours|intree) ;;
-*) fail "SRPT_IMPL must be ours or intree, not '$SRPT_IMPL'" ;;
-esac
-export SRPT_IMPL
-
-SRP_CFS=/sys/kernel/config/target/srpt
-SRP_CM_PORT=5555
 SRP_BS_NAME=srp_bs0
 # How long a login may take before we call it failed (add_target blocks
 # while the channels connect; then the SCSI scan and sd probe run).  These
@@ -90,36 +79,8 @@ SRP_BS_NAME=srp_bs0
 # kernel lane): there a disk took more than 20 s to appear after a login.
 SRP_LOGIN_TIMEOUT=${SRP_LOGIN_TIMEOUT:-$(guest_scale_timeout 20)}
 SRP_LOGOUT_TIMEOUT=${SRP_LOGOUT_TIMEOUT:-$(guest_scale_timeout 30)}
-# Timeout for any single configfs/sysfs write or rmdir that could block.
-SRP_OP_TIMEOUT=${SRP_OP_TIMEOUT:-$(guest_scale_timeout 60)}
 
 echo "# SRPT_IMPL=$SRPT_IMPL"
-
-srp_err() { echo "error: $*" >&2; }
-
-# _srp_write PATH VALUE [LIMIT]: write VALUE to PATH under a timeout (the
-# write may block in the kernel); prints the error and returns 1 on failure.
-_srp_write() {
-	local err
-	err=$(timeout -k 5 "${3:-$SRP_OP_TIMEOUT}" bash -c 'printf "%s\n" "$1" >"$2"' _ "$2" "$1" 2>&1) || {
-		srp_err "writing '$2' to $1 failed: ${err:-timeout}"
-		return 1
-	}
-}
-
-# _srp_rmdir DIR: rmdir under a timeout.
-_srp_rmdir() {
-	timeout -k 5 "$SRP_OP_TIMEOUT" rmdir "$1" || { srp_err "rmdir $1 failed"; return 1; }
-}
-
-_srp_rm_links() {
-	local l
-	for l in "$1"/*; do
-		[ -L "$l" ] || continue
-		timeout -k 5 "$SRP_OP_TIMEOUT" rm "$l" || { srp_err "rm $l failed"; return 1; }
-	done
-	return 0
-}
 
 # ---------------------------------------------------------------- timing
 
@@ -130,50 +91,15 @@ srp_timer_print() {
 	awk -v a="$SRP_T0" -v b="$now" -v l="$1" 'BEGIN { printf "# time: %s: %.1f s\n", l, b - a }'
 }
 
-# ---------------------------------------------------------------- dmesg
-
-srp_dmesg_since_mark() {
-	guest_dmesg_since_mark "$SRP_DMESG_MARK"
-}
-
-# srp_dmesg_count ERE: number of kernel log lines since the mark matching ERE.
-srp_dmesg_count() {
-	srp_dmesg_since_mark | grep -Ec -- "$1" || true
-}
-
-_srp_dmesg_has() { srp_dmesg_since_mark | grep -Eq -- "$1"; }
-
-srp_expect_dmesg() {
-	wait_for 10 _srp_dmesg_has "$1" ||
-		fail "${2:-kernel log}: no line matching /$1/ since the mark; last lines: $(srp_dmesg_since_mark | tail -n 8)"
-}
-
-# srp_dmesg_count_ge ERE N: at least N matching lines (for wait_for).
-srp_dmesg_count_ge() {
-	[ "$(srp_dmesg_count "$1")" -ge "$2" ]
-}
-
-srp_expect_no_dmesg() {
-	local hits
-	hits=$(srp_dmesg_since_mark | grep -E -- "$1" | head -n 5) || true
-	[ -z "$hits" ] || fail "${2:-kernel log}: unexpected lines matching /$1/: $hits"
-}
-
-# srp_dmesg_mark: start a new dmesg window for srp_dmesg_count & co.
-srp_dmesg_mark() {
-	guest_dmesg_mark
-	SRP_DMESG_MARK=$GUEST_DMESG_MARK
-}
-
 # ---------------------------------------------------------------- initiator
 
 # _srp_initiator_up: modules the initiator side needs (no udevd here).
 _srp_initiator_up() {
-	modprobe -a sd_mod ib_srp || { srp_err "modprobe sd_mod ib_srp failed"; return 1; }
-	[ -n "${RXE_DEV:-}" ] || { srp_err "rxe is not up"; return 1; }
+	modprobe -a sd_mod ib_srp || { guest_err "modprobe sd_mod ib_srp failed"; return 1; }
+	[ -n "${RXE_DEV:-}" ] || { guest_err "rxe is not up"; return 1; }
 	# ib_srp adds srp-<dev>-<port> when it sees the device.
 	wait_for 10 test -e "/sys/class/infiniband_srp/srp-$RXE_DEV-1/add_target" ||
-		{ srp_err "no /sys/class/infiniband_srp/srp-$RXE_DEV-1"; return 1; }
+		{ guest_err "no /sys/class/infiniband_srp/srp-$RXE_DEV-1"; return 1; }
 }
 
 # _srp_hosts: sysfs directories (/sys/class/scsi_host/hostN) of ib_srp hosts.
@@ -225,11 +151,11 @@ _srp_disk_ready() {
 _srp_add_target_string() {
 	local guid src
 	guid=$(cat /sys/module/ib_srpt/parameters/srpt_service_guid 2>/dev/null) ||
-		{ srp_err "ib_srpt is not loaded"; return 1; }
+		{ guest_err "ib_srpt is not loaded"; return 1; }
 	guid=${guid#0x}
 	src=$(ip -4 -o addr show dev "${RXE_NETDEV:-eth0}" | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
-	[ -n "$src" ] || { srp_err "no IPv4 address on ${RXE_NETDEV:-eth0}"; return 1; }
-	echo "id_ext=$guid,ioc_guid=$guid,initiator_ext=fe80000000000000,src=$src,dest=$src:$SRP_CM_PORT${1:+,$1}"
+	[ -n "$src" ] || { guest_err "no IPv4 address on ${RXE_NETDEV:-eth0}"; return 1; }
+	echo "id_ext=$guid,ioc_guid=$guid,initiator_ext=fe80000000000000,src=$src,dest=$src:$SRPT_CM_PORT${1:+,$1}"
 }
 
 # srp_login [OPTS]: log in (add_target), wait for the new disk, print /dev/sdX.
@@ -239,8 +165,8 @@ srp_login() {
 	add=/sys/class/infiniband_srp/srp-$RXE_DEV-1/add_target
 	str=$(_srp_add_target_string "$opts") || return 1
 	before=" $(srp_disks | tr '\n' ' ') "
-	err=$(timeout -k 5 "$SRP_LOGIN_TIMEOUT" bash -c 'printf "%s\n" "$1" >"$2"' _ "$str" "$add" 2>&1) || {
-		srp_err "login failed: add_target '$str': ${err:-timeout}"
+	err=$(srpt_timed_write "$SRP_LOGIN_TIMEOUT" "$add" "$str" 2>&1) || {
+		guest_err "login failed: add_target '$str': ${err:-timeout}"
 		return 1
 	}
 	deadline=$((SECONDS + SRP_LOGIN_TIMEOUT))
@@ -252,7 +178,7 @@ srp_login() {
 		done
 		[ -n "$dev" ] && break
 		[ "$SECONDS" -lt "$deadline" ] || {
-			srp_err "login succeeded but no new SRP disk within ${SRP_LOGIN_TIMEOUT}s (had:$before now: $(srp_disks | tr '\n' ' '))"
+			guest_err "login succeeded but no new SRP disk within ${SRP_LOGIN_TIMEOUT}s (had:$before now: $(srp_disks | tr '\n' ' '))"
 			return 1
 		}
 		sleep 0.1
@@ -262,7 +188,7 @@ srp_login() {
 	# handling (aborts, reconnects) would look like the target's fault.
 	if [ "$(guest_scale_timeout 30)" -gt 30 ]; then
 		echo "$(guest_scale_timeout 30)" >"/sys/block/$dev/device/timeout" ||
-			{ srp_err "cannot set the SCSI timeout of $dev"; return 1; }
+			{ guest_err "cannot set the SCSI timeout of $dev"; return 1; }
 	fi
 	echo "/dev/$dev"
 }
@@ -276,9 +202,9 @@ srp_login_expect_fail() {
 	add=/sys/class/infiniband_srp/srp-$RXE_DEV-1/add_target
 	str=$(_srp_add_target_string "$opts") || return 1
 	before=" $(srp_disks | tr '\n' ' ') "
-	err=$(timeout -k 5 "$SRP_LOGIN_TIMEOUT" bash -c 'printf "%s\n" "$1" >"$2"' _ "$str" "$add" 2>&1) || rc=$?
+	err=$(srpt_timed_write "$SRP_LOGIN_TIMEOUT" "$add" "$str" 2>&1) || rc=$?
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-		srp_err "add_target did not return within ${SRP_LOGIN_TIMEOUT}s"
+		guest_err "add_target did not return within ${SRP_LOGIN_TIMEOUT}s"
 		return 1
 	fi
 	if [ "$rc" != 0 ]; then
@@ -289,11 +215,11 @@ srp_login_expect_fail() {
 	sleep "$([ "$rc" = 0 ] && echo 5 || echo 1)"
 	for d in $(srp_disks); do
 		[[ $before == *" $d "* ]] && continue
-		srp_err "a disk (/dev/$d) appeared although the login should have failed"
+		guest_err "a disk (/dev/$d) appeared although the login should have failed"
 		return 1
 	done
 	[ "$rc" != 0 ] || [ "$(srp_session_count)" = 0 ] ||
-		{ srp_err "add_target succeeded: $(srp_session_count) SRP remote port(s)"; return 1; }
+		{ guest_err "add_target succeeded: $(srp_session_count) SRP remote port(s)"; return 1; }
 	return 0
 }
 
@@ -307,10 +233,10 @@ srp_logout_all() {
 	local p rc=0
 	for p in /sys/class/srp_remote_ports/*; do
 		[ -e "$p/delete" ] || continue
-		_srp_write "$p/delete" 1 || rc=1
+		srpt_write "$p/delete" 1 || rc=1
 	done
 	wait_for "$SRP_LOGOUT_TIMEOUT" _srp_logged_out || {
-		srp_err "SRP logout not done after ${SRP_LOGOUT_TIMEOUT}s: ports: $(cd /sys/class/srp_remote_ports && echo *) disks: $(srp_disks | tr '\n' ' ')"
+		guest_err "SRP logout not done after ${SRP_LOGOUT_TIMEOUT}s: ports: $(cd /sys/class/srp_remote_ports && echo *) disks: $(srp_disks | tr '\n' ' ')"
 		return 1
 	}
 	return "$rc"
@@ -322,15 +248,15 @@ srp_logout_all() {
 # shellcheck disable=SC2120  # PARAMs are for the tests
 srp_initiator_reload() {
 	if ! _srp_logged_out; then
-		srp_err "cannot reload ib_srp: SRP hosts left: $(_srp_hosts | tr '\n' ' ')"
+		guest_err "cannot reload ib_srp: SRP hosts left: $(_srp_hosts | tr '\n' ' ')"
 		return 1
 	fi
 	# The remove work of the last host may still hold the module briefly.
 	if [ -d /sys/module/ib_srp ] && ! wait_for 10 rmmod ib_srp 2>/dev/null; then
-		srp_err "rmmod ib_srp failed: $(rmmod ib_srp 2>&1)"
+		guest_err "rmmod ib_srp failed: $(rmmod ib_srp 2>&1)"
 		return 1
 	fi
-	modprobe ib_srp "$@" || { srp_err "modprobe ib_srp $* failed"; return 1; }
+	modprobe ib_srp "$@" || { guest_err "modprobe ib_srp $* failed"; return 1; }
 	_srp_initiator_up
 }
 
@@ -342,8 +268,8 @@ srp_set_rport_tmo() {
 	for p in /sys/class/srp_remote_ports/*; do
 		[ -e "$p" ] || continue
 		# dev_loss_tmo first: fast_io_fail_tmo must stay below it.
-		_srp_write "$p/dev_loss_tmo" "$3" && _srp_write "$p/fast_io_fail_tmo" "$2" &&
-			_srp_write "$p/reconnect_delay" "$1" || return 1
+		srpt_write "$p/dev_loss_tmo" "$3" && srpt_write "$p/fast_io_fail_tmo" "$2" &&
+			srpt_write "$p/reconnect_delay" "$1" || return 1
 	done
 }
 
@@ -373,13 +299,13 @@ srp_rport_state() {
 srp_rdma_res_snapshot() {
 	local dev=${1:-${RXE_DEV:-rxe0}} out line snap cqs cq
 	out=$(timeout -k 5 30 rdma resource show 2>&1) ||
-		{ srp_err "rdma resource show failed: ${out:-timeout}"; return 1; }
+		{ guest_err "rdma resource show failed: ${out:-timeout}"; return 1; }
 	# "0: rxe0: pd 2 cq 3 qp 2 cm_id 1 mr 0 ctx 0 srq 0"
 	line=$(awk -v d="$dev:" '$2 == d' <<<"$out")
-	[ -n "$line" ] || { srp_err "rdma resource show has no line for $dev: $out"; return 1; }
+	[ -n "$line" ] || { guest_err "rdma resource show has no line for $dev: $out"; return 1; }
 	# "dev rxe0 cqn 1 cqe 2047 users 1 poll-ctx WORKQUEUE ... comm [ib_core]"
 	cqs=$(timeout -k 5 30 rdma resource show cq 2>&1) ||
-		{ srp_err "rdma resource show cq failed: ${cqs:-timeout}"; return 1; }
+		{ guest_err "rdma resource show cq failed: ${cqs:-timeout}"; return 1; }
 	cq=$(awk -v d="$dev" '
 		$1 == "dev" && $2 == d {
 			users = ""; comm = ""
@@ -391,7 +317,7 @@ srp_rdma_res_snapshot() {
 			if (comm != "[ib_core]" || users > 0) n++
 		}
 		END { if (bad) exit 1; print n + 0 }' <<<"$cqs") ||
-		{ srp_err "rdma resource show cq: cannot read the users and owner of $dev's CQs: $cqs"; return 1; }
+		{ guest_err "rdma resource show cq: cannot read the users and owner of $dev's CQs: $cqs"; return 1; }
 	snap=$(awk -v cq="$cq" '{
 		for (i = 3; i < NF; i += 2) v[$i] = $(i + 1)
 		n = split("qp cq mr srq cm_id", k, " ")
@@ -400,7 +326,7 @@ srp_rdma_res_snapshot() {
 			s = s (j > 1 ? " " : "") k[j] " " (k[j] == "cq" ? cq : v[k[j]])
 		}
 		print s
-	}' <<<"$line") || { srp_err "rdma resource show: cannot read qp/cq/mr/srq/cm_id of $dev in '$line'"; return 1; }
+	}' <<<"$line") || { guest_err "rdma resource show: cannot read qp/cq/mr/srq/cm_id of $dev in '$line'"; return 1; }
 	echo "$snap"
 }
 
@@ -415,10 +341,10 @@ _srp_rdma_res_is() {
 # both snapshots, if they differ or cannot be read.
 srp_rdma_res_check() {
 	local before=$1 what=${2:-RDMA resources} now
-	[ -n "$before" ] || { srp_err "$what: no snapshot to compare with"; return 1; }
+	[ -n "$before" ] || { guest_err "$what: no snapshot to compare with"; return 1; }
 	wait_for 15 _srp_rdma_res_is "$before" && return 0
-	now=$(srp_rdma_res_snapshot) || { srp_err "$what: cannot read the resource counts"; return 1; }
-	srp_err "$what: leak: before '$before', now '$now' ($(rdma resource show 2>&1 | tr '\n' ' '))"
+	now=$(srp_rdma_res_snapshot) || { guest_err "$what: cannot read the resource counts"; return 1; }
+	guest_err "$what: leak: before '$before', now '$now' ($(rdma resource show 2>&1 | tr '\n' ' '))"
 	return 1
 }
 
@@ -444,9 +370,9 @@ srp_info_channels() {
 # srp_acl_add NAME: ACL NAME on $SRP_TPG with lun_0 mapped to it.
 srp_acl_add() {
 	local acl=$SRP_TPG/acls/$1
-	mkdir "$acl" || { srp_err "mkdir $acl failed"; return 1; }
-	mkdir "$acl/lun_0" || { srp_err "mkdir $acl/lun_0 failed"; return 1; }
-	ln -s "$SRP_TPG/lun/lun_0" "$acl/lun_0/mapped" || { srp_err "cannot map lun_0 in $acl"; return 1; }
+	mkdir "$acl" || { guest_err "mkdir $acl failed"; return 1; }
+	mkdir "$acl/lun_0" || { guest_err "mkdir $acl/lun_0 failed"; return 1; }
+	ln -s "$SRP_TPG/lun/lun_0" "$acl/lun_0/mapped" || { guest_err "cannot map lun_0 in $acl"; return 1; }
 }
 
 # srp_acl_del NAME: remove the ACL (its mapped LUN first).
@@ -454,9 +380,9 @@ srp_acl_del() {
 	local acl=$SRP_TPG/acls/$1 mlun
 	for mlun in "$acl"/lun_*/; do
 		[ -d "$mlun" ] || continue
-		_srp_rm_links "${mlun%/}" && _srp_rmdir "${mlun%/}" || return 1
+		srpt_rm_links "${mlun%/}" && srpt_rmdir "${mlun%/}" || return 1
 	done
-	_srp_rmdir "$acl"
+	srpt_rmdir "$acl"
 }
 
 # _srp_bs_slow NAME SIZE_MB: an iblock backstore on a memory-backed
@@ -467,14 +393,14 @@ SRP_NULLB_CFS=/sys/kernel/config/nullb
 SRP_NULLB=nullb7
 _srp_bs_slow() {
 	local name=$1 mb=$2 d=$SRP_NULLB_CFS/$SRP_NULLB
-	modprobe null_blk nr_devices=0 || { srp_err "modprobe null_blk failed"; return 1; }
-	[ -d "$SRP_NULLB_CFS" ] || { srp_err "no $SRP_NULLB_CFS (null_blk configfs)"; return 1; }
-	mkdir "$d" || { srp_err "mkdir $d failed"; return 1; }
-	_srp_write "$d/index" "${SRP_NULLB#nullb}" && _srp_write "$d/size" "$mb" &&
-		_srp_write "$d/memory_backed" 1 && _srp_write "$d/irqmode" 2 &&
-		_srp_write "$d/completion_nsec" "$((${SRP_SLOW_BS_MS:-1000} * 1000000))" &&
-		_srp_write "$d/power" 1 || return 1
-	wait_for 10 test -b "/dev/$SRP_NULLB" || { srp_err "no /dev/$SRP_NULLB"; return 1; }
+	modprobe null_blk nr_devices=0 || { guest_err "modprobe null_blk failed"; return 1; }
+	[ -d "$SRP_NULLB_CFS" ] || { guest_err "no $SRP_NULLB_CFS (null_blk configfs)"; return 1; }
+	mkdir "$d" || { guest_err "mkdir $d failed"; return 1; }
+	srpt_write "$d/index" "${SRP_NULLB#nullb}" && srpt_write "$d/size" "$mb" &&
+		srpt_write "$d/memory_backed" 1 && srpt_write "$d/irqmode" 2 &&
+		srpt_write "$d/completion_nsec" "$((${SRP_SLOW_BS_MS:-1000} * 1000000))" &&
+		srpt_write "$d/power" 1 || return 1
+	wait_for 10 test -b "/dev/$SRP_NULLB" || { guest_err "no /dev/$SRP_NULLB"; return 1; }
 	_bs_create iblock_0 target_core_iblock "$name" "udev_path=/dev/$SRP_NULLB" "/dev/$SRP_NULLB"
 }
 
@@ -484,12 +410,12 @@ _srp_bs_slow() {
 SRP_HOLD_DM=srp_hold
 _srp_bs_hold() {
 	local name=$1 mb=$2 dev=/dev/mapper/$SRP_HOLD_DM
-	modprobe dm_mod || { srp_err "modprobe dm_mod failed"; return 1; }
+	modprobe dm_mod || { guest_err "modprobe dm_mod failed"; return 1; }
 	# No udev in the guest: dmsetup makes the node itself.
 	dmsetup create --noudevsync "$SRP_HOLD_DM" --table "0 $((mb * 2048)) zero" ||
-		{ srp_err "dmsetup create $SRP_HOLD_DM failed"; return 1; }
+		{ guest_err "dmsetup create $SRP_HOLD_DM failed"; return 1; }
 	dmsetup mknodes "$SRP_HOLD_DM" || return 1
-	wait_for 10 test -b "$dev" || { srp_err "no $dev"; return 1; }
+	wait_for 10 test -b "$dev" || { guest_err "no $dev"; return 1; }
 	_bs_create iblock_0 target_core_iblock "$name" "udev_path=$dev" "$dev"
 }
 
@@ -507,17 +433,17 @@ _srp_hold_cleanup() {
 	dmsetup info "$SRP_HOLD_DM" >/dev/null 2>&1 || return 0
 	srp_release_io
 	dmsetup remove --noudevsync "$SRP_HOLD_DM" ||
-		{ srp_err "dmsetup remove $SRP_HOLD_DM failed"; return 1; }
+		{ guest_err "dmsetup remove $SRP_HOLD_DM failed"; return 1; }
 }
 
 # _srp_nullb_cleanup: remove the slow backstore's null_blk device and module.
 _srp_nullb_cleanup() {
 	local d=$SRP_NULLB_CFS/$SRP_NULLB
 	if [ -d "$d" ]; then
-		_srp_write "$d/power" 0 && _srp_rmdir "$d" || return 1
+		srpt_write "$d/power" 0 && srpt_rmdir "$d" || return 1
 	fi
 	if [ -d /sys/module/null_blk ]; then
-		rmmod null_blk || { srp_err "cannot unload null_blk"; return 1; }
+		rmmod null_blk || { guest_err "cannot unload null_blk"; return 1; }
 	fi
 	return 0
 }
@@ -534,17 +460,17 @@ srp_target_setup() {
 		--acl) acl=${2:?}; shift 2 ;;
 		--no-enable) enable=0; shift ;;
 		--param) params+=("${2:?}"); shift 2 ;;
-		*) srp_err "srp_target_setup: unknown option $1"; return 1 ;;
+		*) guest_err "srp_target_setup: unknown option $1"; return 1 ;;
 		esac
 	done
 	guest_rxe_up || return 1
 	if [ -d /sys/module/ib_srpt ]; then
 		[ ${#params[@]} -eq 0 ] ||
-			{ srp_err "ib_srpt is loaded; cannot apply ${params[*]}"; return 1; }
+			{ guest_err "ib_srpt is loaded; cannot apply ${params[*]}"; return 1; }
 	else
 		guest_load_srpt "$impl" ${params[@]+"${params[@]}"} || return 1
 	fi
-	[ -d "$SRP_CFS" ] || mkdir "$SRP_CFS" || { srp_err "mkdir $SRP_CFS failed"; return 1; }
+	[ -d "$SRPT_CFS" ] || mkdir "$SRPT_CFS" || { guest_err "mkdir $SRPT_CFS failed"; return 1; }
 
 	case $bs in
 	rd) guest_bs_rd "$SRP_BS_NAME" "$bs_mb" ;;
@@ -552,46 +478,39 @@ srp_target_setup() {
 	brd) guest_bs_brd "$SRP_BS_NAME" "$bs_mb" ;;
 	slow) _srp_bs_slow "$SRP_BS_NAME" "$bs_mb" ;;
 	hold) _srp_bs_hold "$SRP_BS_NAME" "$bs_mb" ;;
-	*) srp_err "unknown backstore kind '$bs'"; false ;;
-	esac || { srp_err "cannot create the $bs backstore"; return 1; }
+	*) guest_err "unknown backstore kind '$bs'"; false ;;
+	esac || { guest_err "cannot create the $bs backstore"; return 1; }
 	SRP_BS=$GUEST_BS_DIR
 
-	SRP_PORT=$SRP_CFS/$RXE_GID_HEX
+	SRP_PORT=$SRPT_CFS/$RXE_GID_HEX
 	SRP_TPG=$SRP_PORT/tpgt_1
 	# Initiator port id of ib_srp's RDMA/CM logins: initiator_ext (we pass
 	# fe80000000000000) followed by the low 64 bits of the source GID.
 	SRP_INIT_ID=0xfe80000000000000${RXE_GID_HEX:18}
-	mkdir "$SRP_PORT" || { srp_err "mkdir $SRP_PORT failed"; return 1; }
-	mkdir "$SRP_TPG" || { srp_err "mkdir $SRP_TPG failed"; return 1; }
-	_srp_write "$SRP_TPG/attrib/use_srq" "$srq" || return 1
-	mkdir "$SRP_TPG/lun/lun_0" || { srp_err "mkdir lun_0 failed"; return 1; }
-	ln -s "$SRP_BS" "$SRP_TPG/lun/lun_0/$SRP_BS_NAME" || { srp_err "cannot link the backstore"; return 1; }
+	mkdir "$SRP_PORT" || { guest_err "mkdir $SRP_PORT failed"; return 1; }
+	mkdir "$SRP_TPG" || { guest_err "mkdir $SRP_TPG failed"; return 1; }
+	srpt_write "$SRP_TPG/attrib/use_srq" "$srq" || return 1
+	mkdir "$SRP_TPG/lun/lun_0" || { guest_err "mkdir lun_0 failed"; return 1; }
+	ln -s "$SRP_BS" "$SRP_TPG/lun/lun_0/$SRP_BS_NAME" || { guest_err "cannot link the backstore"; return 1; }
 	srp_acl_add "${acl:-$SRP_INIT_ID}" || return 1
 	if [ "$enable" = 1 ]; then
-		_srp_write "$SRP_TPG/enable" 1 || return 1
+		srpt_write "$SRP_TPG/enable" 1 || return 1
 	fi
-	_srp_write "$SRP_CFS/discovery_auth/rdma_cm_port" "$SRP_CM_PORT" || return 1
+	srpt_write "$SRPT_CFS/discovery_auth/rdma_cm_port" "$SRPT_CM_PORT" || return 1
 	export SRP_PORT SRP_TPG SRP_INIT_ID SRP_BS
 }
 
-# srp_target_teardown [--keep-module]: log out, remove the whole srpt
-# configuration, the backstores and (unless --keep-module) the module.
-# Everything must succeed: a leaked reference fails the caller.
+# srp_target_teardown [--keep-module]: log out, then srpt_teardown (the
+# whole srpt configuration, the backstores and, unless --keep-module, the
+# module), then the --bs slow and --bs hold devices.  Everything must
+# succeed: a leaked reference fails the caller.
 # shellcheck disable=SC2120  # --keep-module is for the tests
 srp_target_teardown() {
 	local rc=0
 	srp_logout_all || rc=1
-	if [ -d "$SRP_CFS" ]; then
-		guest_srpt_cfs_clear "$SRP_CFS" "$SRP_OP_TIMEOUT" || rc=1
-		_srp_write "$SRP_CFS/discovery_auth/rdma_cm_port" 0 || rc=1
-		_srp_rmdir "$SRP_CFS" || rc=1
-	fi
-	guest_bs_cleanup || rc=1
+	srpt_teardown "$@" || rc=1
 	_srp_nullb_cleanup || rc=1
 	_srp_hold_cleanup || rc=1
-	if [ "${1:-}" != --keep-module ]; then
-		guest_unload_srpt || rc=1
-	fi
 	return "$rc"
 }
 
@@ -607,8 +526,8 @@ srp_fio() {
 	out=$(timeout -k 10 "$limit" fio "$@" 2>&1) || rc=$?
 	if [ "$rc" != 0 ]; then
 		printf '%s\n' "$out" | tail -n 60
-		case $rc in 124|137) srp_err "fio did not finish within ${limit}s" ;; esac
-		srp_err "fio $* failed (exit $rc)"
+		case $rc in 124|137) guest_err "fio did not finish within ${limit}s" ;; esac
+		guest_err "fio $* failed (exit $rc)"
 		return "$rc"
 	fi
 	printf '%s\n' "$out" | grep -E '(read|write): IOPS=|err= *[0-9]|^ *(READ|WRITE):' | sed 's/^/# fio: /'
@@ -625,9 +544,9 @@ srp_fio_verify() {
 		--direct=1 --verify=crc32c --verify_fatal=1 --do_verify=1 \
 		--exitall_on_error=1 --randrepeat=0 "$@" || return 1
 	grep -Eq '^ *READ: bw=' <<<"$SRP_FIO_OUT" ||
-		{ srp_err "fio: no read (verify) phase in the output"; return 1; }
+		{ guest_err "fio: no read (verify) phase in the output"; return 1; }
 	! grep -Eq 'err= *[1-9]|verify: bad|verify failed' <<<"$SRP_FIO_OUT" ||
-		{ srp_err "fio reported errors"; return 1; }
+		{ guest_err "fio reported errors"; return 1; }
 }
 
 # srp_bg_start LOG CMD...: run CMD in the background (stdout+stderr to LOG);
@@ -644,10 +563,10 @@ srp_bg_start() {
 # finish.  Not in $(...): only this shell can wait for its child.
 srp_bg_wait() {
 	local limit=$1 rc=0
-	[ -n "${SRP_BG_PID:-}" ] || { srp_err "no background job"; return 1; }
+	[ -n "${SRP_BG_PID:-}" ] || { guest_err "no background job"; return 1; }
 	if ! wait_for "$limit" _srp_bg_done; then
 		kill -KILL "$SRP_BG_PID" 2>/dev/null || true
-		srp_err "background job $SRP_BG_PID still running after ${limit}s"
+		guest_err "background job $SRP_BG_PID still running after ${limit}s"
 		SRP_BG_PID=
 		return 1
 	fi
@@ -691,11 +610,11 @@ srp_bg_fio_start() {
 	local dir=$1 dev=$2 before
 	shift 2
 	if ! rm -rf "$dir" || ! mkdir -p "$dir"; then
-		srp_err "cannot create $dir"
+		guest_err "cannot create $dir"
 		return 1
 	fi
 	printf '%s\n' "$@" >"$dir/args"
-	before=$(_srp_dev_writes "$dev") || { srp_err "no block statistics for $dev"; return 1; }
+	before=$(_srp_dev_writes "$dev") || { guest_err "no block statistics for $dev"; return 1; }
 	srp_bg_start "$dir/write.log" _srp_in_dir "$dir" \
 		timeout -k 10 "$(guest_scale_timeout 300)" fio "${_SRP_BGV_ARGS[@]}" \
 		--filename="$dev" --verify_backlog=64 --verify_state_save=1 \
@@ -704,7 +623,7 @@ srp_bg_fio_start() {
 	# a slow kernel fio may not even have opened DEV a few seconds later).
 	wait_for 30 _srp_dev_writes_above "$dev" "$before" || {
 		tail -n 20 "$dir/write.log"
-		srp_err "the background writer wrote nothing to $dev in $(guest_scale_timeout 30) s"
+		guest_err "the background writer wrote nothing to $dev in $(guest_scale_timeout 30) s"
 		return 1
 	}
 }
@@ -730,11 +649,11 @@ _srp_dev_writes_above() {
 srp_fio_check_written() {
 	local dir=$1 dev=$2 out rc=0 limit acked bad lost
 	local -a args
-	mapfile -t args <"$dir/args" || { srp_err "no $dir/args"; return 1; }
+	mapfile -t args <"$dir/args" || { guest_err "no $dir/args"; return 1; }
 	if ! ls "$dir"/*verify.state >/dev/null 2>&1; then
 		[ "${SRP_BG_RC:-1}" = 0 ] || {
 			tail -n 30 "$dir/write.log"
-			srp_err "the writer failed (exit ${SRP_BG_RC:-?}) but saved no verify state in $dir"
+			guest_err "the writer failed (exit ${SRP_BG_RC:-?}) but saved no verify state in $dir"
 			return 1
 		}
 	fi
@@ -742,7 +661,7 @@ srp_fio_check_written() {
 	awk -F', *' '$3 == 1 { print $5 }' "$dir"/acked_clat.*.log 2>/dev/null | sort -u >"$dir/acked" ||
 		true
 	acked=$(wc -l <"$dir/acked")
-	[ "$acked" -gt 0 ] || { srp_err "no acknowledged write in $dir/acked_clat.*.log"; return 1; }
+	[ "$acked" -gt 0 ] || { guest_err "no acknowledged write in $dir/acked_clat.*.log"; return 1; }
 	limit=$(guest_scale_timeout 180)
 	out=$(_srp_in_dir "$dir" timeout -k 10 "$limit" fio "${_SRP_BGV_ARGS[@]}" \
 		--filename="$dev" --verify_only=1 --verify_state_load=1 \
@@ -750,11 +669,11 @@ srp_fio_check_written() {
 	printf '%s\n' "$out" >"$dir/check.log"
 	if [ "$rc" != 0 ] && ! grep -q 'verify' <<<"$out"; then
 		printf '%s\n' "$out" | tail -n 20
-		srp_err "the read-back on $dev failed (fio exit $rc)"
+		guest_err "the read-back on $dev failed (fio exit $rc)"
 		return 1
 	fi
 	grep -Eq '^ *READ: bw=.*io=[1-9]' <<<"$out" ||
-		{ printf '%s\n' "$out" | tail -n 20; srp_err "the read-back read nothing"; return 1; }
+		{ printf '%s\n' "$out" | tail -n 20; guest_err "the read-back read nothing"; return 1; }
 	grep -E 'verify|bad|crc' <<<"$out" | grep -Eo ' offset [0-9]+' | awk '{ print $2 }' |
 		sort -u >"$dir/bad" || true
 	bad=$(wc -l <"$dir/bad")
@@ -762,7 +681,7 @@ srp_fio_check_written() {
 	if [ -n "$lost" ]; then
 		# shellcheck disable=SC2001  # one pattern per line
 		grep -E 'verify|bad|crc' <<<"$out" | grep -F -f <(sed 's/.*/offset &,/' <<<"$lost") | head -n 10
-		srp_err "$(wc -l <<<"$lost") of $acked acknowledged writes on $dev did not read back intact"
+		guest_err "$(wc -l <<<"$lost") of $acked acknowledged writes on $dev did not read back intact"
 		return 1
 	fi
 	echo "# $acked acknowledged writes read back intact; $bad unacknowledged block(s) (failed or in flight at the disruption) not checked"
@@ -771,37 +690,27 @@ srp_fio_check_written() {
 # srp_read_check DEV [MB]: read MB (default 1) MiB with O_DIRECT.
 srp_read_check() {
 	timeout -k 5 30 dd if="$1" of=/dev/null bs=1M count="${2:-1}" iflag=direct status=none ||
-		{ srp_err "reading $1 failed"; return 1; }
+		{ guest_err "reading $1 failed"; return 1; }
 }
 
 # ---------------------------------------------------------------- setup
 
-# _srp_exit_trap: on any exit, stop a background job and undo the
-# configuration so that the next test starts clean; keeps the exit status.
-_srp_exit_trap() {
-	local rc=$?
-	set +e
-	if [ -n "${SRP_BG_PID:-}" ]; then
-		kill -KILL "$SRP_BG_PID" 2>/dev/null
-		wait "$SRP_BG_PID" 2>/dev/null
-	fi
-	# A test's own cleanup (e.g. unmount) first.
-	declare -F srp_test_cleanup >/dev/null && srp_test_cleanup
-	if [ -d /sys/module/ib_srpt ] || [ -n "$(_srp_hosts)" ] || [ -d "$SRP_CFS" ]; then
-		[ "$rc" = 0 ] || echo "# cleaning up after failure (exit $rc)"
-		srp_target_teardown >/dev/null 2>&1 || srp_target_teardown
-	fi
-	exit "$rc"
+# _srp_bg_kill: stop the background job, if any (from the exit trap).
+_srp_bg_kill() {
+	[ -n "${SRP_BG_PID:-}" ] || return 0
+	kill -KILL "$SRP_BG_PID" 2>/dev/null
+	wait "$SRP_BG_PID" 2>/dev/null
+	return 0
 }
 
-# The minimal guest has no /dev/fd (process substitution).
-[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
-trap _srp_exit_trap EXIT
+_srp_hosts_left() { [ -n "$(_srp_hosts)" ]; }
+
+SRPT_TEARDOWN=(srp_target_teardown)
+SRPT_LEFTOVERS_HOOK=_srp_hosts_left
+srpt_on_exit _srp_bg_kill
+trap srpt_exit_trap EXIT
 # A previous test that died may have left ib_srpt behind.
-if [ -d /sys/module/ib_srpt ] || [ -n "$(_srp_hosts)" ]; then
-	echo "# leftover SRP state from an earlier test; tearing it down"
-	srp_target_teardown || fail "cannot clean up the leftover SRP state"
-fi
+srpt_clean_start
 guest_rxe_up || fail "guest_rxe_up failed"
 # A test that died may also have left ib_srp loaded with the
 # register_always=0 of srp/test_tpg_fence.
@@ -810,4 +719,4 @@ if [ "$(cat /sys/module/ib_srp/parameters/register_always 2>/dev/null || echo Y)
 	srp_initiator_reload || fail "cannot reload ib_srp with its defaults"
 fi
 _srp_initiator_up || fail "cannot set up the ib_srp initiator"
-srp_dmesg_mark
+guest_dmesg_mark

@@ -13,7 +13,7 @@ mnt=/tmp/srp-fs
 src=/usr/lib/x86_64-linux-gnu
 mkdir -p "$mnt"
 cleanup_mount() { mountpoint -q "$mnt" && umount "$mnt"; return 0; }
-srp_test_cleanup() { cleanup_mount; }
+srpt_test_cleanup() { cleanup_mount; }
 
 # mkfs.xfs refuses filesystems below 300 MB; brd allocates lazily.
 srp_target_setup --bs brd --bs-mb 512 || fail "target setup"

@@ -26,9 +26,9 @@ rdma_stack_reload() {
 		[ -d "/sys/module/$m" ] || continue
 		# ibcm_srp is insmod'ed from the tree: modprobe may not know it.
 		modprobe -r "$m" 2>/dev/null || rmmod "$m" ||
-			{ srp_err "cannot unload $m"; return 1; }
+			{ guest_err "cannot unload $m"; return 1; }
 	done
-	modprobe ib_core "$@" || { srp_err "modprobe ib_core $* failed"; return 1; }
+	modprobe ib_core "$@" || { guest_err "modprobe ib_core $* failed"; return 1; }
 }
 
 restore_stack() {
@@ -39,7 +39,7 @@ restore_stack() {
 rdma_stack_reload force_mr=1 || fail "reloading the RDMA stack with force_mr=1"
 trap restore_stack EXIT
 srp_target_setup --bs rd --bs-mb 64 || fail "target setup"
-_srp_write "$SRP_TPG/attrib/srp_sq_size" 16 || fail "srp_sq_size 16"
+srpt_write "$SRP_TPG/attrib/srp_sq_size" 16 || fail "srp_sq_size 16"
 dev=$(srp_login "ch_count=2") || fail "login"
 host=$(_srp_hosts | head -n 1)
 if [ "$SRPT_IMPL" = ours ]; then
@@ -59,7 +59,7 @@ srp_fio_verify "$dev" --rw=randrw --bs=128k --iodepth=32 --numjobs=2 \
 	fail "128 KiB randrw qd32 x2 with verify under force_mr and srp_sq_size 16"
 srp_fio_verify "$dev" --rw=randrw --bs=4k --iodepth=32 --size=16M ||
 	fail "4 KiB randrw qd32 with verify under force_mr"
-srp_expect_no_dmesg "failing the command|closing the channel|ib_post_send failed" ||
+expect_no_dmesg "failing the command|closing the channel|ib_post_send failed" ||
 	fail "the target failed a command or closed a channel"
 sleep 1
 req_lim=$(cat "$host/req_lim")

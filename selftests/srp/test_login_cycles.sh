@@ -13,7 +13,7 @@ source "$(dirname "$0")/lib-srp.sh"
 
 cycles=${SELFTEST_SRP_CYCLES:-20}
 srp_target_setup --bs rd --bs-mb 16 || fail "target setup"
-srp_dmesg_mark
+guest_dmesg_mark
 srp_timer_start
 start=$SECONDS
 for i in $(seq 1 "$cycles"); do
@@ -27,10 +27,10 @@ srp_timer_print "$cycles cycles"
 expect_eq "$(srp_session_count)" 0 "SRP remote ports at the end"
 if [ "$SRPT_IMPL" = ours ]; then
 	# ib_srp opens ch_count channels per login (2 in this 2-CPU guest).
-	accepted=$(srp_dmesg_count 'ib_srpt: .*login accepted')
+	accepted=$(dmesg_count 'ib_srpt: .*login accepted')
 	[ "$accepted" -ge "$cycles" ] || fail "only $accepted channels accepted in $cycles logins"
-	wait_for 20 srp_dmesg_count_ge 'ib_srpt: .*channel released' "$accepted" ||
-		fail "$accepted channels accepted but $(srp_dmesg_count 'ib_srpt: .*channel released') released"
+	wait_for 20 dmesg_count_ge 'ib_srpt: .*channel released' "$accepted" ||
+		fail "$accepted channels accepted but $(dmesg_count 'ib_srpt: .*channel released') released"
 	echo "# $accepted channels accepted and released"
 fi
 srp_target_teardown || fail "teardown"

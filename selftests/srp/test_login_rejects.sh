@@ -28,37 +28,37 @@ expect_refused() {
 	# Both targets say "rejected"/"Rejected" (ours, "ib_srpt: login from X
 	# rejected: why"; in-tree, "ib_srpt rejected SRP_LOGIN_REQ because ..." or
 	# "Rejected login for initiator ...").
-	srp_expect_dmesg 'ib_srpt[: ].*[Rr]eject' "$1: target log"
-	srp_expect_dmesg 'ib_srp: (SRP LOGIN REJECTED|SRP_LOGIN_REJ)' "$1: initiator log"
+	expect_dmesg 'ib_srpt[: ].*[Rr]eject' "$1: target log"
+	expect_dmesg 'ib_srp: (SRP LOGIN REJECTED|SRP_LOGIN_REJ)' "$1: initiator log"
 }
 
 other_id=0xfe800000000000000000000000000bad
 
 echo "# 1. no ACL for this initiator"
 srp_target_setup --bs rd --bs-mb 16 --acl "$other_id" || fail "target setup"
-srp_dmesg_mark
+guest_dmesg_mark
 expect_refused "no ACL"
 if [ "$SRPT_IMPL" = ours ]; then
-	srp_expect_dmesg "ib_srpt: login from $SRP_INIT_ID .*rejected: no ACL admits it" "no ACL: reason"
+	expect_dmesg "ib_srpt: login from $SRP_INIT_ID .*rejected: no ACL admits it" "no ACL: reason"
 fi
 srp_acl_add "$SRP_INIT_ID" || fail "adding the initiator's ACL"
 good_login "no ACL"
 
 echo "# 2. TPG disabled"
 echo 0 >"$SRP_TPG/enable" || fail "disabling the TPG"
-srp_dmesg_mark
+guest_dmesg_mark
 expect_refused "TPG disabled"
 if [ "$SRPT_IMPL" = ours ]; then
-	srp_expect_dmesg 'ib_srpt: login from .* rejected: no enabled TPG' "TPG disabled: reason"
+	expect_dmesg 'ib_srpt: login from .* rejected: no enabled TPG' "TPG disabled: reason"
 fi
 echo 1 >"$SRP_TPG/enable" || fail "enabling the TPG"
 good_login "TPG disabled"
 
 echo "# 3. wrong target port identifier"
-srp_dmesg_mark
+guest_dmesg_mark
 expect_refused "wrong target port id" "id_ext=0123456789abcdef"
 if [ "$SRPT_IMPL" = ours ]; then
-	srp_expect_dmesg 'ib_srpt: login from .* rejected: target port id 0x0123456789abcdef.* is not ours' \
+	expect_dmesg 'ib_srpt: login from .* rejected: target port id 0x0123456789abcdef.* is not ours' \
 		"wrong target port id: reason"
 fi
 good_login "wrong target port id"
@@ -69,11 +69,11 @@ srp_target_teardown || fail "teardown"
 if [ "$SRPT_IMPL" = ours ]; then small=128; else small=1024; fi
 srp_target_setup --bs rd --bs-mb 16 --param "srp_max_req_size=$small" || fail "setup with srp_max_req_size=$small"
 expect_eq "$(cat /sys/module/ib_srpt/parameters/srp_max_req_size)" "$small" "srp_max_req_size"
-srp_dmesg_mark
+guest_dmesg_mark
 expect_refused "IU too large"
-srp_expect_dmesg 'ib_srp: SRP_LOGIN_REJ: requested max_it_iu_len too large' "IU too large: initiator's reason"
+expect_dmesg 'ib_srp: SRP_LOGIN_REJ: requested max_it_iu_len too large' "IU too large: initiator's reason"
 if [ "$SRPT_IMPL" = ours ]; then
-	srp_expect_dmesg "ib_srpt: login from .* rejected: req_it_iu_len [0-9]+ exceeds srp_max_req_size $small" \
+	expect_dmesg "ib_srpt: login from .* rejected: req_it_iu_len [0-9]+ exceeds srp_max_req_size $small" \
 		"IU too large: reason"
 fi
 srp_target_teardown || fail "teardown"

@@ -14,14 +14,14 @@ source "$(dirname "$0")/lib-srp.sh"
 
 srp_target_setup --bs rd --bs-mb 64 || fail "target setup"
 for n in 2 4; do
-	srp_dmesg_mark
+	guest_dmesg_mark
 	dev=$(srp_login "ch_count=$n") || fail "login with ch_count=$n"
 	expect_eq "$(srp_session_count)" 1 "ch_count=$n: SRP remote ports"
 	expect_eq "$(srp_channel_count)" "$n" "ch_count=$n: initiator channels"
 	if [ "$SRPT_IMPL" = ours ]; then
 		# One line per accepted channel (the in-tree driver's login
 		# messages differ).
-		expect_eq "$(srp_dmesg_count 'ib_srpt: .*login accepted')" "$n" \
+		expect_eq "$(dmesg_count 'ib_srpt: .*login accepted')" "$n" \
 			"ch_count=$n: target 'login accepted' lines"
 	fi
 	srp_fio_verify "$dev" --rw=randwrite --bs=4k --iodepth=16 --size=8M \
@@ -32,8 +32,8 @@ for n in 2 4; do
 		fail "ch_count=$n: 2-job sequential write+verify"
 	srp_logout_all || fail "ch_count=$n: logout"
 	if [ "$SRPT_IMPL" = ours ]; then
-		wait_for 20 srp_dmesg_count_ge 'ib_srpt: .*channel released' "$n" ||
-			fail "ch_count=$n: only $(srp_dmesg_count 'ib_srpt: .*channel released') of $n channels released"
+		wait_for 20 dmesg_count_ge 'ib_srpt: .*channel released' "$n" ||
+			fail "ch_count=$n: only $(dmesg_count 'ib_srpt: .*channel released') of $n channels released"
 	fi
 done
 srp_target_teardown || fail "teardown"

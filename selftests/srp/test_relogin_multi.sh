@@ -21,7 +21,7 @@
 set -euo pipefail
 # shellcheck source=selftests/srp/lib-srp.sh
 source "$(dirname "$0")/lib-srp.sh"
-[ "$SRPT_IMPL" = ours ] || skip "reads ib_srpt's (ours) ACL info file and log lines"
+srpt_ours_only "reads ib_srpt's (ours) ACL info file and log lines"
 command -v sg_reset >/dev/null || skip "no sg_reset (sg3-utils)"
 
 RECONNECTS=${SRP_RELOGIN_ROUNDS:-4}
@@ -59,13 +59,13 @@ kill -0 "$SRP_BG_PID" 2>/dev/null || { cat "$BG_LOG"; fail "background fio ended
 
 bad=0
 for i in $(seq 1 "$RECONNECTS"); do
-	srp_dmesg_mark
+	guest_dmesg_mark
 	out=$(timeout -k 5 60 sg_reset -H "$dev" 2>&1) || fail "reconnect $i: sg_reset -H $dev failed: $out"
-	srp_expect_dmesg 'ib_srp: reconnect succeeded' "reconnect $i"
+	expect_dmesg 'ib_srp: reconnect succeeded' "reconnect $i"
 	# Both old channels are released (the new ones are not closed).
-	wait_for 30 srp_dmesg_count_ge 'ib_srpt: .*channel released' 2 ||
-		fail "reconnect $i: only $(srp_dmesg_count 'ib_srpt: .*channel released') old channel(s) released"
-	accepted=$(srp_dmesg_count 'ib_srpt: .*login accepted')
+	wait_for 30 dmesg_count_ge 'ib_srpt: .*channel released' 2 ||
+		fail "reconnect $i: only $(dmesg_count 'ib_srpt: .*channel released') old channel(s) released"
+	accepted=$(dmesg_count 'ib_srpt: .*login accepted')
 	if wait_for 5 one_nexus; then
 		echo "# reconnect $i: $accepted login(s) accepted, one session with both channels"
 	else

@@ -17,7 +17,7 @@
 set -euo pipefail
 # shellcheck source=selftests/srp/lib-srp.sh
 source "$(dirname "$0")/lib-srp.sh"
-[ "$SRPT_IMPL" = ours ] || skip "reads ib_srpt's (ours) ACL info file"
+srpt_ours_only "reads ib_srpt's (ours) ACL info file"
 
 RUNTIME=${SRP_SQ_RUNTIME:-40}
 
@@ -43,9 +43,9 @@ idle_ok() {
 run() {
 	local sq=$1 bs=$2 dev limit rl0 rl1 info
 	echo "# srp_sq_size $sq, $bs I/O"
-	_srp_write "$SRP_TPG/enable" 0 || fail "enable=0"
-	_srp_write "$SRP_TPG/attrib/srp_sq_size" "$sq" || fail "srp_sq_size=$sq"
-	_srp_write "$SRP_TPG/enable" 1 || fail "enable=1"
+	srpt_write "$SRP_TPG/enable" 0 || fail "enable=0"
+	srpt_write "$SRP_TPG/attrib/srp_sq_size" "$sq" || fail "srp_sq_size=$sq"
+	srpt_write "$SRP_TPG/enable" 1 || fail "enable=1"
 	dev=$(srp_login ch_count=2) || fail "sq $sq: login"
 	expect_eq "$(srp_channel_count)" 2 "sq $sq: initiator channels"
 	info=$(srp_acl_info)
@@ -93,7 +93,7 @@ run() {
 		bad="$bad; sq $sq/$bs: channels not idle and alive"
 	fi
 	echo "# sq $sq: req_lim $(host_req_lim) (after login $rl0); $(srp_acl_info | grep -o 'credits owed [0-9-]*, send queue [^,]*' | tr '\n' ';')"
-	srp_expect_no_dmesg 'ib_srp: .*(failed|error)|ib_srpt: .*(closing channel|failed)' "sq $sq"
+	expect_no_dmesg 'ib_srp: .*(failed|error)|ib_srpt: .*(closing channel|failed)' "sq $sq"
 	srp_logout_all || fail "sq $sq: logout"
 }
 
@@ -102,9 +102,9 @@ echo "# RDMA resources before: $res_before"
 srp_target_setup --bs rd --bs-mb 64 || fail "target setup"
 default_sq=$(cat "$SRP_TPG/attrib/srp_sq_size") || fail "cannot read srp_sq_size"
 bad=
-srp_dmesg_mark
+guest_dmesg_mark
 run 16 128k
-srp_dmesg_mark
+guest_dmesg_mark
 run "$default_sq" 1m
 srp_target_teardown || fail "teardown"
 srp_rdma_res_check "$res_before" "after teardown" || fail "RDMA resources leaked"

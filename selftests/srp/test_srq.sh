@@ -18,13 +18,13 @@ dev=$(srp_login) || fail "login"
 if [ "$SRPT_IMPL" = ours ]; then
 	# The in-tree driver grants immediate data only without an SRQ (its
 	# SRQ buffers have no room for it); ours grants it either way.
-	srp_expect_dmesg 'ib_srp: using immediate data' "initiator negotiated immediate data"
+	expect_dmesg 'ib_srp: using immediate data' "initiator negotiated immediate data"
 	# Our login line says which receive path the channel uses; the in-tree
 	# driver prints nothing comparable.
-	n=$(srp_dmesg_count 'ib_srpt: .*login accepted.*, SRQ, immediate data')
+	n=$(dmesg_count 'ib_srpt: .*login accepted.*, SRQ, immediate data')
 	expect_eq "$n" "$(srp_channel_count)" "channels logged in on the SRQ with immediate data"
-	srp_expect_dmesg 'ib_srpt: rxe0: shared receive queue with [0-9]+ buffers' "SRQ created"
-	srp_expect_no_dmesg 'own receive ring' "a channel used its own receive ring"
+	expect_dmesg 'ib_srpt: rxe0: shared receive queue with [0-9]+ buffers' "SRQ created"
+	expect_no_dmesg 'own receive ring' "a channel used its own receive ring"
 fi
 srp_fio_verify "$dev" --rw=randwrite --bs=4k --iodepth=32 --size=8M ||
 	fail "4 KiB random write+verify over the SRQ"

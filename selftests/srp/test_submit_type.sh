@@ -68,7 +68,7 @@ done
 # submitted with, the next one takes the new one.
 flips=/tmp/srp-submit-type.flips
 rm -f "$flips" "$flips.stop"
-srp_test_cleanup() { touch "$flips.stop"; }
+srpt_test_cleanup() { touch "$flips.stop"; }
 (
 	n=0
 	while [ ! -e "$flips.stop" ]; do

@@ -50,7 +50,7 @@ login_short_tmo() {
 	srp_set_rport_tmo 2 5 60 || fail "$1: cannot shorten the SRP timers"
 }
 
-srp_test_cleanup() {
+srpt_test_cleanup() {
 	# After a failure: ib_srp with its defaults again (see below).
 	if [ "$(cat /sys/module/ib_srp/parameters/register_always 2>/dev/null)" != Y ]; then
 		srp_logout_all && srp_initiator_reload ||
@@ -76,17 +76,17 @@ echo "# a. enable=0 during I/O"
 srp_timer_start
 login_short_tmo a
 start_bg_io "$dev" 0
-srp_dmesg_mark
+guest_dmesg_mark
 timeout -k 5 30 sh -c "echo 0 >$SRP_TPG/enable" || fail "a: enable=0 did not complete within 30 s"
 bg_io_must_fail a
 if [ "$SRPT_IMPL" = ours ]; then
-	srp_expect_dmesg 'ib_srpt: .*closing channel' "a: target closed the channels"
+	expect_dmesg 'ib_srpt: .*closing channel' "a: target closed the channels"
 fi
 echo "# a: remote port state $(srp_rport_state)"
 echo 1 >"$SRP_TPG/enable" || fail "a: enable=1"
 wait_for 40 srp_rport_is running ||
 	fail "a: ib_srp did not reconnect after enable=1 (state $(srp_rport_state))"
-srp_expect_dmesg 'ib_srp: reconnect succeeded' "a: initiator reconnected"
+expect_dmesg 'ib_srp: reconnect succeeded' "a: initiator reconnected"
 srp_read_check "$dev" 4 || fail "a: reading $dev after the reconnect"
 srp_fio_check_written "$BG_DIR" "$dev" || fail "a: acknowledged writes lost or corrupted"
 srp_logout_all || fail "a: logout"
@@ -96,11 +96,11 @@ echo "# b. ACL removal during I/O"
 srp_timer_start
 login_short_tmo b
 start_bg_io "$dev" 16
-srp_dmesg_mark
+guest_dmesg_mark
 srp_acl_del "$SRP_INIT_ID" || fail "b: removing the ACL under I/O failed or hung"
 bg_io_must_fail b
 if [ "$SRPT_IMPL" = ours ]; then
-	srp_expect_dmesg 'ib_srpt: .*closing channel' "b: target closed the channels"
+	expect_dmesg 'ib_srpt: .*closing channel' "b: target closed the channels"
 fi
 srp_logout_all || fail "b: logout"
 srp_acl_add "$SRP_INIT_ID" || fail "b: re-adding the ACL"
@@ -131,7 +131,7 @@ echo "# d. rdma link delete during I/O"
 srp_timer_start
 login_short_tmo d
 start_bg_io "$dev" 32
-srp_dmesg_mark
+guest_dmesg_mark
 timeout -k 5 60 rdma link delete "$RXE_DEV" || fail "d: rdma link delete $RXE_DEV failed or hung"
 [ ! -e "/sys/class/infiniband/$RXE_DEV" ] || fail "d: $RXE_DEV still present"
 wait_for 30 _srp_logged_out || fail "d: the SRP host/remote port did not go away with $RXE_DEV"
@@ -139,8 +139,8 @@ wait_for 30 _srp_logged_out || fail "d: the SRP host/remote port did not go away
 bg_io_must_fail d
 if [ "$SRPT_IMPL" = ours ]; then
 	# Ours keeps the target port and its configuration.
-	srp_expect_dmesg 'ib_srpt: removed rxe0' "d: target released the device"
-	srp_expect_dmesg "ib_srpt: target port $RXE_GID_HEX: its RDMA port is gone" "d: port kept"
+	expect_dmesg 'ib_srpt: removed rxe0' "d: target released the device"
+	expect_dmesg "ib_srpt: target port $RXE_GID_HEX: its RDMA port is gone" "d: port kept"
 	[ -d "$SRP_TPG/acls/$SRP_INIT_ID" ] || fail "d: configuration lost"
 else
 	# The in-tree driver ties its configfs port to the device: recreate.
@@ -149,7 +149,7 @@ fi
 timeout -k 5 60 rdma link add "$RXE_DEV" type rxe netdev eth0 || fail "d: rdma link add failed"
 guest_rxe_up || fail "d: rxe did not come back"
 if [ "$SRPT_IMPL" = ours ]; then
-	srp_expect_dmesg "ib_srpt: target port $RXE_GID_HEX is on $RXE_DEV port 1" "d: port rebound"
+	expect_dmesg "ib_srpt: target port $RXE_GID_HEX is on $RXE_DEV port 1" "d: port rebound"
 else
 	srp_target_setup --bs rd --bs-mb 64 || fail "d: setup again"
 fi

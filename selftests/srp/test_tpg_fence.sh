@@ -27,7 +27,7 @@
 set -euo pipefail
 # shellcheck source=selftests/srp/lib-srp.sh
 source "$(dirname "$0")/lib-srp.sh"
-[ "$SRPT_IMPL" = ours ] || skip "reads ib_srpt's (ours) ACL info file and log lines"
+srpt_ours_only "reads ib_srpt's (ours) ACL info file and log lines"
 
 ROUNDS=${SRP_FENCE_ROUNDS:-5}
 MAX_LOGINS=5		# per loop and round; each is a new SCSI host
@@ -38,7 +38,7 @@ HOLDER_LOG=/tmp/srp-fence-holder.log
 export SRP_SLOW_BS_MS=2000
 HOLDER_PID=
 
-srp_test_cleanup() {
+srpt_test_cleanup() {
 	if [ -n "$HOLDER_PID" ]; then
 		kill "$HOLDER_PID" 2>/dev/null
 		wait "$HOLDER_PID" 2>/dev/null
@@ -104,8 +104,7 @@ login_loop() {
 		i=$((i + 1))
 		ext=$(printf '%016x' $(((round << 16) + (loop << 8) + i)))
 		str=${base/initiator_ext=fe80000000000000/initiator_ext=$ext}
-		# shellcheck disable=SC2016  # bash -c gets its arguments as $1 $2
-		if timeout -k 5 "$SRP_LOGIN_TIMEOUT" bash -c 'printf "%s\n" "$1" >"$2"' _ "$str" "$add" 2>/dev/null; then
+		if srpt_timed_write "$SRP_LOGIN_TIMEOUT" "$add" "$str" 2>/dev/null; then
 			ok=$((ok + 1))
 			echo "login $ext accepted"
 		else
@@ -139,14 +138,14 @@ holder_start() {
 	add=/sys/class/infiniband_srp/srp-$RXE_DEV-1/add_target
 	str=$(_srp_add_target_string) || return 1
 	str=${str/initiator_ext=fe80000000000000/initiator_ext=$HOLDER_EXT}
-	_srp_write "$add" "$str" "$SRP_LOGIN_TIMEOUT" || return 1
-	wait_for "$SRP_LOGIN_TIMEOUT" slow_disk || { srp_err "no disk for LUN 1"; return 1; }
+	srpt_write "$add" "$str" "$SRP_LOGIN_TIMEOUT" || return 1
+	wait_for "$SRP_LOGIN_TIMEOUT" slow_disk || { guest_err "no disk for LUN 1"; return 1; }
 	disk=$(slow_disk)
 	fio --name=holder --filename="/dev/$disk" --ioengine=libaio --direct=1 --rw=randread \
 		--bs=4k --iodepth=16 --size=16M --time_based --runtime=300 >"$HOLDER_LOG" 2>&1 &
 	HOLDER_PID=$!
 	sleep 2
-	kill -0 "$HOLDER_PID" 2>/dev/null || { cat "$HOLDER_LOG"; srp_err "holder fio ended"; return 1; }
+	kill -0 "$HOLDER_PID" 2>/dev/null || { cat "$HOLDER_LOG"; guest_err "holder fio ended"; return 1; }
 }
 
 holder_stop() {
@@ -176,7 +175,7 @@ bad=0
 for round in $(seq 1 "$ROUNDS"); do
 	rm -f "$STOP"
 	holder_start || fail "round $round: holder session"
-	srp_dmesg_mark
+	guest_dmesg_mark
 	base=$(cat "$accepted_file")
 	srp_bg_start "$LOOP_LOG" login_loops "$round"
 	# Disable while logins are going on: once one got through, between
@@ -185,12 +184,12 @@ for round in $(seq 1 "$ROUNDS"); do
 	wait_mid_login "$base" ||
 		echo "# round $round: caught no login between its two channels; disabling anyway"
 	t0=$(date +%s.%N)
-	_srp_write "$SRP_TPG/enable" 0 || fail "round $round: enable=0"
+	srpt_write "$SRP_TPG/enable" 0 || fail "round $round: enable=0"
 	# Right after the write returned.
 	info=$(all_info)
 	t1=$(date +%s.%N)
 	accepted=$(cat "$accepted_file")
-	srp_dmesg_mark
+	guest_dmesg_mark
 	left=$(grep -c '^CID: ' <<<"$info" || true)
 	echo "# round $round: $(grep -c accepted "$LOOP_LOG" || true) login(s) so far; enable=0 took $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s; channels listed right after it returned: $left"
 	if [ "$left" != 0 ]; then
@@ -202,23 +201,23 @@ for round in $(seq 1 "$ROUNDS"); do
 	sleep 3
 	touch "$STOP"
 	srp_bg_wait 60 || fail "round $round: the login loop did not stop"
-	late=$(srp_dmesg_count 'ib_srpt: .*login accepted')
+	late=$(dmesg_count 'ib_srpt: .*login accepted')
 	accepted_now=$(cat "$accepted_file")
 	left=$(acl_channels)
 	if [ "$late" != 0 ] || [ "$accepted_now" != "$accepted" ] || [ "$left" != 0 ]; then
 		echo "# round $round: LOGIN WHILE DISABLED: $late 'login accepted' line(s), login_stats/accepted $accepted -> $accepted_now, $left channel(s) listed"
-		srp_dmesg_since_mark | grep 'login accepted' | head -n 4 | sed 's/^/#   /' || true
+		guest_dmesg_since_mark | grep 'login accepted' | head -n 4 | sed 's/^/#   /' || true
 		bad=$((bad + 1))
 	fi
 	holder_stop
 	srp_logout_all || fail "round $round: logout"
 	wait_for 30 no_acl_channels ||
 		fail "round $round: channels left after the logout: $(all_info)"
-	_srp_write "$SRP_TPG/enable" 1 || fail "round $round: enable=1"
+	srpt_write "$SRP_TPG/enable" 1 || fail "round $round: enable=1"
 done
 
 # A normal login works after all this.
-srp_dmesg_mark
+guest_dmesg_mark
 dev=$(srp_login ch_count=2) || fail "login after re-enabling the TPG"
 expect_eq "$(srp_info_sessions "$acl")" 1 "sessions after the final login"
 expect_eq "$(srp_info_channels "$acl")" 2 "channels after the final login"

@@ -476,7 +476,7 @@ profile() {
 
 # ---------------------------------------------------------------- main
 
-srp_test_cleanup() {
+srpt_test_cleanup() {
 	trace_off || true
 	nvme_teardown >/dev/null 2>&1 || true
 }

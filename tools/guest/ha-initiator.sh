@@ -160,16 +160,15 @@ ha_cmd_login() {
 	str="id_ext=$guid,ioc_guid=$guid,initiator_ext=fe80000000000000,src=$HA_MYIP,dest=$ip:$HA_CM_PORT"
 	str+=",tl_retry_count=$HA_TL_RETRY_COUNT"
 	before=" $(srp_disks | tr '\n' ' ') "
-	# shellcheck disable=SC2016  # $1 and $2 expand in the inner bash
-	err=$(timeout -k 5 "$SRP_LOGIN_TIMEOUT" bash -c 'printf "%s\n" "$1" >"$2"' _ "$str" "$add" 2>&1) ||
+	err=$(srpt_timed_write "$SRP_LOGIN_TIMEOUT" "$add" "$str" 2>&1) ||
 		{ guest_err "login to $name failed: '$str': ${err:-timeout}"; return 1; }
 	wait_for 30 _ha_new_disk "$before" || { guest_err "no disk from the login to $name"; return 1; }
 	dev=$HA_NEW_DISK
 	host=$(readlink -f "/sys/block/$dev/device" | grep -o 'host[0-9]*' | head -n 1)
 	rport=/sys/class/srp_remote_ports/port-${host#host}:1
 	[ -d "$rport" ] || { guest_err "no remote port $rport for $dev"; return 1; }
-	_srp_write "$rport/dev_loss_tmo" off && _srp_write "$rport/fast_io_fail_tmo" "$HA_FAST_IO_FAIL" &&
-		_srp_write "$rport/reconnect_delay" "$HA_RECONNECT_DELAY" || return 1
+	srpt_write "$rport/dev_loss_tmo" off && srpt_write "$rport/fast_io_fail_tmo" "$HA_FAST_IO_FAIL" &&
+		srpt_write "$rport/reconnect_delay" "$HA_RECONNECT_DELAY" || return 1
 	printf '%s %s\n' "$dev" "$rport" >"$HA_RUN/path.$name"
 	echo "path $name: /dev/$dev $rport ($str)"
 }

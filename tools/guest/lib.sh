@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # tools/guest/lib.sh: helpers for scripts that run INSIDE the qemu test guest
-# (tools/vm/run-guest.sh).  Source it from a test:
+# (tools/vm/run-guest.sh).  Source it from a script:
 #
 #   source "$SRPT_REPO/tools/guest/lib.sh"
 #
@@ -9,22 +9,23 @@
 # must never happen on the host.
 #
 # Functions return nonzero on failure (after printing why) unless noted;
-# the assertions (fail, skip, expect_*) end the test script.
+# fail and skip end the script.
 #   guest_rxe_up [DEV] [NETDEV]   soft-RoCE on eth0; exports RXE_DEV RXE_GID
 #                                 RXE_GUID RXE_GID_HEX
 #   guest_rxe_down [DEV]
 #   guest_load_srpt ours|intree [PARAM=VALUE...]    guest_unload_srpt
 #   guest_bs_rd NAME SIZE_MB      guest_bs_brd NAME SIZE_MB
 #   guest_bs_fileio NAME SIZE_MB  guest_bs_cleanup   (each sets GUEST_BS_DIR)
-#   guest_srpt_cfs_clear DIR [SECS]   remove every srpt object below DIR
 #   guest_dmesg_mark              guest_dmesg_since_mark [MARK]
 #                                 guest_dmesg_check_since_mark [MARK]
 #   guest_start_udevd             guest_start_dbus
 #   wait_for SECONDS CMD...       poll CMD until it succeeds (SECONDS times
 #                                 SELFTEST_TIMEOUT_SCALE, default 1)
 #   guest_scale_timeout SECONDS   SECONDS times SELFTEST_TIMEOUT_SCALE
-#   fail MSG   skip MSG   expect_eq GOT WANT [MSG]
-#   expect_write_ok PATH VALUE    expect_write_fails PATH VALUE
+#   fail MSG   skip MSG
+#
+# The selftests source it through selftests/lib.sh, which adds their
+# assertions, dmesg window, timed configfs writes, teardown and exit trap.
 
 if ! grep -qw 'srpt_guest=1' /proc/cmdline 2>/dev/null; then
 	echo "tools/guest/lib.sh: not in the srpt test guest; refusing (run it via tools/vm/run-guest.sh)" >&2
@@ -76,32 +77,6 @@ skip() {
 	echo "SKIP: $*"
 	[ -z "${SELFTEST_SKIP_FILE:-}" ] || printf '%s\n' "$*" >"$SELFTEST_SKIP_FILE"
 	exit 4
-}
-
-expect_eq() {
-	[ "$1" == "$2" ] || fail "${3:-expect_eq}: got '$1', want '$2'"
-}
-
-# expect_write_ok PATH VALUE: writing VALUE (plus newline) must succeed.
-expect_write_ok() {
-	local err
-	err=$( { printf '%s\n' "$2" >"$1"; } 2>&1) ||
-		fail "writing '$2' to $1 failed: ${err##*: }"
-}
-
-# expect_write_fails PATH VALUE: writing VALUE must fail with EINVAL and
-# leave PATH reading as before.
-expect_write_fails() {
-	local before after err
-	before=$(cat "$1") || fail "cannot read $1"
-	if err=$( { printf '%s\n' "$2" >"$1"; } 2>&1); then
-		fail "writing '$2' to $1 succeeded; expected EINVAL"
-	fi
-	[[ $err == *"Invalid argument"* ]] ||
-		fail "writing '$2' to $1 failed with '${err##*: }'; expected Invalid argument"
-	after=$(cat "$1") || fail "cannot read $1 after the failed write"
-	[ "$before" == "$after" ] ||
-		fail "failed write of '$2' changed $1 from '$before' to '$after'"
 }
 
 # ---------------------------------------------------------------- dmesg
@@ -381,44 +356,5 @@ guest_bs_cleanup() {
 	if [ -d /sys/module/brd ]; then
 		rmmod brd || { guest_err "cannot unload brd"; rc=1; }
 	fi
-	return "$rc"
-}
-
-# _guest_cfs_op SECS CMD...: run a configfs operation under a time limit (a
-# release that hangs then fails the caller instead of the whole run).
-_guest_cfs_op() {
-	local limit=$1
-	shift
-	timeout -k 5 "$limit" "$@" || { guest_err "$* failed"; return 1; }
-}
-
-# guest_srpt_cfs_clear DIR [SECS]: remove every object below the srpt fabric
-# directory DIR (/sys/kernel/config/target/srpt) in the order configfs
-# requires: per TPG, disable it, then mapped LUNs and ACLs, LUNs, the TPG;
-# then the target port.  DIR itself and discovery_auth stay.  Each step has
-# SECS (default 60) to finish.  Returns 1 if anything could not be removed.
-guest_srpt_cfs_clear() {
-	local cfs=$1 limit=${2:-60} port tpg dir l rc=0
-	[ -d "$cfs" ] || return 0
-	for port in "$cfs"/*/; do
-		port=${port%/}
-		[ "${port##*/}" = discovery_auth ] && continue
-		for tpg in "$port"/*/; do
-			tpg=${tpg%/}
-			[ -d "$tpg/lun" ] || continue	# fabric_statistics etc.
-			# shellcheck disable=SC2016  # $1 expands in the inner bash
-			_guest_cfs_op "$limit" bash -c 'echo 0 >"$1"' _ "$tpg/enable" || rc=1
-			for dir in "$tpg"/acls/*/lun_*/ "$tpg"/lun/lun_*/ "$tpg"/acls/*/; do
-				[ -d "$dir" ] || continue
-				dir=${dir%/}
-				for l in "$dir"/*; do
-					[ -L "$l" ] && { _guest_cfs_op "$limit" rm "$l" || rc=1; }
-				done
-				_guest_cfs_op "$limit" rmdir "$dir" || rc=1
-			done
-			_guest_cfs_op "$limit" rmdir "$tpg" || rc=1
-		done
-		_guest_cfs_op "$limit" rmdir "$port" || rc=1
-	done
 	return "$rc"
 }
