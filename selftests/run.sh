@@ -11,6 +11,12 @@
 # a timeout, and prints TAP version 13; a copy goes to $RESULTS/tap.txt and
 # each test's output to $RESULTS/tests/<dir>_<test>.log.
 #
+# The tests are the executable test_*.sh files of the groups (each group's
+# Makefile lists them as TEST_PROGS; tools/check-selftests.sh, a host check
+# of tools/test.sh, keeps the two in step).  A test's timeout is its own
+# "# selftest-timeout: SECS" line if it has one, else the timeout=SECS of
+# its group's settings file (kselftest style), else SELFTEST_TIMEOUT.
+#
 # A test exits 0 to pass, 4 to skip (use `skip MSG` from tools/guest/lib.sh),
 # anything else to fail.  A test also fails if the kernel log shows a splat
 # (tools/guest/splat-patterns) while it ran.  The last lines are
@@ -20,8 +26,8 @@
 # pass.  SELFTEST_ALLOW_SKIP=1 lets skips through (failures still fail).
 #
 # Environment (run-guest.sh passes SELFTEST_* through from the host):
-#   SELFTEST_TIMEOUT=SECS   per-test timeout (default 600); a test may set its
-#                           own with a line "# selftest-timeout: SECS"
+#   SELFTEST_TIMEOUT=SECS   timeout of a test whose group has no settings
+#                           file and that sets none itself (default 600)
 #   SELFTEST_TIMEOUT_SCALE=N  multiply every test's timeout, and the waits of
 #                           tools/guest/lib.sh's wait_for, by N (default 1;
 #                           the debug-kernel lane's kernel is ~15x slower)
@@ -63,9 +69,16 @@ list_tests() {
 	done
 }
 
+# test_timeout PATH: the test's timeout in seconds, scaled: its own
+# "# selftest-timeout:" line, else its group's settings (timeout=SECS), else
+# DEFAULT_TIMEOUT.
 test_timeout() {
-	local t
+	local t settings
+	settings=$(dirname "$1")/settings
 	t=$(sed -n 's/^# selftest-timeout: *\([0-9][0-9]*\).*/\1/p' "$1" | head -n 1)
+	if [ -z "$t" ] && [ -f "$settings" ]; then
+		t=$(sed -n 's/^timeout=\([0-9][0-9]*\) *$/\1/p' "$settings" | tail -n 1)
+	fi
 	guest_scale_timeout "${t:-$DEFAULT_TIMEOUT}"
 }
 

@@ -86,6 +86,7 @@ echo "# host checks (logs in $results)"
 host_ok=1
 # The protocol code's unit tests on the host first: seconds, no kernel.
 check "unit tests (make unit)" make unit || host_ok=0
+check "selftest lists, settings and libraries (tools/check-selftests.sh)" tools/check-selftests.sh || host_ok=0
 check "checkpatch --strict (linux-source-6.1)" make checkpatch || host_ok=0
 check "kernel-doc" make kerneldoc || host_ok=0
 check "srp-initiator build (-Werror)" make -C tools/srp-initiator || host_ok=0

@@ -17,7 +17,6 @@
 # SELFTEST_BLKTESTS_QUICK="srp/001 ..." overrides the list.  Skipped if the
 # blktests tree (../shared/blktests next to the repo, or SRPT_BLKTESTS_SRC)
 # is missing.  blktests' results go to $RESULTS/blktests-quick.
-# selftest-timeout: 1800
 set -euo pipefail
 source "$SRPT_REPO/selftests/lib.sh"
 

@@ -9,7 +9,6 @@
 # backstores) and the module unloads.
 #
 # Runs against SRPT_IMPL=ours|intree (default ours).
-# selftest-timeout: 600
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 

@@ -8,7 +8,6 @@
 # they are gone rmmod succeeds with the reference count back at 0.
 #
 # Runs against SRPT_IMPL=ours|intree (default ours).
-# selftest-timeout: 600
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 

@@ -8,7 +8,6 @@
 # with a LUN can be created and enabled below it).
 #
 # Runs against SRPT_IMPL=ours|intree (default ours).
-# selftest-timeout: 600
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 

@@ -13,7 +13,6 @@
 # nothing listening.
 #
 # Ours only: the in-tree ib_srpt has no rdma_cm_port parameter.
-# selftest-timeout: 600
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 srpt_ours_only "the in-tree ib_srpt has no rdma_cm_port module parameter"

@@ -11,7 +11,6 @@
 # have different bounds (ours per TPG; in-tree per RDMA port, see
 # drivers/infiniband/ulp/srpt/ib_srpt.[ch] of the kernel), so each is checked
 # against its own table.
-# selftest-timeout: 600
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 

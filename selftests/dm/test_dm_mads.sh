@@ -24,7 +24,6 @@
 # is added again, the IOC is back.
 #
 # Only our module: the expected answers (ID string, limits) are ours.
-# selftest-timeout: 600
 set -euo pipefail
 export SRPT_IMPL=ours
 # shellcheck source=selftests/configfs/common.sh

@@ -8,7 +8,6 @@
 # every command must complete with its data intact, no channel may close,
 # and (run.sh, debug-lane.sh) no KASAN report, splat or leak may appear.
 # The injection must really have happened: fail_function counts it.
-# selftest-timeout: 900
 set -euo pipefail
 # shellcheck source=selftests/srp/lib-srp.sh
 source "$(dirname "$0")/../srp/lib-srp.sh"

@@ -5,7 +5,6 @@
 # -ENOMEM on one call in five. target_core retries such a command
 # (queue full); the retry used to walk a descriptor table that the failed
 # attempt had freed. Every case must pass and the injection must have hit.
-# selftest-timeout: 900
 set -euo pipefail
 source "$(dirname "$0")/../hostile/lib-hostile.sh"
 # shellcheck source=selftests/faults/lib-faults.sh

@@ -4,7 +4,6 @@
 # SRP_I_LOGOUT, every IU printed and every answer checked byte for byte;
 # then the health check (adds immediate data and credit accounting). The
 # target configuration comes down and ib_srpt unloads afterwards.
-# selftest-timeout: 400
 set -euo pipefail
 source "$(dirname "$0")/lib-hostile.sh"
 

@@ -6,7 +6,6 @@
 # in dmesg); run.sh fails the test on any kernel splat; at the end the
 # configuration comes down and ib_srpt must unload. The cases and their
 # expected answers: tools/srp-initiator/srp-initiator list ius
-# selftest-timeout: 400
 set -euo pipefail
 source "$(dirname "$0")/lib-hostile.sh"
 

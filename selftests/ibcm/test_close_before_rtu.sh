@@ -15,7 +15,6 @@
 #
 # Before the fix the DREQ came only from ib_destroy_cm_id() at the end of
 # the release, after the READ had completed.
-# selftest-timeout: 600
 set -euo pipefail
 # shellcheck source=selftests/ibcm/lib-ibcm.sh
 source "$(dirname "$0")/lib-ibcm.sh"

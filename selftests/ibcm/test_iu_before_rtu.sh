@@ -14,7 +14,6 @@
 # live on the first IU and posted the response while the QP was RTR:
 # "ib_post_send failed (-22)", the channel was closed and the IU never
 # answered.
-# selftest-timeout: 600
 set -euo pipefail
 # shellcheck source=selftests/ibcm/lib-ibcm.sh
 source "$(dirname "$0")/lib-ibcm.sh"

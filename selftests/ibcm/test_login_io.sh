@@ -5,7 +5,6 @@
 # CAPACITY on each; WRITE(10) on one channel read back on the other and
 # compared byte for byte (and a wrong pattern must not compare); logout
 # (DREQ/DREP) releases each channel on the target.
-# selftest-timeout: 600
 set -euo pipefail
 # shellcheck source=selftests/ibcm/lib-ibcm.sh
 source "$(dirname "$0")/lib-ibcm.sh"

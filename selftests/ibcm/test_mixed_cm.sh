@@ -6,7 +6,6 @@
 # session with both kinds of channel; data written over IB/CM reads back
 # through the ib_srp disk; ending the IB/CM channel leaves the RDMA/CM
 # session working.
-# selftest-timeout: 600
 set -euo pipefail
 # shellcheck source=selftests/ibcm/lib-ibcm.sh
 source "$(dirname "$0")/lib-ibcm.sh"

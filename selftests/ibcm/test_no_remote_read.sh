@@ -16,7 +16,6 @@
 # no QP event for that: the target must learn it from its receives flushing
 # while the channel is live (srpt_recv_done()) and release the channel by
 # itself, not wait for the initiator; and a new login must work.
-# selftest-timeout: 600
 set -euo pipefail
 # shellcheck source=selftests/ibcm/lib-ibcm.sh
 source "$(dirname "$0")/lib-ibcm.sh"

@@ -6,7 +6,6 @@
 # released" in its log, no channel in the ACL info, its QP gone from
 # `rdma resource show qp`, a new login works, and `rmmod ib_srpt` works
 # afterwards (the teardown checks the module's refcount).
-# selftest-timeout: 600
 set -euo pipefail
 # shellcheck source=selftests/ibcm/lib-ibcm.sh
 source "$(dirname "$0")/lib-ibcm.sh"

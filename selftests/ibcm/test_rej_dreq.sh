@@ -7,7 +7,6 @@
 #      commands; the commands it never answered are flushed on our side.
 # After each: "channel released", no channel in the ACL info, and a new
 # login with a WRITE/READ compared byte for byte works.
-# selftest-timeout: 600
 set -euo pipefail
 # shellcheck source=selftests/ibcm/lib-ibcm.sh
 source "$(dirname "$0")/lib-ibcm.sh"

@@ -9,7 +9,6 @@
 # device went away are read back and checked after the new login.  The
 # RDMA resource counts after the teardown are those from before the setup.
 # Ours only: the in-tree driver drops its ports with the device.
-# selftest-timeout: 600
 set -euo pipefail
 source "$(dirname "$0")/../srp/lib-srp.sh"
 srpt_ours_only "the in-tree ib_srpt does not rebind target ports"

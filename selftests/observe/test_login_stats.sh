@@ -6,7 +6,6 @@
 # ACL's info shows, per channel, the credits (request limit, commands in
 # flight, credits owed), the send queue, receive queue kind and completion
 # vector. Ours only: the in-tree driver has neither.
-# selftest-timeout: 600
 set -euo pipefail
 source "$(dirname "$0")/../srp/lib-srp.sh"
 srpt_ours_only "the in-tree ib_srpt has no login_stats or ACL info"

@@ -5,7 +5,6 @@
 # with two channels, targetcli lists the session, its state and each
 # channel's address; after logout it lists none. Ours only: the in-tree
 # driver has no info file (targetcli-fb issue #78).
-# selftest-timeout: 600
 set -euo pipefail
 source "$(dirname "$0")/../srp/lib-srp.sh"
 srpt_ours_only "the in-tree ib_srpt has no ACL info file"

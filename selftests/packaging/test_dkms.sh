@@ -17,7 +17,6 @@
 # reports our version and takes a target port and TPG on a soft-RoCE port.
 # `dkms remove` must then give the in-tree module back. The time each dkms
 # step took is printed.
-# selftest-timeout: 1500
 set -euo pipefail
 source "$SRPT_REPO/selftests/lib.sh"
 

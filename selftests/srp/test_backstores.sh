@@ -3,7 +3,6 @@
 # tmpfs) and an iblock LUN on brd (/dev/ram0).  For each: login, 4 KiB random
 # and 128 KiB sequential write + crc32c read-back verify, logout, remove the
 # LUN and backstore; finally the module unloads.
-# selftest-timeout: 600
 set -euo pipefail
 # shellcheck source=selftests/srp/lib-srp.sh
 source "$(dirname "$0")/lib-srp.sh"

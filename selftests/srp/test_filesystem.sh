@@ -4,7 +4,6 @@
 # sha256sums, unmount, log out; log in again (a new session, maybe a new
 # /dev/sdX), xfs_repair -n finds the filesystem clean, mount, and every
 # checksum matches.
-# selftest-timeout: 600
 set -euo pipefail
 # shellcheck source=selftests/srp/lib-srp.sh
 source "$(dirname "$0")/lib-srp.sh"

@@ -10,7 +10,6 @@
 # initiator's credits must end where they started.
 # The RDMA stack is reloaded with force_mr=1 for this test and without it
 # afterwards.
-# selftest-timeout: 600
 set -euo pipefail
 # shellcheck source=selftests/srp/lib-srp.sh
 source "$(dirname "$0")/lib-srp.sh"

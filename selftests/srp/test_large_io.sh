@@ -8,7 +8,6 @@
 # from buffers whose segments start at sub-page offsets with gaps between
 # them (split by the block layer into many small commands with odd
 # registration offsets) and compares what it reads back.
-# selftest-timeout: 600
 set -euo pipefail
 # shellcheck source=selftests/srp/lib-srp.sh
 source "$(dirname "$0")/lib-srp.sh"

@@ -5,7 +5,6 @@
 # and 128 KiB and 1 MiB sequential I/O (RDMA READ of write data, RDMA WRITE
 # of read data).  Logout removes the disk; the configuration comes down in
 # reverse order and the module unloads (no leaked reference).
-# selftest-timeout: 600
 set -euo pipefail
 # shellcheck source=selftests/srp/lib-srp.sh
 source "$(dirname "$0")/lib-srp.sh"

@@ -8,7 +8,6 @@
 #      srp_max_req_size: rejected with "IU too large", which ib_srp reports.
 # Each refusal: the add_target write fails, no disk, no remote port, and the
 # kernel log of both sides says why.
-# selftest-timeout: 600
 set -euo pipefail
 # shellcheck source=selftests/srp/lib-srp.sh
 source "$(dirname "$0")/lib-srp.sh"

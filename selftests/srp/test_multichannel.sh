@@ -7,7 +7,6 @@
 # queues = two channels) writes and verifies disjoint regions.  A target
 # that treated a later channel as a new single-channel login would close the
 # earlier one and the I/O on it would fail.
-# selftest-timeout: 600
 set -euo pipefail
 # shellcheck source=selftests/srp/lib-srp.sh
 source "$(dirname "$0")/lib-srp.sh"

@@ -17,7 +17,6 @@
 # pass through the reconnects (ib_srp retries the commands it ended), and a
 # verify pass on the disk afterwards too.
 # Ours only: the checks read our info file and log lines.
-# selftest-timeout: 600
 set -euo pipefail
 # shellcheck source=selftests/srp/lib-srp.sh
 source "$(dirname "$0")/lib-srp.sh"

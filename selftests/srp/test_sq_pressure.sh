@@ -13,7 +13,6 @@
 # Then the same with the default srp_sq_size and 1 MiB I/O.  The RDMA
 # resource counts after teardown are those from before the setup.
 # Ours only: the info file and its fields are ours.
-# selftest-timeout: 600
 set -euo pipefail
 # shellcheck source=selftests/srp/lib-srp.sh
 source "$(dirname "$0")/lib-srp.sh"

@@ -7,7 +7,6 @@
 # ("using immediate data") and, for ours, that the channels used the SRQ.
 # The in-tree driver does not offer immediate data on an SRQ: there only
 # the SRQ data path is checked.
-# selftest-timeout: 600
 set -euo pipefail
 # shellcheck source=selftests/srp/lib-srp.sh
 source "$(dirname "$0")/lib-srp.sh"

@@ -15,7 +15,6 @@
 # changes nothing. On an older kernel (6.1) none of these attributes exist.
 #
 # Runs against SRPT_IMPL=ours|intree (default ours).
-# selftest-timeout: 600
 set -euo pipefail
 # shellcheck source=selftests/srp/lib-srp.sh
 source "$(dirname "$0")/lib-srp.sh"

@@ -17,7 +17,6 @@
 # back and checked after the reconnect or new login: the target must not
 # lose a write it acknowledged.  Each scenario writes its own region.  The
 # RDMA resource counts after the teardown are those from before the setup.
-# selftest-timeout: 600
 set -euo pipefail
 # shellcheck source=selftests/srp/lib-srp.sh
 source "$(dirname "$0")/lib-srp.sh"

@@ -23,7 +23,6 @@
 # which maps only the fast LUN 0, so they stay quick.
 # ib_srp runs with register_always=0 here (see below).
 # Ours only: the checks read our info file and log lines.
-# selftest-timeout: 600
 set -euo pipefail
 # shellcheck source=selftests/srp/lib-srp.sh
 source "$(dirname "$0")/lib-srp.sh"
