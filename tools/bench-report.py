@@ -3,7 +3,7 @@
 """tools/bench-report.py DIR: the report of one tools/bench.sh run.
 
 Reads DIR/host.txt, DIR/guest/bench/guest.txt and DIR/guest/bench/runs/
-(written by tools/guest/bench-guest.sh) and writes DIR/results.json (every
+(written by tools/guest/bench.sh) and writes DIR/results.json (every
 run, the medians over rounds, the per-round ratios and the targets),
 DIR/results.txt (the readable table) and DIR/results.png (the chart).
 

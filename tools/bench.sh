@@ -3,7 +3,7 @@
 # The performance benchmark (not part of tools/test.sh): build ib_srpt, boot
 # one guest and, in that one boot, alternate between the perftest limit, the
 # distribution's ib_srpt, ours and nvmet-rdma for several rounds of the same
-# fio jobs (tools/guest/bench-guest.sh), then write the report
+# fio jobs (tools/guest/bench.sh), then write the report
 # (tools/bench-report.py).  Installs missing Debian packages first when run
 # as root.
 #
@@ -80,7 +80,7 @@ timeout=4800
 rc=0
 tools/vm/run-guest.sh --timeout "$timeout" --mem "${BENCH_MEM:-3072}" --smp "${BENCH_SMP:-2}" \
 	${accel[@]+"${accel[@]}"} --results "$out/guest" \
-	tools/guest/bench-guest.sh ${guest_args[@]+"${guest_args[@]}"} 2>&1 | tee "$out/run-guest.log" ||
+	tools/guest/bench.sh ${guest_args[@]+"${guest_args[@]}"} 2>&1 | tee "$out/run-guest.log" ||
 	rc=${PIPESTATUS[0]}
 kill "$loadpid" 2>/dev/null || true
 # The accelerator (kvm or tcg) as run-guest.sh reported it.

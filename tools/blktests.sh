@@ -12,7 +12,7 @@
 #                                         # quick subset in selftests/blktests)
 #
 # Builds the module (make -j2), boots the guest (tools/vm/run-guest.sh) with
-# tools/guest/blktests-guest.sh, prints each test's result and time, and
+# tools/guest/blktests.sh, prints each test's result and time, and
 # exits nonzero if a test failed, was not run (except srp/003 and srp/004,
 # which need legacy device-mapper that 6.1 does not have), the guest found a
 # kernel splat or did not finish.
@@ -94,7 +94,7 @@ fi
 echo "blktests.sh: $WHICH ib_srpt; $what"
 start=$(date +%s)
 tools/vm/run-guest.sh --timeout "$TIMEOUT" --mem "$MEM" --results "$RESULTS_DIR" \
-	tools/guest/blktests-guest.sh "$WHICH" "$@"
+	tools/guest/blktests.sh "$WHICH" "$@"
 rc=$?
 wall=$(($(date +%s) - start))
 

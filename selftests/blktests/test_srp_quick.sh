@@ -1,6 +1,6 @@
 #!/bin/bash
 # A quick subset of the blktests `srp` group (the SRP maintainers' peer
-# suite) against our ib_srpt, through tools/guest/blktests-guest.sh:
+# suite) against our ib_srpt, through tools/guest/blktests.sh:
 #   srp/002  file I/O (ext4 on dm-multipath, fio md5 verify, 16 jobs, qd 64)
 #            while the initiator logs out and back in repeatedly for 30 s:
 #            channel teardown with commands in flight, relogin;
@@ -27,7 +27,7 @@ src=${SRPT_BLKTESTS_SRC:-$SRPT_REPO/../shared/blktests}
 
 rc=0
 SRPT_BLKTESTS_NOTRUN_OK="" SRPT_BLKTESTS_RESULTS=$RESULTS/blktests-quick \
-	"$SRPT_REPO/tools/guest/blktests-guest.sh" ours "${tests[@]}" || rc=$?
+	"$SRPT_REPO/tools/guest/blktests.sh" ours "${tests[@]}" || rc=$?
 
 # Leave the distribution's module indexes for the tests that follow (blktests
 # has unloaded ib_srpt in its teardown).

@@ -16,7 +16,7 @@
 # drift in the (shared, noisy) host's speed hits every configuration alike.
 # Initiator and target share the guest and talk over rxe0 loopback.
 #
-#   bench-guest.sh [--quick] [--rounds N] [--runtime S] [--ramp S]
+#   tools/guest/bench.sh [--quick] [--rounds N] [--runtime S] [--ramp S]
 #                  [--bs-mb MB] [--configs "C1 C2..."] [--no-profile]
 #                  [--profile-rw randread|randwrite]
 #

@@ -1,10 +1,10 @@
 #!/bin/bash
-# tools/guest/blktests-guest.sh: run the blktests `srp` group in the srpt test
+# tools/guest/blktests.sh: run the blktests `srp` group in the srpt test
 # guest, against our ib_srpt (default) or the distribution's.  Run it through
 # the guest harness, e.g. via tools/blktests.sh, or:
 #
 #   tools/vm/run-guest.sh --timeout 5400 --mem 3072 \
-#           tools/guest/blktests-guest.sh [ours|intree] [TESTS...]
+#           tools/guest/blktests.sh [ours|intree] [TESTS...]
 #
 # TESTS are blktests test names (srp/001 srp/002 ...; a bare 001 means
 # srp/001); default: the whole srp group.
@@ -70,7 +70,7 @@ for t in "$@"; do
 	srp|srp/) TESTS+=(srp) ;;
 	srp/*) TESTS+=("$t") ;;
 	[0-9][0-9][0-9]) TESTS+=("srp/$t") ;;
-	*) echo "blktests-guest: only srp tests are supported, not '$t'" >&2; exit 2 ;;
+	*) echo "guest/blktests: only srp tests are supported, not '$t'" >&2; exit 2 ;;
 	esac
 done
 [ ${#TESTS[@]} -gt 0 ] || TESTS=(srp)
@@ -81,8 +81,8 @@ DEST=${SRPT_BLKTESTS_RESULTS:-${RESULTS:-/results}/blktests}
 NOTRUN_OK=${SRPT_BLKTESTS_NOTRUN_OK-srp/003 srp/004}
 MP_CONF_SAVED=
 
-msg() { echo "blktests-guest: [$(cut -d' ' -f1 /proc/uptime)] $*"; }
-die() { echo "blktests-guest: error: $*" >&2; exit 2; }
+msg() { echo "guest/blktests: [$(cut -d' ' -f1 /proc/uptime)] $*"; }
+die() { echo "guest/blktests: error: $*" >&2; exit 2; }
 
 STARTED_UDEVD=
 cleanup() {
@@ -219,7 +219,7 @@ prepare_module() {
 
 write_config() {
 	{
-		echo "# written by $SRPT_REPO/tools/guest/blktests-guest.sh"
+		echo "# written by $SRPT_REPO/tools/guest/blktests.sh"
 		echo "USE_RXE=1"
 		# No syslog in the guest; check writes its own marks to /dev/kmsg.
 		echo "LOGGER_PROG=true"

@@ -1,9 +1,9 @@
 #!/bin/bash
-# test-times.sh RESULTS_DIR: per-test wall time (guest clock) of a
+# tools/test-times.sh RESULTS_DIR: per-test wall time (guest clock) of a
 # selftests/run.sh run, from the dmesg marks run.sh writes before each test.
 # Runs on the host; reads RESULTS_DIR/dmesg.log and RESULTS_DIR/tap.txt.
 set -euo pipefail
-dir=${1:?usage: test-times.sh RESULTS_DIR}
+dir=${1:?usage: tools/test-times.sh RESULTS_DIR}
 tmp=$(mktemp)
 # run.sh's own marks carry its PID (the first mark's); the last is "job end".
 awk '
