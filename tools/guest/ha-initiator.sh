@@ -219,30 +219,34 @@ _ha_only_active() {
 	[ "$ok" = 1 ]
 }
 
-ha_cmd_wait_active() {
-	local name=${1:?name} secs=${2:-120} t0
+# _ha_wait_timed WHAT SECS ERROR PREDICATE [ARGS...]: wait up to SECS s
+# (unscaled) for PREDICATE ARGS; print "WHAT after=<seconds>" (the host
+# reads the time from it), or ERROR and the paths and fail.
+_ha_wait_timed() {
+	local what=$1 secs=$2 err=$3 t0
+	shift 3
 	t0=$(ha_now)
-	SELFTEST_TIMEOUT_SCALE=1 wait_for "$secs" _ha_only_active "$name" || {
-		guest_err "I/O did not go through path $name only within $secs s"
+	SELFTEST_TIMEOUT_SCALE=1 wait_for "$secs" "$@" || {
+		guest_err "$err"
 		ha_cmd_paths
 		return 1
 	}
-	awk -v a="$t0" -v b="$(ha_now)" -v n="$name" \
-		'BEGIN { printf "active=%s after=%.1f\n", n, b - a }'
+	awk -v a="$t0" -v b="$(ha_now)" -v w="$what" \
+		'BEGIN { printf "%s after=%.1f\n", w, b - a }'
+}
+
+ha_cmd_wait_active() {
+	local name=${1:?name} secs=${2:-120}
+	_ha_wait_timed "active=$name" "$secs" \
+		"I/O did not go through path $name only within $secs s" _ha_only_active "$name"
 }
 
 _ha_no_path() { [ "$(_ha_active_paths)" = 0 ]; }
 
 ha_cmd_wait_nopath() {
-	local secs=${1:-120} t0
-	t0=$(ha_now)
-	SELFTEST_TIMEOUT_SCALE=1 wait_for "$secs" _ha_no_path || {
-		guest_err "the map still has active paths after $secs s"
-		ha_cmd_paths
-		return 1
-	}
-	awk -v a="$t0" -v b="$(ha_now)" 'BEGIN { printf "nopath after=%.1f\n", b - a }'
-	dmsetup status "$HA_MAP"
+	local secs=${1:-120}
+	_ha_wait_timed nopath "$secs" "the map still has active paths after $secs s" _ha_no_path &&
+		dmsetup status "$HA_MAP"
 }
 
 # _ha_groups: the number of path groups of the map (dmsetup status: after
@@ -261,16 +265,10 @@ _ha_grouped() {
 }
 
 ha_cmd_wait_groups() {
-	local n=${1:?groups} secs=${2:-120} t0
-	t0=$(ha_now)
-	SELFTEST_TIMEOUT_SCALE=1 wait_for "$secs" _ha_grouped "$n" || {
-		guest_err "the map has no $n path group(s) with every path active after $secs s"
-		ha_cmd_paths
-		return 1
-	}
-	awk -v a="$t0" -v b="$(ha_now)" -v n="$n" \
-		'BEGIN { printf "groups=%d after=%.1f\n", n, b - a }'
-	multipathd show topology
+	local n=${1:?groups} secs=${2:-120}
+	_ha_wait_timed "groups=$n" "$secs" \
+		"the map has no $n path group(s) with every path active after $secs s" \
+		_ha_grouped "$n" && multipathd show topology
 }
 
 # _ha_path_failed NAME: dm-multipath has marked path NAME failed ("F"
@@ -286,15 +284,9 @@ _ha_path_failed() {
 }
 
 ha_cmd_wait_failed() {
-	local name=${1:?name} secs=${2:-120} t0
-	t0=$(ha_now)
-	SELFTEST_TIMEOUT_SCALE=1 wait_for "$secs" _ha_path_failed "$name" || {
-		guest_err "dm-multipath did not fail path $name within $secs s"
-		ha_cmd_paths
-		return 1
-	}
-	awk -v a="$t0" -v b="$(ha_now)" -v n="$name" \
-		'BEGIN { printf "failed=%s after=%.1f\n", n, b - a }'
+	local name=${1:?name} secs=${2:-120}
+	_ha_wait_timed "failed=$name" "$secs" \
+		"dm-multipath did not fail path $name within $secs s" _ha_path_failed "$name"
 }
 
 # _ha_prios_are NAME=PRIO...: multipathd's priority of each path NAME (the
