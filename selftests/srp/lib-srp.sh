@@ -32,6 +32,10 @@
 #   srp_initiator_reload [PARAM=VALUE]...   unload ib_srp (no SRP host may be
 #                          left) and load it again with PARAMs (none: its
 #                          defaults); most of its parameters are read-only
+#   srp_initiator_no_reg / srp_initiator_defaults   ib_srp with
+#                          register_always=0 (a test that kills channels
+#                          with I/O in flight; see the function) / again
+#                          with its defaults
 #   srp_target_teardown [--keep-module]   logout, remove the configuration in
 #                          reverse order, backstores, unload ib_srpt
 #   srp_session_count      SRP remote ports (logins) on the initiator
@@ -258,6 +262,40 @@ srp_initiator_reload() {
 	fi
 	modprobe ib_srp "$@" || { guest_err "modprobe ib_srp $* failed"; return 1; }
 	_srp_initiator_up
+}
+
+# srp_initiator_no_reg: ib_srp loaded again with register_always=0, for a
+# test that kills channels with commands in flight; srp_initiator_defaults
+# (call it from srpt_test_cleanup too) loads it with its defaults again.
+#
+# Why: a use-after-free in ib_srp (the initiator), not in our target,
+# which the debug lane caught (KASAN) and 6.12 CI once hit as a NULL
+# function call (Documentation/infiniband/srpt-testing.rst, debug-lane runs
+# 14 and 16).  A fast-registration work request (REG_MR, or the LOCAL_INV
+# of a command that ended) that a dead QP flushed completes with an error
+# although ib_srp posted it unsignaled, and its wr_cqe is &req->reg_cqe, in
+# the command's private data.  The send CQ is IB_POLL_DIRECT: nothing polls
+# it until srp_destroy_qp() does, from srp_create_ch_ib() on a reconnect or
+# srp_free_ch_ib() on removal, and by then scsi_remove_host() may have
+# freed the tag set and with it every struct srp_request.  With
+# register_always=0 a command whose data is one segment (4 KiB fio I/O,
+# the SCSI scan's small buffers) uses the PD's global rkey and posts
+# neither work request.  Our target sees the same SRP_CMDs (a direct data
+# descriptor instead of an indirect one of one entry); nothing these tests
+# check depends on the initiator's rkey.  ib_srp reads register_always
+# only when it loads.
+srp_initiator_no_reg() {
+	srp_initiator_reload register_always=0 || return 1
+	[ "$(cat /sys/module/ib_srp/parameters/register_always)" = N ] ||
+		{ guest_err "ib_srp register_always is not N after the reload"; return 1; }
+}
+
+# srp_initiator_defaults: ib_srp with its defaults again if a test left it
+# with register_always=0 (logs out every SRP host first).
+srp_initiator_defaults() {
+	[ "$(cat /sys/module/ib_srp/parameters/register_always 2>/dev/null || echo Y)" != Y ] ||
+		return 0
+	srp_logout_all && srp_initiator_reload
 }
 
 # srp_set_rport_tmo RECONNECT_DELAY FAST_IO_FAIL_TMO DEV_LOSS_TMO: shorter
@@ -712,11 +750,8 @@ trap srpt_exit_trap EXIT
 # A previous test that died may have left ib_srpt behind.
 srpt_clean_start
 guest_rxe_up || fail "guest_rxe_up failed"
-# A test that died may also have left ib_srp loaded with the
-# register_always=0 of srp/test_tpg_fence.
-if [ "$(cat /sys/module/ib_srp/parameters/register_always 2>/dev/null || echo Y)" != Y ]; then
-	echo "# ib_srp was left loaded with register_always=N; loading it with its defaults"
-	srp_initiator_reload || fail "cannot reload ib_srp with its defaults"
-fi
+# A test that died may also have left ib_srp loaded with register_always=0
+# (srp_initiator_no_reg).
+srp_initiator_defaults || fail "cannot reload ib_srp with its defaults"
 _srp_initiator_up || fail "cannot set up the ib_srp initiator"
 guest_dmesg_mark

@@ -51,21 +51,14 @@ login_short_tmo() {
 
 srpt_test_cleanup() {
 	# After a failure: ib_srp with its defaults again (see below).
-	if [ "$(cat /sys/module/ib_srp/parameters/register_always 2>/dev/null)" != Y ]; then
-		srp_logout_all && srp_initiator_reload ||
-			echo "# could not load ib_srp with its defaults again" >&2
-	fi
+	srp_initiator_defaults || echo "# could not load ib_srp with its defaults again" >&2
 	return 0
 }
 
-# ib_srp (the initiator) frees its requests' memory before it polls the
-# send CQ of a dead channel, when its SCSI host goes away (see
-# srp/test_tpg_fence.sh) and, on a reconnect after "rdma link delete"
-# (debug-lane run 16), in srp_create_ch_ib(): a flushed fast-registration
-# work request then completes into freed memory (KASAN). With
-# register_always=0 the 4 KiB commands of this test post none; our target
-# sees the same commands, with a direct data descriptor.
-srp_initiator_reload register_always=0 || fail "loading ib_srp with register_always=0"
+# Around ib_srp's use-after-free of flushed fast-registration completions
+# (srp_initiator_no_reg in lib-srp.sh): the 4 KiB commands of this test
+# post none.
+srp_initiator_no_reg || fail "loading ib_srp with register_always=0"
 
 res_before=$(srp_rdma_res_snapshot) || fail "cannot count RDMA resources"
 echo "# RDMA resources before: $res_before"

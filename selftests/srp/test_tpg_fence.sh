@@ -43,40 +43,23 @@ srpt_test_cleanup() {
 		wait "$HOLDER_PID" 2>/dev/null
 	fi
 	# After a failure: ib_srp with its defaults again (see below).
-	if [ "$(cat /sys/module/ib_srp/parameters/register_always 2>/dev/null)" != Y ]; then
-		srp_logout_all && srp_initiator_reload ||
-			echo "# could not load ib_srp with its defaults again" >&2
-	fi
+	srp_initiator_defaults || echo "# could not load ib_srp with its defaults again" >&2
 	return 0
 }
 
-# A use-after-free in ib_srp (the initiator), not in our target, that this
-# test's teardowns hit on a KASAN kernel (debug-lane run 14, see
-# Documentation/infiniband/srpt-testing.rst): srp_remove_target() calls
-# scsi_remove_host(), which frees the tag set and with it every struct
-# srp_request (the commands' private data), before srp_free_ch_ib() ->
-# srp_destroy_qp() polls the channel's send CQ (IB_POLL_DIRECT: nothing
-# polls it once the channel is down).  A fast-registration work request
-# (REG_MR, or the LOCAL_INV of a command that ended) that the dead QP
-# flushed completes with an error although it was posted unsignaled, and
-# its wr_cqe is &req->reg_cqe, in a freed page.  The fence makes such
-# hosts: a login whose SCSI scan it cut (when fast_io_fail_tmo expires,
-# srp_terminate_io() ends the scan's commands and posts their LOCAL_INVs
-# on the dead QP; then "SCSI scan failed - removing SCSI host": what the
-# debug lane saw), and the holder, whose reads in flight end the same way
-# (or through srp_abort()) before the logout removes it.  ib_srp's
-# register_always (default Y) registers every command's data; with 0 a
-# command whose data is one segment goes out with the PD's global rkey and
-# posts neither REG_MR nor LOCAL_INV.  That covers every command in flight
-# when the fence hits: the scan's and sd's small kmalloc'ed buffers,
-# partition-table reads of one page, the holder's 4 KiB reads (fio's
-# buffers are page-aligned).  Only the final verified I/O (16 KiB: several
-# segments) still registers, and it has ended before its logout.  Our
-# target sees the same SRP_CMDs either way (a direct data descriptor);
-# nothing checked here depends on the initiator's rkey.  ib_srp reads
-# register_always only when it loads.
-srp_initiator_reload register_always=0 || fail "loading ib_srp with register_always=0"
-expect_eq "$(cat /sys/module/ib_srp/parameters/register_always)" N "ib_srp register_always"
+# Around ib_srp's use-after-free of flushed fast-registration completions
+# (srp_initiator_no_reg in lib-srp.sh; debug-lane run 14 saw it here).  The
+# fence makes hosts whose channels die with commands in flight: a login
+# whose SCSI scan it cut (when fast_io_fail_tmo expires, srp_terminate_io()
+# ends the scan's commands and posts their LOCAL_INVs on the dead QP; then
+# "SCSI scan failed - removing SCSI host"), and the holder, whose reads in
+# flight end the same way (or through srp_abort()) before the logout
+# removes it.  With register_always=0 none of those registers: the scan's
+# and sd's small buffers, one-page partition reads, the holder's 4 KiB
+# reads (fio's buffers are page-aligned).  Only the final verified I/O
+# (16 KiB: several segments) still registers, and it has ended before its
+# logout.
+srp_initiator_no_reg || fail "loading ib_srp with register_always=0"
 
 res_before=$(srp_rdma_res_snapshot) || fail "cannot count RDMA resources"
 echo "# RDMA resources before: $res_before"
