@@ -26,6 +26,14 @@
 
 #define MiB (1u << 20)
 
+/* A READ's residual: GOOD with DIOVER or DIUNDER and the count. */
+#define WANT_GOOD_DIN(flag, res) ((struct want){ .status = SAM_STAT_GOOD, \
+	.flags = (flag), .din_res = (res) })
+/* A refused WRITE whose buffer and CDB disagree: 05/0e/03, DOOVER or DOUNDER. */
+#define WANT_BAD_IU_DOUT(flag, res) ((struct want){ .status = SAM_STAT_CHECK_CONDITION, \
+	.flags = SRP_RSP_FLAG_SNSVALID | (flag), .dout_res = (res), \
+	.key = SENSE_ILLEGAL_REQUEST, .asc = 0x0e, .ascq = 0x03 })
+
 /* ------------------------------------------------------ target facts */
 
 static uint32_t read_u32(const char *dir, const char *attr, uint32_t dflt)
@@ -81,6 +89,18 @@ static uint32_t max_rdma(void)
 static uint32_t max_req_size(void)
 {
 	return read_u32("/sys/module/ib_srpt/parameters", "srp_max_req_size", 8260);
+}
+
+/* The target port's statistics directory, from --tpg; false without it. */
+static bool port_stats_dir(char *buf, size_t len)
+{
+	const char *slash = cfg.tpg ? strrchr(cfg.tpg, '/') : NULL;
+
+	if (!slash)
+		return false;
+	snprintf(buf, len, "%.*s/fabric_statistics/srpt_login_stats",
+		 (int)(slash - cfg.tpg), cfg.tpg);
+	return true;
 }
 
 /* --------------------------------------------------------- helpers */
@@ -236,6 +256,37 @@ static int no_good_rsp(struct conn *c, const char *what, uint64_t tag)
 			  "%s: the command completed GOOD although its data transfer must have failed",
 			  what);
 	free(r);
+	return f;
+}
+
+/* SRP r16a table 12: SRP_T_LOGOUT reasons the IU cases expect. */
+enum {
+	T_LOGOUT_INVALID_IU_TYPE	= 0x02,	/* invalid IU type (or too short for one) */
+	T_LOGOUT_UNSOLICITED_RSP	= 0x03,	/* response to a request not outstanding */
+	T_LOGOUT_BAD_DATA_OUT_FMT	= 0x06,	/* unsupported DATA-OUT buffer format */
+	T_LOGOUT_BAD_DATA_IN_FMT	= 0x07,	/* unsupported DATA-IN buffer format */
+};
+
+/*
+ * An IU no initiator may send on a live channel (SRP r16a 6.5): the target
+ * answers with SRP_T_LOGOUT @reason and disconnects; no SRP_RSP, nothing
+ * else. Closes @c.
+ */
+static int expect_logout_iu(struct conn *c, const char *what, const void *iu, size_t len,
+			    uint32_t reason)
+{
+	int f;
+
+	if (conn_send(c, iu, len)) {
+		c->t_logout_checked = true;
+		conn_close(c);
+		return check(false, "%s: send failed", what);
+	}
+	f = expect_dies(c, what, 10000);
+	conn_pump(c, 100);	/* completions behind the disconnect */
+	f |= expect_t_logout(c, what, reason);
+	f |= drain_unexpected(c, what);
+	conn_close(c);
 	return f;
 }
 
@@ -403,6 +454,198 @@ static struct conn *login_expect(const char *what, const struct login_params *p,
 	}
 	check_login_rsp(what, &r, p, flags);
 	return c;
+}
+
+/* ======================================================= table cases */
+
+/*
+ * A table case is a row of hcases[] with a struct tcase: the IUs it sends,
+ * a struct step each, and the answer each must get. tcase_run() sends,
+ * waits, parses and checks, with the diagnostics of the helpers above.
+ */
+
+/* What the target must do with a step's IU. */
+enum answer_kind {
+	ANSWER_RSP,		/* an SRP_RSP for its tag as .rsp; the channel lives */
+	ANSWER_T_LOGOUT,	/* SRP_T_LOGOUT .reason, disconnect, nothing else */
+	ANSWER_CLOSED,		/* the channel closes within .ms, no GOOD SRP_RSP */
+};
+
+struct answer {
+	enum answer_kind kind;
+	struct want rsp;
+	bool credits;		/* ANSWER_RSP: then all the login's credits back */
+	uint32_t reason;
+	int ms;
+};
+
+#define RSP(...)		{ .kind = ANSWER_RSP, .rsp = __VA_ARGS__ }
+#define RSP_CREDITS(...)	{ .kind = ANSWER_RSP, .rsp = __VA_ARGS__, .credits = true }
+#define T_LOGOUT(r)		{ .kind = ANSWER_T_LOGOUT, .reason = (r) }
+#define CLOSED(t)		{ .kind = ANSWER_CLOSED, .ms = (t) }
+
+/* The LUN of a step: --lun, --bad-lun, or one no test maps. */
+enum { LUN_MAPPED, LUN_UNMAPPED, LUN_16383 };
+
+struct bld;
+
+/* An IU: a builder that fills it in, how much of it goes out, its answer. */
+struct step {
+	const char *what;	/* names the IU in every diagnostic */
+	size_t (*build)(const struct bld *b);	/* returns the IU's length */
+	/* the builder's parameters: each builder says which it reads */
+	uint8_t op;		/* an SRP or SCSI opcode, a TMF function */
+	uint8_t lun;		/* LUN_* */
+	uint32_t n;		/* a length, a task tag, a format, ... */
+	struct { uint32_t tlen, total, d1; uint8_t cnt; } ind;	/* b_indirect() */
+	size_t len;		/* send only this many bytes; 0: all built */
+	struct answer want;
+};
+
+/* What a builder fills in: a zeroed IU, for this step, channel and tag. */
+enum { IU_MAX = 1024 };
+struct bld {
+	const struct step *s;
+	struct conn *c;
+	uint8_t *iu;		/* IU_MAX bytes */
+	uint64_t tag;
+};
+
+struct tcase {
+	const struct step *steps;
+	size_t n;
+	/*
+	 * All steps on one channel, logged in as @channel, which must then
+	 * survive (survives(@survives)) unless the last step closed it; or,
+	 * with @channel NULL, each step on a fresh channel logged in as the
+	 * step's what. @go_on: a step whose channel cannot be opened fails
+	 * alone (else the case ends there).
+	 */
+	const char *channel;
+	const char *survives;
+	bool go_on;
+	bool imm;		/* log in asking for immediate data at 68 */
+	uint32_t it_iu_len;	/* log in with this req_it_iu_len (0: the default) */
+	const char *stat;	/* a port statistic every step adds one to */
+	const char *sq_size;	/* srp_sq_size to run with (skip without --tpg) */
+	const struct tcase *then;	/* another part, once this one could run */
+};
+
+#define STEPS(a)	.steps = (a), .n = ARRAY_SIZE(a)
+
+static uint64_t step_lun(const struct step *s)
+{
+	return s->lun == LUN_UNMAPPED ? cfg.bad_lun : s->lun == LUN_16383 ? 0x3fff : cfg.lun;
+}
+
+/*
+ * Build step @s's IU with the next tag of *@cp, send it and check the
+ * answer. An answer that ends the channel closes it and sets *@cp NULL.
+ */
+static int step_run(struct conn **cp, const struct step *s)
+{
+	struct conn *c = *cp;
+	uint8_t iu[IU_MAX] = {};
+	struct bld b = { .s = s, .c = c, .iu = iu, .tag = conn_tag(c) };
+	size_t n = s->build(&b);
+	int f = 0;
+
+	if (s->len)
+		n = s->len;
+	if (s->want.kind == ANSWER_T_LOGOUT) {
+		*cp = NULL;
+		return expect_logout_iu(c, s->what, iu, n, s->want.reason);
+	}
+	if (s->want.kind == ANSWER_CLOSED) {
+		if (!conn_send(c, iu, n))
+			f = expect_closed(c, s->what, s->want.ms);
+		f |= no_good_rsp(c, s->what, b.tag);
+		conn_close(c);
+		*cp = NULL;
+		return f;
+	}
+	f = send_expect(c, s->what, iu, n, b.tag, s->want.rsp);
+	if (s->want.credits) {
+		wait_credits(c, 2000);
+		f |= check(c->credits == c->req_lim0,
+			   "%s: %lld credits once answered, want %lld (the receive buffer was reposted %s)",
+			   s->what, (long long)c->credits, (long long)c->req_lim0,
+			   c->credits > c->req_lim0 ? "twice" : "not at all");
+	}
+	return f;
+}
+
+static struct conn *tcase_open(const struct tcase *t, const char *what)
+{
+	struct login_params p;
+
+	login_defaults(&p);
+	if (t->imm) {
+		p.flags |= SRP_IMMED_REQUESTED;
+		p.imm_off = 68;
+	}
+	if (t->it_iu_len)
+		p.it_iu_len = t->it_iu_len;
+	return open_ch(what, &p);
+}
+
+/* One part of a case: RES_FAIL if a channel it needs cannot be opened. */
+static int steps_run(const struct tcase *t)
+{
+	struct conn *c = NULL;
+	size_t i;
+
+	if (t->channel && !(c = tcase_open(t, t->channel)))
+		return RES_FAIL;
+	for (i = 0; i < t->n && (c || !t->channel); i++) {
+		if (!t->channel && !(c = tcase_open(t, t->steps[i].what))) {
+			if (t->go_on)
+				continue;
+			return RES_FAIL;
+		}
+		step_run(&c, &t->steps[i]);
+		if (!t->channel) {
+			conn_close(c);
+			c = NULL;
+		}
+	}
+	if (c && t->survives)
+		survives(c, t->survives);
+	conn_close(c);
+	return RES_PASS;
+}
+
+int tcase_run(const struct tcase *tc)
+{
+	char stats[600], old_sq[32];
+	uint32_t before = ~0u, after;
+	const struct tcase *t;
+	bool have_stats;
+	int res = RES_PASS;
+	size_t n = 0;
+
+	if (tc->sq_size) {
+		if (!cfg.tpg || cfs_read(attrib(), "srp_sq_size", old_sq, sizeof(old_sq)))
+			return RES_SKIP;
+		if (cfs_write(attrib(), "srp_sq_size", tc->sq_size))
+			return RES_FAIL;
+	}
+	have_stats = tc->stat && port_stats_dir(stats, sizeof(stats));
+	if (have_stats)
+		before = read_u32(stats, tc->stat, ~0u);
+	for (t = tc; t && res == RES_PASS; t = t->then) {
+		res = steps_run(t);
+		n += t->n;
+	}
+	/* each step is counted in the port's statistics */
+	if (have_stats) {
+		after = read_u32(stats, tc->stat, ~0u);
+		check(before != ~0u && after == before + n, "%s went from %u to %u, want +%zu",
+		      tc->stat, before, after, n);
+	}
+	if (tc->sq_size)
+		cfs_write(attrib(), "srp_sq_size", old_sq);
+	return res;
 }
 
 /* ============================================================ logins */
@@ -1079,112 +1322,72 @@ out:
 
 /* ============================================================ IUs */
 
-/* SRP r16a table 12: SRP_T_LOGOUT reasons the IU cases expect. */
-enum {
-	T_LOGOUT_INVALID_IU_TYPE	= 0x02,	/* invalid IU type (or too short for one) */
-	T_LOGOUT_UNSOLICITED_RSP	= 0x03,	/* response to a request not outstanding */
-	T_LOGOUT_BAD_DATA_OUT_FMT	= 0x06,	/* unsupported DATA-OUT buffer format */
-	T_LOGOUT_BAD_DATA_IN_FMT	= 0x07,	/* unsupported DATA-IN buffer format */
-};
+/* Builders of IUs (struct step); each says which step fields it reads. */
 
-/*
- * An IU no initiator may send on a live channel (SRP r16a 6.5): the target
- * answers with SRP_T_LOGOUT @reason and disconnects; no SRP_RSP, nothing
- * else. Closes @c.
- */
-static int expect_logout_iu(struct conn *c, const char *what, const void *iu, size_t len,
-			    uint32_t reason)
+/* An IU of n bytes, zero but for opcode op and, where it has room, the tag. */
+static size_t b_opcode(const struct bld *b)
 {
-	int f;
-
-	if (conn_send(c, iu, len)) {
-		c->t_logout_checked = true;
-		conn_close(c);
-		return check(false, "%s: send failed", what);
-	}
-	f = expect_dies(c, what, 10000);
-	conn_pump(c, 100);	/* completions behind the disconnect */
-	f |= expect_t_logout(c, what, reason);
-	f |= drain_unexpected(c, what);
-	conn_close(c);
-	return f;
+	b->iu[0] = b->s->op;
+	if (b->s->n >= 16)
+		memcpy(b->iu + 8, &b->tag, 8);
+	return b->s->n;
 }
 
-/* The same on a fresh channel (@imm: with immediate data granted). */
-static int fresh_logout_iu(const char *what, const void *iu, size_t len, uint32_t reason,
-			   bool imm)
+/* The same with a REQ LIMIT DELTA of 1 in the target-sent formats. */
+static size_t b_target_iu(const struct bld *b)
 {
-	struct conn *c = imm ? open_imm(what) : open_default(what);
-	uint8_t buf[128];
+	b->iu[7] = 1;
+	return b_opcode(b);
+}
 
-	if (!c)
-		return 1;
-	/* IUs that carry a tag get this channel's next one */
-	memcpy(buf, iu, len < sizeof(buf) ? len : sizeof(buf));
-	if (len >= 16)
-		memcpy(buf + 8, &(uint64_t){ conn_tag(c) }, 8);
-	return expect_logout_iu(c, what, buf, len, reason);
+/* TEST UNIT READY to LUN lun, with ADDITIONAL CDB LENGTH n. */
+static size_t b_tur(const struct bld *b)
+{
+	uint8_t cdb[6];
+	size_t n;
+
+	cdb_tur(cdb);
+	n = build_cmd(b->iu, b->tag, step_lun(b->s), cdb, 6);
+	((struct srp_cmd *)b->iu)->add_cdb_len = b->s->n;
+	return n;
 }
 
 /* Opcodes SRP defines for no direction (0x7f, 0x05, 0xff): invalid IU type. */
-/* The target port's statistics directory, from --tpg; false without it. */
-static bool port_stats_dir(char *buf, size_t len)
-{
-	const char *slash = cfg.tpg ? strrchr(cfg.tpg, '/') : NULL;
-
-	if (!slash)
-		return false;
-	snprintf(buf, len, "%.*s/fabric_statistics/srpt_login_stats",
-		 (int)(slash - cfg.tpg), cfg.tpg);
-	return true;
-}
-
-static int c_iu_unknown_opcode(void)
-{
-	static const uint8_t ops[] = { 0x7f, 0x05, 0xff };
-	uint32_t before = ~0u, after;
-	uint8_t iu[64] = {};
-	char what[64], stats[600];
-	bool have_stats = port_stats_dir(stats, sizeof(stats));
-	size_t i;
-
-	if (have_stats)
-		before = read_u32(stats, "iu_refused_type", ~0u);
-	for (i = 0; i < ARRAY_SIZE(ops); i++) {
-		iu[0] = ops[i];
-		snprintf(what, sizeof(what), "IU with opcode 0x%02x", ops[i]);
-		fresh_logout_iu(what, iu, sizeof(iu), T_LOGOUT_INVALID_IU_TYPE, false);
-	}
-	/* each refusal is counted in the port's statistics */
-	if (have_stats) {
-		after = read_u32(stats, "iu_refused_type", ~0u);
-		check(before != ~0u && after == before + ARRAY_SIZE(ops),
-		      "iu_refused_type went from %u to %u, want +%zu", before, after,
-		      ARRAY_SIZE(ops));
-	}
-	return RES_PASS;
-}
+static const struct step iu_unknown_opcode[] = {
+	{ "IU with opcode 0x7f", b_opcode, .op = 0x7f, .n = 64,
+	  .want = T_LOGOUT(T_LOGOUT_INVALID_IU_TYPE) },
+	{ "IU with opcode 0x05", b_opcode, .op = 0x05, .n = 64,
+	  .want = T_LOGOUT(T_LOGOUT_INVALID_IU_TYPE) },
+	{ "IU with opcode 0xff", b_opcode, .op = 0xff, .n = 64,
+	  .want = T_LOGOUT(T_LOGOUT_INVALID_IU_TYPE) },
+};
+/* each refusal is counted in the port's statistics */
+static const struct tcase t_iu_unknown_opcode = {
+	STEPS(iu_unknown_opcode), .go_on = true, .stat = "iu_refused_type",
+};
 
 /* IUs too short for an opcode and a tag: invalid IU type. */
-static int c_iu_short(void)
-{
-	static const struct { uint8_t op; size_t len; const char *what; } sub[] = {
-		{ SRP_CMD, 0, "IU of 0 bytes" },
-		{ SRP_CMD, 1, "IU of 1 byte (SRP_CMD opcode)" },
-		{ SRP_CMD, 15, "IU of 15 bytes (SRP_CMD)" },
-		{ SRP_TSK_MGMT, 8, "IU of 8 bytes (SRP_TSK_MGMT)" },
-	};
-	uint8_t iu[16] = {};
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(sub); i++) {
-		iu[0] = sub[i].op;
-		fresh_logout_iu(sub[i].what, iu, sub[i].len, T_LOGOUT_INVALID_IU_TYPE, false);
-	}
-	return RES_PASS;
-}
+static const struct step iu_short[] = {
+	{ "IU of 0 bytes", b_opcode, .op = SRP_CMD, .n = 0,
+	  .want = T_LOGOUT(T_LOGOUT_INVALID_IU_TYPE) },
+	{ "IU of 1 byte (SRP_CMD opcode)", b_opcode, .op = SRP_CMD, .n = 1,
+	  .want = T_LOGOUT(T_LOGOUT_INVALID_IU_TYPE) },
+	{ "IU of 15 bytes (SRP_CMD)", b_opcode, .op = SRP_CMD, .n = 15,
+	  .want = T_LOGOUT(T_LOGOUT_INVALID_IU_TYPE) },
+	{ "IU of 8 bytes (SRP_TSK_MGMT)", b_opcode, .op = SRP_TSK_MGMT, .n = 8,
+	  .want = T_LOGOUT(T_LOGOUT_INVALID_IU_TYPE) },
+};
+static const struct tcase t_iu_short = { STEPS(iu_short), .go_on = true };
 
 static struct conn *big_transfers(const char *what, int n, bool write, bool both);
+
+static const struct step iu_unsolicited_rsp[] = {
+	{ "unsolicited SRP_CRED_RSP (no SRP_CRED_REQ sent)", b_opcode, .op = SRP_CRED_RSP,
+	  .n = 16, .want = T_LOGOUT(T_LOGOUT_UNSOLICITED_RSP) },
+	{ "unsolicited SRP_AER_RSP (the target sends no SRP_AER_REQ)", b_opcode,
+	  .op = SRP_AER_RSP, .n = 16, .want = T_LOGOUT(T_LOGOUT_UNSOLICITED_RSP) },
+};
+static const struct tcase t_iu_unsolicited_rsp = { STEPS(iu_unsolicited_rsp), .go_on = true };
 
 /*
  * SRP_CRED_RSP / SRP_AER_RSP that answer nothing (SRP r16a 6.5 reason 0x3):
@@ -1197,19 +1400,14 @@ static struct conn *big_transfers(const char *what, int n, bool write, bool both
  */
 static int c_iu_cred_rsp_misbehave(void)
 {
-	struct srp_cred_rsp bogus = { .opcode = SRP_CRED_RSP, .tag = 0x0badc0de };
+	struct srp_cred_rsp bogus = { .opcode = SRP_CRED_RSP };
 	uint8_t iu[64];
 	struct conn *c;
 	struct iu *r;
 	uint64_t ttag;
 	bool tmf_seen = false;
 
-	fresh_logout_iu("unsolicited SRP_CRED_RSP (no SRP_CRED_REQ sent)", &bogus, sizeof(bogus),
-			T_LOGOUT_UNSOLICITED_RSP, false);
-	bogus.opcode = SRP_AER_RSP;
-	fresh_logout_iu("unsolicited SRP_AER_RSP (the target sends no SRP_AER_REQ)", &bogus,
-			sizeof(bogus), T_LOGOUT_UNSOLICITED_RSP, false);
-
+	tcase_run(&t_iu_unsolicited_rsp);
 	c = big_transfers("SRP_CRED_REQ after a LUN RESET", 16, true, false);
 	if (!c)
 		return RES_FAIL;
@@ -1241,7 +1439,6 @@ static int c_iu_cred_rsp_misbehave(void)
 		conn_close(c);
 		return RES_PASS;
 	}
-	bogus.opcode = SRP_CRED_RSP;
 	bogus.tag = c->last_cred_tag;
 	expect_logout_iu(c, "SRP_CRED_RSP answering an SRP_CRED_REQ a second time", &bogus,
 			 sizeof(bogus), T_LOGOUT_UNSOLICITED_RSP);
@@ -1249,51 +1446,27 @@ static int c_iu_cred_rsp_misbehave(void)
 }
 
 /* SRP_CMD shorter than its 48-byte header: CHECK CONDITION for the tag. */
-static int c_iu_cmd_short(void)
-{
-	static const size_t lens[] = { 16, 32, 47 };
-	uint8_t iu[64], cdb[6];
-	struct conn *c = open_default("short SRP_CMD");
-	char what[64];
-	size_t i;
+static const struct step iu_cmd_short[] = {
+	{ "SRP_CMD of 16 bytes", b_tur, .len = 16, .want = RSP(WANT_BAD_IU) },
+	{ "SRP_CMD of 32 bytes", b_tur, .len = 32, .want = RSP(WANT_BAD_IU) },
+	{ "SRP_CMD of 47 bytes", b_tur, .len = 47, .want = RSP(WANT_BAD_IU) },
+};
+static const struct tcase t_iu_cmd_short = {
+	STEPS(iu_cmd_short), .channel = "short SRP_CMD", .survives = "short SRP_CMDs",
+};
 
-	if (!c)
-		return RES_FAIL;
-	cdb_tur(cdb);
-	for (i = 0; i < ARRAY_SIZE(lens); i++) {
-		uint64_t tag = conn_tag(c);
-
-		build_cmd(iu, tag, cfg.lun, cdb, 6);
-		snprintf(what, sizeof(what), "SRP_CMD of %zu bytes", lens[i]);
-		send_expect(c, what, iu, lens[i], tag, WANT_BAD_IU);
-	}
-	survives(c, "short SRP_CMDs");
-	conn_close(c);
-	return RES_PASS;
-}
-
-static int c_iu_add_cdb_beyond(void)
-{
-	uint8_t iu[128], cdb[6];
-	struct srp_cmd *cmd = (struct srp_cmd *)iu;
-	struct conn *c = open_default("additional CDB length");
-	uint64_t tag;
-
-	if (!c)
-		return RES_FAIL;
-	cdb_tur(cdb);
-	tag = conn_tag(c);
-	build_cmd(iu, tag, cfg.lun, cdb, 6);
-	cmd->add_cdb_len = 0xfc;	/* 252 more CDB bytes in a 64-byte IU */
-	send_expect(c, "ADDITIONAL CDB LENGTH 252 in a 64-byte IU", iu, 64, tag, WANT_BAD_IU);
-	tag = conn_tag(c);
-	build_cmd(iu, tag, cfg.lun, cdb, 6);
-	cmd->add_cdb_len = 20;	/* 68 bytes of header in a 64-byte IU */
-	send_expect(c, "ADDITIONAL CDB LENGTH 20 in a 64-byte IU", iu, 64, tag, WANT_BAD_IU);
-	survives(c, "additional CDB length");
-	conn_close(c);
-	return RES_PASS;
-}
+static const struct step iu_add_cdb_beyond[] = {
+	/* 252 more CDB bytes in a 64-byte IU */
+	{ "ADDITIONAL CDB LENGTH 252 in a 64-byte IU", b_tur, .n = 0xfc, .len = 64,
+	  .want = RSP(WANT_BAD_IU) },
+	/* 68 bytes of header in a 64-byte IU */
+	{ "ADDITIONAL CDB LENGTH 20 in a 64-byte IU", b_tur, .n = 20, .len = 64,
+	  .want = RSP(WANT_BAD_IU) },
+};
+static const struct tcase t_iu_add_cdb_beyond = {
+	STEPS(iu_add_cdb_beyond), .channel = "additional CDB length",
+	.survives = "additional CDB length",
+};
 
 /* 4 additional CDB bytes (zero): the descriptor moves to offset 52. */
 static int c_iu_add_cdb_ok(void)
@@ -1355,69 +1528,48 @@ static struct srp_direct_buf tdesc(struct conn *c, size_t off, int n)
 	return desc(c, off, n * 16);
 }
 
-static int c_iu_indirect_bad(void)
+/*
+ * READ(10) of 8 blocks, indirect: a table descriptor (at 64 KiB) of
+ * ind.tlen bytes, ind.cnt inline descriptors (2 KiB each at 0, 8 KiB and
+ * 16 KiB, the second ind.d1 bytes if set) and TOTAL LENGTH ind.total.
+ */
+static size_t b_indirect(const struct bld *b)
 {
-	struct srp_direct_buf d[4], t;
-	struct conn *c = open_default("indirect descriptor checks");
-	uint8_t iu[256];
-	uint64_t tag;
-	size_t n;
+	const struct step *s = b->s;
+	struct srp_direct_buf d[3], t;
 
-	if (!c)
-		return RES_FAIL;
-	d[0] = desc(c, 0, 2048);
-	d[1] = desc(c, 8192, 2048);
-	d[2] = desc(c, 16384, 2048);
-
-	tag = conn_tag(c);
-	cmd_rw(iu, tag, SCSI_READ_10, cfg.lba, 8);
-	t = tdesc(c, 65536, 2);
-	n = put_indirect(iu, false, 3, &t, 4096, d, 3);
-	send_expect(c, "3 inline descriptors, table of 2", iu, n, tag, WANT_BAD_IU);
-
-	tag = conn_tag(c);
-	cmd_rw(iu, tag, SCSI_READ_10, cfg.lba, 8);
-	t = desc(c, 65536, 20);
-	n = put_indirect(iu, false, 1, &t, 4096, d, 1);
-	send_expect(c, "table length 20 (not a multiple of 16)", iu, n, tag, WANT_BAD_IU);
-
-	tag = conn_tag(c);
-	cmd_rw(iu, tag, SCSI_READ_10, cfg.lba, 8);
-	t = desc(c, 65536, 0);
-	n = put_indirect(iu, false, 0, &t, 4096, d, 0);
-	send_expect(c, "table length 0", iu, n, tag, WANT_BAD_IU);
-
-	tag = conn_tag(c);
-	cmd_rw(iu, tag, SCSI_READ_10, cfg.lba, 8);
-	t = tdesc(c, 65536, 2);
-	d[1] = desc(c, 8192, 1024);
-	n = put_indirect(iu, false, 2, &t, 4096, d, 2);
-	send_expect(c, "descriptors add up to 3072, total length 4096", iu, n, tag, WANT_BAD_IU);
-
-	tag = conn_tag(c);
-	cmd_rw(iu, tag, SCSI_READ_10, cfg.lba, 8);
-	t = tdesc(c, 65536, 1025);
-	n = put_indirect(iu, false, 0, &t, 4096, d, 0);
-	send_expect(c, "external table of 1025 descriptors (limit 1024)", iu, n, tag, WANT_BAD_IU);
-
-	/* the IU ends inside the inline descriptor list */
-	tag = conn_tag(c);
-	cmd_rw(iu, tag, SCSI_READ_10, cfg.lba, 8);
-	t = tdesc(c, 65536, 3);
-	d[1] = desc(c, 8192, 2048);
-	n = put_indirect(iu, false, 3, &t, 6144, d, 3);
-	send_expect(c, "3 inline descriptors, IU ends after 2", iu, n - 16, tag, WANT_BAD_IU);
-
-	tag = conn_tag(c);
-	cmd_rw(iu, tag, SCSI_READ_10, cfg.lba, 8);
-	t = tdesc(c, 65536, 1);
-	put_indirect(iu, false, 1, &t, 4096, d, 1);
-	send_expect(c, "indirect format, IU ends before the descriptor header", iu, 60, tag,
-		    WANT_BAD_IU);
-	survives(c, "indirect descriptor checks");
-	conn_close(c);
-	return RES_PASS;
+	d[0] = desc(b->c, 0, 2048);
+	d[1] = desc(b->c, 8192, s->ind.d1 ? s->ind.d1 : 2048);
+	d[2] = desc(b->c, 16384, 2048);
+	t = desc(b->c, 65536, s->ind.tlen);
+	cmd_rw(b->iu, b->tag, SCSI_READ_10, cfg.lba, 8);
+	return put_indirect(b->iu, false, s->ind.cnt, &t, s->ind.total, d, s->ind.cnt);
 }
+
+static const struct step iu_indirect_bad[] = {
+	{ "3 inline descriptors, table of 2", b_indirect,
+	  .ind = { .tlen = 2 * 16, .cnt = 3, .total = 4096 }, .want = RSP(WANT_BAD_IU) },
+	{ "table length 20 (not a multiple of 16)", b_indirect,
+	  .ind = { .tlen = 20, .cnt = 1, .total = 4096 }, .want = RSP(WANT_BAD_IU) },
+	{ "table length 0", b_indirect,
+	  .ind = { .tlen = 0, .cnt = 0, .total = 4096 }, .want = RSP(WANT_BAD_IU) },
+	{ "descriptors add up to 3072, total length 4096", b_indirect,
+	  .ind = { .tlen = 2 * 16, .cnt = 2, .d1 = 1024, .total = 4096 },
+	  .want = RSP(WANT_BAD_IU) },
+	{ "external table of 1025 descriptors (limit 1024)", b_indirect,
+	  .ind = { .tlen = 1025 * 16, .cnt = 0, .total = 4096 }, .want = RSP(WANT_BAD_IU) },
+	/* the IU ends inside the inline descriptor list */
+	{ "3 inline descriptors, IU ends after 2", b_indirect,
+	  .ind = { .tlen = 3 * 16, .cnt = 3, .total = 6144 }, .len = 68 + 2 * 16,
+	  .want = RSP(WANT_BAD_IU) },
+	{ "indirect format, IU ends before the descriptor header", b_indirect,
+	  .ind = { .tlen = 1 * 16, .cnt = 1, .total = 4096 }, .len = 60,
+	  .want = RSP(WANT_BAD_IU) },
+};
+static const struct tcase t_iu_indirect_bad = {
+	STEPS(iu_indirect_bad), .channel = "indirect descriptor checks",
+	.survives = "indirect descriptor checks",
+};
 
 /* Inline descriptor lists scatter/gather: READ and WRITE. */
 static int c_iu_indirect_ok(void)
@@ -1516,31 +1668,41 @@ static int c_iu_external_table(void)
 	return RES_PASS;
 }
 
-/* External table with a bogus rkey: the table READ fails, the channel closes. */
-static int c_iu_external_table_bad_rkey(void)
+static size_t b_table_bad_rkey(const struct bld *b)
 {
 	struct srp_direct_buf d[4], t;
-	struct conn *c = open_default("external table, bad rkey");
-	uint8_t iu[256];
-	uint64_t tag;
-	size_t n;
 	int i;
 
-	if (!c)
-		return RES_FAIL;
 	for (i = 0; i < 4; i++)
-		d[i] = desc(c, 32768 * (i + 1), 2048);
-	memcpy(c->data + 4096, d, sizeof(d));
-	t = tdesc(c, 4096, 4);
-	t.key = htobe32(c->dmr->rkey ^ 0x5a5a00);
-	tag = conn_tag(c);
-	cmd_rw(iu, tag, SCSI_READ_10, cfg.lba, 16);
-	n = put_indirect(iu, false, 0, &t, 8192, d, 0);
-	if (!conn_send(c, iu, n))
-		expect_closed(c, "descriptor table with a bogus rkey", 10000);
-	no_good_rsp(c, "descriptor table with a bogus rkey", tag);
-	conn_close(c);
-	return RES_PASS;
+		d[i] = desc(b->c, 32768 * (i + 1), 2048);
+	memcpy(b->c->data + 4096, d, sizeof(d));
+	t = tdesc(b->c, 4096, 4);
+	t.key = htobe32(b->c->dmr->rkey ^ 0x5a5a00);
+	cmd_rw(b->iu, b->tag, SCSI_READ_10, cfg.lba, 16);
+	return put_indirect(b->iu, false, 0, &t, 8192, d, 0);
+}
+
+/* External table with a bogus rkey: the table READ fails, the channel closes. */
+static const struct step iu_external_table_bad_rkey[] = {
+	{ "descriptor table with a bogus rkey", b_table_bad_rkey, .want = CLOSED(10000) },
+};
+static const struct tcase t_iu_external_table_bad_rkey = {
+	STEPS(iu_external_table_bad_rkey), .channel = "external table, bad rkey",
+};
+
+/* READ(10)/WRITE(10) (op) through an external table of 40 descriptors of 512 bytes. */
+static size_t b_table_40(const struct bld *b)
+{
+	enum { N = 40, PIECE = 512 };
+	struct srp_direct_buf d[N], t;
+	int i;
+
+	for (i = 0; i < N; i++)
+		d[i] = desc(b->c, 65536 + 1024 * i, PIECE);
+	memcpy(b->c->data + 4096, d, sizeof(d));
+	t = tdesc(b->c, 4096, N);
+	cmd_rw(b->iu, b->tag, b->s->op, cfg.lba, N * PIECE / 512);
+	return put_indirect(b->iu, b->s->op == SCSI_WRITE_10, 0, &t, N * PIECE, d, 0);
 }
 
 /*
@@ -1548,80 +1710,40 @@ static int c_iu_external_table_bad_rkey(void)
  * 16, 40 descriptors) is failed with 05/0e/03 like any descriptor list over
  * the target's limits; it used to wait for send queue space forever.
  */
-static int c_iu_table_exceeds_sq(void)
-{
-	enum { N = 40, PIECE = 512 };
-	struct srp_direct_buf d[N], t;
-	char old_sq[32] = "";
-	struct conn *c;
-	uint8_t iu[256];
-	uint64_t tag;
-	size_t n;
-	int i;
+static const struct step iu_table_exceeds_sq[] = {
+	{ "READ(10) with 40 descriptors, srp_sq_size 16", b_table_40, .op = SCSI_READ_10,
+	  .want = RSP(WANT_BAD_IU) },
+	{ "WRITE(10) with 40 descriptors, srp_sq_size 16", b_table_40, .op = SCSI_WRITE_10,
+	  .want = RSP(WANT_BAD_IU) },
+};
+static const struct tcase t_iu_table_exceeds_sq = {
+	STEPS(iu_table_exceeds_sq), .channel = "descriptors beyond the send queue",
+	.survives = "descriptors beyond the send queue", .sq_size = "16",
+};
 
-	if (!cfg.tpg || cfs_read(attrib(), "srp_sq_size", old_sq, sizeof(old_sq)))
-		return RES_SKIP;
-	if (cfs_write(attrib(), "srp_sq_size", "16"))
-		return RES_FAIL;
-	c = open_default("descriptors beyond the send queue");
-	if (!c)
-		goto out;
-	for (i = 0; i < N; i++)
-		d[i] = desc(c, 65536 + 1024 * i, PIECE);
-	memcpy(c->data + 4096, d, sizeof(d));
-	t = tdesc(c, 4096, N);
-	tag = conn_tag(c);
-	cmd_rw(iu, tag, SCSI_READ_10, cfg.lba, N * PIECE / 512);
-	n = put_indirect(iu, false, 0, &t, N * PIECE, d, 0);
-	send_expect(c, "READ(10) with 40 descriptors, srp_sq_size 16", iu, n, tag,
-		    WANT_BAD_IU);
-	tag = conn_tag(c);
-	cmd_rw(iu, tag, SCSI_WRITE_10, cfg.lba, N * PIECE / 512);
-	n = put_indirect(iu, true, 0, &t, N * PIECE, d, 0);
-	send_expect(c, "WRITE(10) with 40 descriptors, srp_sq_size 16", iu, n, tag,
-		    WANT_BAD_IU);
-	survives(c, "descriptors beyond the send queue");
-	conn_close(c);
-out:
-	cfs_write(attrib(), "srp_sq_size", old_sq);
-	return c ? RES_PASS : RES_FAIL;
+/* READ(10)/WRITE(10) (op) of 1 block, one direct descriptor of n bytes. */
+static size_t b_rw1(const struct bld *b)
+{
+	return cmd_rw_direct(b->c, b->iu, b->tag, b->s->op, cfg.lba, 1, 0, b->s->n);
 }
 
-static int c_iu_direct_len(void)
-{
-	struct conn *c = open_default("direct descriptor lengths");
-	uint8_t iu[64];
-	uint64_t tag;
-	size_t n;
-	struct want w;
-
-	if (!c)
-		return RES_FAIL;
+static const struct step iu_direct_len[] = {
 	/* READ of 1 block into a zero-length buffer: nothing moves, overflow 512 */
-	tag = conn_tag(c);
-	n = cmd_rw_direct(c, iu, tag, SCSI_READ_10, cfg.lba, 1, 0, 0);
-	w = WANT_GOOD;
-	w.flags = SRP_RSP_FLAG_DIOVER;
-	w.din_res = 512;
-	send_expect(c, "READ(10) 1 block, descriptor length 0", iu, n, tag, w);
+	{ "READ(10) 1 block, descriptor length 0", b_rw1, .op = SCSI_READ_10, .n = 0,
+	  .want = RSP(WANT_GOOD_DIN(SRP_RSP_FLAG_DIOVER, 512)) },
 	/* WRITE of 1 block from a zero-length buffer: target_core refuses */
-	tag = conn_tag(c);
-	n = cmd_rw_direct(c, iu, tag, SCSI_WRITE_10, cfg.lba, 1, 0, 0);
-	w = WANT_BAD_IU;
-	w.flags |= SRP_RSP_FLAG_DOOVER;
-	w.dout_res = 512;
-	send_expect(c, "WRITE(10) 1 block, descriptor length 0", iu, n, tag, w);
+	{ "WRITE(10) 1 block, descriptor length 0", b_rw1, .op = SCSI_WRITE_10, .n = 0,
+	  .want = RSP(WANT_BAD_IU_DOUT(SRP_RSP_FLAG_DOOVER, 512)) },
 	/* 4 GiB - 1: above srp_max_rdma_size */
-	tag = conn_tag(c);
-	n = cmd_rw_direct(c, iu, tag, SCSI_READ_10, cfg.lba, 1, 0, 0xffffffff);
-	send_expect(c, "READ(10), descriptor length 0xffffffff", iu, n, tag, WANT_BAD_IU);
-	tag = conn_tag(c);
-	n = cmd_rw_direct(c, iu, tag, SCSI_WRITE_10, cfg.lba, 1, 0, 0xffffffff);
-	send_expect(c, "WRITE(10), descriptor length 0xffffffff", iu, n, tag, WANT_BAD_IU);
-	survives(c, "direct descriptor lengths");
-	conn_close(c);
-	return RES_PASS;
-}
+	{ "READ(10), descriptor length 0xffffffff", b_rw1, .op = SCSI_READ_10,
+	  .n = 0xffffffff, .want = RSP(WANT_BAD_IU) },
+	{ "WRITE(10), descriptor length 0xffffffff", b_rw1, .op = SCSI_WRITE_10,
+	  .n = 0xffffffff, .want = RSP(WANT_BAD_IU) },
+};
+static const struct tcase t_iu_direct_len = {
+	STEPS(iu_direct_len), .channel = "direct descriptor lengths",
+	.survives = "direct descriptor lengths",
+};
 
 /* srp_max_rdma_size (1 MiB by default) is accepted, one block more is not. */
 static int c_iu_max_rdma(void)
@@ -1667,7 +1789,6 @@ static int c_iu_residuals(void)
 	uint8_t iu[64];
 	uint64_t tag;
 	size_t n;
-	struct want w;
 	int bad;
 
 	if (!c)
@@ -1677,31 +1798,25 @@ static int c_iu_residuals(void)
 	memset(c->data, 0, 1024);
 	tag = conn_tag(c);
 	n = cmd_rw_direct(c, iu, tag, SCSI_READ_10, cfg.lba, 2, 0, 512);
-	w = WANT_GOOD;
-	w.flags = SRP_RSP_FLAG_DIOVER;
-	w.din_res = 512;
-	send_expect(c, "READ(10) 2 blocks, 512-byte buffer", iu, n, tag, w);
+	send_expect(c, "READ(10) 2 blocks, 512-byte buffer", iu, n, tag,
+		    WANT_GOOD_DIN(SRP_RSP_FLAG_DIOVER, 512));
 	bad = check_pattern(c->data, 512, 0x4e51);
 	check(bad < 0, "overflowing READ: first block differs at %d", bad);
 	check(all_zero(c->data + 512, 512), "overflowing READ wrote past its 512-byte buffer");
 	/* READ 1 block into 1024 bytes: underflow */
 	tag = conn_tag(c);
 	n = cmd_rw_direct(c, iu, tag, SCSI_READ_10, cfg.lba, 1, 0, 1024);
-	w.flags = SRP_RSP_FLAG_DIUNDER;
-	send_expect(c, "READ(10) 1 block, 1024-byte buffer", iu, n, tag, w);
+	send_expect(c, "READ(10) 1 block, 1024-byte buffer", iu, n, tag,
+		    WANT_GOOD_DIN(SRP_RSP_FLAG_DIUNDER, 512));
 	/* WRITE with a mismatching buffer: refused, nothing written */
 	tag = conn_tag(c);
 	n = cmd_rw_direct(c, iu, tag, SCSI_WRITE_10, cfg.lba, 1, 0, 1024);
-	w = WANT_BAD_IU;
-	w.flags |= SRP_RSP_FLAG_DOUNDER;
-	w.dout_res = 512;
-	send_expect(c, "WRITE(10) 1 block, 1024-byte buffer", iu, n, tag, w);
+	send_expect(c, "WRITE(10) 1 block, 1024-byte buffer", iu, n, tag,
+		    WANT_BAD_IU_DOUT(SRP_RSP_FLAG_DOUNDER, 512));
 	tag = conn_tag(c);
 	n = cmd_rw_direct(c, iu, tag, SCSI_WRITE_10, cfg.lba, 2, 0, 512);
-	w = WANT_BAD_IU;
-	w.flags |= SRP_RSP_FLAG_DOOVER;
-	w.dout_res = 512;
-	send_expect(c, "WRITE(10) 2 blocks, 512-byte buffer", iu, n, tag, w);
+	send_expect(c, "WRITE(10) 2 blocks, 512-byte buffer", iu, n, tag,
+		    WANT_BAD_IU_DOUT(SRP_RSP_FLAG_DOOVER, 512));
 	verify_pattern(c, "medium unchanged by the refused WRITEs", cfg.lba, 2, 0x4e51);
 	survives(c, "residuals");
 	conn_close(c);
@@ -1764,50 +1879,48 @@ static int c_iu_imm(void)
 	return RES_PASS;
 }
 
+/* WRITE(10) of 1 block with 512 bytes of immediate data (pattern n) to LUN lun. */
+static size_t b_imm_write(const struct bld *b)
+{
+	size_t n = imm_cmd(b->iu, b->tag, cfg.lba, 1, 512, b->s->n, 512);
+
+	scsi_lun(((struct srp_cmd *)b->iu)->lun, step_lun(b->s));
+	return n;
+}
+
+/* The same beyond the last LBA. */
+static size_t b_imm_past_end(const struct bld *b)
+{
+	size_t n = b_imm_write(b);
+
+	cdb_rw10(((struct srp_cmd *)b->iu)->cdb, SCSI_WRITE_10, 0xfffffff0, 1);
+	return n;
+}
+
+/* The same with the unsupported opcode 0xff. */
+static size_t b_imm_bad_opcode(const struct bld *b)
+{
+	size_t n = b_imm_write(b);
+
+	((struct srp_cmd *)b->iu)->cdb[0] = 0xff;
+	return n;
+}
+
 /*
  * A WRITE with immediate data that target_core refuses while parsing it
  * (unmapped LUN, LBA beyond the capacity, unsupported opcode): CHECK
  * CONDITION, and exactly one credit back for the IU. Each on a fresh
  * channel (a double repost of the receive buffer would corrupt the ring).
  */
-static int c_iu_imm_cc_credit(void)
-{
-	static uint8_t iu[1024];
-	static const struct { const char *what; int kind; struct want w; } sub[] = {
-		{ "immediate-data WRITE(10) to an unmapped LUN", 0,
-		  WANT_CC(SENSE_ILLEGAL_REQUEST, 0x25, 0x00) },
-		{ "immediate-data WRITE(10) beyond the last LBA", 1,
-		  WANT_CC(SENSE_ILLEGAL_REQUEST, 0x21, 0x00) },
-		{ "immediate data with an unsupported opcode (0xff)", 2,
-		  WANT_CC(SENSE_ILLEGAL_REQUEST, 0x20, 0x00) },
-	};
-	size_t i, n;
-
-	for (i = 0; i < ARRAY_SIZE(sub); i++) {
-		struct conn *c = open_imm(sub[i].what);
-		struct srp_cmd *cmd = (struct srp_cmd *)iu;
-		uint64_t tag;
-
-		if (!c)
-			return RES_FAIL;
-		tag = conn_tag(c);
-		n = imm_cmd(iu, tag, cfg.lba, 1, 512, 0x7777, 512);
-		if (sub[i].kind == 0)
-			scsi_lun(cmd->lun, cfg.bad_lun);
-		else if (sub[i].kind == 1)
-			cdb_rw10(cmd->cdb, SCSI_WRITE_10, 0xfffffff0, 1);
-		else
-			cmd->cdb[0] = 0xff;
-		send_expect(c, sub[i].what, iu, n, tag, sub[i].w);
-		wait_credits(c, 2000);
-		check(c->credits == c->req_lim0,
-		      "%s: %lld credits once answered, want %lld (the receive buffer was reposted %s)",
-		      sub[i].what, (long long)c->credits, (long long)c->req_lim0,
-		      c->credits > c->req_lim0 ? "twice" : "not at all");
-		conn_close(c);
-	}
-	return RES_PASS;
-}
+static const struct step iu_imm_cc_credit[] = {
+	{ "immediate-data WRITE(10) to an unmapped LUN", b_imm_write, .lun = LUN_UNMAPPED,
+	  .n = 0x7777, .want = RSP_CREDITS(WANT_CC(SENSE_ILLEGAL_REQUEST, 0x25, 0x00)) },
+	{ "immediate-data WRITE(10) beyond the last LBA", b_imm_past_end, .n = 0x7777,
+	  .want = RSP_CREDITS(WANT_CC(SENSE_ILLEGAL_REQUEST, 0x21, 0x00)) },
+	{ "immediate data with an unsupported opcode (0xff)", b_imm_bad_opcode, .n = 0x7777,
+	  .want = RSP_CREDITS(WANT_CC(SENSE_ILLEGAL_REQUEST, 0x20, 0x00)) },
+};
+static const struct tcase t_iu_imm_cc_credit = { STEPS(iu_imm_cc_credit), .imm = true };
 
 /*
  * The consequence of a receive buffer posted twice: after the refused
@@ -1896,21 +2009,35 @@ out:
 	return RES_PASS;
 }
 
-static int c_iu_imm_not_granted(void)
-{
-	uint8_t iu[1024];
-	struct conn *c = open_default("immediate data not granted");
-	uint64_t tag;
-	size_t n;
-
-	if (!c)
-		return RES_FAIL;
-	tag = conn_tag(c);
-	n = imm_cmd(iu, tag, cfg.lba, 1, 512, 0x4444, 512);
+static const struct step iu_imm_not_granted[] = {
 	/* format 3 is supported only when the login granted it */
-	expect_logout_iu(c, "immediate data without having asked for it", iu, n,
-			 T_LOGOUT_BAD_DATA_OUT_FMT);
-	return RES_PASS;
+	{ "immediate data without having asked for it", b_imm_write, .n = 0x4444,
+	  .want = T_LOGOUT(T_LOGOUT_BAD_DATA_OUT_FMT) },
+};
+static const struct tcase t_iu_imm_not_granted = {
+	STEPS(iu_imm_not_granted), .channel = "immediate data not granted",
+};
+
+/* bidirectional: both a data-out and a data-in descriptor */
+static size_t b_bidi(const struct bld *b)
+{
+	struct srp_cmd *cmd = (struct srp_cmd *)b->iu;
+	size_t n = cmd_rw_direct(b->c, b->iu, b->tag, SCSI_READ_10, cfg.lba, 1, 0, 512);
+
+	n = add_direct(b->iu, n, (uintptr_t)(b->c->data + 4096), b->c->dmr->rkey, 512);
+	cmd->buf_fmt = SRP_DATA_DESC_DIRECT << 4 | SRP_DATA_DESC_DIRECT;
+	cmd->data_out_desc_cnt = 1;
+	return n;
+}
+
+/* READ(10)/WRITE(10) (op) of 1 block with the data-in/data-out format n. */
+static size_t b_rw_fmt(const struct bld *b)
+{
+	struct srp_cmd *cmd = (struct srp_cmd *)b->iu;
+	size_t n = cmd_rw_direct(b->c, b->iu, b->tag, b->s->op, cfg.lba, 1, 0, 512);
+
+	cmd->buf_fmt = b->s->op == SCSI_WRITE_10 ? b->s->n << 4 : b->s->n;
+	return n;
 }
 
 /*
@@ -1919,47 +2046,27 @@ static int c_iu_imm_not_granted(void)
  * (and 3, immediate data, for data-in): SRP_T_LOGOUT 0x6 (data-out) or 0x7
  * (data-in), then disconnect; each on a fresh channel.
  */
-static int c_iu_bidi_and_formats(void)
-{
-	static const struct { uint8_t fmt; bool out; uint32_t reason; } bad[] = {
-		{ 4, false, T_LOGOUT_BAD_DATA_IN_FMT }, { 15, false, T_LOGOUT_BAD_DATA_IN_FMT },
-		{ SRP_DATA_DESC_IMM, false, T_LOGOUT_BAD_DATA_IN_FMT },
-		{ 4, true, T_LOGOUT_BAD_DATA_OUT_FMT }, { 15, true, T_LOGOUT_BAD_DATA_OUT_FMT },
-	};
-	struct conn *c = open_default("buffer formats");
-	struct srp_cmd *cmd;
-	uint8_t iu[128];
-	uint64_t tag;
-	size_t n, i;
+static const struct step iu_bad_formats[] = {
+	{ "data-in format 4", b_rw_fmt, .op = SCSI_READ_10, .n = 4,
+	  .want = T_LOGOUT(T_LOGOUT_BAD_DATA_IN_FMT) },
+	{ "data-in format 15", b_rw_fmt, .op = SCSI_READ_10, .n = 15,
+	  .want = T_LOGOUT(T_LOGOUT_BAD_DATA_IN_FMT) },
+	{ "data-in format 3", b_rw_fmt, .op = SCSI_READ_10, .n = SRP_DATA_DESC_IMM,
+	  .want = T_LOGOUT(T_LOGOUT_BAD_DATA_IN_FMT) },
+	{ "data-out format 4", b_rw_fmt, .op = SCSI_WRITE_10, .n = 4,
+	  .want = T_LOGOUT(T_LOGOUT_BAD_DATA_OUT_FMT) },
+	{ "data-out format 15", b_rw_fmt, .op = SCSI_WRITE_10, .n = 15,
+	  .want = T_LOGOUT(T_LOGOUT_BAD_DATA_OUT_FMT) },
+};
+static const struct tcase t_iu_bad_formats = { STEPS(iu_bad_formats) };
 
-	if (!c)
-		return RES_FAIL;
-	cmd = (struct srp_cmd *)iu;
-	/* bidirectional: both a data-out and a data-in descriptor */
-	tag = conn_tag(c);
-	n = cmd_rw_direct(c, iu, tag, SCSI_READ_10, cfg.lba, 1, 0, 512);
-	n = add_direct(iu, n, (uintptr_t)(c->data + 4096), c->dmr->rkey, 512);
-	cmd->buf_fmt = SRP_DATA_DESC_DIRECT << 4 | SRP_DATA_DESC_DIRECT;
-	cmd->data_out_desc_cnt = 1;
-	send_expect(c, "bidirectional (data-out and data-in descriptors)", iu, n, tag, WANT_BAD_IU);
-	survives(c, "bidirectional command");
-	conn_close(c);
-	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		char what[64];
-
-		snprintf(what, sizeof(what), "data-%s format %d", bad[i].out ? "out" : "in",
-			 bad[i].fmt);
-		c = open_default(what);
-		if (!c)
-			return RES_FAIL;
-		tag = conn_tag(c);
-		n = cmd_rw_direct(c, iu, tag, bad[i].out ? SCSI_WRITE_10 : SCSI_READ_10,
-				  cfg.lba, 1, 0, 512);
-		cmd->buf_fmt = bad[i].out ? bad[i].fmt << 4 : bad[i].fmt;
-		expect_logout_iu(c, what, iu, n, bad[i].reason);
-	}
-	return RES_PASS;
-}
+static const struct step iu_bidi[] = {
+	{ "bidirectional (data-out and data-in descriptors)", b_bidi, .want = RSP(WANT_BAD_IU) },
+};
+static const struct tcase t_iu_bidi_and_formats = {
+	STEPS(iu_bidi), .channel = "buffer formats", .survives = "bidirectional command",
+	.then = &t_iu_bad_formats,
+};
 
 /*
  * The data direction in the SRP_CMD contradicts the CDB. SAM-5: the CDB
@@ -2026,48 +2133,49 @@ static int c_iu_dir_mismatch(void)
 	return RES_PASS;
 }
 
+/* READ(10)/WRITE(10) (op) of 8 blocks whose descriptor has a bogus rkey. */
+static size_t b_bad_rkey(const struct bld *b)
+{
+	size_t n = cmd_rw_direct(b->c, b->iu, b->tag, b->s->op, cfg.lba, 8, 0, 4096);
+
+	add_direct(b->iu, 48, (uintptr_t)b->c->data, b->c->dmr->rkey ^ 0x00a5a500, 4096);
+	return n;
+}
+
+/* The same with an address beyond the data buffer. */
+static size_t b_bad_addr(const struct bld *b)
+{
+	size_t n = cmd_rw_direct(b->c, b->iu, b->tag, b->s->op, cfg.lba, 8, 0, 4096);
+
+	add_direct(b->iu, 48, (uintptr_t)b->c->data + b->c->data_len + 65536,
+		   b->c->dmr->rkey, 4096);
+	return n;
+}
+
 /* A transfer with a bogus rkey or address: the connection dies. */
-static int bad_remote(const char *what, uint8_t op, bool bad_key)
-{
-	struct conn *c = open_default(what);
-	uint8_t iu[64];
-	uint64_t tag;
-	size_t n;
+static const struct step iu_bad_rkey_read[] = {
+	{ "READ(10) into a bogus rkey", b_bad_rkey, .op = SCSI_READ_10,
+	  .want = CLOSED(15000) },
+};
+static const struct tcase t_iu_bad_rkey_read = { STEPS(iu_bad_rkey_read) };
 
-	if (!c)
-		return RES_FAIL;
-	tag = conn_tag(c);
-	n = cmd_rw_direct(c, iu, tag, op, cfg.lba, 8, 0, 4096);
-	if (bad_key)
-		add_direct(iu, 48, (uintptr_t)c->data, c->dmr->rkey ^ 0x00a5a500, 4096);
-	else
-		add_direct(iu, 48, (uintptr_t)c->data + c->data_len + 65536, c->dmr->rkey, 4096);
-	if (!conn_send(c, iu, n))
-		expect_closed(c, what, 15000);
-	no_good_rsp(c, what, tag);
-	conn_close(c);
-	return RES_PASS;
-}
+static const struct step iu_bad_rkey_write[] = {
+	{ "WRITE(10) from a bogus rkey", b_bad_rkey, .op = SCSI_WRITE_10,
+	  .want = CLOSED(15000) },
+};
+static const struct tcase t_iu_bad_rkey_write = { STEPS(iu_bad_rkey_write) };
 
-static int c_iu_bad_rkey_read(void)
-{
-	return bad_remote("READ(10) into a bogus rkey", SCSI_READ_10, true);
-}
+static const struct step iu_bad_addr_read[] = {
+	{ "READ(10) into an address outside the MR", b_bad_addr, .op = SCSI_READ_10,
+	  .want = CLOSED(15000) },
+};
+static const struct tcase t_iu_bad_addr_read = { STEPS(iu_bad_addr_read) };
 
-static int c_iu_bad_rkey_write(void)
-{
-	return bad_remote("WRITE(10) from a bogus rkey", SCSI_WRITE_10, true);
-}
-
-static int c_iu_bad_addr_read(void)
-{
-	return bad_remote("READ(10) into an address outside the MR", SCSI_READ_10, false);
-}
-
-static int c_iu_bad_addr_write(void)
-{
-	return bad_remote("WRITE(10) from an address outside the MR", SCSI_WRITE_10, false);
-}
+static const struct step iu_bad_addr_write[] = {
+	{ "WRITE(10) from an address outside the MR", b_bad_addr, .op = SCSI_WRITE_10,
+	  .want = CLOSED(15000) },
+};
+static const struct tcase t_iu_bad_addr_write = { STEPS(iu_bad_addr_write) };
 
 /* A second command with the tag of one still in flight: both are answered. */
 static int c_iu_tag_reuse(void)
@@ -2328,25 +2436,36 @@ static int c_iu_after_logout(void)
  * live channel: invalid IU type (SRP_T_LOGOUT 0x2), then disconnect; each
  * on a fresh channel. (SRP_CRED_RSP/SRP_AER_RSP: iu_cred_rsp_misbehave.)
  */
-static int c_iu_wrong_direction(void)
-{
-	static const struct { uint8_t op; size_t len; } ius[] = {
-		{ SRP_RSP, 36 }, { SRP_LOGIN_RSP, 52 }, { SRP_LOGIN_REJ, 32 },
-		{ SRP_LOGIN_REQ, 64 }, { SRP_T_LOGOUT, 16 }, { SRP_CRED_REQ, 16 },
-		{ SRP_AER_REQ, 36 },
-	};
-	uint8_t iu[64];
-	char what[64];
-	size_t i;
+static const struct step iu_wrong_direction[] = {
+	{ "SRP_RSP from the initiator", b_target_iu, .op = SRP_RSP, .n = 36,
+	  .want = T_LOGOUT(T_LOGOUT_INVALID_IU_TYPE) },
+	{ "SRP_LOGIN_RSP from the initiator", b_target_iu, .op = SRP_LOGIN_RSP, .n = 52,
+	  .want = T_LOGOUT(T_LOGOUT_INVALID_IU_TYPE) },
+	{ "SRP_LOGIN_REJ from the initiator", b_target_iu, .op = SRP_LOGIN_REJ, .n = 32,
+	  .want = T_LOGOUT(T_LOGOUT_INVALID_IU_TYPE) },
+	{ "SRP_LOGIN_REQ from the initiator", b_target_iu, .op = SRP_LOGIN_REQ, .n = 64,
+	  .want = T_LOGOUT(T_LOGOUT_INVALID_IU_TYPE) },
+	{ "SRP_T_LOGOUT from the initiator", b_target_iu, .op = SRP_T_LOGOUT, .n = 16,
+	  .want = T_LOGOUT(T_LOGOUT_INVALID_IU_TYPE) },
+	{ "SRP_CRED_REQ from the initiator", b_target_iu, .op = SRP_CRED_REQ, .n = 16,
+	  .want = T_LOGOUT(T_LOGOUT_INVALID_IU_TYPE) },
+	{ "SRP_AER_REQ from the initiator", b_target_iu, .op = SRP_AER_REQ, .n = 36,
+	  .want = T_LOGOUT(T_LOGOUT_INVALID_IU_TYPE) },
+};
+static const struct tcase t_iu_wrong_direction = { STEPS(iu_wrong_direction), .go_on = true };
 
-	for (i = 0; i < ARRAY_SIZE(ius); i++) {
-		memset(iu, 0, sizeof(iu));
-		iu[0] = ius[i].op;
-		iu[7] = 1;	/* a REQ LIMIT DELTA of 1 in the target-sent formats */
-		snprintf(what, sizeof(what), "%s from the initiator", opcode_name(ius[i].op));
-		fresh_logout_iu(what, iu, ius[i].len, T_LOGOUT_INVALID_IU_TYPE, false);
-	}
-	return RES_PASS;
+static size_t b_varlen(const struct bld *b)
+{
+	uint8_t *iu = b->iu;
+
+	iu[0] = SRP_CMD;
+	memcpy(iu + 8, &b->tag, 8);
+	scsi_lun(((struct srp_cmd *)iu)->lun, cfg.lun);
+	iu[32] = SCSI_VARLEN;
+	iu[32 + 7] = 0xfc;	/* additional CDB length 252: a 260-byte CDB */
+	iu[32 + 8] = 0x00;
+	iu[32 + 9] = 0x09;	/* READ(32) service action */
+	return 48;
 }
 
 /*
@@ -2355,33 +2474,13 @@ static int c_iu_wrong_direction(void)
  * buffer's size). Expected: CHECK CONDITION INVALID FIELD IN COMMAND IU
  * without reading beyond the IU.
  */
-static int c_iu_varlen_cdb(void)
-{
-	struct login_params p;
-	struct conn *c;
-	uint8_t iu[64];
-	uint64_t tag;
-
-	login_defaults(&p);
-	p.it_iu_len = 64;
-	c = open_ch("variable-length CDB", &p);
-	if (!c)
-		return RES_FAIL;
-	tag = conn_tag(c);
-	memset(iu, 0, sizeof(iu));
-	iu[0] = SRP_CMD;
-	memcpy(iu + 8, &tag, 8);
-	scsi_lun(((struct srp_cmd *)iu)->lun, cfg.lun);
-	iu[32] = SCSI_VARLEN;
-	iu[32 + 7] = 0xfc;	/* additional CDB length 252: a 260-byte CDB */
-	iu[32 + 8] = 0x00;
-	iu[32 + 9] = 0x09;	/* READ(32) service action */
-	send_expect(c, "260-byte variable-length CDB in a 48-byte SRP_CMD", iu, 48, tag,
-		    WANT_BAD_IU);
-	survives(c, "variable-length CDB");
-	conn_close(c);
-	return RES_PASS;
-}
+static const struct step iu_varlen_cdb[] = {
+	{ "260-byte variable-length CDB in a 48-byte SRP_CMD", b_varlen, .want = RSP(WANT_BAD_IU) },
+};
+static const struct tcase t_iu_varlen_cdb = {
+	STEPS(iu_varlen_cdb), .channel = "variable-length CDB", .survives = "variable-length CDB",
+	.it_iu_len = 64,
+};
 
 /* ========================================================== TMF / SCSI */
 
@@ -2395,33 +2494,38 @@ static int tmf(struct conn *c, const char *what, uint64_t lun, uint8_t func, uin
 	return send_expect(c, what, iu, len, tag, WANT_TMF(code));
 }
 
-static int c_tmf_basic(void)
+/* SRP_TSK_MGMT, function op, about task tag n, to LUN lun. */
+static size_t b_tmf(const struct bld *b)
 {
-	struct conn *c = open_default("task management");
-
-	if (!c)
-		return RES_FAIL;
-	tmf(c, "ABORT TASK of an unknown tag", cfg.lun, SRP_TSK_ABORT_TASK, 0xdeadbeef,
-	    SRP_TMF_RSP_COMPLETE, 48);
-	tmf(c, "ABORT TASK on an unmapped LUN", cfg.bad_lun, SRP_TSK_ABORT_TASK, 0xdeadbeef,
-	    SRP_TMF_RSP_FIELDS_INVALID, 48);
-	tmf(c, "LUN RESET on an unmapped LUN", cfg.bad_lun, SRP_TSK_LUN_RESET, 0,
-	    SRP_TMF_RSP_FIELDS_INVALID, 48);
-	tmf(c, "ABORT TASK SET (not supported by target_core)", cfg.lun, SRP_TSK_ABORT_TASK_SET, 0,
-	    SRP_TMF_RSP_NOT_SUPPORTED, 48);
-	tmf(c, "CLEAR TASK SET", cfg.lun, SRP_TSK_CLEAR_TASK_SET, 0, SRP_TMF_RSP_NOT_SUPPORTED, 48);
-	tmf(c, "CLEAR ACA", cfg.lun, SRP_TSK_CLEAR_ACA, 0, SRP_TMF_RSP_NOT_SUPPORTED, 48);
-	tmf(c, "function 0x00", cfg.lun, 0x00, 0, SRP_TMF_RSP_NOT_SUPPORTED, 48);
-	tmf(c, "function 0x10", cfg.lun, 0x10, 0, SRP_TMF_RSP_NOT_SUPPORTED, 48);
-	tmf(c, "function 0xff", cfg.lun, 0xff, 0, SRP_TMF_RSP_NOT_SUPPORTED, 48);
-	tmf(c, "SRP_TSK_MGMT of 20 bytes", cfg.lun, SRP_TSK_ABORT_TASK, 1,
-	    SRP_TMF_RSP_FIELDS_INVALID, 20);
-	tmf(c, "SRP_TSK_MGMT of 47 bytes", cfg.lun, SRP_TSK_LUN_RESET, 0,
-	    SRP_TMF_RSP_FIELDS_INVALID, 47);
-	survives(c, "task management");
-	conn_close(c);
-	return RES_PASS;
+	return build_tmf(b->iu, b->tag, step_lun(b->s), b->s->op, b->s->n);
 }
+
+#define TMF_ANSWER(code) RSP(WANT_TMF(code))
+
+static const struct step tmf_basic[] = {
+	{ "ABORT TASK of an unknown tag", b_tmf, .op = SRP_TSK_ABORT_TASK, .n = 0xdeadbeef,
+	  .want = TMF_ANSWER(SRP_TMF_RSP_COMPLETE) },
+	{ "ABORT TASK on an unmapped LUN", b_tmf, .op = SRP_TSK_ABORT_TASK, .lun = LUN_UNMAPPED,
+	  .n = 0xdeadbeef, .want = TMF_ANSWER(SRP_TMF_RSP_FIELDS_INVALID) },
+	{ "LUN RESET on an unmapped LUN", b_tmf, .op = SRP_TSK_LUN_RESET, .lun = LUN_UNMAPPED,
+	  .want = TMF_ANSWER(SRP_TMF_RSP_FIELDS_INVALID) },
+	{ "ABORT TASK SET (not supported by target_core)", b_tmf, .op = SRP_TSK_ABORT_TASK_SET,
+	  .want = TMF_ANSWER(SRP_TMF_RSP_NOT_SUPPORTED) },
+	{ "CLEAR TASK SET", b_tmf, .op = SRP_TSK_CLEAR_TASK_SET,
+	  .want = TMF_ANSWER(SRP_TMF_RSP_NOT_SUPPORTED) },
+	{ "CLEAR ACA", b_tmf, .op = SRP_TSK_CLEAR_ACA,
+	  .want = TMF_ANSWER(SRP_TMF_RSP_NOT_SUPPORTED) },
+	{ "function 0x00", b_tmf, .op = 0x00, .want = TMF_ANSWER(SRP_TMF_RSP_NOT_SUPPORTED) },
+	{ "function 0x10", b_tmf, .op = 0x10, .want = TMF_ANSWER(SRP_TMF_RSP_NOT_SUPPORTED) },
+	{ "function 0xff", b_tmf, .op = 0xff, .want = TMF_ANSWER(SRP_TMF_RSP_NOT_SUPPORTED) },
+	{ "SRP_TSK_MGMT of 20 bytes", b_tmf, .op = SRP_TSK_ABORT_TASK, .n = 1, .len = 20,
+	  .want = TMF_ANSWER(SRP_TMF_RSP_FIELDS_INVALID) },
+	{ "SRP_TSK_MGMT of 47 bytes", b_tmf, .op = SRP_TSK_LUN_RESET, .len = 47,
+	  .want = TMF_ANSWER(SRP_TMF_RSP_FIELDS_INVALID) },
+};
+static const struct tcase t_tmf_basic = {
+	STEPS(tmf_basic), .channel = "task management", .survives = "task management",
+};
 
 static int c_tmf_lun_reset(void)
 {
@@ -2711,38 +2815,28 @@ static int c_scsi_report_luns(void)
 	return RES_PASS;
 }
 
-static int c_scsi_unmapped_lun(void)
+/* READ(10)/WRITE(10) (op) of block 0 to LUN lun. */
+static size_t b_rw_lun(const struct bld *b)
 {
-	struct conn *c = open_default("unmapped LUN");
-	uint8_t iu[64], cdb[6];
-	uint64_t tag;
-	size_t n;
+	size_t n = cmd_rw_direct(b->c, b->iu, b->tag, b->s->op, 0, 1, 0, 512);
 
-	if (!c)
-		return RES_FAIL;
-	cdb_tur(cdb);
-	tag = conn_tag(c);
-	build_cmd(iu, tag, cfg.bad_lun, cdb, 6);
-	send_expect(c, "TEST UNIT READY to an unmapped LUN", iu, 48, tag,
-		    WANT_CC(SENSE_ILLEGAL_REQUEST, 0x25, 0x00));
-	tag = conn_tag(c);
-	n = cmd_rw_direct(c, iu, tag, SCSI_READ_10, 0, 1, 0, 512);
-	scsi_lun(((struct srp_cmd *)iu)->lun, cfg.bad_lun);
-	send_expect(c, "READ(10) to an unmapped LUN", iu, n, tag,
-		    WANT_CC(SENSE_ILLEGAL_REQUEST, 0x25, 0x00));
-	tag = conn_tag(c);
-	n = cmd_rw_direct(c, iu, tag, SCSI_WRITE_10, 0, 1, 0, 512);
-	scsi_lun(((struct srp_cmd *)iu)->lun, cfg.bad_lun);
-	send_expect(c, "WRITE(10) to an unmapped LUN", iu, n, tag,
-		    WANT_CC(SENSE_ILLEGAL_REQUEST, 0x25, 0x00));
-	tag = conn_tag(c);
-	n = cmd_rw_direct(c, iu, tag, SCSI_READ_10, 0, 1, 0, 512);
-	scsi_lun(((struct srp_cmd *)iu)->lun, 0x3fff);
-	send_expect(c, "READ(10) to LUN 16383", iu, n, tag, WANT_CC(SENSE_ILLEGAL_REQUEST, 0x25, 0x00));
-	survives(c, "unmapped LUN");
-	conn_close(c);
-	return RES_PASS;
+	scsi_lun(((struct srp_cmd *)b->iu)->lun, step_lun(b->s));
+	return n;
 }
+
+static const struct step scsi_unmapped_lun[] = {
+	{ "TEST UNIT READY to an unmapped LUN", b_tur, .lun = LUN_UNMAPPED,
+	  .want = RSP(WANT_CC(SENSE_ILLEGAL_REQUEST, 0x25, 0x00)) },
+	{ "READ(10) to an unmapped LUN", b_rw_lun, .op = SCSI_READ_10, .lun = LUN_UNMAPPED,
+	  .want = RSP(WANT_CC(SENSE_ILLEGAL_REQUEST, 0x25, 0x00)) },
+	{ "WRITE(10) to an unmapped LUN", b_rw_lun, .op = SCSI_WRITE_10, .lun = LUN_UNMAPPED,
+	  .want = RSP(WANT_CC(SENSE_ILLEGAL_REQUEST, 0x25, 0x00)) },
+	{ "READ(10) to LUN 16383", b_rw_lun, .op = SCSI_READ_10, .lun = LUN_16383,
+	  .want = RSP(WANT_CC(SENSE_ILLEGAL_REQUEST, 0x25, 0x00)) },
+};
+static const struct tcase t_scsi_unmapped_lun = {
+	STEPS(scsi_unmapped_lun), .channel = "unmapped LUN", .survives = "unmapped LUN",
+};
 
 static int c_scsi_inquiry(void)
 {
@@ -2955,74 +3049,74 @@ int child_main(const char *name)
 
 const struct hcase hcases[] = {
 	/* logins */
-	{ "login_good", "logins", "accepted; SRP_LOGIN_RSP: REQ_LIM min(srp_sq_size,512), MAX_IT = requested, MAX_TI = srp_max_rsp_size, buf_fmt 0x0006, rsp_flags 0, reserved 0", c_login_good, NULL },
-	{ "login_imm", "logins", "immediate data requested at offset 68: rsp_flags 0x80 (IMMED_SUPP)", c_login_imm, NULL },
-	{ "login_imm_bad_offset", "logins", "imm_data_offset 0/51/>=it_iu_len: accepted without IMMED_SUPP", c_login_imm_bad_offset, NULL },
-	{ "login_it_iu_len_63", "logins", "req_it_iu_len 63 and 0: SRP_LOGIN_REJ 0x00010000 UNABLE_ESTABLISH_CHANNEL", c_login_it_iu_len_63, NULL },
-	{ "login_it_iu_len_64", "logins", "req_it_iu_len 64: accepted, a 64-byte READ(10) works", c_login_it_iu_len_64, NULL },
-	{ "login_it_iu_len_max", "logins", "= srp_max_req_size accepted; +1 and 0xffffffff: REJ 0x00010002 REQ_IT_IU_LENGTH_TOO_LARGE", c_login_it_iu_len_max, NULL },
-	{ "login_buf_fmt", "logins", "req_buf_fmt with bits beyond DIRECT|INDIRECT: REJ 0x00010004; 0x2/0x4/0x0 accepted", c_login_buf_fmt, NULL },
-	{ "login_wrong_target", "logins", "wrong id_ext / ioc_guid / zero: REJ 0x00010003 UNABLE_ASSOCIATE_CHANNEL", c_login_wrong_target, NULL },
-	{ "login_no_acl", "logins", "initiator port id no ACL names: REJ 0x00010000", c_login_no_acl, NULL },
-	{ "login_tpg_disabled", "logins", "TPG disabled: REJ 0x00010000; enabled again: accepted", c_login_tpg_disabled, NULL },
-	{ "login_tpg_disable_live", "logins", "disabling the TPG: SRP_T_LOGOUT reason 0x0, channel closed", c_login_tpg_disable_live, NULL },
-	{ "login_acl_removed", "logins", "removing the ACL of a live session: SRP_T_LOGOUT reason 0x0, channel closed", c_login_acl_removed, NULL },
-	{ "login_wrong_opcode", "logins", "private data with opcode 0x02: REJ 0x00010000 (tag 0 or echoed)", c_login_wrong_opcode, NULL },
-	{ "login_truncated", "logins", "0/8 bytes: REJ 0x00010000; 40 bytes: REJ 0x00010003; 48 bytes: accepted (RDMA/CM zero-pads)", c_login_truncated, NULL },
-	{ "login_single_kicks", "logins", "2nd SINGLE_CHANNEL login: rsp_flags 0x01 TERMINATED; 1st channel gets SRP_T_LOGOUT reason 0x4 and is disconnected", c_login_single_kicks, NULL },
-	{ "login_multi_join", "logins", "MULTICHANNEL: first rsp_flags 0x00, joins 0x02 MAINTAINED (+0x80 with imm); all channels work", c_login_multi_join, NULL },
-	{ "login_channel_limit", "logins", "64 channels per nexus accepted, 65th: REJ 0x00010006 CHANNEL_LIMIT_REACHED; a SINGLE login then ends all 64 (SRP_T_LOGOUT 0x4 each)", c_login_channel_limit, NULL },
-	{ "login_during_tpg_disable", "logins", "logins while the TPG toggles: accepted or REJ 0x00010000, never unanswered", c_login_during_tpg_disable, NULL },
-	{ "login_churn", "logins", "100 logins dropped at once (half without disconnect): all channels released", c_login_churn, NULL },
-	{ "login_session_cap", "logins", "GUID ACL (any initiator_ext), srp_sq_size 16: 256 sessions accepted, 257th: REJ 0x00010006 CHANNEL_LIMIT_REACHED and rejected_channel_limit +1; a MULTI join at the cap accepted (0x02); after one logout a new initiator_ext accepted; ACL and srp_sq_size restored", c_login_session_cap, NULL },
+	{ "login_good", "logins", "accepted; SRP_LOGIN_RSP: REQ_LIM min(srp_sq_size,512), MAX_IT = requested, MAX_TI = srp_max_rsp_size, buf_fmt 0x0006, rsp_flags 0, reserved 0", .fn = c_login_good },
+	{ "login_imm", "logins", "immediate data requested at offset 68: rsp_flags 0x80 (IMMED_SUPP)", .fn = c_login_imm },
+	{ "login_imm_bad_offset", "logins", "imm_data_offset 0/51/>=it_iu_len: accepted without IMMED_SUPP", .fn = c_login_imm_bad_offset },
+	{ "login_it_iu_len_63", "logins", "req_it_iu_len 63 and 0: SRP_LOGIN_REJ 0x00010000 UNABLE_ESTABLISH_CHANNEL", .fn = c_login_it_iu_len_63 },
+	{ "login_it_iu_len_64", "logins", "req_it_iu_len 64: accepted, a 64-byte READ(10) works", .fn = c_login_it_iu_len_64 },
+	{ "login_it_iu_len_max", "logins", "= srp_max_req_size accepted; +1 and 0xffffffff: REJ 0x00010002 REQ_IT_IU_LENGTH_TOO_LARGE", .fn = c_login_it_iu_len_max },
+	{ "login_buf_fmt", "logins", "req_buf_fmt with bits beyond DIRECT|INDIRECT: REJ 0x00010004; 0x2/0x4/0x0 accepted", .fn = c_login_buf_fmt },
+	{ "login_wrong_target", "logins", "wrong id_ext / ioc_guid / zero: REJ 0x00010003 UNABLE_ASSOCIATE_CHANNEL", .fn = c_login_wrong_target },
+	{ "login_no_acl", "logins", "initiator port id no ACL names: REJ 0x00010000", .fn = c_login_no_acl },
+	{ "login_tpg_disabled", "logins", "TPG disabled: REJ 0x00010000; enabled again: accepted", .fn = c_login_tpg_disabled },
+	{ "login_tpg_disable_live", "logins", "disabling the TPG: SRP_T_LOGOUT reason 0x0, channel closed", .fn = c_login_tpg_disable_live },
+	{ "login_acl_removed", "logins", "removing the ACL of a live session: SRP_T_LOGOUT reason 0x0, channel closed", .fn = c_login_acl_removed },
+	{ "login_wrong_opcode", "logins", "private data with opcode 0x02: REJ 0x00010000 (tag 0 or echoed)", .fn = c_login_wrong_opcode },
+	{ "login_truncated", "logins", "0/8 bytes: REJ 0x00010000; 40 bytes: REJ 0x00010003; 48 bytes: accepted (RDMA/CM zero-pads)", .fn = c_login_truncated },
+	{ "login_single_kicks", "logins", "2nd SINGLE_CHANNEL login: rsp_flags 0x01 TERMINATED; 1st channel gets SRP_T_LOGOUT reason 0x4 and is disconnected", .fn = c_login_single_kicks },
+	{ "login_multi_join", "logins", "MULTICHANNEL: first rsp_flags 0x00, joins 0x02 MAINTAINED (+0x80 with imm); all channels work", .fn = c_login_multi_join },
+	{ "login_channel_limit", "logins", "64 channels per nexus accepted, 65th: REJ 0x00010006 CHANNEL_LIMIT_REACHED; a SINGLE login then ends all 64 (SRP_T_LOGOUT 0x4 each)", .fn = c_login_channel_limit },
+	{ "login_during_tpg_disable", "logins", "logins while the TPG toggles: accepted or REJ 0x00010000, never unanswered", .fn = c_login_during_tpg_disable },
+	{ "login_churn", "logins", "100 logins dropped at once (half without disconnect): all channels released", .fn = c_login_churn },
+	{ "login_session_cap", "logins", "GUID ACL (any initiator_ext), srp_sq_size 16: 256 sessions accepted, 257th: REJ 0x00010006 CHANNEL_LIMIT_REACHED and rejected_channel_limit +1; a MULTI join at the cap accepted (0x02); after one logout a new initiator_ext accepted; ACL and srp_sq_size restored", .fn = c_login_session_cap },
 	/* IUs */
-	{ "iu_unknown_opcode", "ius", "opcodes 0x7f/0x05/0xff: SRP_T_LOGOUT reason 0x2 (invalid IU type), then disconnect; no SRP_RSP", c_iu_unknown_opcode, NULL },
-	{ "iu_short", "ius", "IUs of 0/1/15/8 bytes (< 16, no room for opcode and tag): SRP_T_LOGOUT reason 0x2, then disconnect", c_iu_short, NULL },
-	{ "iu_cred_rsp_misbehave", "ius", "unsolicited SRP_CRED_RSP, any SRP_AER_RSP, an SRP_CRED_REQ answered twice: SRP_T_LOGOUT reason 0x3, then disconnect; the correct SRP_CRED_RSP (after a LUN RESET aborts WRITEs): channel stays up", c_iu_cred_rsp_misbehave, NULL },
-	{ "iu_cmd_short", "ius", "SRP_CMD of 16/32/47 bytes: CHECK CONDITION 05/0e/03 with its tag", c_iu_cmd_short, NULL },
-	{ "iu_add_cdb_beyond", "ius", "ADDITIONAL CDB LENGTH beyond the IU: CHECK CONDITION 05/0e/03", c_iu_add_cdb_beyond, NULL },
-	{ "iu_add_cdb_ok", "ius", "4 additional CDB bytes, descriptor at 52: READ works", c_iu_add_cdb_ok, NULL },
-	{ "iu_indirect_bad", "ius", "count > table, table len %16, 0, >1024 entries, sum != total, IU too short: CHECK CONDITION 05/0e/03 each", c_iu_indirect_bad, NULL },
-	{ "iu_indirect_ok", "ius", "inline descriptor lists gather a WRITE and scatter a READ correctly", c_iu_indirect_ok, NULL },
-	{ "iu_external_table", "ius", "external table (0 or 1 inline of 4) fetched by RDMA READ: WRITE and READ work; sum mismatch: 05/0e/03", c_iu_external_table, NULL },
-	{ "iu_table_exceeds_sq", "ius", "40 descriptors with srp_sq_size 16 (more work requests than the send queue): READ and WRITE get 05/0e/03", c_iu_table_exceeds_sq, NULL },
-	{ "iu_external_table_bad_rkey", "ius", "external table with a bogus rkey: no GOOD answer, channel closed", c_iu_external_table_bad_rkey, NULL },
-	{ "iu_direct_len", "ius", "len 0 READ: GOOD DIOVER 512; len 0 WRITE: 05/0e/03 DOOVER 512; len 0xffffffff: 05/0e/03", c_iu_direct_len, NULL },
-	{ "iu_max_rdma", "ius", "exactly srp_max_rdma_size: GOOD; +512: CHECK CONDITION 05/0e/03", c_iu_max_rdma, NULL },
-	{ "iu_residuals", "ius", "READ over/underflow: GOOD DIOVER/DIUNDER 512; WRITE mismatch: 05/0e/03 DOOVER/DOUNDER, medium unchanged", c_iu_residuals, NULL },
-	{ "iu_imm", "ius", "immediate data 4 KiB and 8 KiB (IU = max_it_iu_len) work; length beyond the IU / truncated: 05/0e/03; immediate-data format for data-in: SRP_T_LOGOUT reason 0x7, disconnect", c_iu_imm, NULL },
-	{ "iu_imm_cc_credit", "ius", "immediate-data WRITE refused by target_core (unmapped LUN 05/25/00, LBA out of range 05/21/00, bad opcode 05/20/00): exactly one credit back", c_iu_imm_cc_credit, NULL },
-	{ "iu_rq_alias", "ius", "after such a refused WRITE, a READ with an external descriptor table and a TUR right behind it: each answered once, the READ GOOD with its data", c_iu_rq_alias, NULL },
-	{ "iu_imm_not_granted", "ius", "immediate data (data-out format 3) without IMMED_SUPP: SRP_T_LOGOUT reason 0x6, then disconnect", c_iu_imm_not_granted, NULL },
-	{ "iu_bidi_and_formats", "ius", "bidirectional (direct/direct): CHECK CONDITION 05/0e/03, channel up; data-in format 3/4/15: SRP_T_LOGOUT 0x7, data-out 4/15: SRP_T_LOGOUT 0x6, each then disconnect", c_iu_bidi_and_formats, NULL },
-	{ "iu_dir_mismatch", "ius", "READ CDB with data-out / WRITE CDB with data-in descriptor: CHECK CONDITION, medium and buffer untouched", c_iu_dir_mismatch, NULL },
-	{ "iu_bad_rkey_read", "ius", "READ into a bogus rkey: channel closed, no GOOD", c_iu_bad_rkey_read, NULL },
-	{ "iu_bad_rkey_write", "ius", "WRITE from a bogus rkey: channel closed, no GOOD", c_iu_bad_rkey_write, NULL },
-	{ "iu_bad_addr_read", "ius", "READ into an address outside the MR: channel closed, no GOOD", c_iu_bad_addr_read, NULL },
-	{ "iu_bad_addr_write", "ius", "WRITE from an address outside the MR: channel closed, no GOOD", c_iu_bad_addr_write, NULL },
-	{ "iu_tag_reuse", "ius", "a tag reused while its command is in flight: both answered GOOD", c_iu_tag_reuse, NULL },
-	{ "iu_credit_full", "ius", "exactly REQUEST LIMIT commands outstanding: all answered", c_iu_credit_full, NULL },
-	{ "iu_credit_greedy", "ius", "all credits spent, then 3 s of a new 4 KiB READ/WRITE per credit returned: at every response req_lim + unanswered <= login credits, channel up, GOOD, at the end req_lim = login credits exactly", c_iu_credit_greedy, NULL },
-	{ "iu_credit_overrun", "ius", "2*REQ_LIM+16 commands outstanding (responses stalled): target closes the channel", c_iu_credit_overrun, NULL },
-	{ "iu_too_long", "ius", "IU of 512 bytes with MAX_IT_IU_LEN 256: channel closed (SRQ: accepted)", c_iu_too_long, NULL },
-	{ "iu_after_logout", "ius", "SRP_CMDs after SRP_I_LOGOUT: not answered, channel closed", c_iu_after_logout, NULL },
-	{ "iu_wrong_direction", "ius", "SRP_RSP/LOGIN_RSP/LOGIN_REJ/LOGIN_REQ/T_LOGOUT/CRED_REQ/AER_REQ sent by the initiator: SRP_T_LOGOUT reason 0x2, then disconnect", c_iu_wrong_direction, NULL },
-	{ "iu_varlen_cdb", "ius", "0x7f CDB announcing 260 bytes in a 48-byte IU (64-byte buffer): CHECK CONDITION 05/0e/03", c_iu_varlen_cdb, NULL },
+	{ "iu_unknown_opcode", "ius", "opcodes 0x7f/0x05/0xff: SRP_T_LOGOUT reason 0x2 (invalid IU type), then disconnect; no SRP_RSP", .tc = &t_iu_unknown_opcode },
+	{ "iu_short", "ius", "IUs of 0/1/15/8 bytes (< 16, no room for opcode and tag): SRP_T_LOGOUT reason 0x2, then disconnect", .tc = &t_iu_short },
+	{ "iu_cred_rsp_misbehave", "ius", "unsolicited SRP_CRED_RSP, any SRP_AER_RSP, an SRP_CRED_REQ answered twice: SRP_T_LOGOUT reason 0x3, then disconnect; the correct SRP_CRED_RSP (after a LUN RESET aborts WRITEs): channel stays up", .fn = c_iu_cred_rsp_misbehave },
+	{ "iu_cmd_short", "ius", "SRP_CMD of 16/32/47 bytes: CHECK CONDITION 05/0e/03 with its tag", .tc = &t_iu_cmd_short },
+	{ "iu_add_cdb_beyond", "ius", "ADDITIONAL CDB LENGTH beyond the IU: CHECK CONDITION 05/0e/03", .tc = &t_iu_add_cdb_beyond },
+	{ "iu_add_cdb_ok", "ius", "4 additional CDB bytes, descriptor at 52: READ works", .fn = c_iu_add_cdb_ok },
+	{ "iu_indirect_bad", "ius", "count > table, table len %16, 0, >1024 entries, sum != total, IU too short: CHECK CONDITION 05/0e/03 each", .tc = &t_iu_indirect_bad },
+	{ "iu_indirect_ok", "ius", "inline descriptor lists gather a WRITE and scatter a READ correctly", .fn = c_iu_indirect_ok },
+	{ "iu_external_table", "ius", "external table (0 or 1 inline of 4) fetched by RDMA READ: WRITE and READ work; sum mismatch: 05/0e/03", .fn = c_iu_external_table },
+	{ "iu_table_exceeds_sq", "ius", "40 descriptors with srp_sq_size 16 (more work requests than the send queue): READ and WRITE get 05/0e/03", .tc = &t_iu_table_exceeds_sq },
+	{ "iu_external_table_bad_rkey", "ius", "external table with a bogus rkey: no GOOD answer, channel closed", .tc = &t_iu_external_table_bad_rkey },
+	{ "iu_direct_len", "ius", "len 0 READ: GOOD DIOVER 512; len 0 WRITE: 05/0e/03 DOOVER 512; len 0xffffffff: 05/0e/03", .tc = &t_iu_direct_len },
+	{ "iu_max_rdma", "ius", "exactly srp_max_rdma_size: GOOD; +512: CHECK CONDITION 05/0e/03", .fn = c_iu_max_rdma },
+	{ "iu_residuals", "ius", "READ over/underflow: GOOD DIOVER/DIUNDER 512; WRITE mismatch: 05/0e/03 DOOVER/DOUNDER, medium unchanged", .fn = c_iu_residuals },
+	{ "iu_imm", "ius", "immediate data 4 KiB and 8 KiB (IU = max_it_iu_len) work; length beyond the IU / truncated: 05/0e/03; immediate-data format for data-in: SRP_T_LOGOUT reason 0x7, disconnect", .fn = c_iu_imm },
+	{ "iu_imm_cc_credit", "ius", "immediate-data WRITE refused by target_core (unmapped LUN 05/25/00, LBA out of range 05/21/00, bad opcode 05/20/00): exactly one credit back", .tc = &t_iu_imm_cc_credit },
+	{ "iu_rq_alias", "ius", "after such a refused WRITE, a READ with an external descriptor table and a TUR right behind it: each answered once, the READ GOOD with its data", .fn = c_iu_rq_alias },
+	{ "iu_imm_not_granted", "ius", "immediate data (data-out format 3) without IMMED_SUPP: SRP_T_LOGOUT reason 0x6, then disconnect", .tc = &t_iu_imm_not_granted },
+	{ "iu_bidi_and_formats", "ius", "bidirectional (direct/direct): CHECK CONDITION 05/0e/03, channel up; data-in format 3/4/15: SRP_T_LOGOUT 0x7, data-out 4/15: SRP_T_LOGOUT 0x6, each then disconnect", .tc = &t_iu_bidi_and_formats },
+	{ "iu_dir_mismatch", "ius", "READ CDB with data-out / WRITE CDB with data-in descriptor: CHECK CONDITION, medium and buffer untouched", .fn = c_iu_dir_mismatch },
+	{ "iu_bad_rkey_read", "ius", "READ into a bogus rkey: channel closed, no GOOD", .tc = &t_iu_bad_rkey_read },
+	{ "iu_bad_rkey_write", "ius", "WRITE from a bogus rkey: channel closed, no GOOD", .tc = &t_iu_bad_rkey_write },
+	{ "iu_bad_addr_read", "ius", "READ into an address outside the MR: channel closed, no GOOD", .tc = &t_iu_bad_addr_read },
+	{ "iu_bad_addr_write", "ius", "WRITE from an address outside the MR: channel closed, no GOOD", .tc = &t_iu_bad_addr_write },
+	{ "iu_tag_reuse", "ius", "a tag reused while its command is in flight: both answered GOOD", .fn = c_iu_tag_reuse },
+	{ "iu_credit_full", "ius", "exactly REQUEST LIMIT commands outstanding: all answered", .fn = c_iu_credit_full },
+	{ "iu_credit_greedy", "ius", "all credits spent, then 3 s of a new 4 KiB READ/WRITE per credit returned: at every response req_lim + unanswered <= login credits, channel up, GOOD, at the end req_lim = login credits exactly", .fn = c_iu_credit_greedy },
+	{ "iu_credit_overrun", "ius", "2*REQ_LIM+16 commands outstanding (responses stalled): target closes the channel", .fn = c_iu_credit_overrun },
+	{ "iu_too_long", "ius", "IU of 512 bytes with MAX_IT_IU_LEN 256: channel closed (SRQ: accepted)", .fn = c_iu_too_long },
+	{ "iu_after_logout", "ius", "SRP_CMDs after SRP_I_LOGOUT: not answered, channel closed", .fn = c_iu_after_logout },
+	{ "iu_wrong_direction", "ius", "SRP_RSP/LOGIN_RSP/LOGIN_REJ/LOGIN_REQ/T_LOGOUT/CRED_REQ/AER_REQ sent by the initiator: SRP_T_LOGOUT reason 0x2, then disconnect", .tc = &t_iu_wrong_direction },
+	{ "iu_varlen_cdb", "ius", "0x7f CDB announcing 260 bytes in a 48-byte IU (64-byte buffer): CHECK CONDITION 05/0e/03", .tc = &t_iu_varlen_cdb },
 	/* task management and SCSI */
-	{ "tmf_basic", "tmf", "ABORT TASK unknown tag: 0x00; unmapped LUN: 0x02; ABORT/CLEAR TASK SET, CLEAR ACA, unknown: 0x04; truncated: 0x02", c_tmf_basic, NULL },
-	{ "tmf_lun_reset", "tmf", "LUN RESET: 0x00, next command UNIT ATTENTION 06/29/03", c_tmf_lun_reset, NULL },
-	{ "tmf_abort_stalled", "tmf", "ABORT TASK of a command in flight: TMF 0x00, after the command's own answer if any", c_tmf_abort_stalled, NULL },
-	{ "tmf_abort_table_fetch", "tmf", "ABORT TASK of a WRITE whose external descriptor table is still being read (send queue held by an RNR-stalled response): TMF 0x00; the WRITE aborted (unanswered, each block old or written, unchanged after the TMF) or completed first (GOOD, written), never lost; credits back", c_tmf_abort_table_fetch, NULL },
-	{ "tmf_unsupported_table_fetch", "tmf", "ABORT TASK SET (not supported by target_core) while a WRITE's external descriptor table is being read: TMF 0x04 NOT SUPPORTED, the WRITE answered GOOD and written", c_tmf_unsupported_table_fetch, NULL },
-	{ "scsi_report_luns", "tmf", "REPORT LUNS: list length 8, LUN 0; GOOD DIUNDER", c_scsi_report_luns, NULL },
-	{ "scsi_unmapped_lun", "tmf", "TUR/READ/WRITE to an unmapped LUN: CHECK CONDITION 05/25/00", c_scsi_unmapped_lun, NULL },
-	{ "scsi_inquiry", "tmf", "INQUIRY: GOOD, LIO-ORG disk", c_scsi_inquiry, NULL },
+	{ "tmf_basic", "tmf", "ABORT TASK unknown tag: 0x00; unmapped LUN: 0x02; ABORT/CLEAR TASK SET, CLEAR ACA, unknown: 0x04; truncated: 0x02", .tc = &t_tmf_basic },
+	{ "tmf_lun_reset", "tmf", "LUN RESET: 0x00, next command UNIT ATTENTION 06/29/03", .fn = c_tmf_lun_reset },
+	{ "tmf_abort_stalled", "tmf", "ABORT TASK of a command in flight: TMF 0x00, after the command's own answer if any", .fn = c_tmf_abort_stalled },
+	{ "tmf_abort_table_fetch", "tmf", "ABORT TASK of a WRITE whose external descriptor table is still being read (send queue held by an RNR-stalled response): TMF 0x00; the WRITE aborted (unanswered, each block old or written, unchanged after the TMF) or completed first (GOOD, written), never lost; credits back", .fn = c_tmf_abort_table_fetch },
+	{ "tmf_unsupported_table_fetch", "tmf", "ABORT TASK SET (not supported by target_core) while a WRITE's external descriptor table is being read: TMF 0x04 NOT SUPPORTED, the WRITE answered GOOD and written", .fn = c_tmf_unsupported_table_fetch },
+	{ "scsi_report_luns", "tmf", "REPORT LUNS: list length 8, LUN 0; GOOD DIUNDER", .fn = c_scsi_report_luns },
+	{ "scsi_unmapped_lun", "tmf", "TUR/READ/WRITE to an unmapped LUN: CHECK CONDITION 05/25/00", .tc = &t_scsi_unmapped_lun },
+	{ "scsi_inquiry", "tmf", "INQUIRY: GOOD, LIO-ORG disk", .fn = c_scsi_inquiry },
 	/* disconnects */
-	{ "disc_mid_write", "disconnect", "disconnect during 16 x 1 MiB WRITEs: channel released", c_disc_mid_write, NULL },
-	{ "disc_mid_read", "disconnect", "disconnect during 16 x 1 MiB READs: channel released", c_disc_mid_read, NULL },
-	{ "disc_dereg_mid_transfer", "disconnect", "data MR deregistered during transfers: channel closed and released", c_disc_dereg_mid_transfer, NULL },
-	{ "disc_exit_mid_transfer", "disconnect", "initiator process exits during transfers: channel released", c_disc_exit_mid_transfer, NULL },
-	{ "disc_stalled", "disconnect", "disconnect with 33 responses stuck (RNR) plus pending ABORT TASK and LUN RESET: released", c_disc_stalled, NULL },
-	{ "disc_stalled_exit", "disconnect", "process exit with 64 responses stuck: channel released", c_disc_stalled_exit, NULL },
+	{ "disc_mid_write", "disconnect", "disconnect during 16 x 1 MiB WRITEs: channel released", .fn = c_disc_mid_write },
+	{ "disc_mid_read", "disconnect", "disconnect during 16 x 1 MiB READs: channel released", .fn = c_disc_mid_read },
+	{ "disc_dereg_mid_transfer", "disconnect", "data MR deregistered during transfers: channel closed and released", .fn = c_disc_dereg_mid_transfer },
+	{ "disc_exit_mid_transfer", "disconnect", "initiator process exits during transfers: channel released", .fn = c_disc_exit_mid_transfer },
+	{ "disc_stalled", "disconnect", "disconnect with 33 responses stuck (RNR) plus pending ABORT TASK and LUN RESET: released", .fn = c_disc_stalled },
+	{ "disc_stalled_exit", "disconnect", "process exit with 64 responses stuck: channel released", .fn = c_disc_stalled_exit },
 };
 const size_t n_hcases = ARRAY_SIZE(hcases);

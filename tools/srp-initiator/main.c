@@ -415,7 +415,7 @@ static int run_case(const struct hcase *hc)
 	klog_reset();
 	msg("=== %s [%s]: expect %s", hc->name, hc->group, hc->expect);
 	before = check_failures;
-	res = hc->fn();
+	res = hc->fn ? hc->fn() : tcase_run(hc->tc);
 	if (res == RES_PASS && check_failures != before)
 		res = RES_FAIL;
 	if (res != RES_SKIP && !cfg.no_health) {

@@ -237,19 +237,23 @@ int demo(void);
 int cfs_write(const char *dir, const char *attr, const char *val);
 int cfs_read(const char *dir, const char *attr, char *buf, size_t len);
 
+struct tcase;	/* a table case: its IUs or logins and their answers (cases.c) */
+
 struct hcase {
 	const char *name;
 	const char *group;
 	const char *expect;
-	int (*fn)(void);
+	int (*fn)(void);	/* a function case; NULL for a table case (tc) */
 	/*
 	 * A target bug this case is known to hit: a wrong answer then counts
 	 * as XFAIL (passing) unless --strict; survival failures (health
 	 * check, channel leak, kernel splat) always fail.
 	 */
 	const char *known_bug;
+	const struct tcase *tc;	/* a table case, run by tcase_run() */
 };
 extern const struct hcase hcases[];
+int tcase_run(const struct tcase *tc);
 int child_main(const char *name);
 extern const size_t n_hcases;
 
