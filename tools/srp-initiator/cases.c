@@ -400,7 +400,8 @@ static int check_rej(const char *what, const struct login_result *r, uint64_t ta
 	return f;
 }
 
-static int expect_reject(const char *what, const struct login_params *p, uint32_t reason)
+static int expect_reject(const char *what, const struct login_params *p, uint32_t reason,
+			 bool tag_may_be_zero)
 {
 	struct login_result r;
 	struct conn *c = srp_connect(p, &r);
@@ -409,7 +410,7 @@ static int expect_reject(const char *what, const struct login_params *p, uint32_
 		conn_close(c);
 		return check(false, "%s: login accepted, want SRP_LOGIN_REJ 0x%08x", what, reason);
 	}
-	return check_rej(what, &r, p->tag, reason, false);
+	return check_rej(what, &r, p->tag, reason, tag_may_be_zero);
 }
 
 static int check_login_rsp(const char *what, const struct login_result *r,
@@ -459,10 +460,23 @@ static struct conn *login_expect(const char *what, const struct login_params *p,
 /* ======================================================= table cases */
 
 /*
- * A table case is a row of hcases[] with a struct tcase: the IUs it sends,
- * a struct step each, and the answer each must get. tcase_run() sends,
- * waits, parses and checks, with the diagnostics of the helpers above.
+ * A table case is a row of hcases[] with a struct tcase: the logins or IUs
+ * it sends, a struct login_step or struct step each, and the answer each
+ * must get. tcase_run() sends, waits, parses and checks, with the
+ * diagnostics of the helpers above.
  */
+
+/* A login: how it differs from login_defaults(), and its answer. */
+struct login_step {
+	const char *what;	/* names the login in every diagnostic */
+	void (*set)(struct login_params *p, const struct login_step *s);
+	uint32_t n;		/* the setter's number */
+	uint8_t mask;		/* l_flip_*(): the bits to flip in byte n */
+	bool again;		/* change the login of the step before (same tag) */
+	uint32_t rej;		/* SRP_LOGIN_REJ with this reason; 0: accepted */
+	uint8_t rsp_flags;	/* accepted: the SRP_LOGIN_RSP's rsp_flags */
+	bool tag_may_be_zero;	/* in the SRP_LOGIN_REJ */
+};
 
 /* What the target must do with a step's IU. */
 enum answer_kind {
@@ -512,7 +526,8 @@ struct bld {
 };
 
 struct tcase {
-	const struct step *steps;
+	const struct login_step *logins;	/* a login case: these, one by one */
+	const struct step *steps;		/* an IU case: these */
 	size_t n;
 	/*
 	 * All steps on one channel, logged in as @channel, which must then
@@ -531,7 +546,27 @@ struct tcase {
 	const struct tcase *then;	/* another part, once this one could run */
 };
 
+#define LOGINS(a)	.logins = (a), .n = ARRAY_SIZE(a)
 #define STEPS(a)	.steps = (a), .n = ARRAY_SIZE(a)
+
+static int logins_run(const struct tcase *t)
+{
+	struct login_params p;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		const struct login_step *s = &t->logins[i];
+
+		if (!s->again)
+			login_defaults(&p);
+		s->set(&p, s);
+		if (s->rej)
+			expect_reject(s->what, &p, s->rej, s->tag_may_be_zero);
+		else
+			conn_close(login_expect(s->what, &p, s->rsp_flags));
+	}
+	return RES_PASS;
+}
 
 static uint64_t step_lun(const struct step *s)
 {
@@ -624,6 +659,8 @@ int tcase_run(const struct tcase *tc)
 	int res = RES_PASS;
 	size_t n = 0;
 
+	if (tc->logins)
+		return logins_run(tc);
 	if (tc->sq_size) {
 		if (!cfg.tpg || cfs_read(attrib(), "srp_sq_size", old_sq, sizeof(old_sq)))
 			return RES_SKIP;
@@ -650,6 +687,57 @@ int tcase_run(const struct tcase *tc)
 
 /* ============================================================ logins */
 
+/* Setters of logins (struct login_step); each says which step fields it reads. */
+
+/* Immediate data requested at offset n. */
+static void l_imm(struct login_params *p, const struct login_step *s)
+{
+	p->flags |= SRP_IMMED_REQUESTED;
+	p->imm_off = s->n;
+}
+
+/* req_it_iu_len n. */
+static void l_it_iu_len(struct login_params *p, const struct login_step *s)
+{
+	p->it_iu_len = s->n;
+}
+
+/* req_it_iu_len srp_max_req_size + n. */
+static void l_it_iu_len_max(struct login_params *p, const struct login_step *s)
+{
+	p->it_iu_len = max_req_size() + s->n;
+}
+
+/* req_buf_fmt n. */
+static void l_buf_fmt(struct login_params *p, const struct login_step *s)
+{
+	p->buf_fmt = s->n;
+}
+
+/* Byte n of the target port id XOR mask. */
+static void l_flip_tport(struct login_params *p, const struct login_step *s)
+{
+	p->tport[s->n] ^= s->mask;
+}
+
+/* Byte n of the initiator port id XOR mask. */
+static void l_flip_iport(struct login_params *p, const struct login_step *s)
+{
+	p->iport[s->n] ^= s->mask;
+}
+
+/* Every byte of the target port id n. */
+static void l_fill_tport(struct login_params *p, const struct login_step *s)
+{
+	memset(p->tport, s->n, sizeof(p->tport));
+}
+
+/* Opcode n instead of SRP_LOGIN_REQ. */
+static void l_opcode(struct login_params *p, const struct login_step *s)
+{
+	p->opcode = s->n;
+}
+
 static int c_login_good(void)
 {
 	struct login_params p;
@@ -665,50 +753,28 @@ static int c_login_good(void)
 	return f;
 }
 
-static int c_login_imm(void)
-{
-	struct login_params p;
-	struct conn *c;
+static const struct login_step login_imm[] = {
+	{ "immediate data login", l_imm, .n = 68,
+	  .rsp_flags = SRP_LOGIN_RSP_MULTICHAN_NO_CHAN | SRP_LOGIN_RSP_IMMED_SUPP },
+};
+static const struct tcase t_login_imm = { LOGINS(login_imm) };
 
-	login_defaults(&p);
-	p.flags |= SRP_IMMED_REQUESTED;
-	p.imm_off = 68;
-	c = login_expect("immediate data login", &p,
-			 SRP_LOGIN_RSP_MULTICHAN_NO_CHAN | SRP_LOGIN_RSP_IMMED_SUPP);
-	conn_close(c);
-	return RES_PASS;
-}
+static const struct login_step login_imm_bad_offset[] = {
+	/* accepted, rsp_flags SRP_LOGIN_RSP_MULTICHAN_NO_CHAN (0): no IMMED_SUPP */
+	{ "imm_data_offset 0", l_imm, .n = 0 },
+	{ "imm_data_offset 51", l_imm, .n = 51 },
+	{ "imm_data_offset 8260", l_imm, .n = 8260 },
+	{ "imm_data_offset 65535", l_imm, .n = 65535 },
+};
+static const struct tcase t_login_imm_bad_offset = { LOGINS(login_imm_bad_offset) };
 
-static int c_login_imm_bad_offset(void)
-{
-	static const uint16_t offs[] = { 0, 51, 8260, 65535 };
-	struct login_params p;
-	struct conn *c;
-	size_t i;
-	char what[64];
-
-	for (i = 0; i < ARRAY_SIZE(offs); i++) {
-		snprintf(what, sizeof(what), "imm_data_offset %u", offs[i]);
-		login_defaults(&p);
-		p.flags |= SRP_IMMED_REQUESTED;
-		p.imm_off = offs[i];
-		c = login_expect(what, &p, SRP_LOGIN_RSP_MULTICHAN_NO_CHAN);
-		conn_close(c);
-	}
-	return RES_PASS;
-}
-
-static int c_login_it_iu_len_63(void)
-{
-	struct login_params p;
-
-	login_defaults(&p);
-	p.it_iu_len = 63;
-	expect_reject("req_it_iu_len 63", &p, SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL);
-	p.it_iu_len = 0;
-	expect_reject("req_it_iu_len 0", &p, SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL);
-	return RES_PASS;
-}
+static const struct login_step login_it_iu_len_63[] = {
+	{ "req_it_iu_len 63", l_it_iu_len, .n = 63,
+	  .rej = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL },
+	{ "req_it_iu_len 0", l_it_iu_len, .n = 0, .again = true,
+	  .rej = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL },
+};
+static const struct tcase t_login_it_iu_len_63 = { LOGINS(login_it_iu_len_63) };
 
 static int c_login_it_iu_len_64(void)
 {
@@ -733,78 +799,52 @@ static int c_login_it_iu_len_64(void)
 	return RES_PASS;
 }
 
-static int c_login_it_iu_len_max(void)
-{
-	struct login_params p;
-	struct conn *c;
+static const struct login_step login_it_iu_len_max[] = {
+	{ "req_it_iu_len = srp_max_req_size", l_it_iu_len_max, .n = 0 },
+	{ "req_it_iu_len = srp_max_req_size + 1", l_it_iu_len_max, .n = 1, .again = true,
+	  .rej = SRP_LOGIN_REJ_REQ_IT_IU_LENGTH_TOO_LARGE },
+	{ "req_it_iu_len 0xffffffff", l_it_iu_len, .n = 0xffffffff, .again = true,
+	  .rej = SRP_LOGIN_REJ_REQ_IT_IU_LENGTH_TOO_LARGE },
+};
+static const struct tcase t_login_it_iu_len_max = { LOGINS(login_it_iu_len_max) };
 
-	login_defaults(&p);
-	p.it_iu_len = max_req_size();
-	c = login_expect("req_it_iu_len = srp_max_req_size", &p, 0);
-	conn_close(c);
-	p.it_iu_len = max_req_size() + 1;
-	expect_reject("req_it_iu_len = srp_max_req_size + 1", &p,
-		      SRP_LOGIN_REJ_REQ_IT_IU_LENGTH_TOO_LARGE);
-	p.it_iu_len = 0xffffffff;
-	expect_reject("req_it_iu_len 0xffffffff", &p, SRP_LOGIN_REJ_REQ_IT_IU_LENGTH_TOO_LARGE);
-	return RES_PASS;
-}
-
-static int c_login_buf_fmt(void)
-{
-	static const uint16_t bad[] = { 0x0001, 0x0008, 0x0007, 0x8006, 0xffff };
-	struct login_params p;
-	struct conn *c;
-	char what[64];
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		snprintf(what, sizeof(what), "req_buf_fmt 0x%04x", bad[i]);
-		login_defaults(&p);
-		p.buf_fmt = bad[i];
-		expect_reject(what, &p, SRP_LOGIN_REJ_UNSUPPORTED_DESCRIPTOR_FMT);
-	}
+static const struct login_step login_buf_fmt[] = {
+	{ "req_buf_fmt 0x0001", l_buf_fmt, .n = 0x0001,
+	  .rej = SRP_LOGIN_REJ_UNSUPPORTED_DESCRIPTOR_FMT },
+	{ "req_buf_fmt 0x0008", l_buf_fmt, .n = 0x0008,
+	  .rej = SRP_LOGIN_REJ_UNSUPPORTED_DESCRIPTOR_FMT },
+	{ "req_buf_fmt 0x0007", l_buf_fmt, .n = 0x0007,
+	  .rej = SRP_LOGIN_REJ_UNSUPPORTED_DESCRIPTOR_FMT },
+	{ "req_buf_fmt 0x8006", l_buf_fmt, .n = 0x8006,
+	  .rej = SRP_LOGIN_REJ_UNSUPPORTED_DESCRIPTOR_FMT },
+	{ "req_buf_fmt 0xffff", l_buf_fmt, .n = 0xffff,
+	  .rej = SRP_LOGIN_REJ_UNSUPPORTED_DESCRIPTOR_FMT },
 	/* only direct, only indirect, none: all supported subsets */
-	for (i = 0; i < 3; i++) {
-		static const uint16_t ok[] = { 0x0002, 0x0004, 0x0000 };
+	{ "req_buf_fmt 0x0002", l_buf_fmt, .n = 0x0002 },
+	{ "req_buf_fmt 0x0004", l_buf_fmt, .n = 0x0004 },
+	{ "req_buf_fmt 0x0000", l_buf_fmt, .n = 0x0000 },
+};
+static const struct tcase t_login_buf_fmt = { LOGINS(login_buf_fmt) };
 
-		snprintf(what, sizeof(what), "req_buf_fmt 0x%04x", ok[i]);
-		login_defaults(&p);
-		p.buf_fmt = ok[i];
-		c = login_expect(what, &p, 0);
-		conn_close(c);
-	}
-	return RES_PASS;
-}
+static const struct login_step login_wrong_target[] = {
+	{ "wrong id_ext", l_flip_tport, .n = 7, .mask = 1,
+	  .rej = SRP_LOGIN_REJ_UNABLE_ASSOCIATE_CHANNEL },
+	{ "wrong ioc_guid", l_flip_tport, .n = 15, .mask = 1,
+	  .rej = SRP_LOGIN_REJ_UNABLE_ASSOCIATE_CHANNEL },
+	{ "zero target port id", l_fill_tport, .n = 0,
+	  .rej = SRP_LOGIN_REJ_UNABLE_ASSOCIATE_CHANNEL },
+};
+static const struct tcase t_login_wrong_target = { LOGINS(login_wrong_target) };
 
-static int c_login_wrong_target(void)
-{
-	struct login_params p;
-
-	login_defaults(&p);
-	p.tport[7] ^= 1;	/* id_ext */
-	expect_reject("wrong id_ext", &p, SRP_LOGIN_REJ_UNABLE_ASSOCIATE_CHANNEL);
-	login_defaults(&p);
-	p.tport[15] ^= 1;	/* ioc_guid */
-	expect_reject("wrong ioc_guid", &p, SRP_LOGIN_REJ_UNABLE_ASSOCIATE_CHANNEL);
-	login_defaults(&p);
-	memset(p.tport, 0, 16);
-	expect_reject("zero target port id", &p, SRP_LOGIN_REJ_UNABLE_ASSOCIATE_CHANNEL);
-	return RES_PASS;
-}
-
-static int c_login_no_acl(void)
-{
-	struct login_params p;
-
-	login_defaults(&p);
-	p.iport[0] ^= 0x80;	/* initiator_ext no ACL names */
-	expect_reject("initiator without ACL", &p, SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL);
-	login_defaults(&p);
-	p.iport[15] ^= 0x01;	/* GID part */
-	expect_reject("initiator without ACL (GID part)", &p, SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL);
-	return RES_PASS;
-}
+static const struct login_step login_no_acl[] = {
+	/* an initiator_ext no ACL names */
+	{ "initiator without ACL", l_flip_iport, .n = 0, .mask = 0x80,
+	  .rej = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL },
+	/* the GID part */
+	{ "initiator without ACL (GID part)", l_flip_iport, .n = 15, .mask = 0x01,
+	  .rej = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL },
+};
+static const struct tcase t_login_no_acl = { LOGINS(login_no_acl) };
 
 static int c_login_tpg_disabled(void)
 {
@@ -816,7 +856,7 @@ static int c_login_tpg_disabled(void)
 	if (cfs_write(cfg.tpg, "enable", "0"))
 		return RES_FAIL;
 	login_defaults(&p);
-	expect_reject("TPG disabled", &p, SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL);
+	expect_reject("TPG disabled", &p, SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL, false);
 	if (cfs_write(cfg.tpg, "enable", "1"))
 		return RES_FAIL;
 	login_defaults(&p);
@@ -879,21 +919,12 @@ static int c_login_acl_removed(void)
 	return f ? RES_FAIL : RES_PASS;
 }
 
-static int c_login_wrong_opcode(void)
-{
-	struct login_params p;
-	struct login_result r;
-	struct conn *c;
-
-	login_defaults(&p);
-	p.opcode = SRP_CMD;
-	c = srp_connect(&p, &r);
-	if (c)
-		conn_close(c);
+static const struct login_step login_wrong_opcode[] = {
 	/* not an SRP_LOGIN_REQ: the tag need not be read */
-	check_rej("login opcode 0x02", &r, p.tag, SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL, true);
-	return RES_PASS;
-}
+	{ "login opcode 0x02", l_opcode, .n = SRP_CMD,
+	  .rej = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL, .tag_may_be_zero = true },
+};
+static const struct tcase t_login_wrong_opcode = { LOGINS(login_wrong_opcode) };
 
 /*
  * RDMA/CM pads the private data of a connect request to 56 bytes with
@@ -3050,18 +3081,18 @@ int child_main(const char *name)
 const struct hcase hcases[] = {
 	/* logins */
 	{ "login_good", "logins", "accepted; SRP_LOGIN_RSP: REQ_LIM min(srp_sq_size,512), MAX_IT = requested, MAX_TI = srp_max_rsp_size, buf_fmt 0x0006, rsp_flags 0, reserved 0", .fn = c_login_good },
-	{ "login_imm", "logins", "immediate data requested at offset 68: rsp_flags 0x80 (IMMED_SUPP)", .fn = c_login_imm },
-	{ "login_imm_bad_offset", "logins", "imm_data_offset 0/51/>=it_iu_len: accepted without IMMED_SUPP", .fn = c_login_imm_bad_offset },
-	{ "login_it_iu_len_63", "logins", "req_it_iu_len 63 and 0: SRP_LOGIN_REJ 0x00010000 UNABLE_ESTABLISH_CHANNEL", .fn = c_login_it_iu_len_63 },
+	{ "login_imm", "logins", "immediate data requested at offset 68: rsp_flags 0x80 (IMMED_SUPP)", .tc = &t_login_imm },
+	{ "login_imm_bad_offset", "logins", "imm_data_offset 0/51/>=it_iu_len: accepted without IMMED_SUPP", .tc = &t_login_imm_bad_offset },
+	{ "login_it_iu_len_63", "logins", "req_it_iu_len 63 and 0: SRP_LOGIN_REJ 0x00010000 UNABLE_ESTABLISH_CHANNEL", .tc = &t_login_it_iu_len_63 },
 	{ "login_it_iu_len_64", "logins", "req_it_iu_len 64: accepted, a 64-byte READ(10) works", .fn = c_login_it_iu_len_64 },
-	{ "login_it_iu_len_max", "logins", "= srp_max_req_size accepted; +1 and 0xffffffff: REJ 0x00010002 REQ_IT_IU_LENGTH_TOO_LARGE", .fn = c_login_it_iu_len_max },
-	{ "login_buf_fmt", "logins", "req_buf_fmt with bits beyond DIRECT|INDIRECT: REJ 0x00010004; 0x2/0x4/0x0 accepted", .fn = c_login_buf_fmt },
-	{ "login_wrong_target", "logins", "wrong id_ext / ioc_guid / zero: REJ 0x00010003 UNABLE_ASSOCIATE_CHANNEL", .fn = c_login_wrong_target },
-	{ "login_no_acl", "logins", "initiator port id no ACL names: REJ 0x00010000", .fn = c_login_no_acl },
+	{ "login_it_iu_len_max", "logins", "= srp_max_req_size accepted; +1 and 0xffffffff: REJ 0x00010002 REQ_IT_IU_LENGTH_TOO_LARGE", .tc = &t_login_it_iu_len_max },
+	{ "login_buf_fmt", "logins", "req_buf_fmt with bits beyond DIRECT|INDIRECT: REJ 0x00010004; 0x2/0x4/0x0 accepted", .tc = &t_login_buf_fmt },
+	{ "login_wrong_target", "logins", "wrong id_ext / ioc_guid / zero: REJ 0x00010003 UNABLE_ASSOCIATE_CHANNEL", .tc = &t_login_wrong_target },
+	{ "login_no_acl", "logins", "initiator port id no ACL names: REJ 0x00010000", .tc = &t_login_no_acl },
 	{ "login_tpg_disabled", "logins", "TPG disabled: REJ 0x00010000; enabled again: accepted", .fn = c_login_tpg_disabled },
 	{ "login_tpg_disable_live", "logins", "disabling the TPG: SRP_T_LOGOUT reason 0x0, channel closed", .fn = c_login_tpg_disable_live },
 	{ "login_acl_removed", "logins", "removing the ACL of a live session: SRP_T_LOGOUT reason 0x0, channel closed", .fn = c_login_acl_removed },
-	{ "login_wrong_opcode", "logins", "private data with opcode 0x02: REJ 0x00010000 (tag 0 or echoed)", .fn = c_login_wrong_opcode },
+	{ "login_wrong_opcode", "logins", "private data with opcode 0x02: REJ 0x00010000 (tag 0 or echoed)", .tc = &t_login_wrong_opcode },
 	{ "login_truncated", "logins", "0/8 bytes: REJ 0x00010000; 40 bytes: REJ 0x00010003; 48 bytes: accepted (RDMA/CM zero-pads)", .fn = c_login_truncated },
 	{ "login_single_kicks", "logins", "2nd SINGLE_CHANNEL login: rsp_flags 0x01 TERMINATED; 1st channel gets SRP_T_LOGOUT reason 0x4 and is disconnected", .fn = c_login_single_kicks },
 	{ "login_multi_join", "logins", "MULTICHANNEL: first rsp_flags 0x00, joins 0x02 MAINTAINED (+0x80 with imm); all channels work", .fn = c_login_multi_join },
