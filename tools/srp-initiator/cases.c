@@ -291,6 +291,23 @@ static int expect_logout_iu(struct conn *c, const char *what, const void *iu, si
 }
 
 /*
+ * A channel with 2 of its @max_recv receive buffers posted (the others for
+ * conn_post_recvs() once stall_responses() has held the target's responses
+ * back) and @nsend send slots (0: the default).
+ */
+static struct conn *open_stallable(const char *what, int max_recv, int nsend)
+{
+	struct login_params p;
+
+	login_defaults(&p);
+	p.nrecv = 2;
+	p.max_recv = max_recv;
+	if (nsend)
+		p.nsend = nsend;
+	return open_ch(what, &p);
+}
+
+/*
  * Make the target's responses wait: stop reposting receive buffers and use
  * up the posted ones, so that every SRP_RSP the target sends meets an empty
  * receive queue (RNR; the target retries forever) and its command stays in
@@ -337,31 +354,33 @@ static size_t cmd_rw_direct(struct conn *c, uint8_t *iu, uint64_t tag, uint8_t o
 	return n;
 }
 
+/* READ(10)/WRITE(10) (@op) of [@lba, +@blocks) through data[@off..]: GOOD. */
+static int rw_good(struct conn *c, const char *what, uint8_t op, uint32_t lba, uint16_t blocks,
+		   size_t off)
+{
+	uint8_t iu[64];
+	uint64_t tag = conn_tag(c);
+	size_t n = cmd_rw_direct(c, iu, tag, op, lba, blocks, off, blocks * 512);
+
+	return send_expect(c, what, iu, n, tag, WANT_GOOD);
+}
+
 /* Write a pattern to [lba, +blocks) through a plain WRITE(10). */
 static int write_pattern(struct conn *c, const char *what, uint32_t lba, uint16_t blocks,
 			 uint32_t seed)
 {
-	uint8_t iu[64];
-	uint64_t tag = conn_tag(c);
-	size_t n;
-
 	fill_pattern(c->data + 2 * MiB, blocks * 512, seed);
-	n = cmd_rw_direct(c, iu, tag, SCSI_WRITE_10, lba, blocks, 2 * MiB, blocks * 512);
-	return send_expect(c, what, iu, n, tag, WANT_GOOD);
+	return rw_good(c, what, SCSI_WRITE_10, lba, blocks, 2 * MiB);
 }
 
 /* Read [lba, +blocks) through a plain READ(10) and compare with the pattern. */
 static int verify_pattern(struct conn *c, const char *what, uint32_t lba, uint16_t blocks,
 			  uint32_t seed)
 {
-	uint8_t iu[64];
-	uint64_t tag = conn_tag(c);
-	size_t n;
 	int f, bad;
 
 	memset(c->data + 3 * MiB, 0, blocks * 512);
-	n = cmd_rw_direct(c, iu, tag, SCSI_READ_10, lba, blocks, 3 * MiB, blocks * 512);
-	f = send_expect(c, what, iu, n, tag, WANT_GOOD);
+	f = rw_good(c, what, SCSI_READ_10, lba, blocks, 3 * MiB);
 	bad = check_pattern(c->data + 3 * MiB, blocks * 512, seed);
 	f |= check(bad < 0, "%s: LBA %u.. differs from the pattern at byte %d", what, lba, bad);
 	return f;
@@ -1025,6 +1044,17 @@ static int c_login_multi_join(void)
 	return RES_PASS;
 }
 
+/* A login of 64-byte IUs with 4 buffers and 4 KiB of data here. */
+static void small_login(struct login_params *p, uint8_t flags)
+{
+	login_defaults(p);
+	p->flags = flags;
+	p->it_iu_len = 64;
+	p->nrecv = p->max_recv = 4;
+	p->nsend = 4;
+	p->data_len = 4096;
+}
+
 /* SRPT_MAX_CH_PER_NEXUS = 64 channels per I_T nexus. */
 static int c_login_channel_limit(void)
 {
@@ -1040,24 +1070,14 @@ static int c_login_channel_limit(void)
 	if (cfg.tpg && !cfs_read(attrib(), "srp_sq_size", old_sq, sizeof(old_sq)))
 		cfs_write(attrib(), "srp_sq_size", "16");
 	for (i = 0; i < LIMIT; i++) {
-		login_defaults(&p);
-		p.flags = i ? SRP_MULTICHAN_MULTI : SRP_MULTICHAN_SINGLE;
-		p.it_iu_len = 64;
-		p.nrecv = p.max_recv = 4;
-		p.nsend = 4;
-		p.data_len = 4096;
+		small_login(&p, i ? SRP_MULTICHAN_MULTI : SRP_MULTICHAN_SINGLE);
 		ch[i] = srp_connect(&p, &r);
 		if (check(ch[i] != NULL, "channel %d of %d: %s", i + 1, LIMIT, r.err))
 			goto out;
 		check(r.rsp.rsp_flags == (i ? SRP_LOGIN_RSP_MULTICHAN_MAINTAINED : 0),
 		      "channel %d: rsp_flags 0x%02x", i + 1, r.rsp.rsp_flags);
 	}
-	login_defaults(&p);
-	p.flags = SRP_MULTICHAN_MULTI;
-	p.it_iu_len = 64;
-	p.nrecv = p.max_recv = 4;
-	p.nsend = 4;
-	p.data_len = 4096;
+	small_login(&p, SRP_MULTICHAN_MULTI);
 	s = srp_connect(&p, &r);
 	conn_close(s);
 	check_rej("channel 65", &r, p.tag, SRP_LOGIN_REJ_CHANNEL_LIMIT_REACHED, false);
@@ -1185,13 +1205,8 @@ static void cap_params(struct login_params *p, uint64_t iext, uint8_t flags)
 {
 	uint64_t be = htobe64(iext);
 
-	login_defaults(p);
+	small_login(p, flags);
 	memcpy(p->iport, &be, 8);
-	p->flags = flags;
-	p->it_iu_len = 64;
-	p->nrecv = p->max_recv = 4;
-	p->nsend = 4;
-	p->data_len = 4096;
 }
 
 /*
@@ -1226,7 +1241,6 @@ static int c_login_session_cap(void)
 	struct login_result r;
 	struct rlimit rl;
 	struct conn *c;
-	const char *slash;
 	uint64_t guid;
 	uint8_t id[16];
 	double t0, t;
@@ -1239,11 +1253,8 @@ static int c_login_session_cap(void)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	slash = strrchr(cfg.tpg, '/');
-	if (!slash)
+	if (!port_stats_dir(stats, sizeof(stats)))
 		return check(false, "--tpg %s: no target port directory above it", cfg.tpg);
-	snprintf(stats, sizeof(stats), "%.*s/fabric_statistics/srpt_login_stats",
-		 (int)(slash - cfg.tpg), cfg.tpg);
 	memcpy(&guid, id + 8, 8);
 	snprintf(acl, sizeof(acl), "%s/acls/0x%016llx", cfg.tpg,
 		 (unsigned long long)be64toh(guid));
@@ -1559,6 +1570,30 @@ static struct srp_direct_buf tdesc(struct conn *c, size_t off, int n)
 	return desc(c, off, n * 16);
 }
 
+/* Put @n descriptors at data[4096] as an external table; returns its descriptor. */
+static struct srp_direct_buf put_table(struct conn *c, const struct srp_direct_buf *d, int n)
+{
+	memcpy(c->data + 4096, d, n * sizeof(*d));
+	return tdesc(c, 4096, n);
+}
+
+/*
+ * A pattern (@seed) of 8 KiB in four 2 KiB pieces at 32 KiB, 64 KiB, 96 KiB
+ * and 128 KiB of the data buffer, described by @d[4] and an external
+ * table at 4 KiB; returns the table's descriptor.
+ */
+static struct srp_direct_buf scatter4(struct conn *c, struct srp_direct_buf d[4], uint32_t seed)
+{
+	int i;
+
+	fill_pattern(c->data + 2 * MiB, 8192, seed);
+	for (i = 0; i < 4; i++) {
+		memcpy(c->data + 32768 * (i + 1), c->data + 2 * MiB + 2048 * i, 2048);
+		d[i] = desc(c, 32768 * (i + 1), 2048);
+	}
+	return put_table(c, d, 4);
+}
+
 /*
  * READ(10) of 8 blocks, indirect: a table descriptor (at 64 KiB) of
  * ind.tlen bytes, ind.cnt inline descriptors (2 KiB each at 0, 8 KiB and
@@ -1662,13 +1697,7 @@ static int c_iu_external_table(void)
 
 	if (!c)
 		return RES_FAIL;
-	fill_pattern(c->data + 2 * MiB, 8192, 0xe7a1);
-	for (i = 0; i < 4; i++) {
-		memcpy(c->data + 32768 * (i + 1), c->data + 2 * MiB + 2048 * i, 2048);
-		d[i] = desc(c, 32768 * (i + 1), 2048);
-	}
-	memcpy(c->data + 4096, d, sizeof(d));	/* the table in initiator memory */
-	t = tdesc(c, 4096, 4);
+	t = scatter4(c, d, 0xe7a1);	/* the table in initiator memory */
 
 	tag = conn_tag(c);
 	cmd_rw(iu, tag, SCSI_WRITE_10, cfg.lba, 16);
@@ -1689,7 +1718,7 @@ static int c_iu_external_table(void)
 
 	/* the fetched table does not add up to the total length */
 	d[3] = desc(c, 32768 * 4, 1024);
-	memcpy(c->data + 4096, d, sizeof(d));
+	put_table(c, d, 4);
 	tag = conn_tag(c);
 	cmd_rw(iu, tag, SCSI_READ_10, cfg.lba, 16);
 	n = put_indirect(iu, false, 0, &t, 8192, d, 0);
@@ -1706,8 +1735,7 @@ static size_t b_table_bad_rkey(const struct bld *b)
 
 	for (i = 0; i < 4; i++)
 		d[i] = desc(b->c, 32768 * (i + 1), 2048);
-	memcpy(b->c->data + 4096, d, sizeof(d));
-	t = tdesc(b->c, 4096, 4);
+	t = put_table(b->c, d, 4);
 	t.key = htobe32(b->c->dmr->rkey ^ 0x5a5a00);
 	cmd_rw(b->iu, b->tag, SCSI_READ_10, cfg.lba, 16);
 	return put_indirect(b->iu, false, 0, &t, 8192, d, 0);
@@ -1730,8 +1758,7 @@ static size_t b_table_40(const struct bld *b)
 
 	for (i = 0; i < N; i++)
 		d[i] = desc(b->c, 65536 + 1024 * i, PIECE);
-	memcpy(b->c->data + 4096, d, sizeof(d));
-	t = tdesc(b->c, 4096, N);
+	t = put_table(b->c, d, N);
 	cmd_rw(b->iu, b->tag, b->s->op, cfg.lba, N * PIECE / 512);
 	return put_indirect(b->iu, b->s->op == SCSI_WRITE_10, 0, &t, N * PIECE, d, 0);
 }
@@ -1967,17 +1994,13 @@ static int c_iu_rq_alias(void)
 	struct srp_cmd *cmd;
 	struct srp_direct_buf d[2], t;
 	uint8_t iu[1024], tur[48], cdb[6];
-	struct login_params p;
 	uint64_t ta, tb, tag, sent0;
 	struct conn *c;
 	struct iu *r;
 	size_t n;
 	int i, got_a = 0, got_b = 0, other = 0, bad;
 
-	login_defaults(&p);
-	p.flags |= SRP_IMMED_REQUESTED;
-	p.imm_off = 68;
-	c = open_ch("receive buffer aliasing", &p);
+	c = open_imm("receive buffer aliasing");
 	if (!c)
 		return RES_FAIL;
 	write_pattern(c, "pattern", cfg.lba + 64, 8, 0xa11a);
@@ -2007,8 +2030,7 @@ static int c_iu_rq_alias(void)
 	memset(c->data + 65536, 0, 4096);
 	d[0] = desc(c, 65536, 2048);
 	d[1] = desc(c, 65536 + 2048, 2048);
-	memcpy(c->data + 4096, d, sizeof(d));
-	t = tdesc(c, 4096, 2);
+	t = put_table(c, d, 2);
 	ta = conn_tag(c);
 	cmd_rw(iu, ta, SCSI_READ_10, cfg.lba + 64, 8);
 	n = put_indirect(iu, false, 0, &t, 4096, d, 0);
@@ -2099,6 +2121,24 @@ static const struct tcase t_iu_bidi_and_formats = {
 	.then = &t_iu_bad_formats,
 };
 
+/* Send @iu; its SRP_RSP must say CHECK CONDITION (nothing else is checked). */
+static void expect_cc_status(struct conn *c, const char *what, const void *iu, size_t len,
+			     uint64_t tag)
+{
+	struct rsp_info ri;
+	char err[128];
+	struct iu *r;
+
+	if (conn_send(c, iu, len) || !(r = conn_wait_tag(c, tag, 10000))) {
+		check(false, "%s: not answered", what);
+		return;
+	}
+	if (!parse_rsp(r->buf, r->len, c->max_ti, &ri, err, sizeof(err)))
+		check(ri.status == SAM_STAT_CHECK_CONDITION,
+		      "%s: status 0x%02x, want CHECK CONDITION", what, ri.status);
+	free(r);
+}
+
 /*
  * The data direction in the SRP_CMD contradicts the CDB. SAM-5: the CDB
  * defines the transfer; the target must not write the medium for a READ
@@ -2111,7 +2151,6 @@ static int c_iu_dir_mismatch(void)
 	uint8_t iu[64];
 	uint64_t tag;
 	size_t n;
-	struct iu *r;
 
 	if (!c)
 		return RES_FAIL;
@@ -2124,18 +2163,7 @@ static int c_iu_dir_mismatch(void)
 	cmd->buf_fmt = SRP_DATA_DESC_DIRECT << 4;
 	cmd->data_out_desc_cnt = 1;
 	cmd->data_in_desc_cnt = 0;
-	if (!conn_send(c, iu, n) && (r = conn_wait_tag(c, tag, 10000))) {
-		struct rsp_info ri;
-		char err[128];
-
-		if (!parse_rsp(r->buf, r->len, c->max_ti, &ri, err, sizeof(err)))
-			check(ri.status == SAM_STAT_CHECK_CONDITION,
-			      "READ(10) with a data-out descriptor: status 0x%02x, want CHECK CONDITION",
-			      ri.status);
-		free(r);
-	} else {
-		check(false, "READ(10) with a data-out descriptor: not answered");
-	}
+	expect_cc_status(c, "READ(10) with a data-out descriptor", iu, n, tag);
 	verify_pattern(c, "READ(10) with a data-out descriptor must not write the medium",
 		       cfg.lba, 1, 0x5151);
 	/* WRITE(10) CDB with a data-in descriptor */
@@ -2145,18 +2173,7 @@ static int c_iu_dir_mismatch(void)
 	cmd->buf_fmt = SRP_DATA_DESC_DIRECT;
 	cmd->data_out_desc_cnt = 0;
 	cmd->data_in_desc_cnt = 1;
-	if (!conn_send(c, iu, n) && (r = conn_wait_tag(c, tag, 10000))) {
-		struct rsp_info ri;
-		char err[128];
-
-		if (!parse_rsp(r->buf, r->len, c->max_ti, &ri, err, sizeof(err)))
-			check(ri.status == SAM_STAT_CHECK_CONDITION,
-			      "WRITE(10) with a data-in descriptor: status 0x%02x, want CHECK CONDITION",
-			      ri.status);
-		free(r);
-	} else {
-		check(false, "WRITE(10) with a data-in descriptor: not answered");
-	}
+	expect_cc_status(c, "WRITE(10) with a data-in descriptor", iu, n, tag);
 	check(all_zero(c->data, 512), "WRITE(10) with a data-in descriptor returned medium data");
 	verify_pattern(c, "after WRITE(10) with a data-in descriptor", cfg.lba, 1, 0x5151);
 	survives(c, "direction mismatch");
@@ -2211,16 +2228,12 @@ static const struct tcase t_iu_bad_addr_write = { STEPS(iu_bad_addr_write) };
 /* A second command with the tag of one still in flight: both are answered. */
 static int c_iu_tag_reuse(void)
 {
-	struct login_params p;
 	struct conn *c;
 	uint8_t iu[64], cdb[6];
 	uint64_t tag;
 	int i;
 
-	login_defaults(&p);
-	p.nrecv = 2;
-	p.max_recv = 16;
-	c = open_ch("tag reuse", &p);
+	c = open_stallable("tag reuse", 16, 0);
 	if (!c)
 		return RES_FAIL;
 	if (stall_responses(c, "tag reuse"))
@@ -2255,16 +2268,11 @@ out:
  */
 static int c_iu_credit_overrun(void)
 {
-	struct login_params p;
 	struct conn *c;
 	uint8_t iu[64], cdb[6];
 	int i, n;
 
-	login_defaults(&p);
-	p.nrecv = 2;
-	p.max_recv = 8;
-	p.nsend = 256;
-	c = open_ch("credit overrun", &p);
+	c = open_stallable("credit overrun", 8, 256);
 	if (!c)
 		return RES_FAIL;
 	if (stall_responses(c, "credit overrun"))
@@ -2286,17 +2294,12 @@ out:
 /* Exactly REQUEST LIMIT commands outstanding: all answered. */
 static int c_iu_credit_full(void)
 {
-	struct login_params p;
 	struct conn *c;
 	uint8_t iu[64], cdb[6];
 	uint64_t first;
 	int i, got = 0;
 
-	login_defaults(&p);
-	p.nrecv = 2;
-	p.max_recv = 600;
-	p.nsend = 128;
-	c = open_ch("all credits", &p);
+	c = open_stallable("all credits", 600, 128);
 	if (!c)
 		return RES_FAIL;
 	if (stall_responses(c, "all credits"))
@@ -2588,17 +2591,13 @@ static int c_tmf_lun_reset(void)
  */
 static int c_tmf_abort_stalled(void)
 {
-	struct login_params p;
 	struct conn *c;
 	uint8_t iu[64];
 	uint64_t rtag, ttag;
 	int order = 0, seen_r = 0, seen_t = 0;
 	struct iu *r;
 
-	login_defaults(&p);
-	p.nrecv = 2;
-	p.max_recv = 16;
-	c = open_ch("abort a stalled command", &p);
+	c = open_stallable("abort a stalled command", 16, 0);
 	if (!c)
 		return RES_FAIL;
 	if (stall_responses(c, "abort a stalled command"))
@@ -2665,14 +2664,10 @@ out:
 static int read_blocks(struct conn *c, const char *what, uint32_t lba,
 		       uint16_t blocks, uint8_t *buf)
 {
-	uint8_t iu[64];
-	uint64_t tag = conn_tag(c);
-	size_t n;
 	int f;
 
 	memset(c->data + 3 * MiB, 0, blocks * 512);
-	n = cmd_rw_direct(c, iu, tag, SCSI_READ_10, lba, blocks, 3 * MiB, blocks * 512);
-	f = send_expect(c, what, iu, n, tag, WANT_GOOD);
+	f = rw_good(c, what, SCSI_READ_10, lba, blocks, 3 * MiB);
 	memcpy(buf, c->data + 3 * MiB, blocks * 512);
 	return f;
 }
@@ -2708,19 +2703,14 @@ static int tmf_during_table_fetch(const char *what, uint8_t func,
 				  uint8_t want_code, bool write_runs)
 {
 	struct srp_direct_buf d[4], t;
-	struct login_params p;
 	uint64_t rtag, wtag, ttag;
 	bool seen_w = false, seen_t = false, have_end;
 	uint8_t iu[256], at_tmf[8192], at_end[8192];
 	struct conn *c;
 	struct iu *r;
 	size_t n;
-	int i;
 
-	login_defaults(&p);
-	p.nrecv = 2;
-	p.max_recv = 16;
-	c = open_ch(what, &p);
+	c = open_stallable(what, 16, 0);
 	if (!c)
 		return RES_FAIL;
 	if (write_pattern(c, "old data", cfg.lba, 16, 0x7ab1e))
@@ -2731,13 +2721,7 @@ static int tmf_during_table_fetch(const char *what, uint8_t func,
 	rtag = conn_tag(c);
 	conn_send(c, iu, cmd_rw_direct(c, iu, rtag, SCSI_READ_10, cfg.lba + 64, 8,
 				       3 * MiB, 4096));
-	fill_pattern(c->data + 2 * MiB, 8192, 0x0bad);
-	for (i = 0; i < 4; i++) {
-		memcpy(c->data + 32768 * (i + 1), c->data + 2 * MiB + 2048 * i, 2048);
-		d[i] = desc(c, 32768 * (i + 1), 2048);
-	}
-	memcpy(c->data + 4096, d, sizeof(d));
-	t = tdesc(c, 4096, 4);
+	t = scatter4(c, d, 0x0bad);
 	wtag = conn_tag(c);
 	cmd_rw(iu, wtag, SCSI_WRITE_10, cfg.lba, 16);
 	n = put_indirect(iu, true, 0, &t, 8192, d, 0);
@@ -2924,26 +2908,26 @@ static struct conn *big_transfers(const char *what, int n, bool write, bool both
 	return c;
 }
 
-static int c_disc_mid_write(void)
+/* Disconnect while 16 1 MiB transfers (WRITEs if @write) are under way. */
+static int disc_during(const char *what, bool write)
 {
-	struct conn *c = big_transfers("disconnect during 1 MiB WRITEs", 16, true, false);
+	struct conn *c = big_transfers(what, 16, write, false);
 
 	if (!c)
 		return RES_FAIL;
-	conn_wait_iu(c, 50);	/* let the RDMA READs start */
+	conn_wait_iu(c, 50);	/* let the RDMA transfers start */
 	conn_close(c);
 	return RES_PASS;	/* the runner checks the channel is released */
 }
 
+static int c_disc_mid_write(void)
+{
+	return disc_during("disconnect during 1 MiB WRITEs", true);
+}
+
 static int c_disc_mid_read(void)
 {
-	struct conn *c = big_transfers("disconnect during 1 MiB READs", 16, false, false);
-
-	if (!c)
-		return RES_FAIL;
-	conn_wait_iu(c, 50);
-	conn_close(c);
-	return RES_PASS;	/* the runner checks the channel is released */
+	return disc_during("disconnect during 1 MiB READs", false);
 }
 
 /* Deregister the buffer under the target's RDMA: access errors, channel dies. */
@@ -3004,16 +2988,12 @@ static int c_disc_exit_mid_transfer(void)
 /* Disconnect while the target's responses are stuck (RNR) and a TMF waits. */
 static int c_disc_stalled(void)
 {
-	struct login_params p;
 	struct conn *c;
 	uint8_t iu[64], cdb[6];
 	uint64_t rtag;
 	int i;
 
-	login_defaults(&p);
-	p.nrecv = 2;
-	p.max_recv = 8;
-	c = open_ch("disconnect with stalled responses", &p);
+	c = open_stallable("disconnect with stalled responses", 8, 0);
 	if (!c)
 		return RES_FAIL;
 	if (!stall_responses(c, "disconnect with stalled responses")) {
@@ -3053,15 +3033,11 @@ int child_main(const char *name)
 		_exit(0);
 	}
 	if (!strcmp(name, "stalled_exit")) {
-		struct login_params p;
 		struct conn *c;
 		uint8_t iu[64], cdb[6];
 		int i;
 
-		login_defaults(&p);
-		p.nrecv = 2;
-		p.max_recv = 8;
-		c = open_ch("exit with stalled responses", &p);
+		c = open_stallable("exit with stalled responses", 8, 0);
 		if (!c || stall_responses(c, "exit with stalled responses"))
 			return 1;
 		cdb_tur(cdb);
