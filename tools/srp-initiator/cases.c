@@ -5,6 +5,28 @@
  * runner then checks that a fresh login still does I/O and that every
  * channel was released.
  *
+ * A case is one of two kinds:
+ *  - A table case, when it only sends logins or IUs that each must get an
+ *    answer: its row in hcases[] names a struct tcase, a list of steps.
+ *    A struct login_step says how the login differs from the default and
+ *    whether it gets an SRP_LOGIN_RSP (with which rsp_flags) or an
+ *    SRP_LOGIN_REJ (with which reason); a struct step names a builder
+ *    that fills the IU, how many bytes of it go out, and its answer: an
+ *    SRP_RSP (status, sense key/ASC/ASCQ, residual flags and counts, TMF
+ *    response code: struct want), an SRP_T_LOGOUT with a reason, or the
+ *    channel closed. The tcase says whether its steps share a channel
+ *    that must survive them or each gets a fresh one. tcase_run() sends,
+ *    waits, parses and checks; a new case of that shape is a new row and,
+ *    if no builder fits, a new builder.
+ *  - A function case (c_*), for everything else: data that must arrive
+ *    intact, answers whose order or timing matters, stalled responses,
+ *    credit games, TMFs during a transfer, churn, configfs changes under
+ *    live channels, races, process exits. These use the helpers below
+ *    (open_ch, send_expect, survives, expect_logout_iu, ...) and may run
+ *    a table part (tcase_run) among their own steps. A case whose IUs
+ *    are of the table's shape but that also checks the data read back,
+ *    or words a missing answer its own way, stays a function too.
+ *
  * Expected answers come from SRP r16a / SRP2 and, where the standard leaves
  * the choice to the target, from what ib_srpt documents (srpt_cm.c login
  * validation, srpt_io.c descriptor parsing) and target_core does
@@ -501,13 +523,13 @@ struct login_step {
 enum answer_kind {
 	ANSWER_RSP,		/* an SRP_RSP for its tag as .rsp; the channel lives */
 	ANSWER_T_LOGOUT,	/* SRP_T_LOGOUT .reason, disconnect, nothing else */
-	ANSWER_CLOSED,		/* the channel closes within .ms, no GOOD SRP_RSP */
+	ANSWER_CLOSED,		/* closed within .ms (SRP_T_LOGOUT reason 0 at most), no GOOD */
 };
 
 struct answer {
 	enum answer_kind kind;
 	struct want rsp;
-	bool credits;		/* ANSWER_RSP: then all the login's credits back */
+	bool credits;		/* ANSWER_RSP: then the login's credits back, exactly (2 s) */
 	uint32_t reason;
 	int ms;
 };
