@@ -29,6 +29,12 @@
 #   srpt_rmdir DIR         srpt_rm_links DIR (every symlink in DIR)
 #   srpt_cfs_clear         remove every srpt object below $SRPT_CFS
 #
+# The configuration the end-to-end tests start from (lib-srp.sh, hostile):
+#   srpt_tpg_setup TPG BACKSTORE ACL USE_SRQ ENABLE   a new target port
+#                          and TPG, use_srq, lun_0 on BACKSTORE, ACL with
+#                          lun_0 mapped, enable (1/0), the RDMA/CM port
+#   srpt_acl_add TPG ACL   ACL with TPG's lun_0 mapped
+#
 # Teardown and the exit trap:
 #   srpt_teardown [--keep-module] [--rxe-down]   remove the srpt configuration,
 #                          the backstores and the module; 1 if anything failed
@@ -254,6 +260,36 @@ srpt_cfs_clear() {
 		srpt_rmdir "$port" || rc=1
 	done
 	return "$rc"
+}
+
+# ---------------------------------------------------------------- setup
+
+# srpt_acl_add TPG ACL: ACL (an initiator name, see srpt.rst) in TPG, with
+# the TPG's lun_0 mapped as its lun_0.
+srpt_acl_add() {
+	local acl=$1/acls/$2
+	mkdir "$acl" || { guest_err "mkdir $acl failed"; return 1; }
+	mkdir "$acl/lun_0" || { guest_err "mkdir $acl/lun_0 failed"; return 1; }
+	ln -s "$1/lun/lun_0" "$acl/lun_0/mapped" || { guest_err "cannot map lun_0 in $acl"; return 1; }
+}
+
+# srpt_tpg_setup TPG BACKSTORE ACL USE_SRQ ENABLE: the target port and TPG
+# directories (TPG is $SRPT_CFS/<port>/<tpg>; neither may exist), use_srq,
+# lun_0 on the backstore directory BACKSTORE, srpt_acl_add TPG ACL, enable
+# if ENABLE is 1, and the RDMA/CM listener on SRPT_CM_PORT.
+srpt_tpg_setup() {
+	local tpg=$1 bs=$2 acl=$3 srq=$4 enable=$5
+	[ -d "$SRPT_CFS" ] || mkdir "$SRPT_CFS" || { guest_err "mkdir $SRPT_CFS failed"; return 1; }
+	mkdir "${tpg%/*}" || { guest_err "mkdir ${tpg%/*} failed"; return 1; }
+	mkdir "$tpg" || { guest_err "mkdir $tpg failed"; return 1; }
+	srpt_write "$tpg/attrib/use_srq" "$srq" || return 1
+	mkdir "$tpg/lun/lun_0" || { guest_err "mkdir $tpg/lun/lun_0 failed"; return 1; }
+	ln -s "$bs" "$tpg/lun/lun_0/${bs##*/}" || { guest_err "cannot link $bs as lun_0"; return 1; }
+	srpt_acl_add "$tpg" "$acl" || return 1
+	if [ "$enable" = 1 ]; then
+		srpt_write "$tpg/enable" 1 || return 1
+	fi
+	srpt_write "$SRPT_CFS/discovery_auth/rdma_cm_port" "$SRPT_CM_PORT"
 }
 
 # ---------------------------------------------------------------- teardown

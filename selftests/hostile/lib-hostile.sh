@@ -37,7 +37,7 @@ _hostile_uverbs_ready() {
 }
 
 hostile_setup() {
-	local srq=0 bs_mb=64 acl port
+	local srq=0 bs_mb=64 acl
 	local -a params=()
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -52,19 +52,10 @@ hostile_setup() {
 	wait_for 10 _hostile_uverbs_ready ||
 		{ echo "error: no /dev/infiniband/rdma_cm or uverbs device" >&2; return 1; }
 	guest_load_srpt "$SRPT_IMPL" ${params[@]+"${params[@]}"} || return 1
-	[ -d "$SRPT_CFS" ] || mkdir "$SRPT_CFS" || return 1
 	guest_bs_rd "$HOSTILE_BS" "$bs_mb" || return 1
-	port=$SRPT_CFS/$RXE_GID_HEX
-	HOSTILE_TPG=$port/tpgt_1
-	mkdir "$port" "$HOSTILE_TPG" || return 1
-	srpt_write "$HOSTILE_TPG/attrib/use_srq" "$srq" || return 1
-	mkdir "$HOSTILE_TPG/lun/lun_0" || return 1
-	ln -s "$GUEST_BS_DIR" "$HOSTILE_TPG/lun/lun_0/$HOSTILE_BS" || return 1
+	HOSTILE_TPG=$SRPT_CFS/$RXE_GID_HEX/tpgt_1
 	acl=$("$HOSTILE_BIN" port-id) || { echo "error: srp-initiator port-id failed" >&2; return 1; }
-	mkdir "$HOSTILE_TPG/acls/$acl" "$HOSTILE_TPG/acls/$acl/lun_0" || return 1
-	ln -s "$HOSTILE_TPG/lun/lun_0" "$HOSTILE_TPG/acls/$acl/lun_0/mapped" || return 1
-	srpt_write "$HOSTILE_TPG/enable" 1 || return 1
-	srpt_write "$SRPT_CFS/discovery_auth/rdma_cm_port" "$SRPT_CM_PORT" || return 1
+	srpt_tpg_setup "$HOSTILE_TPG" "$GUEST_BS_DIR" "$acl" "$srq" 1 || return 1
 	echo "# target: $HOSTILE_TPG (use_srq=$srq), ACL $acl, LUN 0 = rd_mcp ${bs_mb} MiB"
 	export HOSTILE_TPG
 }

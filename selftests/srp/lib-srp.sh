@@ -406,12 +406,7 @@ srp_info_channels() {
 # ---------------------------------------------------------------- target
 
 # srp_acl_add NAME: ACL NAME on $SRP_TPG with lun_0 mapped to it.
-srp_acl_add() {
-	local acl=$SRP_TPG/acls/$1
-	mkdir "$acl" || { guest_err "mkdir $acl failed"; return 1; }
-	mkdir "$acl/lun_0" || { guest_err "mkdir $acl/lun_0 failed"; return 1; }
-	ln -s "$SRP_TPG/lun/lun_0" "$acl/lun_0/mapped" || { guest_err "cannot map lun_0 in $acl"; return 1; }
-}
+srp_acl_add() { srpt_acl_add "$SRP_TPG" "$1"; }
 
 # srp_acl_del NAME: remove the ACL (its mapped LUN first).
 srp_acl_del() {
@@ -508,7 +503,6 @@ srp_target_setup() {
 	else
 		guest_load_srpt "$impl" ${params[@]+"${params[@]}"} || return 1
 	fi
-	[ -d "$SRPT_CFS" ] || mkdir "$SRPT_CFS" || { guest_err "mkdir $SRPT_CFS failed"; return 1; }
 
 	case $bs in
 	rd) guest_bs_rd "$SRP_BS_NAME" "$bs_mb" ;;
@@ -525,16 +519,7 @@ srp_target_setup() {
 	# Initiator port id of ib_srp's RDMA/CM logins: initiator_ext (we pass
 	# fe80000000000000) followed by the low 64 bits of the source GID.
 	SRP_INIT_ID=0xfe80000000000000${RXE_GID_HEX:18}
-	mkdir "$SRP_PORT" || { guest_err "mkdir $SRP_PORT failed"; return 1; }
-	mkdir "$SRP_TPG" || { guest_err "mkdir $SRP_TPG failed"; return 1; }
-	srpt_write "$SRP_TPG/attrib/use_srq" "$srq" || return 1
-	mkdir "$SRP_TPG/lun/lun_0" || { guest_err "mkdir lun_0 failed"; return 1; }
-	ln -s "$SRP_BS" "$SRP_TPG/lun/lun_0/$SRP_BS_NAME" || { guest_err "cannot link the backstore"; return 1; }
-	srp_acl_add "${acl:-$SRP_INIT_ID}" || return 1
-	if [ "$enable" = 1 ]; then
-		srpt_write "$SRP_TPG/enable" 1 || return 1
-	fi
-	srpt_write "$SRPT_CFS/discovery_auth/rdma_cm_port" "$SRPT_CM_PORT" || return 1
+	srpt_tpg_setup "$SRP_TPG" "$SRP_BS" "${acl:-$SRP_INIT_ID}" "$srq" "$enable" || return 1
 	export SRP_PORT SRP_TPG SRP_INIT_ID SRP_BS
 }
 
