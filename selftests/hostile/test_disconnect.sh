@@ -1,5 +1,5 @@
 #!/bin/bash
-# Initiator disconnects and crashes in the middle of 1 MiB RDMA transfers, with the data buffer deregistered under the target, and with responses stuck in RNR plus pending task management (userspace initiator, tools/srp-initiator).
+# Initiator disconnects, SRP_I_LOGOUTs and crashes in the middle of 1 MiB RDMA transfers, with the data buffer deregistered under the target, and with responses stuck in RNR plus pending task management (userspace initiator, tools/srp-initiator).
 # Each case is followed by a health check (a fresh login does WRITE/READ,
 # immediate data, all credits back) and channel accounting (every "login
 # accepted" and every channel of a rejected login has a "channel released"

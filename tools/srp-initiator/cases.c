@@ -515,6 +515,7 @@ struct login_step {
 	uint8_t mask;		/* l_flip_*(): the bits to flip in byte n */
 	bool again;		/* change the login of the step before (same tag) */
 	uint32_t rej;		/* SRP_LOGIN_REJ with this reason; 0: accepted */
+	const char *stat;	/* rejected: the login counter it adds one to */
 	uint8_t rsp_flags;	/* accepted: the SRP_LOGIN_RSP's rsp_flags */
 	bool tag_may_be_zero;	/* in the SRP_LOGIN_REJ */
 };
@@ -590,9 +591,50 @@ struct tcase {
 #define LOGINS(a)	.logins = (a), .n = ARRAY_SIZE(a)
 #define STEPS(a)	.steps = (a), .n = ARRAY_SIZE(a)
 
+/* The target port's login counters (fabric_statistics/srpt_login_stats). */
+static const char *const login_stats[] = {
+	"accepted", "rejected_malformed", "rejected_iu_length",
+	"rejected_buffer_format", "rejected_target_port_id",
+	"rejected_no_enabled_tpg", "rejected_no_acl", "rejected_channel_limit",
+	"rejected_resources", "iu_refused_type", "iu_refused_unsolicited",
+	"iu_refused_format",
+};
+
+static void read_login_stats(const char *dir, uint32_t *v)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(login_stats); i++)
+		v[i] = read_u32(dir, login_stats[i], ~0u);
+}
+
+/*
+ * Each login of a login case adds exactly one to exactly one counter:
+ * "accepted", or the step's reason for the rejection.
+ */
+static void check_login_stats(const struct login_step *s, const uint32_t *before,
+			      const uint32_t *after)
+{
+	const char *want = s->rej ? s->stat : "accepted";
+	size_t i;
+
+	if (check(want, "%s: the step names no login counter", s->what))
+		return;
+	for (i = 0; i < ARRAY_SIZE(login_stats); i++) {
+		uint32_t d = strcmp(login_stats[i], want) ? 0 : 1;
+
+		check(before[i] != ~0u && after[i] == before[i] + d,
+		      "%s: login counter %s went from %u to %u, want +%u",
+		      s->what, login_stats[i], before[i], after[i], d);
+	}
+}
+
 static int logins_run(const struct tcase *t)
 {
+	uint32_t before[ARRAY_SIZE(login_stats)], after[ARRAY_SIZE(login_stats)];
 	struct login_params p;
+	char stats[600];
+	bool have_stats = port_stats_dir(stats, sizeof(stats));
 	size_t i;
 
 	for (i = 0; i < t->n; i++) {
@@ -601,10 +643,16 @@ static int logins_run(const struct tcase *t)
 		if (!s->again)
 			login_defaults(&p);
 		s->set(&p, s);
+		if (have_stats)
+			read_login_stats(stats, before);
 		if (s->rej)
 			expect_reject(s->what, &p, s->rej, s->tag_may_be_zero);
 		else
 			conn_close(login_expect(s->what, &p, s->rsp_flags));
+		if (have_stats) {
+			read_login_stats(stats, after);
+			check_login_stats(s, before, after);
+		}
 	}
 	return RES_PASS;
 }
@@ -811,9 +859,11 @@ static const struct tcase t_login_imm_bad_offset = { LOGINS(login_imm_bad_offset
 
 static const struct login_step login_it_iu_len_63[] = {
 	{ "req_it_iu_len 63", l_it_iu_len, .n = 63,
-	  .rej = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL },
+	  .rej = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL,
+	  .stat = "rejected_iu_length" },
 	{ "req_it_iu_len 0", l_it_iu_len, .n = 0, .again = true,
-	  .rej = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL },
+	  .rej = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL,
+	  .stat = "rejected_iu_length" },
 };
 static const struct tcase t_login_it_iu_len_63 = { LOGINS(login_it_iu_len_63) };
 
@@ -843,23 +893,30 @@ static int c_login_it_iu_len_64(void)
 static const struct login_step login_it_iu_len_max[] = {
 	{ "req_it_iu_len = srp_max_req_size", l_it_iu_len_max, .n = 0 },
 	{ "req_it_iu_len = srp_max_req_size + 1", l_it_iu_len_max, .n = 1, .again = true,
-	  .rej = SRP_LOGIN_REJ_REQ_IT_IU_LENGTH_TOO_LARGE },
+	  .rej = SRP_LOGIN_REJ_REQ_IT_IU_LENGTH_TOO_LARGE,
+	  .stat = "rejected_iu_length" },
 	{ "req_it_iu_len 0xffffffff", l_it_iu_len, .n = 0xffffffff, .again = true,
-	  .rej = SRP_LOGIN_REJ_REQ_IT_IU_LENGTH_TOO_LARGE },
+	  .rej = SRP_LOGIN_REJ_REQ_IT_IU_LENGTH_TOO_LARGE,
+	  .stat = "rejected_iu_length" },
 };
 static const struct tcase t_login_it_iu_len_max = { LOGINS(login_it_iu_len_max) };
 
 static const struct login_step login_buf_fmt[] = {
 	{ "req_buf_fmt 0x0001", l_buf_fmt, .n = 0x0001,
-	  .rej = SRP_LOGIN_REJ_UNSUPPORTED_DESCRIPTOR_FMT },
+	  .rej = SRP_LOGIN_REJ_UNSUPPORTED_DESCRIPTOR_FMT,
+	  .stat = "rejected_buffer_format" },
 	{ "req_buf_fmt 0x0008", l_buf_fmt, .n = 0x0008,
-	  .rej = SRP_LOGIN_REJ_UNSUPPORTED_DESCRIPTOR_FMT },
+	  .rej = SRP_LOGIN_REJ_UNSUPPORTED_DESCRIPTOR_FMT,
+	  .stat = "rejected_buffer_format" },
 	{ "req_buf_fmt 0x0007", l_buf_fmt, .n = 0x0007,
-	  .rej = SRP_LOGIN_REJ_UNSUPPORTED_DESCRIPTOR_FMT },
+	  .rej = SRP_LOGIN_REJ_UNSUPPORTED_DESCRIPTOR_FMT,
+	  .stat = "rejected_buffer_format" },
 	{ "req_buf_fmt 0x8006", l_buf_fmt, .n = 0x8006,
-	  .rej = SRP_LOGIN_REJ_UNSUPPORTED_DESCRIPTOR_FMT },
+	  .rej = SRP_LOGIN_REJ_UNSUPPORTED_DESCRIPTOR_FMT,
+	  .stat = "rejected_buffer_format" },
 	{ "req_buf_fmt 0xffff", l_buf_fmt, .n = 0xffff,
-	  .rej = SRP_LOGIN_REJ_UNSUPPORTED_DESCRIPTOR_FMT },
+	  .rej = SRP_LOGIN_REJ_UNSUPPORTED_DESCRIPTOR_FMT,
+	  .stat = "rejected_buffer_format" },
 	/* only direct, only indirect, none: all supported subsets */
 	{ "req_buf_fmt 0x0002", l_buf_fmt, .n = 0x0002 },
 	{ "req_buf_fmt 0x0004", l_buf_fmt, .n = 0x0004 },
@@ -869,21 +926,26 @@ static const struct tcase t_login_buf_fmt = { LOGINS(login_buf_fmt) };
 
 static const struct login_step login_wrong_target[] = {
 	{ "wrong id_ext", l_flip_tport, .n = 7, .mask = 1,
-	  .rej = SRP_LOGIN_REJ_UNABLE_ASSOCIATE_CHANNEL },
+	  .rej = SRP_LOGIN_REJ_UNABLE_ASSOCIATE_CHANNEL,
+	  .stat = "rejected_target_port_id" },
 	{ "wrong ioc_guid", l_flip_tport, .n = 15, .mask = 1,
-	  .rej = SRP_LOGIN_REJ_UNABLE_ASSOCIATE_CHANNEL },
+	  .rej = SRP_LOGIN_REJ_UNABLE_ASSOCIATE_CHANNEL,
+	  .stat = "rejected_target_port_id" },
 	{ "zero target port id", l_fill_tport, .n = 0,
-	  .rej = SRP_LOGIN_REJ_UNABLE_ASSOCIATE_CHANNEL },
+	  .rej = SRP_LOGIN_REJ_UNABLE_ASSOCIATE_CHANNEL,
+	  .stat = "rejected_target_port_id" },
 };
 static const struct tcase t_login_wrong_target = { LOGINS(login_wrong_target) };
 
 static const struct login_step login_no_acl[] = {
 	/* an initiator_ext no ACL names */
 	{ "initiator without ACL", l_flip_iport, .n = 0, .mask = 0x80,
-	  .rej = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL },
+	  .rej = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL,
+	  .stat = "rejected_no_acl" },
 	/* the GID part */
 	{ "initiator without ACL (GID part)", l_flip_iport, .n = 15, .mask = 0x01,
-	  .rej = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL },
+	  .rej = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL,
+	  .stat = "rejected_no_acl" },
 };
 static const struct tcase t_login_no_acl = { LOGINS(login_no_acl) };
 
@@ -963,7 +1025,8 @@ static int c_login_acl_removed(void)
 static const struct login_step login_wrong_opcode[] = {
 	/* not an SRP_LOGIN_REQ: the tag need not be read */
 	{ "login opcode 0x02", l_opcode, .n = SRP_CMD,
-	  .rej = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL, .tag_may_be_zero = true },
+	  .rej = SRP_LOGIN_REJ_UNABLE_ESTABLISH_CHANNEL,
+	  .stat = "rejected_malformed", .tag_may_be_zero = true },
 };
 static const struct tcase t_login_wrong_opcode = { LOGINS(login_wrong_opcode) };
 
@@ -2952,6 +3015,29 @@ static int c_disc_mid_read(void)
 	return disc_during("disconnect during 1 MiB READs", false);
 }
 
+/*
+ * SRP_I_LOGOUT while 16 1 MiB READs and WRITEs are under way: SRP r16a 6.3
+ * has the target end the channel, so it must close within 10 s, the
+ * commands still running ended with it (their resources released: the
+ * runner's check). Answers to commands that finished before the logout
+ * may come first.
+ */
+static int c_disc_logout_mid_transfer(void)
+{
+	const char *what = "SRP_I_LOGOUT during 1 MiB transfers";
+	struct srp_i_logout lo = { .opcode = SRP_I_LOGOUT };
+	struct conn *c = big_transfers(what, 16, false, true);
+
+	if (!c)
+		return RES_FAIL;
+	free(conn_wait_iu(c, 50));	/* let the RDMA transfers start */
+	lo.tag = conn_tag(c);
+	if (!check(!conn_send(c, &lo, sizeof(lo)), "%s: sending it failed", what))
+		expect_closed(c, what, 10000);
+	conn_close(c);
+	return RES_PASS;
+}
+
 /* Deregister the buffer under the target's RDMA: access errors, channel dies. */
 static int c_disc_dereg_mid_transfer(void)
 {
@@ -3143,6 +3229,7 @@ const struct hcase hcases[] = {
 	/* disconnects */
 	{ "disc_mid_write", "disconnect", "disconnect during 16 x 1 MiB WRITEs: channel released", .fn = c_disc_mid_write },
 	{ "disc_mid_read", "disconnect", "disconnect during 16 x 1 MiB READs: channel released", .fn = c_disc_mid_read },
+	{ "disc_logout_mid_transfer", "disconnect", "SRP_I_LOGOUT during 16 x 1 MiB READs and WRITEs: channel closed and released", .fn = c_disc_logout_mid_transfer },
 	{ "disc_dereg_mid_transfer", "disconnect", "data MR deregistered during transfers: channel closed and released", .fn = c_disc_dereg_mid_transfer },
 	{ "disc_exit_mid_transfer", "disconnect", "initiator process exits during transfers: channel released", .fn = c_disc_exit_mid_transfer },
 	{ "disc_stalled", "disconnect", "disconnect with 33 responses stuck (RNR) plus pending ABORT TASK and LUN RESET: released", .fn = c_disc_stalled },
