@@ -3,8 +3,8 @@
 # What the administrator's guide says an ACL does, each seen by the kernel
 # initiator, so that an attribute doing nothing fails:
 #   1. an ACL named by the initiator's port GUID alone (xxxx:xxxx:xxxx:xxxx,
-#      whatever the initiator extension) admits its login, and the
-#      session is the ACL's (its info file);
+#      no initiator extension) admits its login, and the session is the
+#      ACL's (its info file);
 #   2. an ACL named by the initiator's IPv4 address admits an RDMA/CM
 #      login from it; an ACL for another address does not;
 #   3. a LUN other than 0: TPG lun_7 (a second backstore) mapped as the
@@ -25,7 +25,7 @@ lun_disk() {
 	local d hctl
 	for d in $(srp_disks); do
 		hctl=$(basename "$(readlink -f "/sys/block/$d/device")")
-		[ "${hctl##*:}" = "$1" ] && echo "$d" && return 0
+		[ "${hctl##*:}" = "$1" ] && _srp_disk_ready "$d" && echo "$d" && return 0
 	done
 	return 1
 }
@@ -36,9 +36,11 @@ session_of() { srp_info_sessions "$1"; }
 res_before=$(srp_rdma_res_snapshot) || fail "cannot count RDMA resources"
 guid=${RXE_GID_HEX:18}
 guid_acl=${guid:0:4}:${guid:4:4}:${guid:8:4}:${guid:12:4}
-# rxe0 is on eth0 (guest_rxe_up); RDMA/CM logins come from its address.
-ip=$(ip -4 -o addr show dev eth0 | awk '{ split($4, a, "/"); print a[1]; exit }')
-[ -n "$ip" ] || fail "no IPv4 address on eth0"
+# RDMA/CM logins come from the address of rxe0's netdev.
+netdev=${RXE_NETDEV:-eth0}
+ip=$(ip -4 -o addr show dev "$netdev" | awk '{ split($4, a, "/"); print a[1]; exit }') ||
+	fail "cannot read the address of $netdev"
+[ -n "$ip" ] || fail "no IPv4 address on $netdev"
 
 echo "# 1. ACL $guid_acl (port GUID only)"
 srp_target_setup --bs rd --bs-mb 16 --acl "$guid_acl" || fail "target setup"
@@ -52,7 +54,7 @@ echo "# 2. ACL $ip (IPv4 address), and one for another address"
 srp_acl_add 192.0.2.1 || fail "2: ACL 192.0.2.1"
 guest_dmesg_mark
 srp_login_expect_fail || fail "2: an ACL for 192.0.2.1 admitted a login from $ip"
-expect_dmesg 'ib_srpt: .*rejected' "2: the target's reason for the refusal"
+expect_dmesg 'ib_srpt: .*rejected: no ACL admits it' "2: the target's reason for the refusal"
 srp_acl_add "$ip" || fail "2: ACL $ip"
 dev=$(srp_login) || fail "2: the IP ACL did not admit the login"
 srp_read_check "$dev" || fail "2: read"
@@ -71,7 +73,7 @@ acl=$SRP_TPG/acls/$SRP_INIT_ID
 srp_login >/dev/null || fail "3: login"
 wait_for 15 lun_disk 3 >/dev/null || fail "3: no disk with LUN 3 (disks: $(srp_disks | tr '\n' ' '))"
 lun0=/dev/$(lun_disk 0) || fail "3: no disk with LUN 0"
-lun3=/dev/$(lun_disk 3)
+lun3=/dev/$(lun_disk 3) || fail "3: no disk with LUN 3"
 echo "# LUN 0: $lun0, LUN 3: $lun3"
 expect_eq "$(blockdev --getsize64 "$lun3")" $((8 << 20)) "3: LUN 3's size (the 8 MiB backstore)"
 # LUN 0 (the first backstore) holds step 1's data: it must not change.
@@ -90,7 +92,8 @@ head -c 64K /dev/urandom >/tmp/lun3.other
 if dd if=/tmp/lun3.other of="$lun3" bs=64K oflag=direct conv=notrunc status=none 2>/dev/null; then
 	fail "4: a WRITE to a write-protected LUN succeeded"
 fi
-expect_dmesg 'Data Protect' "4: the initiator's sense (DATA PROTECT)"
+expect_dmesg 'Data Protect' "4: the initiator's sense key (DATA PROTECT)"
+expect_dmesg '[Ww]rite protected' "4: the initiator's ASC (WRITE PROTECTED)"
 cmp <(dd if="$lun3" bs=1M count=1 iflag=direct status=none) /tmp/lun3.pattern ||
 	fail "4: the refused WRITE changed the blocks"
 srpt_write "$acl/lun_3/write_protect" 0 || fail "4: write_protect=0"

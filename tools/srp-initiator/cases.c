@@ -681,7 +681,10 @@ static int step_run(struct conn **cp, const struct step *s)
 		return expect_logout_iu(c, s->what, iu, n, s->want.reason);
 	}
 	if (s->want.kind == ANSWER_CLOSED) {
-		if (!conn_send(c, iu, n))
+		/* an IU that never left cannot have closed the channel */
+		if (conn_send(c, iu, n))
+			f = check(false, "%s: sending the IU failed", s->what);
+		else
 			f = expect_closed(c, s->what, s->want.ms);
 		f |= no_good_rsp(c, s->what, b.tag);
 		conn_close(c);
@@ -2516,7 +2519,9 @@ static int c_iu_too_long(void)
 	build_cmd(iu, tag, cfg.lun, cdb, 6);
 	if (!srq) {
 		/* the receive buffer is max_it_iu_len long: the receive fails */
-		if (!conn_send(c, iu, 512))
+		if (conn_send(c, iu, 512))
+			check(false, "512-byte IU, MAX_IT_IU_LEN 256: sending it failed");
+		else
 			expect_closed(c, "512-byte IU, MAX_IT_IU_LEN 256", 10000);
 		no_good_rsp(c, "512-byte IU", tag);
 	} else {
