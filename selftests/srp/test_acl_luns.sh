@@ -30,9 +30,6 @@ lun_disk() {
 	return 1
 }
 
-# session_of ACL: the number of sessions the ACL's info file shows.
-session_of() { srp_info_sessions "$1"; }
-
 res_before=$(srp_rdma_res_snapshot) || fail "cannot count RDMA resources"
 guid=${RXE_GID_HEX:18}
 guid_acl=${guid:0:4}:${guid:4:4}:${guid:8:4}:${guid:12:4}
@@ -46,7 +43,7 @@ echo "# 1. ACL $guid_acl (port GUID only)"
 srp_target_setup --bs rd --bs-mb 16 --acl "$guid_acl" || fail "target setup"
 dev=$(srp_login) || fail "1: the GUID ACL did not admit the login"
 srp_fio_verify "$dev" --rw=randwrite --bs=4k --iodepth=8 --size=2M || fail "1: I/O"
-expect_eq "$(session_of "$guid_acl")" 1 "1: sessions in the GUID ACL's info"
+expect_eq "$(srp_info_sessions "$guid_acl")" 1 "1: sessions in the GUID ACL's info"
 srp_logout_all || fail "1: logout"
 srp_acl_del "$guid_acl" || fail "1: removing the GUID ACL"
 
@@ -58,8 +55,8 @@ expect_dmesg 'ib_srpt: .*rejected: no ACL admits it' "2: the target's reason for
 srp_acl_add "$ip" || fail "2: ACL $ip"
 dev=$(srp_login) || fail "2: the IP ACL did not admit the login"
 srp_read_check "$dev" || fail "2: read"
-expect_eq "$(session_of "$ip")" 1 "2: sessions in the IP ACL's info"
-expect_eq "$(session_of 192.0.2.1)" 0 "2: sessions in the other ACL's info"
+expect_eq "$(srp_info_sessions "$ip")" 1 "2: sessions in the IP ACL's info"
+expect_eq "$(srp_info_sessions 192.0.2.1)" 0 "2: sessions in the other ACL's info"
 srp_logout_all || fail "2: logout"
 { srp_acl_del "$ip" && srp_acl_del 192.0.2.1; } || fail "2: removing the ACLs"
 
