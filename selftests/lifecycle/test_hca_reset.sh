@@ -23,11 +23,6 @@ cfs_snapshot() {
 	done
 }
 
-srpt_test_cleanup() {
-	srp_initiator_defaults || echo "# could not load ib_srp with its defaults again" >&2
-	return 0
-}
-
 # The removal kills the initiator's channel with the background fio's
 # commands in flight: around ib_srp's use-after-free of flushed
 # fast-registration completions (srp_initiator_no_reg in lib-srp.sh; 6.12

@@ -265,8 +265,10 @@ srp_initiator_reload() {
 }
 
 # srp_initiator_no_reg: ib_srp loaded again with register_always=0, for a
-# test that kills channels with commands in flight; srp_initiator_defaults
-# (call it from srpt_test_cleanup too) loads it with its defaults again.
+# test that kills channels with commands in flight.  The test ends with
+# srp_initiator_defaults; the exit trap calls it too (registered here, so
+# after any hook the test registered before), which loads ib_srp with its
+# defaults again after a failure.
 #
 # Why: a use-after-free in ib_srp (the initiator), not in our target,
 # which the debug lane caught (KASAN) and 6.12 CI once hit as a NULL
@@ -285,6 +287,7 @@ srp_initiator_reload() {
 # check depends on the initiator's rkey.  ib_srp reads register_always
 # only when it loads.
 srp_initiator_no_reg() {
+	srpt_on_exit _srp_initiator_defaults_on_exit
 	srp_initiator_reload register_always=0 || return 1
 	[ "$(cat /sys/module/ib_srp/parameters/register_always)" = N ] ||
 		{ guest_err "ib_srp register_always is not N after the reload"; return 1; }
@@ -296,6 +299,11 @@ srp_initiator_defaults() {
 	[ "$(cat /sys/module/ib_srp/parameters/register_always 2>/dev/null || echo Y)" != Y ] ||
 		return 0
 	srp_logout_all && srp_initiator_reload
+}
+
+# _srp_initiator_defaults_on_exit: srp_initiator_defaults from the exit trap.
+_srp_initiator_defaults_on_exit() {
+	srp_initiator_defaults || echo "# could not load ib_srp with its defaults again" >&2
 }
 
 # srp_set_rport_tmo RECONNECT_DELAY FAST_IO_FAIL_TMO DEV_LOSS_TMO: shorter

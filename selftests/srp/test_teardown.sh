@@ -49,12 +49,6 @@ login_short_tmo() {
 	srp_set_rport_tmo 2 5 60 || fail "$1: cannot shorten the SRP timers"
 }
 
-srpt_test_cleanup() {
-	# After a failure: ib_srp with its defaults again (see below).
-	srp_initiator_defaults || echo "# could not load ib_srp with its defaults again" >&2
-	return 0
-}
-
 # Around ib_srp's use-after-free of flushed fast-registration completions
 # (srp_initiator_no_reg in lib-srp.sh): the 4 KiB commands of this test
 # post none.
@@ -156,4 +150,4 @@ srp_timer_print d
 
 srp_target_teardown || fail "teardown"
 srp_rdma_res_check "$res_before" "after teardown" || fail "RDMA resources leaked"
-srp_initiator_reload || fail "loading ib_srp with its defaults again"
+srp_initiator_defaults || fail "loading ib_srp with its defaults again"
