@@ -584,7 +584,8 @@ struct tcase {
 	bool imm;		/* log in asking for immediate data at 68 */
 	uint32_t it_iu_len;	/* log in with this req_it_iu_len (0: the default) */
 	const char *stat;	/* a port statistic every step adds one to */
-	const char *sq_size;	/* srp_sq_size to run with (skip without --tpg) */
+	/* run with attrib/@attr set to @attr_val (skip without --tpg) */
+	const char *attr, *attr_val;
 	const struct tcase *then;	/* another part, once this one could run */
 };
 
@@ -744,7 +745,7 @@ static int steps_run(const struct tcase *t)
 
 int tcase_run(const struct tcase *tc)
 {
-	char stats[600], old_sq[32];
+	char stats[600], old_attr[32];
 	uint32_t before = ~0u, after;
 	const struct tcase *t;
 	bool have_stats;
@@ -753,10 +754,10 @@ int tcase_run(const struct tcase *tc)
 
 	if (tc->logins)
 		return logins_run(tc);
-	if (tc->sq_size) {
-		if (!cfg.tpg || cfs_read(attrib(), "srp_sq_size", old_sq, sizeof(old_sq)))
+	if (tc->attr) {
+		if (!cfg.tpg || cfs_read(attrib(), tc->attr, old_attr, sizeof(old_attr)))
 			return RES_SKIP;
-		if (cfs_write(attrib(), "srp_sq_size", tc->sq_size))
+		if (cfs_write(attrib(), tc->attr, tc->attr_val))
 			return RES_FAIL;
 	}
 	have_stats = tc->stat && port_stats_dir(stats, sizeof(stats));
@@ -772,8 +773,8 @@ int tcase_run(const struct tcase *tc)
 		check(before != ~0u && after == before + n, "%s went from %u to %u, want +%zu",
 		      tc->stat, before, after, n);
 	}
-	if (tc->sq_size)
-		cfs_write(attrib(), "srp_sq_size", old_sq);
+	if (tc->attr && cfs_write(attrib(), tc->attr, old_attr))
+		check(false, "cannot restore %s %s", tc->attr, old_attr);
 	return res;
 }
 
@@ -1864,7 +1865,7 @@ static const struct step iu_table_exceeds_sq[] = {
 };
 static const struct tcase t_iu_table_exceeds_sq = {
 	STEPS(iu_table_exceeds_sq), .channel = "descriptors beyond the send queue",
-	.survives = "descriptors beyond the send queue", .sq_size = "16",
+	.survives = "descriptors beyond the send queue", .attr = "srp_sq_size", .attr_val = "16",
 };
 
 /* READ(10)/WRITE(10) (op) of 1 block, one direct descriptor of n bytes. */
@@ -2067,6 +2068,32 @@ static const struct step iu_imm_cc_credit[] = {
 	  .want = RSP_CREDITS(WANT_CC(SENSE_ILLEGAL_REQUEST, 0x20, 0x00)) },
 };
 static const struct tcase t_iu_imm_cc_credit = { STEPS(iu_imm_cc_credit), .imm = true };
+
+/* A command without data whose 10-byte CDB is all zero but opcode op. */
+static size_t b_cdb_op(const struct bld *b)
+{
+	uint8_t cdb[10] = { b->s->op };
+
+	return build_cmd(b->iu, b->tag, step_lun(b->s), cdb, sizeof(cdb));
+}
+
+/*
+ * srp_max_rsp_size at its minimum, 64 bytes: the login grants MAX_TI_IU_LEN
+ * 64 (check_login_rsp() wants the attribute's value) and the CHECK
+ * CONDITION for an unsupported opcode carries the first 28 of target_core's
+ * 96 sense bytes, all that fit after the 36-byte SRP_RSP header, since the
+ * target may send no IU longer than MAX_TI_IU_LEN (SRP r16a 5.6.3, 5.9.4).
+ * check_rsp() wants exactly that length and the sense key and ASC/ASCQ,
+ * which lie within it.
+ */
+static const struct step iu_rsp_size_min[] = {
+	{ "unsupported opcode 0xff, srp_max_rsp_size 64", b_cdb_op, .op = 0xff,
+	  .want = RSP(WANT_CC(SENSE_ILLEGAL_REQUEST, 0x20, 0x00)) },
+};
+static const struct tcase t_iu_rsp_size_min = {
+	STEPS(iu_rsp_size_min), .channel = "srp_max_rsp_size 64",
+	.survives = "srp_max_rsp_size 64", .attr = "srp_max_rsp_size", .attr_val = "64",
+};
 
 /*
  * The consequence of a receive buffer posted twice: after the refused
@@ -3206,6 +3233,7 @@ const struct hcase hcases[] = {
 	{ "iu_residuals", "ius", "READ over/underflow: GOOD DIOVER/DIUNDER 512; WRITE mismatch: 05/0e/03 DOOVER/DOUNDER, medium unchanged", .fn = c_iu_residuals },
 	{ "iu_imm", "ius", "immediate data 4 KiB and 8 KiB (IU = max_it_iu_len) work; length beyond the IU / truncated: 05/0e/03; immediate-data format for data-in: SRP_T_LOGOUT reason 0x7, disconnect", .fn = c_iu_imm },
 	{ "iu_imm_cc_credit", "ius", "immediate-data WRITE refused by target_core (unmapped LUN 05/25/00, LBA out of range 05/21/00, bad opcode 05/20/00): exactly one credit back", .tc = &t_iu_imm_cc_credit },
+	{ "iu_rsp_size_min", "ius", "srp_max_rsp_size 64: login grants MAX_TI_IU_LEN 64, CHECK CONDITION sense cut to 28 bytes (05/20/00)", .tc = &t_iu_rsp_size_min },
 	{ "iu_rq_alias", "ius", "after such a refused WRITE, a READ with an external descriptor table and a TUR right behind it: each answered once, the READ GOOD with its data", .fn = c_iu_rq_alias },
 	{ "iu_imm_not_granted", "ius", "immediate data (data-out format 3) without IMMED_SUPP: SRP_T_LOGOUT reason 0x6, then disconnect", .tc = &t_iu_imm_not_granted },
 	{ "iu_bidi_and_formats", "ius", "bidirectional (direct/direct): CHECK CONDITION 05/0e/03, channel up; data-in format 3/4/15: SRP_T_LOGOUT 0x7, data-out 4/15: SRP_T_LOGOUT 0x6, each then disconnect", .tc = &t_iu_bidi_and_formats },
