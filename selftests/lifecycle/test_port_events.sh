@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# RDMA port events.  ib_srpt names a target port after an RDMA port's GID 0
+# and rebinds its target ports on every port event (srpt_event_handler():
+# PORT_ACTIVE, PORT_ERR, GID_CHANGE, ...).
+#  a. Link down and up under I/O (rxe reports PORT_ERR and PORT_ACTIVE):
+#     nothing hangs, the target port stays bound to rxe0 (GID 0 is the
+#     same), the initiator's session is running again, and every write the
+#     background fio completed before or after the flap reads back intact.
+#  b. A GID change: eth0 gets another MAC address, so rxe's GID 0 (made
+#     from it) changes and rxe reports GID_CHANGE.  The target port loses
+#     its RDMA port ("its RDMA port is gone"), keeps its configuration, and
+#     refuses logins; with the old address back it is bound again without
+#     any configfs write and the data written before is intact.
+# The RDMA resource counts after the teardown are those from before the
+# setup.  Ours only: the in-tree driver does not rebind target ports.
+set -euo pipefail
+source "$(dirname "$0")/../srp/lib-srp.sh"
+srpt_ours_only "the in-tree ib_srpt does not rebind target ports"
+
+NETDEV=eth0
+OTHER_MAC=52:54:00:5e:c0:01
+ORIG_MAC=$(cat "/sys/class/net/$NETDEV/address")
+
+# restore_netdev: eth0 up with its own address (after a failure too).
+restore_netdev() {
+	if [ "$(cat "/sys/class/net/$NETDEV/address")" != "$ORIG_MAC" ]; then
+		ip link set "$NETDEV" down
+		ip link set "$NETDEV" address "$ORIG_MAC"
+	fi
+	ip link set "$NETDEV" up
+	return 0
+}
+srpt_on_exit restore_netdev
+
+# cfs_snapshot: every srpt configfs object and readable attribute, minus
+# the live session view and I/O statistics.
+cfs_snapshot() {
+	local f
+	find "$SRPT_CFS" | LC_ALL=C sort
+	find "$SRPT_CFS" -type f ! -name info ! -name login_info ! -path '*/statistics/*' ! -path '*/fabric_statistics/*' | LC_ALL=C sort | while read -r f; do
+		printf '%s=%s\n' "$f" "$(cat "$f" 2>/dev/null | tr '\n' ' ')"
+	done
+}
+
+gid0() { cat "/sys/class/infiniband/$RXE_DEV/ports/1/gids/0" 2>/dev/null; }
+gid0_is() { [ "$(gid0)" = "$1" ]; }
+port_active() { grep -q ACTIVE "/sys/class/infiniband/$RXE_DEV/ports/1/state"; }
+
+# The flap kills the initiator's channel with commands in flight: around
+# ib_srp's use-after-free of flushed fast-registration completions
+# (srp_initiator_no_reg in lib-srp.sh) its 4 KiB commands post none.
+srp_initiator_no_reg || fail "loading ib_srp with register_always=0"
+
+res_before=$(srp_rdma_res_snapshot) || fail "cannot count RDMA resources"
+echo "# RDMA resources before: $res_before"
+srp_target_setup --bs rd --bs-mb 64 || fail "target setup"
+orig_gid=$RXE_GID
+dev=$(srp_login) || fail "login"
+# Reconnect every 2 s, fail I/O after 5 s, give up on the port after 60 s.
+srp_set_rport_tmo 2 5 60 || fail "cannot shorten the SRP timers"
+head -c 16M /dev/urandom >/tmp/pattern
+dd if=/tmp/pattern of="$dev" bs=1M oflag=direct status=none
+sum_before=$(sha256sum </tmp/pattern | cut -d' ' -f1)
+cfs_snapshot >/tmp/cfs.before
+
+echo "# a. $NETDEV down and up under I/O"
+BG_DIR=/tmp/port-events-bg
+srp_bg_fio_start "$BG_DIR" "$dev" --offset=32M --size=16M --bs=4k --iodepth=16 --rate_iops=400 ||
+	fail "cannot start the background fio"
+sleep 2
+guest_dmesg_mark
+ip link set "$NETDEV" down || fail "ip link set $NETDEV down"
+wait_for 10 eval '! port_active' || fail "$RXE_DEV port 1 still ACTIVE with $NETDEV down"
+sleep 5
+ip link set "$NETDEV" up || fail "ip link set $NETDEV up"
+wait_for 30 port_active || fail "$RXE_DEV port 1 not ACTIVE again"
+wait_for 30 gid0_is "$orig_gid" || fail "GID 0 is '$(gid0)', not '$orig_gid', after the flap"
+expect_no_dmesg 'its RDMA port is gone' "the target port was unbound although GID 0 stayed"
+wait_for 90 srp_rport_is running || fail "the initiator's port is '$(srp_rport_state)', not running, after the flap"
+srp_bg_wait 180 || fail "I/O hung after the flap"	# errors are fine
+echo "# background fio exit $SRP_BG_RC: $(grep -m1 -i 'error' "$BG_DIR/write.log" || true)"
+! grep -Eq 'verify: bad|verify failed' "$BG_DIR/write.log" ||
+	{ grep -E 'verify' "$BG_DIR/write.log" | head; fail "the background fio read back bad data"; }
+srp_fio_check_written "$BG_DIR" "$dev" || fail "writes acknowledged around the flap were lost or corrupted"
+srp_fio_verify "$dev" --rw=randwrite --bs=4k --iodepth=16 --size=8M --offset=48M ||
+	fail "I/O after the flap"
+srp_logout_all || fail "logout"
+
+echo "# b. GID 0 changes: $NETDEV address $ORIG_MAC -> $OTHER_MAC"
+guest_dmesg_mark
+ip link set "$NETDEV" down && ip link set "$NETDEV" address "$OTHER_MAC" &&
+	ip link set "$NETDEV" up || fail "cannot change the address of $NETDEV"
+wait_for 30 eval '! gid0_is "$orig_gid" && [ -n "$(gid0)" ]' ||
+	fail "GID 0 is still '$(gid0)' with the new address"
+echo "# GID 0 is now $(gid0)"
+wait_for 30 _dmesg_has "target port ${SRP_PORT##*/}: its RDMA port is gone" ||
+	fail "the target port was not unbound when GID 0 changed"
+cfs_snapshot >/tmp/cfs.gone
+diff -u /tmp/cfs.before /tmp/cfs.gone || fail "configfs changed while GID 0 was another"
+srp_login_expect_fail || fail "a login succeeded while the target port had no RDMA port"
+guest_dmesg_mark
+ip link set "$NETDEV" down && ip link set "$NETDEV" address "$ORIG_MAC" &&
+	ip link set "$NETDEV" up || fail "cannot restore the address of $NETDEV"
+wait_for 30 gid0_is "$orig_gid" || fail "GID 0 is '$(gid0)', not '$orig_gid', with the address back"
+wait_for 30 _dmesg_has "target port ${SRP_PORT##*/} is on $RXE_DEV port 1" ||
+	fail "the target port was not bound again"
+cfs_snapshot >/tmp/cfs.after
+diff -u /tmp/cfs.before /tmp/cfs.after || fail "configfs changed across the GID's return"
+dev=$(srp_login) || fail "no login after GID 0 came back"
+sum_after=$(dd if="$dev" bs=1M count=16 iflag=direct status=none | sha256sum | cut -d' ' -f1)
+expect_eq "$sum_after" "$sum_before" "data written before the port events"
+srp_fio_verify "$dev" --rw=randwrite --bs=4k --iodepth=16 --size=8M || fail "I/O after the GID came back"
+srp_target_teardown || fail "teardown"
+srp_rdma_res_check "$res_before" "after teardown" || fail "RDMA resources leaked"
+srp_initiator_defaults || fail "loading ib_srp with its defaults again"
