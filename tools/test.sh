@@ -5,8 +5,8 @@
 # build ib_srpt and the IB/CM test initiator for every kernel of
 # SRPT_TEST_KERNELS with W=1 and warnings as errors, run the static checks
 # and the host-side DKMS build, then boot a test guest on each of those
-# kernels in turn and run every selftest in it, with the modules built for
-# that kernel.  Prints TAP; the last line is "N passed, M failed" over the
+# kernels, all at once, and run every selftest in each, with the modules
+# built for its kernel.  Prints TAP; the last line is "N passed, M failed" over the
 # host checks and the guest tests of all kernels together.  Installs
 # missing Debian packages first when run as root.
 #
@@ -24,8 +24,8 @@
 # build/test-results/<stamp>/guest-<release>/.  A kernel's guest is booted
 # only when the kernel-independent checks and that kernel's builds passed.
 # SELFTEST_TOTAL_TIMEOUT: each guest's time limit (default 3600 s; a kernel's
-# guest takes about 25 min under TCG on an idle 2-core host, twice that
-# while another guest or a kernel build runs).
+# guest takes about 25 min under TCG alone on an idle 2-core host).
+# SRPT_TEST_PARALLEL=0: boot the kernels' guests one after the other.
 #
 # Exit status 0 only if every check and test passed (a skip is not a pass).
 set -uo pipefail
@@ -127,22 +127,32 @@ for kver in "${kernels[@]}"; do
 	kernel_ok[$kver]=$ok
 done
 
-# guest_run KVER: the selftests in a guest booted on KVER; adds its results
-# to the totals.
+# The harness itself: a guest's splat, failing script, timeout and crash
+# each fail a run (five short boots on the first kernel).
+if [ ${#kernels[@]} -gt 0 ]; then
+	check "guest harness self-check (tools/vm/check-harness.sh)" \
+		tools/vm/check-harness.sh --kver "${kernels[0]}" || true
+fi
+
+# guest_run KVER: the selftests in a guest booted on KVER; prints its TAP
+# and writes "PASSED FAILED SKIPPED" to $results/guest-KVER.counts (run in
+# the background, it cannot add to the totals itself).
 guest_run() {
 	local kver=$1 guest_results summary g_passed=0 g_failed=0 g_skipped=0 guest_rc t0 kvs
+	local counts=$results/guest-$1.counts passed=0 failed=0 skipped=0
 	local -a mods
 	shift
 	guest_results=$(pwd)/$results/guest-$kver
 	echo "# guest selftests on $kver (results in $guest_results)"
 	if [ "$host_ok" != 1 ] || [ "${kernel_ok[$kver]}" != 1 ]; then
 		echo "# not booting the $kver guest: its build or a static check failed"
+		echo "0 0 0" >"$counts"
 		return
 	fi
 	# SRPT_KO_BUILT and SRPT_IBCM_KO: the guest loads these, not the tree's.
 	if ! kvs=$(tools/build-for-kernel.sh "$kver" env); then
 		echo "not ok - guest run on $kver (no modules built for it)"
-		failed=$((failed + 1))
+		echo "0 1 0" >"$counts"
 		return
 	fi
 	mapfile -t mods <<<"$kvs"
@@ -167,9 +177,7 @@ guest_run() {
 	fi
 	g_skipped=$(sed -n 's/^\([0-9][0-9]*\) skipped$/\1/p' "$guest_results/tap.txt" 2>/dev/null | tail -n 1)
 	g_skipped=${g_skipped:-0}
-	passed=$((passed + g_passed))
-	failed=$((failed + g_failed))
-	skipped=$((skipped + g_skipped))
+	passed=$g_passed failed=$g_failed skipped=$g_skipped
 	echo "# $kver: $g_passed passed, $g_failed failed, $g_skipped skipped" \
 		"(guest run $(fmt_s $((SECONDS - t0))), run-guest.sh exit $guest_rc)"
 	# No summary is a failure whatever the exit status; so is the guest
@@ -181,11 +189,39 @@ guest_run() {
 		echo "not ok - guest run on $kver (run-guest.sh exit $guest_rc, see $guest_results)"
 		failed=$((failed + 1))
 	fi
+	echo "$passed $failed $skipped" >"$counts"
 }
 
+# The kernels' guests run at the same time (SRPT_TEST_PARALLEL=0: one after
+# the other): most of a guest's time is spent waiting on timers and the
+# other guest's CPU work fills it.  The first kernel's output is shown as
+# it comes, each other's when its guest has ended, in the order of
+# SRPT_TEST_KERNELS.
+t_guests=$SECONDS
+pids=()
 for kver in "${kernels[@]}"; do
-	guest_run "$kver" "$@"
+	if [ "${SRPT_TEST_PARALLEL:-1}" = 1 ]; then
+		guest_run "$kver" "$@" >"$results/guest-$kver.out" 2>&1 &
+		pids+=("$!")
+	else
+		guest_run "$kver" "$@" 2>&1 | tee "$results/guest-$kver.out"
+	fi
 done
+for i in "${!pids[@]}"; do
+	if [ "$i" = 0 ]; then
+		tail --pid="${pids[0]}" -n +1 -f "$results/guest-${kernels[0]}.out"
+	fi
+	wait "${pids[$i]}"
+	[ "$i" = 0 ] || cat "$results/guest-${kernels[$i]}.out"
+done
+for kver in "${kernels[@]}"; do
+	read -r g_passed g_failed g_skipped <"$results/guest-$kver.counts" ||
+		{ g_passed=0 g_failed=1 g_skipped=0; echo "not ok - guest run on $kver (no result counts)"; }
+	passed=$((passed + g_passed))
+	failed=$((failed + g_failed))
+	skipped=$((skipped + g_skipped))
+done
+[ ${#kernels[@]} -eq 0 ] || echo "# guests: $(fmt_s $((SECONDS - t_guests)))"
 [ ${#kernels[@]} -gt 0 ] || { echo "not ok - no kernel to test on"; failed=$((failed + 1)); }
 
 echo
