@@ -3,10 +3,16 @@
 # RDMA port events.  ib_srpt names a target port after an RDMA port's GID 0
 # and rebinds its target ports on every port event (srpt_event_handler():
 # PORT_ACTIVE, PORT_ERR, GID_CHANGE, ...).
-#  a. Link down and up under I/O (rxe reports PORT_ERR and PORT_ACTIVE):
-#     nothing hangs, the target port stays bound to rxe0 (GID 0 is the
-#     same), the initiator's session is running again, and every write the
-#     background fio completed before or after the flap reads back intact.
+#  a. Link down and up with a session logged in (rxe reports PORT_ERR and
+#     PORT_ACTIVE): the target port stays bound to rxe0 (GID 0 is the
+#     same), the session survives, the data written before reads back
+#     intact and verified I/O on the same disk works.  Idle, not under
+#     I/O: soft-RoCE puts a QP's requester in error for good when it cannot
+#     route a packet (rxe_req.c, the err: path of rxe_requester()), and
+#     that includes the GSI QP (QP1): one CM MAD sent while the link is
+#     down (a DREQ after a command failed) ends all CM traffic on rxe0
+#     until the device is added again, so no later test could log in.  A
+#     flap under I/O needs a real HCA.
 #  b. A GID change: eth0 gets another MAC address, so rxe's GID 0 (made
 #     from it) changes and rxe reports GID_CHANGE.  The target port loses
 #     its RDMA port ("its RDMA port is gone"), keeps its configuration, and
@@ -47,43 +53,31 @@ gid0() { cat "/sys/class/infiniband/$RXE_DEV/ports/1/gids/0" 2>/dev/null; }
 gid0_is() { [ "$(gid0)" = "$1" ]; }
 port_active() { grep -q ACTIVE "/sys/class/infiniband/$RXE_DEV/ports/1/state"; }
 
-# The flap kills the initiator's channel with commands in flight: around
-# ib_srp's use-after-free of flushed fast-registration completions
-# (srp_initiator_no_reg in lib-srp.sh) its 4 KiB commands post none.
-srp_initiator_no_reg || fail "loading ib_srp with register_always=0"
-
 res_before=$(srp_rdma_res_snapshot) || fail "cannot count RDMA resources"
 echo "# RDMA resources before: $res_before"
 srp_target_setup --bs rd --bs-mb 64 || fail "target setup"
 orig_gid=$RXE_GID
 dev=$(srp_login) || fail "login"
-# Reconnect every 2 s, fail I/O after 5 s, give up on the port after 60 s.
-srp_set_rport_tmo 2 5 60 || fail "cannot shorten the SRP timers"
 head -c 16M /dev/urandom >/tmp/pattern
 dd if=/tmp/pattern of="$dev" bs=1M oflag=direct status=none
 sum_before=$(sha256sum </tmp/pattern | cut -d' ' -f1)
 cfs_snapshot >/tmp/cfs.before
 
-echo "# a. $NETDEV down and up under I/O"
-BG_DIR=/tmp/port-events-bg
-srp_bg_fio_start "$BG_DIR" "$dev" --offset=32M --size=16M --bs=4k --iodepth=16 --rate_iops=400 ||
-	fail "cannot start the background fio"
-sleep 2
+echo "# a. $NETDEV down and up with the session idle"
 guest_dmesg_mark
 ip link set "$NETDEV" down || fail "ip link set $NETDEV down"
 wait_for 10 eval '! port_active' || fail "$RXE_DEV port 1 still ACTIVE with $NETDEV down"
-sleep 5
+sleep 3
 ip link set "$NETDEV" up || fail "ip link set $NETDEV up"
 wait_for 30 port_active || fail "$RXE_DEV port 1 not ACTIVE again"
 wait_for 30 gid0_is "$orig_gid" || fail "GID 0 is '$(gid0)', not '$orig_gid', after the flap"
+sleep 2	# the rebind work the events queued
 expect_no_dmesg 'its RDMA port is gone' "the target port was unbound although GID 0 stayed"
-wait_for 90 srp_rport_is running || fail "the initiator's port is '$(srp_rport_state)', not running, after the flap"
-srp_bg_wait 180 || fail "I/O hung after the flap"	# errors are fine
-echo "# background fio exit $SRP_BG_RC: $(grep -m1 -i 'error' "$BG_DIR/write.log" || true)"
-! grep -Eq 'verify: bad|verify failed' "$BG_DIR/write.log" ||
-	{ grep -E 'verify' "$BG_DIR/write.log" | head; fail "the background fio read back bad data"; }
-srp_fio_check_written "$BG_DIR" "$dev" || fail "writes acknowledged around the flap were lost or corrupted"
-srp_fio_verify "$dev" --rw=randwrite --bs=4k --iodepth=16 --size=8M --offset=48M ||
+expect_eq "$(srp_rport_state)" running "the initiator's port after the flap"
+expect_eq "$(srp_info_channels)" 2 "channels after the flap"
+sum_after=$(dd if="$dev" bs=1M count=16 iflag=direct status=none | sha256sum | cut -d' ' -f1)
+expect_eq "$sum_after" "$sum_before" "data written before the flap"
+srp_fio_verify "$dev" --rw=randwrite --bs=4k --iodepth=16 --size=8M --offset=32M ||
 	fail "I/O after the flap"
 srp_logout_all || fail "logout"
 
@@ -113,4 +107,3 @@ expect_eq "$sum_after" "$sum_before" "data written before the port events"
 srp_fio_verify "$dev" --rw=randwrite --bs=4k --iodepth=16 --size=8M || fail "I/O after the GID came back"
 srp_target_teardown || fail "teardown"
 srp_rdma_res_check "$res_before" "after teardown" || fail "RDMA resources leaked"
-srp_initiator_defaults || fail "loading ib_srp with its defaults again"
