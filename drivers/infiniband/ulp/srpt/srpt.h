@@ -617,8 +617,12 @@ struct srpt_cm_ops {
  * @ib_cm_id:     IB/CM connection.
  * @rdma_cm_id:   RDMA/CM connection.
  * @qp:           the queue pair; qp->qp_context points back here.
- * @cq:           completion queue from the device's CQ pool.
- * @cq_size:      entries taken from the pool.
+ * @cq:           completion queue: from the device's CQ pool, or the
+ *                channel's own where a pool CQ would hold no second
+ *                channel (see srpt_get_cq()).
+ * @cq_size:      entries asked for (taken from the pool, or allocated).
+ * @cq_own:       @cq was allocated for this channel alone (ib_alloc_cq(),
+ *                freed with ib_free_cq()), not taken from the pool.
  * @srq:          SRQ receiving for this channel, or NULL for @recv_ring.
  * @recv_ring:    per-channel receive buffers (use_srq=0; empty with SRQ).
  * @rq_size:      receive buffers of the channel = credits granted at login.
@@ -711,6 +715,7 @@ struct srpt_rdma_ch {
 	struct ib_qp		*qp;
 	struct ib_cq		*cq;
 	u32			cq_size;
+	bool			cq_own;
 	struct srpt_srq		*srq;
 	struct srpt_recv_ring	recv_ring;
 	u32			rq_size;

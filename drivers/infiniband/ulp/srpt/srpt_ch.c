@@ -335,12 +335,89 @@ static int srpt_post_ch_recvs(struct srpt_rdma_ch *ch)
 	return 0;
 }
 
+/*
+ * Entries of the CQs the RDMA core's CQ pool makes: IB_MAX_SHARED_CQ_SZ in
+ * drivers/infiniband/core/cq.c, which no header exports.
+ * ib_cq_pool_get() takes a CQ of the vector asked for that has room; when
+ * there is none, ib_alloc_cqs() makes one CQ of max(entries asked for,
+ * 4096) entries (at most max_cqe) on every vector in use at once, and the
+ * pool keeps them until the device goes away.
+ */
+#define SRPT_CQ_POOL_CQE	4096
+
+/*
+ * The completion vectors a channel's CQ can be on: ib_cq_pool_get() uses a
+ * vector asked for modulo min(num_comp_vectors, num_online_cpus()), those
+ * of online CPUs, and a CQ of the channel's own is put on one of those too.
+ */
+static u32 srpt_usable_vectors(struct ib_device *ib_dev)
+{
+	return max_t(u32, 1, min_t(u32, ib_dev->num_comp_vectors,
+				   num_online_cpus()));
+}
+
+/**
+ * srpt_get_cq - the completion queue of a new channel
+ * @ch:     the channel; @ch->cq_size is set.
+ * @vector: the completion vector, below srpt_usable_vectors().
+ *
+ * From the CQ pool where a pool CQ can be shared: one holds at least two
+ * such channels. A larger CQ would have a pool CQ to itself anyway, and
+ * taking it from the pool costs more than that: when the vector has no
+ * room left, the pool makes a CQ of that size on every usable vector at
+ * once, and keeps them all until the device goes away, also those no
+ * channel ever takes. So such a channel allocates its CQ itself and frees
+ * it with the channel. (A driver may round a CQ up, so that a pool CQ
+ * would have held a second channel after all: that sharing is what the
+ * channel forgoes.)
+ *
+ * Sets @ch->cq, @ch->cq_own and @ch->comp_vector, the vector the CQ is
+ * really on.
+ * Return: 0 or a negative errno (@ch->cq is then NULL).
+ */
+static int srpt_get_cq(struct srpt_rdma_ch *ch, int vector)
+{
+	struct ib_device *ib_dev = ch->sdev->ib_dev;
+	u32 pool_cqe = min_t(u32, SRPT_CQ_POOL_CQE, ib_dev->attrs.max_cqe);
+	int ret;
+
+	ch->cq_own = 2 * ch->cq_size > pool_cqe;
+	if (ch->cq_own)
+		ch->cq = ib_alloc_cq(ib_dev, ch, ch->cq_size, vector,
+				     IB_POLL_WORKQUEUE);
+	else
+		ch->cq = ib_cq_pool_get(ib_dev, ch->cq_size, vector,
+					IB_POLL_WORKQUEUE);
+	if (IS_ERR(ch->cq)) {
+		ret = PTR_ERR(ch->cq);
+		ch->cq = NULL;
+		pr_info_ratelimited("%s: cannot %s a CQ of %u entries (%d)\n",
+				    ch->name, ch->cq_own ? "allocate" : "get",
+				    ch->cq_size, ret);
+		return ret;
+	}
+	ch->comp_vector = ch->cq->comp_vector;
+	return 0;
+}
+
+/* Give the channel's CQ back to the pool, or free it if it is its own. */
+static void srpt_put_cq(struct srpt_rdma_ch *ch)
+{
+	if (!ch->cq)
+		return;
+	if (ch->cq_own)
+		ib_free_cq(ch->cq);
+	else
+		ib_cq_pool_put(ch->cq, ch->cq_size);
+	ch->cq = NULL;
+}
+
 /* Channel resources: CQ, QP, receive buffers and send contexts. */
 int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg)
 {
 	struct srpt_device *sdev = ch->sdev;
 	struct ib_device *ib_dev = sdev->ib_dev;
-	int ret;
+	int vector, ret;
 
 	/* One send queue entry more for the drain's (ib_drain_sq()). */
 	ch->sq_size = min_t(u32, READ_ONCE(tpg->attrib.sq_size),
@@ -366,10 +443,10 @@ int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg)
 	 * a receive may run the command in the backend inline through
 	 * target_submit(), an RDMA READ completion calls target_execute_cmd(),
 	 * and rdma_rw_ctx_init() allocates with GFP_KERNEL. Channels are
-	 * spread round-robin over the completion vectors.
+	 * spread round-robin over the completion vectors in use.
 	 */
-	ch->comp_vector = atomic_inc_return(&sdev->next_vector) %
-			  ib_dev->num_comp_vectors;
+	vector = (u32)atomic_inc_return(&sdev->next_vector) %
+		 srpt_usable_vectors(ib_dev);
 	/*
 	 * Every work request we post completes here, flushed ones included:
 	 * the send queue accounting keeps at most sq_size posted (rdma_rw's
@@ -379,21 +456,15 @@ int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg)
 	 * ib_drain_qp() adds one send and one receive of its own.
 	 */
 	ch->cq_size = ch->sq_size + (ch->srq ? ch->srq->size : ch->rq_size) + 2;
-	/* ib_cq_pool_get() would grow its pool forever for a larger one. */
+	/* ib_alloc_cq() would refuse a larger one; say which limit it is. */
 	if (ch->cq_size > ib_dev->attrs.max_cqe) {
 		pr_info("%s: a CQ of %u entries exceeds the device's %d (srp_sq_size, srpt_srq_size)\n",
 			ch->name, ch->cq_size, ib_dev->attrs.max_cqe);
 		return -EINVAL;
 	}
-	ch->cq = ib_cq_pool_get(ib_dev, ch->cq_size, ch->comp_vector,
-				IB_POLL_WORKQUEUE);
-	if (IS_ERR(ch->cq)) {
-		ret = PTR_ERR(ch->cq);
-		ch->cq = NULL;
-		pr_info("%s: cannot get a CQ of %u entries (%d)\n", ch->name,
-			ch->cq_size, ret);
+	ret = srpt_get_cq(ch, vector);
+	if (ret)
 		return ret;
-	}
 	ret = srpt_alloc_ch_ioctxs(ch);
 	if (!ret)
 		ret = srpt_alloc_msg_ius(ch);
@@ -590,9 +661,10 @@ void srpt_qp_to_err(struct srpt_rdma_ch *ch)
  * more, and only then are all its receive completions on the CQ ahead of
  * the drain's. 6.1's ib_drain_qp() drains only the send queue of such a
  * QP and does not wait for the event; since 6.11 it also waits up to 60 s
- * for it and polls the (shared) CQ itself, so such a QP's release drains
- * only its send queue, after this. A device never seen to report the event
- * gets a short grace period instead of a long wait per channel.
+ * for it and polls the CQ itself (a pool CQ other channels may share), so
+ * such a QP's release drains only its send queue, after this. A device
+ * never seen to report the event gets a short grace period instead of a
+ * long wait per channel.
  */
 static void srpt_wait_last_wqe(struct srpt_rdma_ch *ch)
 {
@@ -636,8 +708,7 @@ static void srpt_release_ch(struct srpt_rdma_ch *ch, bool cm_owns_id)
 	ch->cm->destroy(ch, cm_owns_id);
 	srpt_free_ch_ioctxs(ch);
 	srpt_free_msg_ius(ch);
-	if (ch->cq)
-		ib_cq_pool_put(ch->cq, ch->cq_size);
+	srpt_put_cq(ch);
 	pr_info("%s: channel released\n", ch->name);
 	srpt_put_device(ch->sdev);
 	kfree(ch);

@@ -603,15 +603,15 @@ static ssize_t srpt_show_nexus(struct srpt_nexus *nexus, char *page,
 		       nexus->sid, count);
 	list_for_each_entry(ch, &nexus->ch_list, nexus_node) {
 		n += scnprintf(page + n, PAGE_SIZE - n,
-			       "CID: %u   Connection State: %s\n   Address %s %s\n   request limit %u, commands in flight %u, credits owed %d, send queue %u (%u free), %s, completion vector %d, IU %u/%u bytes, RDMA %s\n",
+			       "CID: %u   Connection State: %s\n   Address %s %s\n   request limit %u, commands in flight %u, credits owed %d, send queue %u (%u free), %s, completion vector %d, %s CQ, IU %u/%u bytes, RDMA %s\n",
 			       ch->cid, srpt_ch_state_name(READ_ONCE(ch->state)),
 			       ch->peer, ch->cm->name,
 			       ch->rq_size, READ_ONCE(ch->in_flight),
 			       atomic_read(&ch->req_lim_delta), ch->sq_size,
 			       READ_ONCE(ch->sq_wr_avail),
 			       ch->srq ? "shared receive queue" : "own receive ring",
-			       ch->comp_vector, ch->max_it_iu_len,
-			       ch->max_ti_iu_len,
+			       ch->comp_vector, ch->cq_own ? "own" : "pool",
+			       ch->max_it_iu_len, ch->max_ti_iu_len,
 			       ch->rw_wrs_per_op > 1 ? "through MRs" : "direct");
 		n = srpt_show_ch_mem(ch, page, n);
 	}
