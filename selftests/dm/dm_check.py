@@ -10,7 +10,9 @@ layouts of the InfiniBand Architecture Specification vol 1, 16.3 (Device
 Management) and SRP r16a, independently of the kernel code.  The facts the
 answers depend on come as KEY=VALUE arguments (see FACT_KEYS), and
 ioc_present=0 (default 1) expects an IO unit whose slot 1 is empty: the
-target's IB/CM listener does not run, so it offers no IOC.
+target's IB/CM listener does not run, so it offers no IOC.  srq=N (default
+none) says that the TPG whose limits the profile reports receives through
+a shared receive queue of N buffers, which bounds a login's credits.
 
 Prints one "ok"/"not ok" line per case; exits 0 only if all matched.
 """
@@ -56,7 +58,12 @@ def slot_of(attr_id, attr_mod):
 
 
 def ioc_profile(f):
-    depth = min(f["sq_size"], 512, f["max_qp_wr"])
+    # SendMessageQueueDepth: the credits a login is granted (SRP r16a
+    # 5.4.2): one per receive buffer, at most 512, the send queue one entry
+    # below max_qp_wr (the drain's), and no more than an SRQ's buffers.
+    depth = min(f["sq_size"], 512, f["max_qp_wr"] - 1)
+    if f["srq"]:
+        depth = min(depth, f["srq"])
     return struct.pack(
         ">QIIHHIIHHHHIHBBIIBBB9s64s",
         f["guid"], (f["vendor_id"] & 0xFFFFFF) << 8, f["device_id"],
@@ -148,6 +155,7 @@ def main():
         if k != "id_string":
             f[k] = int(f[k], 0)
     f["ioc_present"] = int(f.get("ioc_present", "1"), 0)
+    f["srq"] = int(f.get("srq", "0"), 0)
     failed = 0
     for n, (label, method, attr_id, attr_mod, status, build) in enumerate(CASES):
         tid = 0x44D00000 + n

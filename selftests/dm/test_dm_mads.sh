@@ -12,6 +12,9 @@
 # 0x000c, request echoed): that shows rxe delivers DM GMPs at all; if it
 # does not, the test says so and skips.  Then the profile follows the module
 # parameter srp_max_req_size and the enabled TPGs' attributes of the port;
+# with use_srq the send queue depth is also bounded by the SRQ's buffers
+# (loaded with srpt_srq_size=48: a login is granted 48 credits, and so
+# says the profile);
 # the agent comes back after the RDMA device is removed and added again, and
 # is gone (the MAD layer answers again) once the module is unloaded.
 # ioc_id_string takes printable ASCII only (a Latin-1 byte is refused).
@@ -74,7 +77,7 @@ dm_cap_bit() {
 }
 [ -r "/sys/class/infiniband/$RXE_DEV/ports/1/cap_mask" ] || fail "no cap_mask in sysfs"
 ! dm_cap_bit || fail "IsDeviceManagementSupported is set before ib_srpt is loaded"
-srpt_load srp_max_req_size=4200
+srpt_load srp_max_req_size=4200 srpt_srq_size=48
 dm_cap_bit || fail "IsDeviceManagementSupported not set with the DM agent registered (cap_mask $(cat "/sys/class/infiniband/$RXE_DEV/ports/1/cap_mask"))"
 echo "# cap_mask with the agent: $(cat "/sys/class/infiniband/$RXE_DEV/ports/1/cap_mask") (bit 19 set)"
 
@@ -112,6 +115,12 @@ expect_write_ok "$port/tpgt_2/attrib/srp_max_rdma_size" 4194304
 expect_write_ok "$port/tpgt_1/enable" 1
 python3 "$CHECK" "$DMQ" "$RXE_DEV" 1 "${facts[@]}" rdma_size=2097152 sq_size=64 ||
 	fail "DM answers with tpgt_1 enabled"
+
+echo "# tpgt_1 with use_srq=1: a login gets min(64, 48 SRQ buffers) credits"
+expect_write_ok "$port/tpgt_1/attrib/use_srq" 1
+python3 "$CHECK" "$DMQ" "$RXE_DEV" 1 "${facts[@]}" rdma_size=2097152 sq_size=64 srq=48 ||
+	fail "DM answers with tpgt_1 on an SRQ of 48 buffers"
+expect_write_ok "$port/tpgt_1/attrib/use_srq" 0
 
 echo "# ioc_id_string: the IDString discovery shows, per target port"
 expect_write_fails "$port/srpt_discovery/ioc_id_string" "$(printf 'x%.0s' {1..64})"

@@ -489,6 +489,7 @@ struct srpt_send_ioctx {
 };
 
 int srpt_post_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv);
+u32 srpt_srq_buffers(struct srpt_device *sdev);
 struct srpt_srq *srpt_get_srq(struct srpt_device *sdev);
 void srpt_free_srq(struct srpt_device *sdev);
 int srpt_init_ioctx_cache(void);
@@ -798,6 +799,8 @@ void srpt_ch_close(struct srpt_rdma_ch *ch);
 void srpt_ch_logout(struct srpt_rdma_ch *ch, u32 reason);
 void srpt_ch_mark_live(struct srpt_rdma_ch *ch, bool notify_cm);
 bool srpt_ch_disconnect_missed(struct srpt_rdma_ch *ch);
+u32 srpt_ch_sq_size(struct srpt_device *sdev, u32 tpg_sq_size);
+u32 srpt_ch_credits(struct srpt_device *sdev, u32 sq_size, bool use_srq);
 int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg);
 struct srpt_rdma_ch *srpt_alloc_ch(struct srpt_login *lg);
 void srpt_end_nexus(struct srpt_nexus *nexus, u32 reason);

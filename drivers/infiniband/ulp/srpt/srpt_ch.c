@@ -412,31 +412,57 @@ static void srpt_put_cq(struct srpt_rdma_ch *ch)
 	ch->cq = NULL;
 }
 
+/**
+ * srpt_ch_sq_size - send queue entries of a new channel
+ * @sdev:        its device.
+ * @tpg_sq_size: the TPG's attrib/srp_sq_size.
+ *
+ * Return: @tpg_sq_size, but one entry below the device's limit: the QP has
+ * one more for the drain's send (ib_drain_sq()).
+ */
+u32 srpt_ch_sq_size(struct srpt_device *sdev, u32 tpg_sq_size)
+{
+	return min_t(u32, tpg_sq_size, sdev->ib_dev->attrs.max_qp_wr - 1);
+}
+
+/**
+ * srpt_ch_credits - the credits a login is granted
+ * @sdev:    the device.
+ * @sq_size: the channel's send queue entries (srpt_ch_sq_size()).
+ * @use_srq: the channel receives through a shared receive queue.
+ *
+ * One credit per receive buffer the initiator may fill (SRP r16a 5.4.2):
+ * a channel's own ring has min(@sq_size, SRPT_MAX_RQ_SIZE) buffers. The
+ * buffers of an SRQ are shared, so there the credits only bound the
+ * channel's commands in flight, but never exceed the SRQ's buffers.
+ * srpt_setup_ch() and the DM agent's IOControllerProfile both use this.
+ *
+ * Return: the REQUEST LIMIT DELTA of the SRP_LOGIN_RSP (SRP r16a 6.3).
+ */
+u32 srpt_ch_credits(struct srpt_device *sdev, u32 sq_size, bool use_srq)
+{
+	u32 credits = min_t(u32, sq_size, SRPT_MAX_RQ_SIZE);
+
+	return use_srq ? min(credits, srpt_srq_buffers(sdev)) : credits;
+}
+
 /* Channel resources: CQ, QP, receive buffers and send contexts. */
 int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg)
 {
 	struct srpt_device *sdev = ch->sdev;
 	struct ib_device *ib_dev = sdev->ib_dev;
+	bool use_srq = READ_ONCE(tpg->attrib.use_srq);
 	int vector, ret;
 
-	/* One send queue entry more for the drain's (ib_drain_sq()). */
-	ch->sq_size = min_t(u32, READ_ONCE(tpg->attrib.sq_size),
-			    ib_dev->attrs.max_qp_wr - 1);
+	ch->sq_size = srpt_ch_sq_size(sdev, READ_ONCE(tpg->attrib.sq_size));
 	ch->max_ti_iu_len = READ_ONCE(tpg->attrib.max_rsp_size);
 	ch->max_rdma_size = READ_ONCE(tpg->attrib.max_rdma_size);
-	if (READ_ONCE(tpg->attrib.use_srq)) {
+	if (use_srq) {
 		ch->srq = srpt_get_srq(sdev);
 		if (!ch->srq)
 			return -ENOMEM;
 	}
-	/*
-	 * Credits (SRP r16a 5.4.2): one per receive buffer the initiator may
-	 * fill. With an SRQ the buffers are shared, so the channel's credits
-	 * only bound its commands in flight.
-	 */
-	ch->rq_size = min_t(u32, ch->sq_size, SRPT_MAX_RQ_SIZE);
-	if (ch->srq)
-		ch->rq_size = min(ch->rq_size, ch->srq->size);
+	ch->rq_size = srpt_ch_credits(sdev, ch->sq_size, use_srq);
 
 	/*
 	 * Completions are handled in process context (IB_POLL_WORKQUEUE):

@@ -31,19 +31,33 @@
 #include "srpt.h"
 #include "srpt_dm_wire.h"
 
+/* The credits a login to @tpg on @sdev is granted (srpt_setup_ch()). */
+static u32 srpt_dm_tpg_credits(struct srpt_device *sdev, u32 tpg_sq_size,
+			       bool use_srq)
+{
+	return srpt_ch_credits(sdev, srpt_ch_sq_size(sdev, tpg_sq_size),
+			       use_srq);
+}
+
 /*
  * The TPG limits that bound what a login on @sport can get: those of the
  * TPGs that admit logins, i.e. tpg->enabled, the fence logins check under
  * srpt_mutex (se_tpg.enabled changes only after srpt_enable_tpg()).
+ * @credits is the most a login to one of them is granted, which may be 0
+ * (use_srq=1 on a device whose SRQs can have no buffers): only with no
+ * such TPG at all are the limits those of a new TPG.
  */
 static void srpt_dm_port_limits(struct srpt_port *sport, u32 *rdma_size,
-				u32 *sq_size)
+				u32 *credits)
 {
+	struct srpt_device *sdev = sport->sdev;
 	struct srpt_tport *tport;
 	struct srpt_tpg *tpg;
+	bool any = false;
+	u32 n;
 
 	*rdma_size = 0;
-	*sq_size = 0;
+	*credits = 0;
 	lockdep_assert_held(&srpt_mutex);
 	list_for_each_entry(tport, &srpt_tport_list, node) {
 		if (tport->port != sport)
@@ -51,16 +65,20 @@ static void srpt_dm_port_limits(struct srpt_port *sport, u32 *rdma_size,
 		list_for_each_entry(tpg, &tport->tpg_list, node) {
 			if (!tpg->enabled)
 				continue;
+			any = true;
 			*rdma_size = max(*rdma_size,
 					 READ_ONCE(tpg->attrib.max_rdma_size));
-			*sq_size = max(*sq_size, READ_ONCE(tpg->attrib.sq_size));
+			n = srpt_dm_tpg_credits(sdev,
+						READ_ONCE(tpg->attrib.sq_size),
+						READ_ONCE(tpg->attrib.use_srq));
+			*credits = max(*credits, n);
 		}
 	}
-	/* Nothing configured yet: what a new TPG would allow. */
-	if (!*rdma_size)
+	/* No TPG admits logins yet: what a new TPG would allow. */
+	if (!any) {
 		*rdma_size = SRPT_DEF_RDMA_SIZE;
-	if (!*sq_size)
-		*sq_size = SRPT_DEF_SQ_SIZE;
+		*credits = srpt_dm_tpg_credits(sdev, SRPT_DEF_SQ_SIZE, false);
+	}
 }
 
 /*
@@ -100,13 +118,13 @@ static void srpt_dm_get_facts(struct srpt_port *sport,
 {
 	struct srpt_device *sdev = sport->sdev;
 	const struct ib_device_attr *attrs = &sdev->ib_dev->attrs;
-	u32 sq_size;
+	u32 credits;
 
 	memset(facts, 0, sizeof(*facts));
 	mutex_lock(&srpt_mutex);
 	facts->ioc_guid = srpt_get_service_guid();
 	facts->ioc_present = srpt_dm_ioc_present(sport);
-	srpt_dm_port_limits(sport, &facts->rdma_size, &sq_size);
+	srpt_dm_port_limits(sport, &facts->rdma_size, &credits);
 	srpt_dm_id_string(sport, facts->id_string, sizeof(facts->id_string));
 	mutex_unlock(&srpt_mutex);
 
@@ -115,9 +133,11 @@ static void srpt_dm_get_facts(struct srpt_port *sport,
 	facts->vendor_id = attrs->vendor_id;
 	facts->device_id = attrs->vendor_part_id;
 	facts->device_version = attrs->hw_ver;
-	/* As srpt_setup_ch() computes a channel's credits. */
-	facts->send_queue_depth = min3(sq_size, (u32)SRPT_MAX_RQ_SIZE,
-				       (u32)attrs->max_qp_wr);
+	/*
+	 * SendMessageQueueDepth: the requests an initiator may have queued,
+	 * i.e. the credits a login is granted (SRP r16a 5.4.2).
+	 */
+	facts->send_queue_depth = credits;
 	facts->rdma_read_depth = min_t(int, SRPT_RDMA_READ_DEPTH,
 				       attrs->max_qp_init_rd_atom);
 	facts->send_size = srpt_get_max_req_size();

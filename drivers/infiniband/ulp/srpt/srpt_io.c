@@ -275,6 +275,12 @@ static void srpt_destroy_srq(struct srpt_srq *srq)
 	kfree(srq);
 }
 
+/* Buffers of the device's shared receive queue (created or not). */
+u32 srpt_srq_buffers(struct srpt_device *sdev)
+{
+	return min_t(u32, srpt_get_srq_size(), sdev->ib_dev->attrs.max_srq_wr);
+}
+
 /*
  * The device's shared receive queue, created on first use.
  * Context: srpt_mutex held.
@@ -288,7 +294,7 @@ struct srpt_srq *srpt_get_srq(struct srpt_device *sdev)
 	lockdep_assert_held(&srpt_mutex);
 	if (sdev->srq)
 		return sdev->srq;
-	size = min_t(u32, srpt_get_srq_size(), sdev->ib_dev->attrs.max_srq_wr);
+	size = srpt_srq_buffers(sdev);
 	srq = kzalloc(sizeof(*srq), GFP_KERNEL);
 	if (!srq)
 		return NULL;
