@@ -1,6 +1,6 @@
 #!/bin/bash
 # The IU and task management cases again with the TPG's use_srq=1: receive
-# buffers come from the device's shared receive queue (srp_max_req_size
+# buffers come from the device's shared receive queues (srp_max_req_size
 # each) instead of a per-channel ring, which changes how IUs longer than
 # MAX_IT_IU_LEN, credits and reposting behave. See test_ius.sh.
 # selftest-timeout: 500

@@ -1,7 +1,8 @@
 #!/bin/bash
-# Shared receive queue: with attrib/use_srq=1 the channels receive into the
-# device's SRQ.  ib_srp sends writes of up to 8 KiB as immediate data inside
-# the request IU, which the target must take from the SRQ buffer: fio
+# Shared receive queue: with attrib/use_srq=1 the channels receive into an
+# SRQ of the device (ours: the one for their completion vector).  ib_srp
+# sends writes of up to 8 KiB as immediate data inside the request IU,
+# which the target must take from the SRQ buffer: fio
 # 4 KiB and 8 KiB random writes (immediate) and 64 KiB writes (RDMA READ),
 # each read back and checked (crc32c).  Proves immediate data was negotiated
 # ("using immediate data") and, for ours, that the channels used the SRQ.

@@ -112,6 +112,7 @@ int main(void)
 	test_login();
 	test_names();
 	test_dm();
+	test_vectors();
 	printf("1..%u\n", n_cases);
 	printf("%u passed, %u failed\n", n_cases - n_failed, n_failed);
 	return n_failed ? 1 : 0;

@@ -59,5 +59,6 @@ void test_tmf(void);
 void test_login(void);
 void test_names(void);
 void test_dm(void);
+void test_vectors(void);
 
 #endif

@@ -18,7 +18,8 @@
  *
  *   srpt_nexus  (I_T nexus: one target_core session) --> srpt_tpg
  *     ch_list: srpt_rdma_ch (one RC QP each, SRP r16a 5.6: multichannel)
- *       srpt_recv_ioctx[] (receive ring, or buffers of the device's SRQ)
+ *       srpt_recv_ioctx[] (receive ring, or buffers of the device's SRQ
+ *                          for the channel's completion vector)
  *       srpt_send_ioctx[] (one per command in flight, embeds its se_cmd)
  */
 #ifndef SRPT_H
@@ -73,7 +74,7 @@ struct srpt_srq;
  *            failed. Set by srpt_dm_register() before the device is put on
  *            srpt_dev_list and cleared by srpt_dm_unregister() in the
  *            remove callback, after the IB/CM listener is stopped and the
- *            device's channels are closed, before the SRQ and the PD go;
+ *            device's channels are closed, before the SRQs and the PD go;
  *            unregistering waits for running MAD handlers, so it must not
  *            be called with srpt_mutex held (the handler takes it).
  * @dm_cap:   we set IsDeviceManagementSupported on the port (only where
@@ -94,7 +95,7 @@ struct srpt_port {
  *                 their own reference, taken under srpt_mutex while the
  *                 device is on srpt_dev_list (RDMA/CM) or in a callback of
  *                 its IB/CM listener. The remove callback waits until its
- *                 own reference is the last before it frees the SRQ and
+ *                 own reference is the last before it frees the SRQs and
  *                 the PD.
  * @ib_dev:        the RDMA device.
  * @pd:            protection domain shared by everything on this device.
@@ -105,8 +106,22 @@ struct srpt_port {
  *                 device has no IB/CM, e.g. iWARP, or listening failed).
  *                 Set and cleared under srpt_mutex, which the DM agent
  *                 reads it under.
- * @srq:           shared receive queue, created by the first channel that
- *                 asks for one; protected by srpt_mutex until created.
+ * @srqs:          shared receive queues (@nr_srqs entries, NULL until
+ *                 used): a channel whose CQ is on completion vector V
+ *                 receives through @srqs[V % @nr_srqs], created by the
+ *                 first use_srq=1 login that needs it. Entries are set
+ *                 under srpt_mutex and stay until the remove callback
+ *                 frees them with the table, after the device's last
+ *                 channel.
+ * @nr_srqs:       entries in @srqs: as many SRQs as srpt_srq_size fills
+ *                 with SRPT_MAX_RQ_SIZE buffers each, at least one, at
+ *                 most one per usable completion vector (srpt_srq_split());
+ *                 0 if the device has no SRQs (max_srq or max_srq_wr 0).
+ *                 Set when the device is added, immutable.
+ * @srq_size:      buffers of each SRQ: srpt_srq_size / @nr_srqs (at most
+ *                 max_srq_wr), so that a login knows its credits and CQ
+ *                 size before it knows which SRQ it gets; 0 without SRQs,
+ *                 and then use_srq=1 logins are rejected. Immutable.
  * @ch_list:       channels on this device, protected by srpt_mutex.
  * @next_vector:   round-robin completion vector for the next channel.
  * @removing:      the device is going away: refuse logins (srpt_mutex).
@@ -122,7 +137,9 @@ struct srpt_device {
 	struct ib_event_handler	event_handler;
 	struct list_head	node;
 	struct ib_cm_id		*ib_cm_id;
-	struct srpt_srq		*srq;
+	struct srpt_srq		**srqs;
+	u32			nr_srqs;
+	u32			srq_size;
 	struct list_head	ch_list;
 	atomic_t		next_vector;
 	bool			removing;
@@ -279,7 +296,7 @@ static inline struct srpt_nacl *to_srpt_nacl(struct se_node_acl *se_nacl)
 /* ===== srpt_io.c ======================================================== */
 
 /*
- * The I/O path: receive buffers and the SRQ, send contexts, the send
+ * The I/O path: receive buffers and the SRQs, send contexts, the send
  * queue account, SRP_CMD parsing and descriptor tables, RDMA R/W,
  * responses and credits, and target_core's command callbacks.
  */
@@ -300,20 +317,28 @@ struct srpt_recv_ring {
 };
 
 /**
- * struct srpt_srq - a shared receive queue and its buffers
- * @srq:   the verbs object.
- * @sdev:  owning device.
- * @size:  number of buffers.
- * @ring:  the buffers; each is posted once and reposted after use.
+ * struct srpt_srq - a shared receive queue of a device, and its buffers
+ * @srq:    the verbs object.
+ * @sdev:   owning device.
+ * @index:  its entry in sdev->srqs: the SRQ of the channels whose CQ is on
+ *          a completion vector V with V % sdev->nr_srqs == @index; their
+ *          receives complete (and the buffers are reposted) on those
+ *          vectors' CQs.
+ * @size:   number of buffers (sdev->srq_size).
+ * @ring:   the buffers; each is posted once and reposted after use.
  *
- * Lifetime: created under srpt_mutex by the first use_srq=1 login on the
- * device, destroyed by the ib_client remove callback after every channel
- * of the device is gone (also rejected logins' channels, freed outside any
- * list: the callback waits for the device references of all of them).
+ * Locking: created and entered in sdev->srqs[@index] under srpt_mutex by
+ * the first use_srq=1 login that needs it; immutable after.
+ * Lifetime: kept while the device lives, also when no channel uses it any
+ * more (a login does not pay for allocating it again), and destroyed by the
+ * ib_client remove callback after every channel of the device is gone
+ * (also rejected logins' channels, freed outside any list: the callback
+ * waits for the device references of all of them).
  */
 struct srpt_srq {
 	struct ib_srq		*srq;
 	struct srpt_device	*sdev;
+	u32			index;
 	u32			size;
 	struct srpt_recv_ring	ring;
 };
@@ -490,8 +515,9 @@ struct srpt_send_ioctx {
 
 int srpt_post_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv);
 u32 srpt_srq_buffers(struct srpt_device *sdev);
-struct srpt_srq *srpt_get_srq(struct srpt_device *sdev);
-void srpt_free_srq(struct srpt_device *sdev);
+struct srpt_srq *srpt_get_srq(struct srpt_device *sdev, u32 vector);
+int srpt_alloc_srqs(struct srpt_device *sdev);
+void srpt_free_srqs(struct srpt_device *sdev);
 int srpt_init_ioctx_cache(void);
 void srpt_destroy_ioctx_cache(void);
 int srpt_alloc_ch_ioctxs(struct srpt_rdma_ch *ch);
@@ -624,7 +650,8 @@ struct srpt_cm_ops {
  * @cq_size:      entries asked for (taken from the pool, or allocated).
  * @cq_own:       @cq was allocated for this channel alone (ib_alloc_cq(),
  *                freed with ib_free_cq()), not taken from the pool.
- * @srq:          SRQ receiving for this channel, or NULL for @recv_ring.
+ * @srq:          SRQ receiving for this channel, the device's SRQ number
+ *                @comp_vector % sdev->nr_srqs, or NULL for @recv_ring.
  * @recv_ring:    per-channel receive buffers (use_srq=0; empty with SRQ).
  * @rq_size:      receive buffers of the channel = credits granted at login.
  * @ioctx_ring:   preallocated send contexts.
@@ -799,6 +826,7 @@ void srpt_ch_close(struct srpt_rdma_ch *ch);
 void srpt_ch_logout(struct srpt_rdma_ch *ch, u32 reason);
 void srpt_ch_mark_live(struct srpt_rdma_ch *ch, bool notify_cm);
 bool srpt_ch_disconnect_missed(struct srpt_rdma_ch *ch);
+u32 srpt_usable_vectors(struct ib_device *ib_dev);
 u32 srpt_ch_sq_size(struct srpt_device *sdev, u32 tpg_sq_size);
 u32 srpt_ch_credits(struct srpt_device *sdev, u32 sq_size, bool use_srq);
 int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg);

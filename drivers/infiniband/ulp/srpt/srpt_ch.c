@@ -345,12 +345,17 @@ static int srpt_post_ch_recvs(struct srpt_rdma_ch *ch)
  */
 #define SRPT_CQ_POOL_CQE	4096
 
-/*
- * The completion vectors a channel's CQ can be on: ib_cq_pool_get() uses a
- * vector asked for modulo min(num_comp_vectors, num_online_cpus()), those
- * of online CPUs, and a CQ of the channel's own is put on one of those too.
+/**
+ * srpt_usable_vectors - the completion vectors a channel's CQ can be on
+ * @ib_dev: the RDMA device.
+ *
+ * ib_cq_pool_get() uses a vector asked for modulo min(num_comp_vectors,
+ * num_online_cpus()), those of online CPUs, and a CQ of a channel's own is
+ * put on one of those too.
+ *
+ * Return: that number, at least 1.
  */
-static u32 srpt_usable_vectors(struct ib_device *ib_dev)
+u32 srpt_usable_vectors(struct ib_device *ib_dev)
 {
 	return max_t(u32, 1, min_t(u32, ib_dev->num_comp_vectors,
 				   num_online_cpus()));
@@ -457,11 +462,16 @@ int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg)
 	ch->sq_size = srpt_ch_sq_size(sdev, READ_ONCE(tpg->attrib.sq_size));
 	ch->max_ti_iu_len = READ_ONCE(tpg->attrib.max_rsp_size);
 	ch->max_rdma_size = READ_ONCE(tpg->attrib.max_rdma_size);
-	if (use_srq) {
-		ch->srq = srpt_get_srq(sdev);
-		if (!ch->srq)
-			return -ENOMEM;
+	/* It would get no credits, and there is no SRQ to attach it to. */
+	if (use_srq && !sdev->nr_srqs) {
+		pr_info_ratelimited("%s: use_srq=1, but %s has no shared receive queues\n",
+				    ch->name, dev_name(&ib_dev->dev));
+		return -EOPNOTSUPP;
 	}
+	/*
+	 * Every SRQ of the device has the same size, so a channel's credits
+	 * and CQ size do not depend on which one it gets.
+	 */
 	ch->rq_size = srpt_ch_credits(sdev, ch->sq_size, use_srq);
 
 	/*
@@ -481,7 +491,8 @@ int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg)
 	 * its credits can fill them all before the violation is seen), and
 	 * ib_drain_qp() adds one send and one receive of its own.
 	 */
-	ch->cq_size = ch->sq_size + (ch->srq ? ch->srq->size : ch->rq_size) + 2;
+	ch->cq_size = ch->sq_size +
+		      (use_srq ? srpt_srq_buffers(sdev) : ch->rq_size) + 2;
 	/* ib_alloc_cq() would refuse a larger one; say which limit it is. */
 	if (ch->cq_size > ib_dev->attrs.max_cqe) {
 		pr_info("%s: a CQ of %u entries exceeds the device's %d (srp_sq_size, srpt_srq_size)\n",
@@ -491,6 +502,15 @@ int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg)
 	ret = srpt_get_cq(ch, vector);
 	if (ret)
 		return ret;
+	/*
+	 * The SRQ of the vector the CQ is on: a buffer completes on the CQ of
+	 * the QP that took it.
+	 */
+	if (use_srq) {
+		ch->srq = srpt_get_srq(sdev, ch->comp_vector);
+		if (!ch->srq)
+			return -ENOMEM;
+	}
 	ret = srpt_alloc_ch_ioctxs(ch);
 	if (!ret)
 		ret = srpt_alloc_msg_ius(ch);
@@ -751,7 +771,7 @@ static void srpt_release_ch_work(struct work_struct *work)
  * cannot have received anything, so free it synchronously; the CM
  * destroys the CM id when the callback returns an error. Device removal
  * does not see such a channel, but waits for its device reference before
- * it frees the SRQ the QP may be attached to.
+ * it frees the SRQs the QP may be attached to.
  */
 void srpt_release_ch_now(struct srpt_rdma_ch *ch)
 {

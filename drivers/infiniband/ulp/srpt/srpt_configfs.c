@@ -587,10 +587,26 @@ static ssize_t srpt_show_ch_mem(struct srpt_rdma_ch *ch, char *page,
 			     DIV_ROUND_UP(ch->mem_other, 1024));
 }
 
+/*
+ * How the channel receives: its own ring, or which of its device's shared
+ * receive queues (sdev->srqs[] index, comp_vector % nr_srqs), of how many,
+ * with how many buffers each, so that a test or an administrator sees how
+ * srpt_srq_size was split without working it out.
+ */
+static void srpt_show_ch_rx(struct srpt_rdma_ch *ch, char *buf, size_t len)
+{
+	if (!ch->srq)
+		strscpy(buf, "own receive ring", len);
+	else
+		snprintf(buf, len, "shared receive queue %u (of %u, %u buffers)",
+			 ch->srq->index, ch->sdev->nr_srqs, ch->srq->size);
+}
+
 static ssize_t srpt_show_nexus(struct srpt_nexus *nexus, char *page,
 			       ssize_t n)
 {
 	struct srpt_rdma_ch *ch;
+	char rx[64];
 	u32 count = 0;
 
 	list_for_each_entry(ch, &nexus->ch_list, nexus_node)
@@ -602,6 +618,7 @@ static ssize_t srpt_show_nexus(struct srpt_nexus *nexus, char *page,
 		       get_unaligned_be64(nexus->i_port_id + 8),
 		       nexus->sid, count);
 	list_for_each_entry(ch, &nexus->ch_list, nexus_node) {
+		srpt_show_ch_rx(ch, rx, sizeof(rx));
 		n += scnprintf(page + n, PAGE_SIZE - n,
 			       "CID: %u   Connection State: %s\n   Address %s %s\n   request limit %u, commands in flight %u, credits owed %d, send queue %u (%u free), %s, completion vector %d, %s CQ, IU %u/%u bytes, RDMA %s\n",
 			       ch->cid, srpt_ch_state_name(READ_ONCE(ch->state)),
@@ -609,7 +626,7 @@ static ssize_t srpt_show_nexus(struct srpt_nexus *nexus, char *page,
 			       ch->rq_size, READ_ONCE(ch->in_flight),
 			       atomic_read(&ch->req_lim_delta), ch->sq_size,
 			       READ_ONCE(ch->sq_wr_avail),
-			       ch->srq ? "shared receive queue" : "own receive ring",
+			       rx,
 			       ch->comp_vector, ch->cq_own ? "own" : "pool",
 			       ch->max_it_iu_len, ch->max_ti_iu_len,
 			       ch->rw_wrs_per_op > 1 ? "through MRs" : "direct");

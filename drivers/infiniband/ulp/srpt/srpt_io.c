@@ -275,38 +275,51 @@ static void srpt_destroy_srq(struct srpt_srq *srq)
 	kfree(srq);
 }
 
-/* Buffers of the device's shared receive queue (created or not). */
+/* Buffers of each of the device's shared receive queues. */
 u32 srpt_srq_buffers(struct srpt_device *sdev)
 {
-	return min_t(u32, srpt_get_srq_size(), sdev->ib_dev->attrs.max_srq_wr);
+	return sdev->srq_size;
 }
 
-/*
- * The device's shared receive queue, created on first use.
- * Context: srpt_mutex held.
+/**
+ * srpt_get_srq - the shared receive queue of a channel
+ * @sdev:   the device.
+ * @vector: the completion vector of the channel's CQ.
+ *
+ * The device's SRQ number @vector modulo sdev->nr_srqs, created on first
+ * use. An SRQ has no CQ of its own: a buffer completes on the CQ of the QP
+ * that took it. With as many SRQs as vectors in use, every QP of an SRQ
+ * has its CQ on the same vector, so its completions and reposts stay on
+ * that vector's CPU; with fewer, an SRQ serves every nr_srqs-th vector.
+ *
+ * Context: srpt_mutex held (it serialises the creation).
+ * Return: the SRQ, or NULL if it could not be created.
  */
-struct srpt_srq *srpt_get_srq(struct srpt_device *sdev)
+struct srpt_srq *srpt_get_srq(struct srpt_device *sdev, u32 vector)
 {
 	u32 i, size, len = srpt_get_max_req_size();
+	u32 index = vector % sdev->nr_srqs;
 	struct ib_srq_init_attr attr = {};
 	struct srpt_srq *srq;
 
 	lockdep_assert_held(&srpt_mutex);
-	if (sdev->srq)
-		return sdev->srq;
-	size = srpt_srq_buffers(sdev);
+	if (sdev->srqs[index])
+		return sdev->srqs[index];
+	size = sdev->srq_size;
 	srq = kzalloc(sizeof(*srq), GFP_KERNEL);
 	if (!srq)
 		return NULL;
 	srq->sdev = sdev;
+	srq->index = index;
 	srq->size = size;
 	attr.attr.max_wr = size;
 	attr.attr.max_sge = 1;
 	attr.srq_type = IB_SRQT_BASIC;
 	srq->srq = ib_create_srq(sdev->pd, &attr);
 	if (IS_ERR(srq->srq)) {
-		pr_warn("%s: cannot create an SRQ of %u entries (%ld)\n",
-			dev_name(&sdev->ib_dev->dev), size, PTR_ERR(srq->srq));
+		pr_warn("%s: cannot create shared receive queue %u of %u, with %u entries (%ld)\n",
+			dev_name(&sdev->ib_dev->dev), index, sdev->nr_srqs,
+			size, PTR_ERR(srq->srq));
 		srq->srq = NULL;
 		goto err;
 	}
@@ -318,26 +331,71 @@ struct srpt_srq *srpt_get_srq(struct srpt_device *sdev)
 		if (srpt_post_srq_recv(srq, &srq->ring.ioctx[i]))
 			goto err;
 	}
-	sdev->srq = srq;
-	pr_info("%s: shared receive queue with %u buffers of %u bytes (%zu KiB)\n",
+	sdev->srqs[index] = srq;
+	pr_info("%s: shared receive queue with %u buffers of %u bytes (%zu KiB), queue %u of %u\n",
 		dev_name(&sdev->ib_dev->dev), size, len,
-		DIV_ROUND_UP(srq->ring.bytes, 1024));
+		DIV_ROUND_UP(srq->ring.bytes, 1024), index, sdev->nr_srqs);
 	return srq;
 err:
 	srpt_destroy_srq(srq);
 	return NULL;
 }
 
+/**
+ * srpt_alloc_srqs - split a device's receive buffer budget into SRQs
+ * @sdev: a device being added.
+ *
+ * srpt_srq_size is the device's shared receive buffers, all its SRQs
+ * together. One SRQ per completion vector keeps a vector's channels
+ * off the others' SRQ locks and cache lines, but splitting the budget over
+ * every vector would leave each SRQ, and so each channel's credits (at
+ * most its SRQ's buffers), smaller the more vectors the HCA has, down to a
+ * few dozen on a 64-vector HCA, where one initiator could take all of its
+ * vector's buffers. So the number of SRQs is what the budget fills with
+ * SRPT_MAX_RQ_SIZE buffers each, at most one per usable vector
+ * (srpt_srq_split()), and the channels of vector V use SRQ V % nr_srqs.
+ * The table is allocated here, empty; srpt_get_srq() fills it. A device
+ * without SRQs (max_srq or max_srq_wr 0) gets none, and no table.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int srpt_alloc_srqs(struct srpt_device *sdev)
+{
+	struct ib_device *ib_dev = sdev->ib_dev;
+	u32 vectors = srpt_usable_vectors(ib_dev);
+
+	sdev->srq_size = srpt_srq_split(srpt_get_srq_size(), vectors,
+					max(ib_dev->attrs.max_srq, 0),
+					max(ib_dev->attrs.max_srq_wr, 0),
+					&sdev->nr_srqs);
+	if (!sdev->nr_srqs) {
+		pr_info("%s: no shared receive queues (use_srq=1): the device has none\n",
+			dev_name(&ib_dev->dev));
+		return 0;
+	}
+	sdev->srqs = kcalloc(sdev->nr_srqs, sizeof(*sdev->srqs), GFP_KERNEL);
+	if (!sdev->srqs)
+		return -ENOMEM;
+	pr_info("%s: shared receive queues (use_srq=1): up to %u of %u buffers each (srpt_srq_size %u, %u usable completion vector(s))\n",
+		dev_name(&ib_dev->dev), sdev->nr_srqs, sdev->srq_size,
+		srpt_get_srq_size(), vectors);
+	return 0;
+}
+
 /*
  * Called by device removal once every channel of @sdev is gone, including
  * those of rejected logins freed in their CM callback (their device
- * references are waited for).
+ * references are waited for); and when adding the device failed.
  */
-void srpt_free_srq(struct srpt_device *sdev)
+void srpt_free_srqs(struct srpt_device *sdev)
 {
-	if (sdev->srq)
-		srpt_destroy_srq(sdev->srq);
-	sdev->srq = NULL;
+	u32 i;
+
+	for (i = 0; sdev->srqs && i < sdev->nr_srqs; i++)
+		if (sdev->srqs[i])
+			srpt_destroy_srq(sdev->srqs[i]);
+	kfree(sdev->srqs);
+	sdev->srqs = NULL;
 }
 
 /*

@@ -93,7 +93,7 @@ static const struct kernel_param_ops srpt_srq_size_ops = {
 static unsigned int srpt_srq_size = SRPT_DEF_SRQ_SIZE;
 module_param_cb(srpt_srq_size, &srpt_srq_size_ops, &srpt_srq_size, 0444);
 MODULE_PARM_DESC(srpt_srq_size,
-		 "Receive buffers per shared receive queue [4, 65535] (default 4095)");
+		 "Receive buffers of a device's shared receive queues (use_srq) together: one queue per 512 buffers, at most one per usable completion vector [4, 65535] (default 4095)");
 
 static int srpt_set_u64(const char *val, const struct kernel_param *kp)
 {
@@ -368,8 +368,8 @@ void srpt_put_device(struct srpt_device *sdev)
 /*
  * Wait until the remove callback's reference is the only one left. A login
  * rejected after srpt_alloc_ch() frees its channel (and its QP, which may
- * be attached to the SRQ) in the CM callback, on no list that
- * srpt_close_device_channels() sees; the SRQ and the PD must outlive it.
+ * be attached to an SRQ) in the CM callback, on no list that
+ * srpt_close_device_channels() sees; the SRQs and the PD must outlive it.
  * No new reference is taken once the device is off srpt_dev_list and its
  * IB/CM listener is destroyed.
  */
@@ -399,12 +399,17 @@ static int srpt_add_one(struct ib_device *ib_dev)
 		sdev->ports[i].sdev = sdev;
 		sdev->ports[i].port_num = i + 1;
 	}
+	if (srpt_alloc_srqs(sdev)) {
+		kfree(sdev);
+		return -ENOMEM;
+	}
 	sdev->pd = ib_alloc_pd(ib_dev, 0);
 	if (IS_ERR(sdev->pd)) {
 		int ret = PTR_ERR(sdev->pd);
 
 		pr_warn("%s: cannot allocate a protection domain (%d)\n",
 			dev_name(&ib_dev->dev), ret);
+		srpt_free_srqs(sdev);
 		kfree(sdev);
 		return ret;
 	}
@@ -447,7 +452,7 @@ static void srpt_remove_one(struct ib_device *ib_dev, void *client_data)
 	struct srpt_device *sdev = client_data;
 
 	/*
-	 * No new logins, then no channels, then the SRQ they shared. While
+	 * No new logins, then no channels, then the SRQs they shared. While
 	 * the channels close, discovery reports the IOC as not responding.
 	 * rdma_cm, whose ib_client is removed after ours, keeps delivering
 	 * CONNECT_REQUESTs for this device throughout: such a login finds
@@ -466,7 +471,7 @@ static void srpt_remove_one(struct ib_device *ib_dev, void *client_data)
 	mutex_unlock(&srpt_mutex);
 
 	srpt_wait_device_unused(sdev);
-	srpt_free_srq(sdev);
+	srpt_free_srqs(sdev);
 	pr_info("removed %s\n", dev_name(&ib_dev->dev));
 	srpt_put_device(sdev);
 }

@@ -2,10 +2,11 @@
 /*
  * SCSI RDMA Protocol (SRP) target: the protocol without a device.
  *
- * Reading and writing information units (SRP r16a 6) on plain buffers;
- * see srpt_proto.h. Nothing here sleeps, locks or allocates, and nothing
- * needs an RDMA device or a target_core object: tools/unit runs this file
- * on the host.
+ * Reading and writing information units (SRP r16a 6) on plain buffers,
+ * configfs names, and how srpt_srq_size is split into shared receive
+ * queues; see srpt_proto.h. Nothing here sleeps, locks or allocates, and
+ * nothing needs an RDMA device or a target_core object: tools/unit runs
+ * this file on the host.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -748,4 +749,42 @@ bool srpt_acl_admits(const struct srpt_acl_id *id, const struct srpt_login *lg)
 				       &((const struct sockaddr_in6 *)lg->src)->sin6_addr);
 	}
 	return false;
+}
+
+/* ----- shared receive queues -------------------------------------------- */
+
+/**
+ * srpt_srq_split - the shared receive queues of a device
+ * @budget:     srpt_srq_size: the receive buffers of all of the device's
+ *              SRQs together.
+ * @vectors:    the completion vectors its channels can be on.
+ * @max_srq:    SRQs the device can have.
+ * @max_srq_wr: buffers one SRQ can have.
+ * @nr_srqs:    set to the number of SRQs.
+ *
+ * A channel's credits are at most the buffers of its SRQ (SRP r16a 5.4.2:
+ * one per buffer the initiator may fill), and SRPT_MAX_RQ_SIZE at most
+ * anyway. So there are as many SRQs as @budget fills with that many
+ * buffers each, at most one per vector and as many as the device can have,
+ * and at least one: every SRQ keeps at least SRPT_MAX_RQ_SIZE buffers
+ * (unless @max_srq_wr is smaller), however many vectors the device has,
+ * and a @budget below that is one SRQ of @budget buffers. The buffers are
+ * split evenly, so every SRQ has the same size and their total is at most
+ * @budget. A device that can have no SRQ, or none with a buffer (@max_srq
+ * or @max_srq_wr 0), gets none.
+ *
+ * Return: the buffers of each SRQ, min(@budget / *@nr_srqs, @max_srq_wr);
+ * 0, with *@nr_srqs 0, if the device gets no SRQs.
+ */
+u32 srpt_srq_split(u32 budget, u32 vectors, u32 max_srq, u32 max_srq_wr,
+		   u32 *nr_srqs)
+{
+	u32 n = min3(budget / SRPT_MAX_RQ_SIZE, vectors, max_srq);
+
+	if (!max_srq || !max_srq_wr) {
+		*nr_srqs = 0;
+		return 0;
+	}
+	*nr_srqs = max_t(u32, n, 1);
+	return min(budget / *nr_srqs, max_srq_wr);
 }

@@ -304,4 +304,7 @@ u8 srpt_decode_tmf(const struct srp_tsk_mgmt *tsk, u32 len, const char *who,
 		   struct srpt_tmf_req *req);
 u8 srpt_tmf_rsp_code(u8 tcm_response);
 
+u32 srpt_srq_split(u32 budget, u32 vectors, u32 max_srq, u32 max_srq_wr,
+		   u32 *nr_srqs);
+
 #endif /* SRPT_PROTO_H */
