@@ -35,6 +35,7 @@
  * target_cmd_size_check()).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -82,7 +83,47 @@ static bool use_srq(void)
 	return read_u32(attrib(), "use_srq", 0);
 }
 
-/* srpt_setup_ch(): credits = min(sq_size, 512[, SRQ size]) */
+/*
+ * Buffers of each of the target device's shared receive queues, as our
+ * ib_srpt reports them in the ACL info files for a channel that uses one
+ * ("shared receive queue I (of N, S buffers)"): how it splits
+ * srpt_srq_size is its business, not ours to work out. 0 if no info file
+ * of the TPG lists such a channel (the in-tree ib_srpt has none).
+ */
+static uint32_t srq_buffers_reported(void)
+{
+	unsigned int idx, n, size, found = 0;
+	char acls[512], acl[800], buf[4096];
+	const char *p;
+	struct dirent *d;
+	DIR *dir;
+
+	if (!cfg.tpg)
+		return 0;
+	snprintf(acls, sizeof(acls), "%s/acls", cfg.tpg);
+	dir = opendir(acls);
+	if (!dir)
+		return 0;
+	while (!found && (d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(acl, sizeof(acl), "%s/%s", acls, d->d_name);
+		if (cfs_read(acl, "info", buf, sizeof(buf)))
+			continue;
+		for (p = buf; !found && (p = strstr(p, "shared receive queue ")); p++)
+			if (sscanf(p, "shared receive queue %u (of %u, %u buffers)",
+				   &idx, &n, &size) == 3)
+				found = size;
+	}
+	closedir(dir);
+	return found;
+}
+
+/*
+ * srpt_setup_ch(): credits = min(sq_size, 512[, buffers of the SRQ]); the
+ * SRQ's size as the target reports it, else (the in-tree target) its one
+ * SRQ of srpt_srq_size. Call it with the channel logged in.
+ */
 static uint32_t exp_req_lim(void)
 {
 	uint32_t rq = read_u32(attrib(), "srp_sq_size", 4096);
@@ -90,8 +131,10 @@ static uint32_t exp_req_lim(void)
 	if (rq > 512)
 		rq = 512;
 	if (use_srq()) {
-		uint32_t s = read_u32("/sys/module/ib_srpt/parameters", "srpt_srq_size", 4095);
+		uint32_t s = srq_buffers_reported();
 
+		if (!s)
+			s = read_u32("/sys/module/ib_srpt/parameters", "srpt_srq_size", 4095);
 		if (rq > s)
 			rq = s;
 	}
