@@ -7,6 +7,10 @@
 # "targetctl clear" removes them from configfs, and "targetctl restore"
 # rebuilds a configfs tree identical (every readable attribute, every link)
 # to the one that was saved, including a non-default TPG attribute.
+# Ours: the default attrib/comp_v_mask is saved as "all", and a mask saved
+# on a host with more CPUs (wider than this one's nr_cpu_ids bits)
+# restores, without the vectors this host cannot have and with a kernel
+# log line saying so.
 #
 # Runs against SRPT_IMPL=ours|intree (default ours).
 # selftest-timeout: 900
@@ -86,7 +90,7 @@ grep -qF "o- lun0 " <<<"$ls_out" || fail "targetcli ls does not show lun0"
 
 tcli saveconfig
 [ -s "$SAVE" ] || fail "targetcli saveconfig wrote no $SAVE"
-python3 - "$SAVE" "$wwn" "$initiator" <<'EOF' || fail "saveconfig.json lacks the srpt target"
+python3 - "$SAVE" "$wwn" "$initiator" "$SRPT_IMPL" <<'EOF' || fail "saveconfig.json lacks the srpt target"
 import json, sys
 cfg = json.load(open(sys.argv[1]))
 t = [t for t in cfg["targets"] if t["fabric"] == "srpt" and t["wwn"] == sys.argv[2]]
@@ -96,6 +100,8 @@ assert tpg["tag"] == 1 and tpg["enable"], tpg
 assert [a["node_wwn"] for a in tpg["node_acls"]] == [sys.argv[3]], tpg["node_acls"]
 assert len(tpg["luns"]) == 1, tpg["luns"]
 assert tpg["attributes"]["srp_sq_size"] == 2048, tpg["attributes"]
+if sys.argv[4] == "ours":
+    assert tpg["attributes"]["comp_v_mask"] == "all", tpg["attributes"]
 EOF
 dump_cfs >"$DUMP1"
 grep -q "^D $tpg/lun/lun_0$" "$DUMP1" || fail "dump misses the LUN"
@@ -118,6 +124,35 @@ if ! diff -u "$DUMP1" "$DUMP2" >/tmp/srpt-cfs.diff; then
 	fail "configfs tree after targetctl restore differs from the saved one"
 fi
 echo "# $(wc -l <"$DUMP1") configfs entries identical after restore"
+
+if [ "$SRPT_IMPL" = ours ]; then
+	# A mask of 160 vectors, as saved where nr_cpu_ids is 160: restored
+	# here as the vectors this host can have, all of them.
+	targetctl clear || fail "targetctl clear before restoring a wide mask"
+	python3 - "$SAVE" <<'EOF' || fail "cannot edit $SAVE"
+import json, sys
+cfg = json.load(open(sys.argv[1]))
+for t in cfg["targets"]:
+    if t["fabric"] == "srpt":
+        t["tpgs"][0]["attributes"]["comp_v_mask"] = ",".join(["ffffffff"] * 5)
+json.dump(cfg, open(sys.argv[1], "w"), indent=2)
+EOF
+	guest_dmesg_mark
+	targetctl restore || fail "targetctl restore of a comp_v_mask wider than this host's"
+	possible=$(cat /sys/devices/system/cpu/possible)
+	nbits=$((${possible##*-} + 1))
+	# The all-ones mask of nbits bits as the kernel prints it (%*pb).
+	want=$(python3 -c '
+import sys
+n = int(sys.argv[1]); words = []
+while n > 0:
+    b = n % 32 or 32
+    words.append("%0*x" % ((b + 3) // 4, (1 << b) - 1)); n -= b
+print(",".join(words))' "$nbits")
+	expect_read "$tpg/attrib/comp_v_mask" "$want" "comp_v_mask restored from 160 bits on $nbits"
+	expect_dmesg "ib_srpt: comp_v_mask: '(ffffffff,){4}ffffffff': ignoring the completion vectors above $((nbits - 1))" \
+		"kernel log: the vectors above this host's dropped"
+fi
 
 targetctl clear || fail "final targetctl clear"
 rmdir "$SRPT_CFS" || fail "rmdir $SRPT_CFS"

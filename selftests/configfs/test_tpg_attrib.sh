@@ -3,7 +3,11 @@
 # srp_max_rsp_size, srp_sq_size, use_srq) start at their defaults, accept
 # and read back their minimum, maximum and default (also written in hex),
 # and refuse every bad value (below min, above max, non-numeric, negative,
-# empty, trailing junk, 2^32, 2^64) keeping the old value; the same for
+# empty, trailing junk, 2^32, 2^64) keeping the old value; ours also has
+# comp_v_mask, "all" by default, a mask read back as the same value (the
+# kernel prints it zero-padded to nr_cpu_ids bits, "01" with 8 possible
+# CPUs, "00000000,00000001" with 64, so the value is compared, not the
+# text; the rest of it is srp/test_comp_vector's); the same for
 # discovery_auth/rdma_cm_port [0, 65535]; TPG "enable" takes 0/1 and refuses
 # other values; TPG names: tpgt_<n> and free names are accepted.
 #
@@ -69,7 +73,40 @@ else
 	)
 fi
 attrs=$(cd "$tpg/attrib" && ls | sort | tr '\n' ' ')
-expect_eq "$attrs" "srp_max_rdma_size srp_max_rsp_size srp_sq_size use_srq " "attrib/ contents"
+want="srp_max_rdma_size srp_max_rsp_size srp_sq_size use_srq "
+[ "$SRPT_IMPL" = ours ] && want="comp_v_mask $want"
+expect_eq "$attrs" "$want" "attrib/ contents"
+
+# expect_mask PATH WANT WHAT: PATH reads WANT, "all" or a mask's value in
+# hex, compared without the commas and leading zeros of %*pb (the kernel
+# prints a mask nr_cpu_ids bits wide: "01" with 8 possible CPUs,
+# "00000000,00000001" with 64); it must read as %*pb prints a bitmap.
+expect_mask() {
+	local raw v
+	raw=$(cat "$1") || fail "cannot read $1"
+	v=$raw
+	if [ "$v" != all ]; then
+		[[ $v =~ ^[0-9a-f]{1,8}(,[0-9a-f]{8})*$ ]] ||
+			fail "$3: $1 reads '$raw', not a bitmap as %*pb prints one"
+		v=$(sed 's/,//g; s/^0*//' <<<"$v")
+		v=${v:-0}
+	fi
+	expect_eq "$v" "$2" "$3 (read '$raw')"
+}
+
+if [ "$SRPT_IMPL" = ours ]; then
+	# The completion vectors: "all", or a hex mask like a CPU mask.
+	f=$tpg/attrib/comp_v_mask
+	expect_mask "$f" all "default of comp_v_mask"
+	expect_write_ok "$f" 1
+	expect_mask "$f" 1 "comp_v_mask after writing 1"
+	for bad in "" 0 zz "1 1" 000000001; do
+		expect_write_fails "$f" "$bad"
+	done
+	expect_mask "$f" 1 "comp_v_mask after the refused writes"
+	expect_write_ok "$f" all
+	expect_mask "$f" all "comp_v_mask after writing all"
+fi
 
 for row in "${table[@]}"; do
 	read -r name min max def <<<"$row"

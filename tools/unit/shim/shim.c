@@ -23,7 +23,7 @@ void shim_log(const char *fmt, ...)
 }
 
 /* lib/hexdump.c */
-static int hex_to_bin(unsigned char ch)
+int hex_to_bin(unsigned char ch)
 {
 	unsigned char cu = ch & 0xdf;
 

@@ -26,6 +26,7 @@
 #define SRPT_H
 
 #include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -123,7 +124,11 @@ struct srpt_port {
  *                 size before it knows which SRQ it gets; 0 without SRQs,
  *                 and then use_srq=1 logins are rejected. Immutable.
  * @ch_list:       channels on this device, protected by srpt_mutex.
- * @next_vector:   round-robin completion vector for the next channel.
+ * @last_vector:   completion vector of the device's latest accepted
+ *                 channel's CQ, -1 before the first: a new session's
+ *                 first channel goes on after it (srpt_choose_vector()).
+ *                 Set by srpt_try_login() once it accepts a login, under
+ *                 srpt_mutex.
  * @removing:      the device is going away: refuse logins (srpt_mutex).
  * @reports_last_wqe: the device has reported IB_EVENT_QP_LAST_WQE_REACHED
  *                 (see srpt_wait_last_wqe()).
@@ -141,7 +146,7 @@ struct srpt_device {
 	u32			nr_srqs;
 	u32			srq_size;
 	struct list_head	ch_list;
-	atomic_t		next_vector;
+	int			last_vector;
 	bool			removing;
 	bool			reports_last_wqe;
 	u32			port_count;
@@ -213,22 +218,44 @@ struct srpt_tport {
 	struct rcu_head		rcu;
 };
 
+/*
+ * Width of comp_v_mask. A channel's CQ is on one of the first
+ * min(num_comp_vectors, num_online_cpus()) vectors (srpt_usable_vectors()),
+ * and there are never more online CPUs than nr_cpu_ids: a bit above could
+ * name no vector a channel can use on this host. Written like a CPU mask.
+ */
+static inline unsigned int srpt_comp_v_bits(void)
+{
+	return nr_cpu_ids;
+}
+
 /**
  * struct srpt_tpg_attrib - tunables in "<tpg>/attrib", used by new channels
  * @max_rdma_size: largest data transfer of one SRP_CMD, in bytes.
  * @max_rsp_size:  largest target-to-initiator IU (SRP_RSP incl. sense).
  * @sq_size:       send queue depth of a channel; bounds its credits.
  * @use_srq:       receive through a shared receive queue.
+ * @comp_v_all:    comp_v_mask is "all": every completion vector of the
+ *                 device (the default), whatever @comp_v_mask holds.
+ * @comp_v_mask:   otherwise the completion vectors the TPG's channels may
+ *                 use, a bitmap of srpt_comp_v_bits() bits, never empty.
  *
- * Written by configfs under no lock and read once per login, so each is
- * accessed with READ_ONCE()/WRITE_ONCE(); a change applies to channels
- * created afterwards.
+ * Written by configfs and read once per login, so that a change applies to
+ * channels created afterwards. The numbers are written under no lock and
+ * accessed with READ_ONCE()/WRITE_ONCE(). @comp_v_all and @comp_v_mask,
+ * which cannot be read or written at once, are written under both
+ * srpt_mutex and tpg->comp_v_lock, and read under either: by logins, which
+ * hold srpt_mutex throughout, and by the attribute's show, which must not
+ * wait for a login and takes only the spinlock. @comp_v_mask is allocated
+ * and freed with the TPG.
  */
 struct srpt_tpg_attrib {
-	u32	max_rdma_size;
-	u32	max_rsp_size;
-	u32	sq_size;
-	bool	use_srq;
+	u32		max_rdma_size;
+	u32		max_rsp_size;
+	u32		sq_size;
+	bool		use_srq;
+	bool		comp_v_all;
+	unsigned long	*comp_v_mask;
 };
 
 /**
@@ -240,6 +267,8 @@ struct srpt_tpg_attrib {
  * @attrib: see struct srpt_tpg_attrib.
  * @node:   entry in tport->tpg_list, protected by srpt_mutex.
  * @nexus_list: srpt_nexus.node entries, protected by srpt_mutex.
+ * @comp_v_lock: with srpt_mutex, protects @attrib.comp_v_all and
+ *          @attrib.comp_v_mask (see struct srpt_tpg_attrib).
  * @tag:    the TPG tag parsed from the directory name.
  */
 struct srpt_tpg {
@@ -249,6 +278,7 @@ struct srpt_tpg {
 	bool			enabled;
 	struct list_head	node;
 	struct list_head	nexus_list;
+	spinlock_t		comp_v_lock;	/* see @comp_v_lock above */
 	u16			tag;
 };
 
@@ -646,7 +676,8 @@ struct srpt_cm_ops {
  * @qp:           the queue pair; qp->qp_context points back here.
  * @cq:           completion queue: from the device's CQ pool, or the
  *                channel's own where a pool CQ would hold no second
- *                channel (see srpt_get_cq()).
+ *                channel or its TPG uses only some of the vectors (see
+ *                srpt_get_cq()).
  * @cq_size:      entries asked for (taken from the pool, or allocated).
  * @cq_own:       @cq was allocated for this channel alone (ib_alloc_cq(),
  *                freed with ib_free_cq()), not taken from the pool.
@@ -826,10 +857,12 @@ void srpt_ch_close(struct srpt_rdma_ch *ch);
 void srpt_ch_logout(struct srpt_rdma_ch *ch, u32 reason);
 void srpt_ch_mark_live(struct srpt_rdma_ch *ch, bool notify_cm);
 bool srpt_ch_disconnect_missed(struct srpt_rdma_ch *ch);
+u32 srpt_nr_vectors(struct ib_device *ib_dev);
 u32 srpt_usable_vectors(struct ib_device *ib_dev);
 u32 srpt_ch_sq_size(struct srpt_device *sdev, u32 tpg_sq_size);
 u32 srpt_ch_credits(struct srpt_device *sdev, u32 sq_size, bool use_srq);
-int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg);
+int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg,
+		  struct srpt_nexus *nexus);
 struct srpt_rdma_ch *srpt_alloc_ch(struct srpt_login *lg);
 void srpt_end_nexus(struct srpt_nexus *nexus, u32 reason);
 struct srpt_nexus *srpt_new_nexus(struct srpt_tpg *tpg, const u8 i_port_id[16],

@@ -346,6 +346,18 @@ static int srpt_post_ch_recvs(struct srpt_rdma_ch *ch)
 #define SRPT_CQ_POOL_CQE	4096
 
 /**
+ * srpt_nr_vectors - the completion vectors of a device
+ * @ib_dev: the RDMA device.
+ *
+ * Return: its num_comp_vectors, counted as 1 if it reports none: a CQ is
+ * on some vector. Every use of the number goes through here.
+ */
+u32 srpt_nr_vectors(struct ib_device *ib_dev)
+{
+	return max(ib_dev->num_comp_vectors, 1);
+}
+
+/**
  * srpt_usable_vectors - the completion vectors a channel's CQ can be on
  * @ib_dev: the RDMA device.
  *
@@ -357,14 +369,15 @@ static int srpt_post_ch_recvs(struct srpt_rdma_ch *ch)
  */
 u32 srpt_usable_vectors(struct ib_device *ib_dev)
 {
-	return max_t(u32, 1, min_t(u32, ib_dev->num_comp_vectors,
+	return max_t(u32, 1, min_t(u32, srpt_nr_vectors(ib_dev),
 				   num_online_cpus()));
 }
 
 /**
  * srpt_get_cq - the completion queue of a new channel
- * @ch:     the channel; @ch->cq_size is set.
- * @vector: the completion vector, below srpt_usable_vectors().
+ * @ch:         the channel; @ch->cq_size is set.
+ * @vector:     the completion vector, below srpt_usable_vectors().
+ * @restricted: the TPG's channels use only some of the usable vectors.
  *
  * From the CQ pool where a pool CQ can be shared: one holds at least two
  * such channels. A larger CQ would have a pool CQ to itself anyway, and
@@ -374,19 +387,21 @@ u32 srpt_usable_vectors(struct ib_device *ib_dev)
  * channel ever takes. So such a channel allocates its CQ itself and frees
  * it with the channel. (A driver may round a CQ up, so that a pool CQ
  * would have held a second channel after all: that sharing is what the
- * channel forgoes.)
+ * channel forgoes.) So does a channel whose TPG's comp_v_mask leaves out
+ * some usable vectors, however small its CQ: its TPG's channels would
+ * never take the pool's CQs on those.
  *
  * Sets @ch->cq, @ch->cq_own and @ch->comp_vector, the vector the CQ is
  * really on.
  * Return: 0 or a negative errno (@ch->cq is then NULL).
  */
-static int srpt_get_cq(struct srpt_rdma_ch *ch, int vector)
+static int srpt_get_cq(struct srpt_rdma_ch *ch, int vector, bool restricted)
 {
 	struct ib_device *ib_dev = ch->sdev->ib_dev;
 	u32 pool_cqe = min_t(u32, SRPT_CQ_POOL_CQE, ib_dev->attrs.max_cqe);
 	int ret;
 
-	ch->cq_own = 2 * ch->cq_size > pool_cqe;
+	ch->cq_own = restricted || 2 * ch->cq_size > pool_cqe;
 	if (ch->cq_own)
 		ch->cq = ib_alloc_cq(ib_dev, ch, ch->cq_size, vector,
 				     IB_POLL_WORKQUEUE);
@@ -451,12 +466,71 @@ u32 srpt_ch_credits(struct srpt_device *sdev, u32 sq_size, bool use_srq)
 	return use_srq ? min(credits, srpt_srq_buffers(sdev)) : credits;
 }
 
+/**
+ * srpt_choose_vector - the completion vector of a new channel
+ * @ch:         the channel.
+ * @tpg:        its TPG, whose comp_v_mask lists the vectors it may use.
+ * @nexus:      the I_T nexus it joins, or NULL for a new one.
+ * @restricted: set if the channels of @tpg use only some of the usable
+ *              vectors.
+ *
+ * Round robin, in order, over the usable vectors (srpt_usable_vectors())
+ * that the mask names. A vector of the device beyond them counts as the
+ * one the CQ pool folds it onto (srpt_next_vector()), so that the vector
+ * chosen is the one the CQ gets and the round robin goes on from there. A
+ * channel joining a nexus takes the vector after that of the nexus'
+ * newest channel, so that one initiator's channels land on different
+ * vectors (as many as the mask has) even when other logins come in
+ * between; the first channel of a nexus takes the one after the device's
+ * latest channel's, so that sessions spread over the vectors whichever
+ * target port and TPG they log in to. A mask that names none of this
+ * device's vectors (written while the target port was absent, or for
+ * another HCA) falls back to all of them, with a warning.
+ *
+ * The device's latest channel is the latest accepted: srpt_try_login()
+ * sets sdev->last_vector to the vector the channel's CQ really got once it
+ * accepts the login, so that a rejected login leaves the round robin where
+ * it was.
+ *
+ * Context: srpt_mutex held (it protects the mask and sdev->last_vector).
+ * Return: the vector to put the channel's CQ on.
+ */
+static int srpt_choose_vector(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg,
+			      struct srpt_nexus *nexus, bool *restricted)
+{
+	struct srpt_device *sdev = ch->sdev;
+	u32 nvec = srpt_nr_vectors(sdev->ib_dev);
+	u32 usable = srpt_usable_vectors(sdev->ib_dev);
+	u32 bits = srpt_comp_v_bits();
+	const unsigned long *mask;
+	int last = sdev->last_vector, v;
+
+	lockdep_assert_held(&srpt_mutex);
+	mask = tpg->attrib.comp_v_all ? NULL : tpg->attrib.comp_v_mask;
+	if (nexus && !list_empty(&nexus->ch_list))
+		last = list_last_entry(&nexus->ch_list, struct srpt_rdma_ch,
+				       nexus_node)->comp_vector;
+	v = srpt_next_vector(mask, bits, nvec, usable, last);
+	if (v < 0) {
+		pr_warn_ratelimited("%s: attrib/comp_v_mask of %s/%s names none of the %u completion vectors of %s; using all of them\n",
+				    ch->name, tpg->tport->name,
+				    config_item_name(&tpg->se_tpg.tpg_group.cg_item),
+				    nvec, dev_name(&sdev->ib_dev->dev));
+		mask = NULL;
+		v = srpt_next_vector(NULL, bits, nvec, usable, last);
+	}
+	*restricted = srpt_count_vectors(mask, bits, nvec, usable) < usable;
+	return v;
+}
+
 /* Channel resources: CQ, QP, receive buffers and send contexts. */
-int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg)
+int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg,
+		  struct srpt_nexus *nexus)
 {
 	struct srpt_device *sdev = ch->sdev;
 	struct ib_device *ib_dev = sdev->ib_dev;
 	bool use_srq = READ_ONCE(tpg->attrib.use_srq);
+	bool restricted;
 	int vector, ret;
 
 	ch->sq_size = srpt_ch_sq_size(sdev, READ_ONCE(tpg->attrib.sq_size));
@@ -479,10 +553,9 @@ int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg)
 	 * a receive may run the command in the backend inline through
 	 * target_submit(), an RDMA READ completion calls target_execute_cmd(),
 	 * and rdma_rw_ctx_init() allocates with GFP_KERNEL. Channels are
-	 * spread round-robin over the completion vectors in use.
+	 * spread round-robin over the completion vectors of comp_v_mask.
 	 */
-	vector = (u32)atomic_inc_return(&sdev->next_vector) %
-		 srpt_usable_vectors(ib_dev);
+	vector = srpt_choose_vector(ch, tpg, nexus, &restricted);
 	/*
 	 * Every work request we post completes here, flushed ones included:
 	 * the send queue accounting keeps at most sq_size posted (rdma_rw's
@@ -499,7 +572,7 @@ int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg)
 			ch->name, ch->cq_size, ib_dev->attrs.max_cqe);
 		return -EINVAL;
 	}
-	ret = srpt_get_cq(ch, vector);
+	ret = srpt_get_cq(ch, vector, restricted);
 	if (ret)
 		return ret;
 	/*

@@ -261,7 +261,7 @@ static int srpt_try_login(struct srpt_login *lg, struct srpt_rdma_ch *ch)
 
 	ch->max_it_iu_len = lg->req_it_iu_len;
 	ch->imm_data_offset = srpt_imm_data_offset(lg);
-	ret = srpt_setup_ch(ch, tpg);
+	ret = srpt_setup_ch(ch, tpg, nexus);
 	if (ret) {
 		lg->rej_reason = SRP_LOGIN_REJ_INSUFFICIENT_RESOURCES;
 		return ret;
@@ -288,6 +288,8 @@ static int srpt_try_login(struct srpt_login *lg, struct srpt_rdma_ch *ch)
 	ch->cid = nexus->next_cid++;
 	list_add_tail(&ch->nexus_node, &nexus->ch_list);
 	list_add_tail(&ch->dev_node, &ch->sdev->ch_list);
+	/* The next session's first channel goes on after this one's CQ. */
+	ch->sdev->last_vector = ch->comp_vector;
 	grant.req_lim = ch->rq_size;
 	grant.max_it_iu_len = ch->max_it_iu_len;
 	grant.max_ti_iu_len = ch->max_ti_iu_len;

@@ -8,15 +8,18 @@
  *     <port>/                             srpt_tport, named by GUID or GID
  *       <tpg>/                            srpt_tpg ("tpgt_<n>" or any name)
  *         enable, lun/, acls/<initiator>/{info,auth/authenticate_target}
- *         attrib/srp_max_rdma_size, srp_max_rsp_size, srp_sq_size, use_srq
+ *         attrib/srp_max_rdma_size, srp_max_rsp_size, srp_sq_size, use_srq,
+ *                comp_v_mask
  *
  * Every write that is malformed or out of range fails with -EINVAL, logs
  * why, and leaves the previous value in place.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
 #include <linux/inet.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <net/ipv6.h>
 #include <net/net_namespace.h>
 #include <scsi/scsi_proto.h>
@@ -140,10 +143,19 @@ struct se_portal_group *srpt_make_tpg(struct se_wwn *wwn, const char *name)
 	tpg->attrib.max_rsp_size = SRPT_DEF_RSP_SIZE;
 	tpg->attrib.sq_size = SRPT_DEF_SQ_SIZE;
 	tpg->attrib.use_srq = false;
+	/* "all": every completion vector of the device. */
+	tpg->attrib.comp_v_all = true;
+	tpg->attrib.comp_v_mask = bitmap_zalloc(srpt_comp_v_bits(), GFP_KERNEL);
+	if (!tpg->attrib.comp_v_mask) {
+		kfree(tpg);
+		return ERR_PTR(-ENOMEM);
+	}
+	spin_lock_init(&tpg->comp_v_lock);
 	INIT_LIST_HEAD(&tpg->nexus_list);
 
 	ret = core_tpg_register(wwn, &tpg->se_tpg, SCSI_PROTOCOL_SRP);
 	if (ret) {
+		bitmap_free(tpg->attrib.comp_v_mask);
 		kfree(tpg);
 		return ERR_PTR(ret);
 	}
@@ -161,6 +173,8 @@ void srpt_drop_tpg(struct se_portal_group *se_tpg)
 	list_del(&tpg->node);
 	mutex_unlock(&srpt_mutex);
 	core_tpg_deregister(se_tpg);
+	/* Off tport->tpg_list: no login reads the mask any more. */
+	bitmap_free(tpg->attrib.comp_v_mask);
 	kfree(tpg);
 }
 
@@ -276,11 +290,107 @@ static ssize_t srpt_tpg_attrib_use_srq_store(struct config_item *item,
 }
 CONFIGFS_ATTR(srpt_tpg_attrib_, use_srq);
 
+/*
+ * "attrib/comp_v_mask": the completion vectors the TPG's channels may use
+ * (SCST's name): "all" (the default), or a hex mask written as a CPU mask
+ * is, 32-bit words separated by commas, "0x" optional, srpt_comp_v_bits()
+ * bits wide (srpt_parse_comp_v_mask()). New channels are spread over the
+ * vectors it names that a CQ can be on (srpt_choose_vector()); channels
+ * already logged in keep theirs.
+ *
+ * "all" reads back as "all", whatever the host: targetcli saveconfig keeps
+ * the text it read, and the default must restore on any host, not as the
+ * all-ones mask of the host it was saved on (narrower elsewhere, or refused
+ * where there are fewer CPUs). A mask reads back as hex of
+ * srpt_comp_v_bits() bits; one saved where there are more CPUs restores
+ * without the vectors above, which no channel could use here.
+ *
+ * A TPG attribute, not one of the target port: target_core gives a fabric
+ * no attributes in "<port>/" itself, only groups of its own below it (as
+ * srpt_discovery/), which rtslib-fb neither shows nor saves, while it
+ * saves and restores every file in "<tpg>/attrib". It sits with
+ * use_srq and srp_sq_size, which shape new channels the same way, and a
+ * target port usually has one TPG.
+ */
+static ssize_t srpt_tpg_attrib_comp_v_mask_show(struct config_item *item,
+						char *page)
+{
+	struct srpt_tpg *tpg = attrib_to_srpt_tpg(item);
+	ssize_t n;
+
+	/* Not srpt_mutex: a login holds it throughout. */
+	spin_lock(&tpg->comp_v_lock);
+	if (tpg->attrib.comp_v_all)
+		n = sysfs_emit(page, "all\n");
+	else
+		n = sysfs_emit(page, "%*pb\n", srpt_comp_v_bits(),
+			       tpg->attrib.comp_v_mask);
+	spin_unlock(&tpg->comp_v_lock);
+	return n;
+}
+
+/*
+ * Refused with -EINVAL, and a warning saying why: what
+ * srpt_parse_comp_v_mask() refuses, and, while the target port is bound,
+ * a mask that names none of its device's vectors (its channels would have
+ * none to use). A mask that also names vectors the device lacks is taken:
+ * channels use those it has, and another HCA may have more.
+ */
+static ssize_t srpt_tpg_attrib_comp_v_mask_store(struct config_item *item,
+						 const char *page,
+						 size_t count)
+{
+	struct srpt_tpg *tpg = attrib_to_srpt_tpg(item);
+	size_t len = strcspn(page, "\n");
+	u32 bits = srpt_comp_v_bits();
+	struct ib_device *ib_dev;
+	struct srpt_port *sport;
+	unsigned long *mask;
+	ssize_t ret;
+	bool all;
+	u32 nvec;
+
+	mask = bitmap_zalloc(bits, GFP_KERNEL);
+	if (!mask)
+		return -ENOMEM;
+	ret = srpt_parse_comp_v_mask(page, count, mask, bits, &all);
+	if (ret)
+		goto out;
+	mutex_lock(&srpt_mutex);
+	sport = tpg->tport->port;
+	if (sport && !all) {
+		/* Only under srpt_mutex: the device may go once it is dropped. */
+		ib_dev = sport->sdev->ib_dev;
+		nvec = srpt_nr_vectors(ib_dev);
+		if (srpt_next_vector(mask, bits, nvec,
+				     srpt_usable_vectors(ib_dev), -1) < 0) {
+			pr_warn("comp_v_mask: '%.*s' names none of the %u completion vectors of %s (0 to %u)\n",
+				(int)len, page, nvec, dev_name(&ib_dev->dev),
+				nvec - 1);
+			mutex_unlock(&srpt_mutex);
+			ret = -EINVAL;
+			goto out;
+		}
+	}
+	spin_lock(&tpg->comp_v_lock);
+	tpg->attrib.comp_v_all = all;
+	if (!all)
+		bitmap_copy(tpg->attrib.comp_v_mask, mask, bits);
+	spin_unlock(&tpg->comp_v_lock);
+	mutex_unlock(&srpt_mutex);
+	ret = count;
+out:
+	bitmap_free(mask);
+	return ret;
+}
+CONFIGFS_ATTR(srpt_tpg_attrib_, comp_v_mask);
+
 struct configfs_attribute *srpt_tpg_attrib_attrs[] = {
 	&srpt_tpg_attrib_attr_srp_max_rdma_size,
 	&srpt_tpg_attrib_attr_srp_max_rsp_size,
 	&srpt_tpg_attrib_attr_srp_sq_size,
 	&srpt_tpg_attrib_attr_use_srq,
+	&srpt_tpg_attrib_attr_comp_v_mask,
 	NULL,
 };
 

@@ -394,6 +394,7 @@ static int srpt_add_one(struct ib_device *ib_dev)
 	kref_init(&sdev->refcount);
 	INIT_LIST_HEAD(&sdev->ch_list);
 	sdev->ib_dev = ib_dev;
+	sdev->last_vector = -1;
 	sdev->port_count = nports;
 	for (i = 0; i < nports; i++) {
 		sdev->ports[i].sdev = sdev;

@@ -3,13 +3,15 @@
  * SCSI RDMA Protocol (SRP) target: the protocol without a device.
  *
  * Reading and writing information units (SRP r16a 6) on plain buffers,
- * configfs names, and how srpt_srq_size is split into shared receive
+ * configfs names and completion vector masks, the round robin over
+ * completion vectors, and how srpt_srq_size is split into shared receive
  * queues; see srpt_proto.h. Nothing here sleeps, locks or allocates, and
  * nothing needs an RDMA device or a target_core object: tools/unit runs
  * this file on the host.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitops.h>
 #include <linux/ctype.h>
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -787,4 +789,186 @@ u32 srpt_srq_split(u32 budget, u32 vectors, u32 max_srq, u32 max_srq_wr,
 	}
 	*nr_srqs = max_t(u32, n, 1);
 	return min(budget / *nr_srqs, max_srq_wr);
+}
+
+/* ----- completion vectors (attrib/comp_v_mask) --------------------------- */
+
+/**
+ * srpt_parse_comp_v_mask - read what is written to attrib/comp_v_mask
+ * @buf:  the text, @len bytes (need not be NUL-terminated).
+ * @len:  its length.
+ * @mask: a zeroed bitmap of @bits bits; gets the vectors named.
+ * @bits: its width.
+ * @all:  set if the text is "all" (every vector; @mask stays empty).
+ *
+ * "all" in any case, or a hex mask written like a CPU mask: "0x"
+ * optional, 32-bit words of 1 to 8 hex digits separated by commas, the
+ * last the lowest, bit n for vector n. Blanks around it (echo's newline)
+ * are ignored; blanks inside it are refused, not taken as separators.
+ * Bits at or above @bits name vectors no channel can use on this host
+ * (srpt_comp_v_bits()): they are dropped with a warning, so that a mask
+ * saved on a host with more CPUs can be restored, unless they are all the
+ * mask names.
+ *
+ * Return: 0, or -EINVAL after a warning that says why.
+ */
+int srpt_parse_comp_v_mask(const char *buf, size_t len, unsigned long *mask,
+			   u32 bits, bool *all)
+{
+	const char *s = buf, *e = buf + len, *t, *p, *end, *q;
+	bool named = false, dropped = false;
+	u32 i, b, word;
+	int n;
+
+	*all = false;
+	while (s < e && isspace(*s))
+		s++;
+	while (e > s && isspace(e[-1]))
+		e--;
+	/* The text as written, for messages. */
+	t = s;
+	n = e - s;
+	if (s == e) {
+		pr_warn("comp_v_mask: nothing written: write 'all' or a hex mask of completion vectors\n");
+		return -EINVAL;
+	}
+	if (n == 3 && (s[0] | 0x20) == 'a' && (s[1] | 0x20) == 'l' &&
+	    (s[2] | 0x20) == 'l') {
+		*all = true;
+		return 0;
+	}
+	for (p = s; p < e; p++) {
+		if (isspace(*p)) {
+			pr_warn("comp_v_mask: '%.*s' has a blank inside: separate 32-bit hex words with commas only\n",
+				n, t);
+			return -EINVAL;
+		}
+	}
+	if (e - s >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	if (s == e) {
+		pr_warn("comp_v_mask: '%.*s' has no hex digits\n", n, t);
+		return -EINVAL;
+	}
+	for (p = s; p < e; p++) {
+		if (*p != ',' && hex_to_bin(*p) < 0) {
+			pr_warn("comp_v_mask: '%.*s' is not a hex mask: character %td (0x%02x) is neither a hex digit nor a comma; write 'all', or 32-bit words of up to 8 hex digits separated by commas, 0x optional\n",
+				n, t, p - t, (u8)*p);
+			return -EINVAL;
+		}
+	}
+	/* The words from the last, the lowest, up. */
+	p = e;
+	for (i = 0; ; i++) {
+		end = p;
+		while (p > s && p[-1] != ',')
+			p--;
+		if (p == end) {
+			pr_warn("comp_v_mask: '%.*s' has an empty word: commas separate 32-bit words of 1 to 8 hex digits\n",
+				n, t);
+			return -EINVAL;
+		}
+		if (end - p > 8) {
+			pr_warn("comp_v_mask: '%.*s' has a word of %td hex digits, '%.*s': a word is 32 bits, 8 digits at most; separate words with commas\n",
+				n, t, end - p, (int)(end - p), p);
+			return -EINVAL;
+		}
+		word = 0;
+		for (q = p; q < end; q++)
+			word = word << 4 | hex_to_bin(*q);
+		for (b = 0; b < 32; b++) {
+			if (!(word & (1U << b)))
+				continue;
+			if (i * 32 + b < bits) {
+				__set_bit(i * 32 + b, mask);
+				named = true;
+			} else {
+				dropped = true;
+			}
+		}
+		if (p == s)
+			break;
+		p--;
+	}
+	if (!named && dropped) {
+		pr_warn("comp_v_mask: '%.*s' names only completion vectors above %u, which no channel can use on this host (one per possible CPU at most)\n",
+			n, t, bits - 1);
+		return -EINVAL;
+	}
+	if (!named) {
+		pr_warn("comp_v_mask: '%.*s' names no completion vector: channels need one\n",
+			n, t);
+		return -EINVAL;
+	}
+	if (dropped)
+		pr_warn("comp_v_mask: '%.*s': ignoring the completion vectors above %u, which no channel can use on this host (a mask saved where there are more CPUs?)\n",
+			n, t, bits - 1);
+	return 0;
+}
+
+/*
+ * Does @mask (@bits wide; NULL: all vectors) name a vector of the device's
+ * @nvec that a CQ is put on as vector @u, i.e. @u + k * @usable?
+ */
+static bool srpt_vector_named(const unsigned long *mask, u32 bits, u32 nvec,
+			      u32 usable, u32 u)
+{
+	u32 v, lim = min(nvec, bits);
+
+	if (!mask)
+		return true;
+	for (v = u; v < lim; v += usable)
+		if (test_bit(v, mask))
+			return true;
+	return false;
+}
+
+/**
+ * srpt_next_vector - the completion vector after another in a mask
+ * @mask:   the vectors allowed, a bitmap of @bits bits; NULL for all.
+ * @bits:   its width.
+ * @nvec:   the device's completion vectors (num_comp_vectors).
+ * @usable: those a CQ can be on, min(@nvec, online CPUs), at least 1:
+ *          ib_cq_pool_get() puts a CQ asked for on vector v on v % @usable.
+ * @last:   the vector to go on after, -1 to start from the first.
+ *
+ * Round robin over the usable vectors that @mask names, a vector of the
+ * device at or beyond @usable counting as the one it folds onto, each
+ * once however many fold onto it: the vector returned is the one the CQ
+ * gets. Vectors the device lacks (@nvec and above) do not count.
+ *
+ * Return: the first such vector after @last, wrapping around, below
+ * @usable; -1 if @mask names none of the device's vectors.
+ */
+int srpt_next_vector(const unsigned long *mask, u32 bits, u32 nvec,
+		     u32 usable, int last)
+{
+	u32 i, u;
+
+	for (i = 1; i <= usable; i++) {
+		u = (u32)(last + i) % usable;
+		if (srpt_vector_named(mask, bits, nvec, usable, u))
+			return u;
+	}
+	return -1;
+}
+
+/**
+ * srpt_count_vectors - how many usable vectors a mask names
+ * @mask:   as for srpt_next_vector().
+ * @bits:   its width.
+ * @nvec:   the device's completion vectors.
+ * @usable: those a CQ can be on.
+ *
+ * Return: the number of vectors srpt_next_vector() goes round, @usable
+ * for a mask that names all of them.
+ */
+u32 srpt_count_vectors(const unsigned long *mask, u32 bits, u32 nvec,
+		       u32 usable)
+{
+	u32 u, n = 0;
+
+	for (u = 0; u < usable; u++)
+		n += srpt_vector_named(mask, bits, nvec, usable, u);
+	return n;
 }

@@ -306,5 +306,11 @@ u8 srpt_tmf_rsp_code(u8 tcm_response);
 
 u32 srpt_srq_split(u32 budget, u32 vectors, u32 max_srq, u32 max_srq_wr,
 		   u32 *nr_srqs);
+int srpt_parse_comp_v_mask(const char *buf, size_t len, unsigned long *mask,
+			   u32 bits, bool *all);
+int srpt_next_vector(const unsigned long *mask, u32 bits, u32 nvec,
+		     u32 usable, int last);
+u32 srpt_count_vectors(const unsigned long *mask, u32 bits, u32 nvec,
+		       u32 usable);
 
 #endif /* SRPT_PROTO_H */

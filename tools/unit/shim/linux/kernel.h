@@ -2,7 +2,7 @@
 /*
  * Host shim for tools/unit: what the pure driver files use of
  * <linux/kernel.h> and what it pulls in (byte order, min/max, printk,
- * hex2bin).
+ * hex_to_bin and hex2bin).
  */
 #ifndef SHIM_LINUX_KERNEL_H
 #define SHIM_LINUX_KERNEL_H
@@ -48,6 +48,7 @@ __printf(1, 2) void shim_log(const char *fmt, ...);
 #define pr_err_ratelimited	pr_err
 
 /* lib/hexdump.c */
+int hex_to_bin(unsigned char ch);
 int __must_check hex2bin(u8 *dst, const char *src, size_t count);
 
 #endif
