@@ -8,7 +8,10 @@
 #                         [--net2 BACKEND --mac2 MAC --ip2 ADDR/LEN]
 #                         [--] SCRIPT [ARGS...]
 #   --timeout: SCRIPT's time limit in the guest (default 1800 s); --mem/--smp:
-#   guest RAM (default $MEM or 2048 MB) and CPUs (default $SMP or 2);
+#   guest RAM (default $MEM or 2048 MB) and CPUs (default $SMP or 2); --smp
+#   takes whatever qemu's -smp does: "2,maxcpus=4" boots 2 CPUs online of 4
+#   possible (soft-RoCE then has 4 completion vectors, of which the RDMA
+#   core uses 2: srp/test_comp_vector tests the folding with it);
 #   --kver: boot /boot/vmlinuz-RELEASE with /lib/modules/RELEASE (same as
 #   KVER=; e.g. the debug kernel of tools/debug-lane.sh); --append: more
 #   kernel command line arguments.  --accel icount: TCG on one host thread
