@@ -253,8 +253,10 @@ An SRP_LOGIN_REQ arrives as the private data of an IB/CM REQ or of an
 RDMA/CM CONNECT_REQUEST. Both are turned into one login structure and go
 through one login path that validates the request (SRP r16a 6.2, 5.6.2),
 looks up the TPG and ACL, builds the RC channel with its completion queue
-from the CQ pool (spread over completion vectors), receive ring or shared
-receive queue, and answers with SRP_LOGIN_RSP or SRP_LOGIN_REJ. Single and
+(from the CQ pool, or its own where a pool CQ would not be shared or the
+TPG's comp_v_mask leaves out some vectors) on the next completion vector
+of that mask, its receive ring or one of the device's shared receive
+queues, and answers with SRP_LOGIN_RSP or SRP_LOGIN_REJ. Single and
 multichannel sessions are supported.
 
 srpt_ch.c owns the channel: its state, its resources and its release.
@@ -292,10 +294,10 @@ commit "RDMA/srpt: the configfs control plane" <<'EOF'
 The srpt fabric in configfs: target ports named by port GUID or GID,
 TPGs, LUNs and ACLs named by the 128-bit initiator port identifier (or,
 for RDMA/CM logins on a GUID-named port, by the initiator's IP address),
-the TPG attributes srp_max_rdma_size, srp_max_rsp_size, srp_sq_size and
-use_srq, the ACL info file that lists an initiator's logins, and
-discovery_auth/rdma_cm_port. Every malformed or out-of-range write fails
-with -EINVAL and leaves the old value in place.
+the TPG attributes srp_max_rdma_size, srp_max_rsp_size, srp_sq_size,
+use_srq and comp_v_mask, the ACL info file that lists an initiator's
+logins, and discovery_auth/rdma_cm_port. Every malformed or out-of-range
+write fails with -EINVAL and leaves the old value in place.
 EOF
 
 put "$drv/srpt_dm.c" "$drv/srpt_dm_proto.c" "$drv/srpt_dm_wire.h"
