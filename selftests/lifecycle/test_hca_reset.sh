@@ -14,16 +14,6 @@ set -euo pipefail
 source "$(dirname "$0")/../srp/lib-srp.sh"
 srpt_ours_only "the in-tree ib_srpt does not rebind target ports"
 
-# cfs_snapshot: every srpt configfs object and readable attribute, minus
-# the live session view and I/O statistics.
-cfs_snapshot() {
-	local f
-	find "$SRPT_CFS" | LC_ALL=C sort
-	find "$SRPT_CFS" -type f ! -name info ! -name login_info ! -path '*/statistics/*' ! -path '*/fabric_statistics/*' | LC_ALL=C sort | while read -r f; do
-		printf '%s=%s\n' "$f" "$(cat "$f" 2>/dev/null | tr '\n' ' ')"
-	done
-}
-
 # The removal kills the initiator's channel with the background fio's
 # commands in flight: around ib_srp's use-after-free of flushed
 # fast-registration completions (srp_initiator_no_reg in lib-srp.sh; 6.12
@@ -47,7 +37,7 @@ reset_under_io() {
 	head -c 16M /dev/urandom >/tmp/pattern
 	dd if=/tmp/pattern of="$dev" bs=1M oflag=direct status=none
 	sum_before=$(sha256sum </tmp/pattern | cut -d' ' -f1)
-	cfs_snapshot >/tmp/cfs.before
+	srp_cfs_snapshot >/tmp/cfs.before
 
 	# Paced to last at least 10 s; never creates /dev/sdX as a file once the
 	# disk is gone (allow_file_create=0).
@@ -65,13 +55,13 @@ reset_under_io() {
 	echo "# background fio exit $SRP_BG_RC: $(grep -m1 -i 'error' "$BG_DIR/write.log" || true)"
 	! grep -Eq 'verify: bad|verify failed' "$BG_DIR/write.log" ||
 		{ grep -E 'verify' "$BG_DIR/write.log" | head; fail "the background fio read back bad data"; }
-	cfs_snapshot >/tmp/cfs.gone
+	srp_cfs_snapshot >/tmp/cfs.gone
 	diff -u /tmp/cfs.before /tmp/cfs.gone || fail "configfs changed while the device was gone"
 
 	echo "# rdma link add $RXE_DEV"
 	timeout 60 rdma link add "$RXE_DEV" type rxe netdev eth0 || fail "rdma link add failed"
 	expect_dmesg "target port ${SRP_PORT##*/} is on rxe0 port 1" "target port was not bound again"
-	cfs_snapshot >/tmp/cfs.after
+	srp_cfs_snapshot >/tmp/cfs.after
 	diff -u /tmp/cfs.before /tmp/cfs.after || fail "configfs changed across the device's return"
 
 	# The initiator's SRP host went away with rxe0: clear its leftovers.

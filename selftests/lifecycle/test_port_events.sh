@@ -39,16 +39,6 @@ restore_netdev() {
 }
 srpt_on_exit restore_netdev
 
-# cfs_snapshot: every srpt configfs object and readable attribute, minus
-# the live session view and I/O statistics.
-cfs_snapshot() {
-	local f
-	find "$SRPT_CFS" | LC_ALL=C sort
-	find "$SRPT_CFS" -type f ! -name info ! -name login_info ! -path '*/statistics/*' ! -path '*/fabric_statistics/*' | LC_ALL=C sort | while read -r f; do
-		printf '%s=%s\n' "$f" "$(cat "$f" 2>/dev/null | tr '\n' ' ')"
-	done
-}
-
 gid0() { cat "/sys/class/infiniband/$RXE_DEV/ports/1/gids/0" 2>/dev/null; }
 gid0_is() { [ "$(gid0)" = "$1" ]; }
 port_active() { grep -q ACTIVE "/sys/class/infiniband/$RXE_DEV/ports/1/state"; }
@@ -61,7 +51,7 @@ dev=$(srp_login) || fail "login"
 head -c 16M /dev/urandom >/tmp/pattern
 dd if=/tmp/pattern of="$dev" bs=1M oflag=direct status=none
 sum_before=$(sha256sum </tmp/pattern | cut -d' ' -f1)
-cfs_snapshot >/tmp/cfs.before
+srp_cfs_snapshot >/tmp/cfs.before
 
 echo "# a. $NETDEV down and up with the session idle"
 guest_dmesg_mark
@@ -90,7 +80,7 @@ wait_for 30 eval '! gid0_is "$orig_gid" && [ -n "$(gid0)" ]' ||
 echo "# GID 0 is now $(gid0)"
 wait_for 30 _dmesg_has "target port ${SRP_PORT##*/}: its RDMA port is gone" ||
 	fail "the target port was not unbound when GID 0 changed"
-cfs_snapshot >/tmp/cfs.gone
+srp_cfs_snapshot >/tmp/cfs.gone
 diff -u /tmp/cfs.before /tmp/cfs.gone || fail "configfs changed while GID 0 was another"
 srp_login_expect_fail || fail "a login succeeded while the target port had no RDMA port"
 guest_dmesg_mark
@@ -99,7 +89,7 @@ ip link set "$NETDEV" down && ip link set "$NETDEV" address "$ORIG_MAC" &&
 wait_for 30 gid0_is "$orig_gid" || fail "GID 0 is '$(gid0)', not '$orig_gid', with the address back"
 wait_for 30 _dmesg_has "target port ${SRP_PORT##*/} is on $RXE_DEV port 1" ||
 	fail "the target port was not bound again"
-cfs_snapshot >/tmp/cfs.after
+srp_cfs_snapshot >/tmp/cfs.after
 diff -u /tmp/cfs.before /tmp/cfs.after || fail "configfs changed across the GID's return"
 dev=$(srp_login) || fail "no login after GID 0 came back"
 sum_after=$(dd if="$dev" bs=1M count=16 iflag=direct status=none | sha256sum | cut -d' ' -f1)

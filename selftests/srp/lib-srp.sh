@@ -396,6 +396,17 @@ srp_rdma_res_check() {
 
 # ---------------------------------------------------------------- sessions
 
+# srp_cfs_snapshot: every srpt configfs object and readable attribute, minus
+# the live session view and I/O statistics (to compare configurations
+# across a device's or a port's absence).
+srp_cfs_snapshot() {
+	local f
+	find "$SRPT_CFS" | LC_ALL=C sort
+	find "$SRPT_CFS" -type f ! -name info ! -name login_info ! -path '*/statistics/*' ! -path '*/fabric_statistics/*' | LC_ALL=C sort | while read -r f; do
+		printf '%s=%s\n' "$f" "$(cat "$f" 2>/dev/null | tr '\n' ' ')"
+	done
+}
+
 # srp_acl_info [ACL]: the ACL's "info" file (ours: one block per session
 # with "LIO Session ID:", then one "CID: ... Connection State:" line per
 # channel).
