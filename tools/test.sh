@@ -200,8 +200,10 @@ guest_run() {
 t_guests=$SECONDS
 pids=()
 for kver in "${kernels[@]}"; do
-	if [ "${SRPT_TEST_PARALLEL:-1}" = 1 ]; then
-		guest_run "$kver" "$@" >"$results/guest-$kver.out" 2>&1 &
+	if [ "${SRPT_TEST_PARALLEL:-1}" != 0 ]; then
+		# Created here, before tail follows it.
+		: >"$results/guest-$kver.out"
+		guest_run "$kver" "$@" >>"$results/guest-$kver.out" 2>&1 &
 		pids+=("$!")
 	else
 		guest_run "$kver" "$@" 2>&1 | tee "$results/guest-$kver.out"

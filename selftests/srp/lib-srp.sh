@@ -60,6 +60,8 @@
 #                          idle CQs of the shared CQ pool are not counted
 #   srp_rdma_res_check BEFORE [WHAT] the counts are back to BEFORE (waits up
 #                          to 15 s); fails if rdma cannot report them
+#   srp_cfs_snapshot       every srpt configfs object and attribute (to compare
+#                          configurations across a device's or port's absence)
 #   srp_acl_info [ACL]     the ACL's configfs "info" (default $SRP_INIT_ID)
 #   srp_info_sessions / srp_info_channels [ACL]   sessions (I_T nexuses) and
 #                          channels that "info" lists

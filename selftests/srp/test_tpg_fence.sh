@@ -32,14 +32,33 @@ ROUNDS=${SRP_FENCE_ROUNDS:-5}
 MAX_LOGINS=5		# per loop and round; each is a new SCSI host
 LOOP_LOG=/tmp/srp-fence-logins.log
 STOP=/tmp/srp-fence-stop
+LOOP_PIDS=/tmp/srp-fence-loops	# the login loops' PIDs (for the exit trap)
 HOLDER_EXT=00000000000000ff
 HOLDER_LOG=/tmp/srp-fence-holder.log
 export SRP_SLOW_BS_MS=2000
 HOLDER_PID=
 
-# The holder's reads end (holder_stop, below) before the exit trap logs out
-# in the hook that srp_initiator_no_reg registers after this one.
-srpt_on_exit holder_stop
+# holder_stop: the holder's reads end.
+holder_stop() {
+	[ -n "$HOLDER_PID" ] || return 0
+	kill "$HOLDER_PID" 2>/dev/null || true
+	wait "$HOLDER_PID" 2>/dev/null || true
+	HOLDER_PID=
+}
+
+# stop_on_exit: after a failure, the login loops (which _srp_bg_kill does
+# not reach: they are children of the killed subshell) and the holder's
+# reads end before the hook srp_initiator_no_reg registers after this one
+# logs out.
+stop_on_exit() {
+	local pid
+	touch "$STOP"
+	for pid in $(cat "$LOOP_PIDS" 2>/dev/null); do
+		wait_for "$SRP_LOGIN_TIMEOUT" eval "! kill -0 $pid 2>/dev/null" || kill "$pid" 2>/dev/null
+	done
+	holder_stop
+}
+srpt_on_exit stop_on_exit
 
 # Around ib_srp's use-after-free of flushed fast-registration completions
 # (srp_initiator_no_reg in lib-srp.sh; debug-lane run 14 saw it here).  The
@@ -92,7 +111,9 @@ login_loop() {
 
 login_loops() {
 	login_loop "$1" 0 &
+	echo "$!" >>"$LOOP_PIDS"
 	login_loop "$1" 1 &
+	echo "$!" >>"$LOOP_PIDS"
 	wait
 }
 
@@ -124,13 +145,6 @@ holder_start() {
 	kill -0 "$HOLDER_PID" 2>/dev/null || { cat "$HOLDER_LOG"; guest_err "holder fio ended"; return 1; }
 }
 
-holder_stop() {
-	[ -n "$HOLDER_PID" ] || return 0
-	kill "$HOLDER_PID" 2>/dev/null || true
-	wait "$HOLDER_PID" 2>/dev/null || true
-	HOLDER_PID=
-}
-
 no_acl_channels() { [ "$(acl_channels)" = 0 ]; }
 # mid_login BASE: an odd number of channels accepted since BASE (each
 # login of the loops has two): a login is between its channels.
@@ -149,7 +163,7 @@ logins_ok() { [ "$(grep -c accepted "$LOOP_LOG" 2>/dev/null || true)" -ge "$1" ]
 
 bad=0
 for round in $(seq 1 "$ROUNDS"); do
-	rm -f "$STOP"
+	rm -f "$STOP" "$LOOP_PIDS"
 	holder_start || fail "round $round: holder session"
 	guest_dmesg_mark
 	base=$(cat "$accepted_file")

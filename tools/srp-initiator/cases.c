@@ -749,6 +749,7 @@ static int step_run(struct conn **cp, const struct step *s)
 static struct conn *tcase_open(const struct tcase *t, const char *what)
 {
 	struct login_params p;
+	struct conn *c;
 
 	login_defaults(&p);
 	if (t->imm) {
@@ -757,7 +758,12 @@ static struct conn *tcase_open(const struct tcase *t, const char *what)
 	}
 	if (t->it_iu_len)
 		p.it_iu_len = t->it_iu_len;
-	return open_ch(what, &p);
+	c = open_ch(what, &p);
+	/* the oracles below cut sense data to what the login granted */
+	if (c)
+		check(c->max_ti == exp_max_ti(), "%s: MAX_TI_IU_LEN %u, want %u (srp_max_rsp_size)",
+		      what, c->max_ti, exp_max_ti());
+	return c;
 }
 
 /* One part of a case: RES_FAIL if a channel it needs cannot be opened. */
@@ -2122,10 +2128,11 @@ static size_t b_cdb_op(const struct bld *b)
 
 /*
  * srp_max_rsp_size at its minimum, 64 bytes: the login grants MAX_TI_IU_LEN
- * 64 (check_login_rsp() wants the attribute's value) and the CHECK
+ * 64 (tcase_open() wants the attribute's value) and the CHECK
  * CONDITION for an unsupported opcode carries the first 28 of target_core's
  * 96 sense bytes, all that fit after the 36-byte SRP_RSP header, since the
- * target may send no IU longer than MAX_TI_IU_LEN (SRP r16a 5.6.3, 5.9.4).
+ * target may send no IU longer than the MAX_TI_IU_LEN its SRP_LOGIN_RSP
+ * granted (SRP r16a, SRP_LOGIN_RSP and SRP_RSP).
  * check_rsp() wants exactly that length and the sense key and ASC/ASCQ,
  * which lie within it.
  */
