@@ -74,6 +74,17 @@ double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * The deadline of a wait for an answer of up to @ms, times
+ * SELFTEST_TIMEOUT_SCALE (cfg.time_scale): on a debug kernel under TCG the
+ * target is many times slower.  Windows in which nothing may arrive
+ * (conn_quiet()) are not scaled.
+ */
+double wait_until(int ms)
+{
+	return now_s() + ms * cfg.time_scale / 1000.0;
+}
+
 void sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -106,7 +117,7 @@ static struct rdma_cm_event *cm_wait(struct rdma_event_channel *ec, int ms)
 {
 	struct rdma_cm_event *ev;
 	struct pollfd pfd = { .fd = ec->fd, .events = POLLIN };
-	double end = now_s() + ms / 1000.0;
+	double end = wait_until(ms);
 
 	for (;;) {
 		if (!rdma_get_cm_event(ec, &ev))
@@ -830,7 +841,7 @@ int conn_post_recvs(struct conn *c, int n)
 
 struct iu *conn_wait_iu(struct conn *c, int timeout_ms)
 {
-	double end = now_s() + timeout_ms / 1000.0;
+	double end = wait_until(timeout_ms);
 	struct iu *iu;
 
 	for (;;) {
@@ -866,7 +877,7 @@ static uint64_t iu_tag(const struct iu *iu)
 
 struct iu *conn_wait_tag(struct conn *c, uint64_t tag, int timeout_ms)
 {
-	double end = now_s() + timeout_ms / 1000.0;
+	double end = wait_until(timeout_ms);
 	struct iu *iu, *prev;
 
 	for (;;) {
@@ -896,7 +907,7 @@ struct iu *conn_wait_tag(struct conn *c, uint64_t tag, int timeout_ms)
 
 int conn_wait_dead(struct conn *c, int timeout_ms)
 {
-	double end = now_s() + timeout_ms / 1000.0;
+	double end = wait_until(timeout_ms);
 
 	while (!conn_dead(c)) {
 		if (!ms_left(end))
@@ -921,7 +932,7 @@ int conn_quiet(struct conn *c, int ms)
 /* Wait until our sends have completed (the target has the IUs). */
 void conn_flush_sends(struct conn *c, int timeout_ms)
 {
-	double end = now_s() + timeout_ms / 1000.0;
+	double end = wait_until(timeout_ms);
 
 	while (c->send_busy && !conn_dead(c) && ms_left(end))
 		conn_pump(c, ms_left(end));

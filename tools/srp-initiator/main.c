@@ -56,6 +56,11 @@
  *                       failed health/leak/splat check always fails)
  *   -v, --verbose       print every IU (twice: with hex dumps)
  *
+ * ENVIRONMENT
+ *   SELFTEST_TIMEOUT_SCALE  multiplies every wait for an answer (not the
+ *                       windows in which nothing may arrive), as the guest
+ *                       tests' waits are: the debug-kernel lane sets 6
+ *
  * Exit status: 0 pass (every case named passed), 1 fail, 4 skip (a case
  * skipped, none failed; selftests/run.sh conventions), 2 usage. Runs as root in the test guest only (needs ib_uverbs, rdma_ucm and
  * a soft-RoCE device); see selftests/hostile/ for the configfs setup.
@@ -77,6 +82,7 @@
 struct srpi_cfg cfg = {
 	.dst = "10.0.2.15",
 	.port = 5555,
+	.time_scale = 1,
 	.iext = 0x5352504900000000ULL,	/* "SRPI" */
 	.lun = 0,
 	.bad_lun = 1,
@@ -503,9 +509,13 @@ int main(int argc, char **argv)
 		{ "strict", 0, 0, 'S' }, { "tolerate-imm-repost", 0, 0, 'R' },
 		{ 0, 0, 0, 0 }
 	};
+	const char *scale = getenv("SELFTEST_TIMEOUT_SCALE");
 	bool have_guid = false;
 	const char *mode;
 	int o;
+
+	if (scale && atof(scale) > 1)
+		cfg.time_scale = atof(scale);
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((o = getopt_long(argc, argv, "+d:s:p:g:e:vh", lo, NULL)) != -1) {

@@ -35,6 +35,7 @@ struct srpi_cfg {
 	int strict;		/* known target bugs fail their cases */
 	int tolerate_imm_repost; /* fuzz: report the a1201a9 bug, go on */
 	uint32_t lba;		/* scratch area of the LUN we may overwrite */
+	double time_scale;	/* waits for answers: SELFTEST_TIMEOUT_SCALE */
 };
 extern struct srpi_cfg cfg;
 
@@ -44,6 +45,7 @@ void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vmsg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void hexdump(const char *prefix, const void *buf, size_t len);
 double now_s(void);
+double wait_until(int ms);
 void sleep_ms(int ms);
 
 /* --------------------------------------------------------- connections */
