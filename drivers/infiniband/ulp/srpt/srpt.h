@@ -749,11 +749,23 @@ struct srpt_cm_ops {
  * @mem_send:     bytes allocated for send contexts, their response buffers
  *                and @ioctx_ring; extra contexts count while they exist.
  * @mem_rd_pages: bytes of the send contexts' pages for small READs.
+ * @cmds_received: SRP_CMD IUs received on the channel since login, for
+ *                the ACL's info file.
  *
  * The four memory counts are what was allocated, added up as it was, for
  * the ACL's info file; @mem_recv and @mem_other are set before the
  * channel is listed and do not change, the other two change in the I/O
  * path (atomic).
+ *
+ * @cmds_received has one writer: srpt_recv_done(), the only caller of
+ * srpt_dispatch_iu(), where it is counted. Every receive completion of
+ * the channel, from its own ring or an SRQ, comes through the one CQ of
+ * its QP, and ib_core polls a CQ in one context at a time (one work item,
+ * IB_POLL_WORKQUEUE; the driver never polls it directly), so a plain
+ * increment stored with WRITE_ONCE() cannot lose a count. Readers (the
+ * info file, under srpt_mutex only) use READ_ONCE(), like @rd_geometry
+ * a whole value on 64-bit kernels. A second place that counts, or a CQ
+ * polled from elsewhere, needs an atomic instead.
  *
  * Lifetime: allocated by a login, freed only by @release_work, which runs
  * once after the channel enters CLOSING (a rejected login's channel is
@@ -817,6 +829,7 @@ struct srpt_rdma_ch {
 	size_t			mem_other;
 	atomic_long_t		mem_send;
 	atomic_long_t		mem_rd_pages;
+	u64			cmds_received;
 };
 
 /**

@@ -1904,6 +1904,8 @@ static void srpt_dispatch_iu(struct srpt_rdma_ch *ch,
 
 	switch (opcode) {
 	case SRP_CMD:
+		/* Single writer: see @cmds_received in srpt.h. */
+		WRITE_ONCE(ch->cmds_received, ch->cmds_received + 1);
 		logout = srpt_cmd_fmt_logout(recv->buf, recv->byte_len,
 					     ch->imm_data_offset);
 		if (logout) {
