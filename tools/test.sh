@@ -23,8 +23,9 @@
 # DKMS package in build/dkms/<release>/, and its guest results go to
 # build/test-results/<stamp>/guest-<release>/.  A kernel's guest is booted
 # only when the kernel-independent checks and that kernel's builds passed.
-# SELFTEST_TOTAL_TIMEOUT: each guest's time limit (default 3600 s; a kernel's
-# guest takes about 25 min under TCG alone on an idle 2-core host).
+# SELFTEST_TOTAL_TIMEOUT: each guest's time limit (default 4500 s; a kernel's
+# guest takes about 25 min under TCG alone on an idle 2-core host, longer
+# beside the other kernel's).
 # SRPT_TEST_PARALLEL=0: boot the kernels' guests one after the other.
 #
 # Exit status 0 only if every check and test passed (a skip is not a pass).
@@ -159,7 +160,7 @@ guest_run() {
 	t0=$SECONDS
 	# Each result line of the guest's TAP names the kernel.
 	env "${mods[@]}" tools/vm/run-guest.sh --kver "$kver" \
-		--timeout "${SELFTEST_TOTAL_TIMEOUT:-3600}" \
+		--timeout "${SELFTEST_TOTAL_TIMEOUT:-4500}" \
 		--results "$guest_results" selftests/run.sh "$@" |
 		sed -u -E "s/^((not )?ok [0-9]+ - )/\\1[$kver] /"
 	guest_rc=${PIPESTATUS[0]}

@@ -1,5 +1,5 @@
 #!/bin/bash
-# 100 IB/CM login / TEST UNIT READY / logout cycles: every login is
+# 40 IB/CM login / TEST UNIT READY / logout cycles: every login is
 # accepted, every channel released, nothing accumulates (QPs, channels in
 # the ACL info) and the module unloads at the end. SELFTEST_IBCM_CYCLES
 # (env, passed into the guest) changes the count for a soak (about 2 s a
@@ -9,7 +9,7 @@ set -euo pipefail
 # shellcheck source=selftests/ibcm/lib-ibcm.sh
 source "$(dirname "$0")/lib-ibcm.sh"
 
-N=${SELFTEST_IBCM_CYCLES:-100}
+N=${SELFTEST_IBCM_CYCLES:-40}
 ibcm_setup
 qps0=$(ibcm_qp_count)
 guest_dmesg_mark

@@ -145,8 +145,8 @@ info_counts() {
 # no_reconnect PHASE: no channel closed or reconnected since the mark (the
 # counts of a phase would not be one channel's).
 no_reconnect() {
-	expect_no_dmesg 'ib_srpt: .*closing channel|ib_srp: .*(failed|reconnect)|rdma_rxe: ' \
-		"$1: channels closed or reconnected"
+	expect_no_dmesg 'ib_srpt: .*closing channel|ib_srp: .*(failed|reconnect)|rdma_rxe: |SRP (abort|reset_device|reset_host) called' \
+		"$1: channels closed, reconnected or reset"
 }
 
 # login_session I: add_target for session I (its initiator_ext,
@@ -237,13 +237,14 @@ run_fio() {
 }
 
 # srpt_test_cleanup: after a failure, the ACLs in bulk before the exit
-# trap's teardown, and ib_srp with its defaults again (see below).
+# trap's teardown (srp_initiator_no_reg's hook has already loaded ib_srp
+# with its defaults again, logging out first).
 srpt_test_cleanup() {
 	if [ -n "${SRP_TPG:-}" ] && [ -d "$SRP_TPG" ]; then
 		srp_logout_all >/dev/null 2>&1
 		acls_del >/dev/null 2>&1
 	fi
-	srp_initiator_defaults || echo "# could not load ib_srp with its defaults again" >&2
+	rm -rf "$WORK"
 	return 0
 }
 
@@ -362,6 +363,8 @@ echo "# time: verified I/O: $verify_s s"
 # merged) on its own channel: so must every channel of every session have
 # received (a few more would be the SCSI layer's own).
 expect_eq "$(wc -l <"$WORK/verify.after")" "$CHANNELS" "channels counted after the verified I/O"
+expect_eq "$(LC_ALL=C join "$WORK/verify.before" "$WORK/verify.after" | wc -l)" "$CHANNELS" \
+	"channels counted both before and after the verified I/O"
 odd=$(LC_ALL=C join "$WORK/verify.before" "$WORK/verify.after" |
 	awk '$3 - $2 < 512 || $3 - $2 > 520 { printf " %s: %d", $1, $3 - $2 }')
 [ -z "$odd" ] || fail "channels that did not receive the 512 SRP_CMDs of one job in the verified I/O:$odd"
@@ -411,6 +414,12 @@ for s in range(n):
 x = list(ch.values())
 print(f"# channels: SRP_CMDs min {min(x)}, max {max(x)}, total {sum(x)}; "
       f"sessions: IOPS min {min(iops):.1f}, max {max(iops):.1f}, total {sum(iops):.1f}")
+# J >= 0.9 still allows six of 64 channels to starve: none may get less
+# than half the mean.
+mean = sum(x) / len(x)
+for k, v in sorted(ch.items()):
+    if v < mean / 2:
+        bad.append(f"channel {k}: {v} SRP_CMDs, less than half the mean {mean:.0f}")
 for b in bad:
     print(f"error: {b}")
 print(f"J {jain(x):.4f} {jain(iops):.4f} {len(bad)}")
@@ -419,7 +428,7 @@ EOF
 printf '%s\n' "$fair" | grep -v '^J '
 read -r _ j_ch j_sess nbad <<<"$(grep '^J ' <<<"$fair")"
 echo "# fairness: Jain's index J = $j_ch over the $CHANNELS channels' SRP_CMDs, J = $j_sess over the $SESSIONS sessions' fio IOPS (bound $J_MIN)"
-[ "$nbad" = 0 ] || fail "the target's SRP_CMD counts disagree with fio's reads in $nbad session(s)"
+[ "$nbad" = 0 ] || fail "$nbad session(s) or channel(s) with wrong or starved SRP_CMD counts (see above)"
 awk -v j="$j_ch" -v m="$J_MIN" 'BEGIN { exit !(j >= m) }' ||
 	fail "unfair between channels: J = $j_ch < $J_MIN"
 awk -v j="$j_sess" -v m="$J_MIN" 'BEGIN { exit !(j >= m) }' ||
@@ -451,5 +460,5 @@ acls_del || fail "removing the ACLs"
 srp_target_teardown || fail "teardown"
 srp_rdma_res_check "$res_before" "after teardown" || fail "RDMA resources leaked"
 echo "# time: teardown: $(since "$t0") s"
-srp_initiator_reload || fail "loading ib_srp with its defaults again"
+srp_initiator_defaults || fail "loading ib_srp with its defaults again"
 echo "# time: test: $(since "$T_START") s, $(since "$T_ACLS") s after the target setup"
