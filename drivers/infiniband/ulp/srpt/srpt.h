@@ -428,7 +428,8 @@ struct srpt_rw {
 
 /**
  * struct srpt_send_ioctx - a command or task management request in flight
- * @se_cmd:    target_core's command; its lifetime bounds ours.
+ * @se_cmd:    target_core's command; its lifetime bounds ours (a TMF may
+ *             outlive it while its answer waits: @tmf_refs).
  * @ch:        the channel it arrived on; responses go back on it.
  * @node:      free list entry, or sq_wait_list entry while it waits for
  *             send queue space.
@@ -468,11 +469,32 @@ struct srpt_rw {
  * @tmf_pending: of a TMF: it goes to target_core when this drops to zero:
  *             one for its own setup, one per table fetch it waits for, one
  *             for the TMF before it on the nexus (@tmf_next).
+ * @answer_pending: of a TMF: its SRP_RSP goes out when this drops to zero:
+ *             one for target_core's answer, one per command it waits for
+ *             (@answer_tmf), one for the TMF before it on the nexus and
+ *             logical unit (@answer_next).
+ * @tmf_refs:  of a TMF: its owners, the context is released when it drops
+ *             to zero: its answer, until the SRP_RSP is sent or will never
+ *             be, and target_core, from target_submit_tmr() until it
+ *             releases the TMR. target_core does not wait for the answer
+ *             (no TARGET_SCF_ACK_KREF), which may be held back after it.
  * @tmf_next:  of a TMF: the next TMF of the nexus, which waits for this
  *             one to go to target_core (nexus->tmf_lock).
- * @tmf_lun:   of a TMF: its logical unit.
+ * @lun:       the logical unit of the command or TMF.
  * @tmf_task_tag: of a TMF: the tag of the task ABORT TASK names.
  * @tmf_func:  of a TMF: the target_core function (enum tcm_tmreq_table).
+ * @tmf_code:  of a TMF: the response code, kept while the answer waits.
+ * @core_answered: of a TMF: target_core answered it (or never got it).
+ * @no_answer: of a TMF: target_core released it unanswered (aborted by a
+ *             LOGICAL UNIT RESET or PREEMPT AND ABORT, target_handle_abort()
+ *             without TAS): it gets no SRP_RSP either.
+ * @answer_node: of a command: entry in ch->unanswered_list from its arrival
+ *             until it is released (ch->lock); of a TMF: entry in
+ *             nexus->answer_list while its answer waits (nexus->tmf_lock).
+ * @answer_tmf: of a command: the TMF whose answer waits for this command's
+ *             release (srpt_wait_answers(); ch->lock).
+ * @answer_next: of a TMF: the next TMF of the nexus for the same logical
+ *             unit, whose answer waits for this one's (nexus->tmf_lock).
  * @rw_retries: how often @rw_retry has run for this command.
  * @data_dir:  data direction of the command.
  * @data_len:  total data length from the descriptors.
@@ -485,7 +507,6 @@ struct srpt_rw {
  *             back in the response (srpt_collect_credits()) or, for a
  *             request released unanswered, as owed credit (ch->lock).
  * @tmf:       this is a task management request.
- * @local:     answered without target_core (@se_cmd unused).
  * @dynamic:   allocated because the pool was empty; freed on release.
  * @rsp_len:   bytes of @rsp to send.
  * @tag:       initiator's SRP tag, echoed in the response.
@@ -523,10 +544,18 @@ struct srpt_send_ioctx {
 	struct list_head	table_node;
 	struct srpt_send_ioctx	*wait_tmf;
 	atomic_t		tmf_pending;
+	atomic_t		answer_pending;
+	atomic_t		tmf_refs;
 	struct srpt_send_ioctx	*tmf_next;
-	u64			tmf_lun;
+	u64			lun;
 	u64			tmf_task_tag;
 	u8			tmf_func;
+	u8			tmf_code;
+	bool			core_answered;
+	bool			no_answer;
+	struct list_head	answer_node;
+	struct srpt_send_ioctx	*answer_tmf;
+	struct srpt_send_ioctx	*answer_next;
 	u16			rw_retries;
 	enum dma_data_direction	data_dir;
 	u32			data_len;
@@ -536,7 +565,6 @@ struct srpt_send_ioctx {
 	enum dma_data_direction	retry_dir;
 	bool			owes_credit;
 	bool			tmf;
-	bool			local;
 	bool			dynamic;
 	u32			rsp_len;
 	u64			tag;
@@ -559,6 +587,7 @@ int srpt_sq_post_one_locked(struct srpt_rdma_ch *ch,
 			    const struct ib_send_wr *wr);
 void srpt_wait_table_fetches(struct srpt_rdma_ch *ch,
 			     struct srpt_send_ioctx *tmf);
+void srpt_wait_answers(struct srpt_rdma_ch *ch, struct srpt_send_ioctx *tmf);
 void srpt_post_response(struct srpt_send_ioctx *ioctx);
 int srpt_check_stop_free(struct se_cmd *se_cmd);
 void srpt_release_cmd(struct se_cmd *se_cmd);
@@ -608,6 +637,11 @@ void srpt_handle_tsk_mgmt(struct srpt_rdma_ch *ch,
 			  struct srpt_send_ioctx *ioctx);
 void srpt_queue_tm_rsp(struct se_cmd *se_cmd);
 void srpt_tmf_fetch_ended(struct srpt_send_ioctx *tmf);
+bool srpt_tmf_covers(const struct srpt_send_ioctx *tmf,
+		     const struct srpt_send_ioctx *cmd);
+void srpt_tmf_answer_put(struct srpt_send_ioctx *tmf);
+void srpt_tmf_released(struct srpt_send_ioctx *tmf);
+void srpt_tmf_put(struct srpt_send_ioctx *tmf);
 
 /* ===== srpt_ch.c ======================================================== */
 
@@ -695,8 +729,11 @@ struct srpt_cm_ops {
  * @table_list:   send contexts fetching a descriptor table: commands
  *                target_core has not seen yet, which task management
  *                must wait for (srpt_wait_table_fetches()).
+ * @unanswered_list: the SRP_CMDs received and not yet released, oldest
+ *                first: the commands a TMF's answer may have to wait for
+ *                (srpt_wait_answers()).
  * @lock:         protects @state, @free_list, @sq_wait_list, @table_list,
- *                @post_failed_list,
+ *                @unanswered_list, @post_failed_list,
  *                @in_flight,
  *                @sq_wr_avail, @req_outstanding, @cred_tag and
  *                @cred_unanswered.
@@ -795,6 +832,7 @@ struct srpt_rdma_ch {
 	struct list_head	free_list;
 	struct list_head	sq_wait_list;
 	struct list_head	table_list;
+	struct list_head	unanswered_list;
 	struct list_head	post_failed_list;
 	spinlock_t		lock;	/* see @lock above */
 	enum srpt_ch_state	state;
@@ -843,9 +881,12 @@ struct srpt_rdma_ch {
  * @sid:       session number shown in the ACL's info file.
  * @next_cid:  number for the next channel that joins.
  * @ending:    its channels are being closed; no login joins it any more.
- * @tmf_lock:  protects @tmf_tail.
+ * @tmf_lock:  protects @tmf_tail and @answer_list.
  * @tmf_tail:  the newest TMF still waiting to go to target_core
  *             (srpt_handle_tsk_mgmt()).
+ * @answer_list: the TMFs that may end commands (ABORT TASK, LOGICAL UNIT
+ *             RESET) whose SRP_RSP has not gone out yet, oldest first: of
+ *             those for one logical unit, each waits for the one before.
  *
  * Locking: the other fields are protected by srpt_mutex. Lifetime: created by
  * the first login, freed by the release work of its last channel after
@@ -860,8 +901,9 @@ struct srpt_nexus {
 	u32			sid;
 	u32			next_cid;
 	bool			ending;
-	spinlock_t		tmf_lock;	/* protects tmf_tail */
+	spinlock_t		tmf_lock;	/* protects tmf_tail, answer_list */
 	struct srpt_send_ioctx	*tmf_tail;
+	struct list_head	answer_list;
 };
 
 void srpt_format_port_id(char *buf, size_t len, const u8 id[16]);

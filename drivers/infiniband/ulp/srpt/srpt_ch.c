@@ -619,6 +619,7 @@ struct srpt_rdma_ch *srpt_alloc_ch(struct srpt_login *lg)
 	INIT_LIST_HEAD(&ch->free_list);
 	INIT_LIST_HEAD(&ch->sq_wait_list);
 	INIT_LIST_HEAD(&ch->table_list);
+	INIT_LIST_HEAD(&ch->unanswered_list);
 	INIT_LIST_HEAD(&ch->post_failed_list);
 	INIT_LIST_HEAD(&ch->nexus_node);
 	INIT_LIST_HEAD(&ch->dev_node);
@@ -683,6 +684,7 @@ struct srpt_nexus *srpt_new_nexus(struct srpt_tpg *tpg, const u8 i_port_id[16],
 
 	INIT_LIST_HEAD(&nexus->ch_list);
 	spin_lock_init(&nexus->tmf_lock);
+	INIT_LIST_HEAD(&nexus->answer_list);
 	memcpy(nexus->i_port_id, i_port_id, 16);
 	nexus->sid = atomic_inc_return(&srpt_next_sid);
 	nexus->tpg = tpg;

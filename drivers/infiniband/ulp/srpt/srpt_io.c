@@ -462,6 +462,7 @@ static struct srpt_send_ioctx *srpt_alloc_send_ioctx(struct srpt_rdma_ch *ch)
 	if (ib_dma_mapping_error(ib_dev, ioctx->rsp_dma))
 		goto err;
 	ioctx->ch = ch;
+	INIT_LIST_HEAD(&ioctx->answer_node);
 	INIT_DELAYED_WORK(&ioctx->rw_retry, srpt_rw_retry_work);
 	ioctx->rdma_cqe.done = srpt_rdma_read_done;
 	ioctx->send_cqe.done = srpt_send_done;
@@ -536,7 +537,28 @@ void srpt_free_ch_ioctxs(struct srpt_rdma_ch *ch)
 }
 
 /*
- * A send context for a new request, which takes one credit. An initiator
+ * An SRP_CMD joins ch->unanswered_list as it arrives: the answer to a TMF
+ * received after it may have to wait for it (srpt_wait_answers()).
+ */
+static void srpt_track_cmd_locked(struct srpt_rdma_ch *ch,
+				  struct srpt_send_ioctx *ioctx,
+				  const void *iu)
+{
+	const struct srp_cmd *cmd = iu;
+	struct scsi_lun lun;
+
+	lockdep_assert_held(&ch->lock);
+	ioctx->answer_tmf = NULL;
+	if (cmd->opcode != SRP_CMD)
+		return;
+	lun = cmd->lun;
+	ioctx->tag = cmd->tag;
+	ioctx->lun = scsilun_to_int(&lun);
+	list_add_tail(&ioctx->answer_node, &ch->unanswered_list);
+}
+
+/*
+ * A send context for the new request @iu, which takes one credit. An initiator
  * with more requests unanswered than the login granted credits is not
  * honouring REQ_LIM (SRP r16a 5.4.2): NULL. The pool holds one context
  * per credit; a response reaches the initiator (returning its credit)
@@ -552,7 +574,8 @@ void srpt_free_ch_ioctxs(struct srpt_rdma_ch *ch)
  * processed yet, the initiator is using credits it cannot have received.
  * NULL then, and when memory runs out (the caller tells the two apart).
  */
-static struct srpt_send_ioctx *srpt_get_send_ioctx(struct srpt_rdma_ch *ch)
+static struct srpt_send_ioctx *srpt_get_send_ioctx(struct srpt_rdma_ch *ch,
+						   const void *iu)
 {
 	struct srpt_send_ioctx *ioctx = NULL;
 	unsigned long flags;
@@ -562,10 +585,12 @@ static struct srpt_send_ioctx *srpt_get_send_ioctx(struct srpt_rdma_ch *ch)
 	if (ch->req_outstanding < ch->rq_size) {
 		ioctx = list_first_entry_or_null(&ch->free_list,
 						 struct srpt_send_ioctx, node);
-		if (ioctx)
+		if (ioctx) {
 			list_del_init(&ioctx->node);
-		else
+			srpt_track_cmd_locked(ch, ioctx, iu);
+		} else {
 			extra = ch->in_flight < 2 * ch->rq_size;
+		}
 	}
 	if (ioctx || extra) {
 		ch->in_flight++;
@@ -575,14 +600,15 @@ static struct srpt_send_ioctx *srpt_get_send_ioctx(struct srpt_rdma_ch *ch)
 
 	if (extra) {
 		ioctx = srpt_alloc_send_ioctx(ch);
+		spin_lock_irqsave(&ch->lock, flags);
 		if (ioctx) {
 			ioctx->dynamic = true;
+			srpt_track_cmd_locked(ch, ioctx, iu);
 		} else {
-			spin_lock_irqsave(&ch->lock, flags);
 			ch->in_flight--;
 			ch->req_outstanding--;
-			spin_unlock_irqrestore(&ch->lock, flags);
 		}
+		spin_unlock_irqrestore(&ch->lock, flags);
 	}
 	if (!ioctx)
 		return NULL;
@@ -601,9 +627,13 @@ static struct srpt_send_ioctx *srpt_get_send_ioctx(struct srpt_rdma_ch *ch)
 	ioctx->rw_retries = 0;
 	atomic_set(&ioctx->tmf_pending, 0);
 	ioctx->tmf_next = NULL;
+	atomic_set(&ioctx->answer_pending, 0);
+	atomic_set(&ioctx->tmf_refs, 0);
+	ioctx->answer_next = NULL;
+	ioctx->core_answered = false;
+	ioctx->no_answer = false;
 	ioctx->owes_credit = true;
 	ioctx->tmf = false;
-	ioctx->local = false;
 	ioctx->rsp_len = 0;
 	return ioctx;
 }
@@ -643,12 +673,27 @@ static void srpt_free_descs(struct srpt_send_ioctx *ioctx)
 	ioctx->n_desc = 0;
 }
 
+/*
+ * @ioctx is released: it leaves ch->unanswered_list. Return the TMF whose
+ * answer waited for it, if any.
+ */
+static struct srpt_send_ioctx *srpt_untrack_cmd_locked(struct srpt_send_ioctx *ioctx)
+{
+	struct srpt_send_ioctx *tmf = ioctx->answer_tmf;
+
+	lockdep_assert_held(&ioctx->ch->lock);
+	list_del_init(&ioctx->answer_node);
+	ioctx->answer_tmf = NULL;
+	return tmf;
+}
+
 /* Return a send context to the pool once target_core is done with it. */
 static void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
 	bool owes_credit = ioctx->owes_credit;
 	bool dynamic = ioctx->dynamic;
+	struct srpt_send_ioctx *tmf = NULL;
 	unsigned long flags;
 
 	srpt_unmap_rw(ioctx);
@@ -658,9 +703,15 @@ static void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx)
 		ioctx->imm = NULL;
 	}
 	/* An extra context is freed here: @ioctx is gone after this. */
-	if (dynamic)
+	if (dynamic) {
+		spin_lock_irqsave(&ch->lock, flags);
+		tmf = srpt_untrack_cmd_locked(ioctx);
+		spin_unlock_irqrestore(&ch->lock, flags);
 		srpt_free_send_ioctx(ch, ioctx);
+	}
 	spin_lock_irqsave(&ch->lock, flags);
+	if (!dynamic)
+		tmf = srpt_untrack_cmd_locked(ioctx);
 	if (owes_credit) {
 		/* Released unanswered: the credit goes back all the same. */
 		ch->req_outstanding--;
@@ -677,6 +728,12 @@ static void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx)
 		srpt_check_credit_stall_locked(ch);
 	}
 	spin_unlock_irqrestore(&ch->lock, flags);
+	/*
+	 * A TMF waiting for this command is in flight itself, so its channel
+	 * (even if it is @ch) is still there.
+	 */
+	if (tmf)
+		srpt_tmf_answer_put(tmf);
 }
 
 /* ----- the send queue --------------------------------------------------- */
@@ -961,13 +1018,13 @@ static struct ib_send_wr *srpt_chain_rw(struct srpt_send_ioctx *ioctx,
 
 /*
  * The response was sent, or could not be because the channel is gone:
- * hand the command back to target_core (or free a context it never saw).
+ * hand the command back to target_core; a TMF's answer lets go of it.
  */
 static void srpt_finish_unsent(struct srpt_send_ioctx *ioctx)
 {
 	ioctx->state = SRPT_CMD_DONE;
-	if (ioctx->local)
-		srpt_put_send_ioctx(ioctx);
+	if (ioctx->tmf)
+		srpt_tmf_put(ioctx);
 	else
 		transport_generic_free_cmd(&ioctx->se_cmd, 0);
 }
@@ -1452,7 +1509,22 @@ int srpt_check_stop_free(struct se_cmd *se_cmd)
 
 void srpt_release_cmd(struct se_cmd *se_cmd)
 {
-	srpt_put_send_ioctx(to_ioctx(se_cmd));
+	struct srpt_send_ioctx *ioctx = to_ioctx(se_cmd);
+
+	if (ioctx->tmf)
+		srpt_tmf_released(ioctx);
+	else
+		srpt_put_send_ioctx(ioctx);
+}
+
+/**
+ * srpt_tmf_put - an owner of a task management request lets go of it
+ * @tmf: the request (see @tmf_refs in srpt.h); released with the last owner.
+ */
+void srpt_tmf_put(struct srpt_send_ioctx *tmf)
+{
+	if (atomic_dec_and_test(&tmf->tmf_refs))
+		srpt_put_send_ioctx(tmf);
 }
 
 int srpt_get_cmd_state(struct se_cmd *se_cmd)
@@ -1629,7 +1701,7 @@ static void srpt_submit_cmd(struct srpt_rdma_ch *ch,
 	struct se_session *se_sess = ch->nexus->se_sess;
 	struct srp_cmd *cmd = recv->buf;
 	struct se_cmd *se_cmd = &ioctx->se_cmd;
-	u64 lun = scsilun_to_int(&cmd->lun);
+	u64 lun = ioctx->lun;
 	u8 cdb_copy[SRPT_MAX_CDB_LEN], *cdb;
 	struct scatterlist *data_sg;
 	bool holds_imm;
@@ -1788,6 +1860,42 @@ void srpt_wait_table_fetches(struct srpt_rdma_ch *ch,
 	spin_unlock_irqrestore(&ch->lock, flags);
 }
 
+/**
+ * srpt_wait_answers - make a TMF's answer wait for the commands it covers
+ * @ch:  a channel of the nexus the task management function is for.
+ * @tmf: the task management request, not yet given to target_core.
+ *
+ * target_core does not abort a command that has its status already
+ * (CMD_T_COMPLETE) but whose queue_status() has not run yet, and answers
+ * the TMF without waiting for it. Were the TMF's SRP_RSP sent first, the
+ * initiator would take the command as aborted (SAM-5 5.6: the commands a
+ * task management function aborts are over when it completes) and may
+ * reuse its tag, and the
+ * late SRP_RSP would then complete the tag's new command. So the answer
+ * waits until every command received before the TMF that it covers has
+ * been released, which is after its SRP_RSP was sent. A command another
+ * TMF already waits for is covered: that TMF is for the same logical unit,
+ * and this one's answer waits for its answer (@answer_next). Across
+ * channels "before" is as far as the target can see: a command still in
+ * another channel's completion queue is not waited for.
+ *
+ * Context: srpt_mutex held (the nexus' channel list); takes ch->lock.
+ */
+void srpt_wait_answers(struct srpt_rdma_ch *ch, struct srpt_send_ioctx *tmf)
+{
+	struct srpt_send_ioctx *ioctx;
+	unsigned long flags;
+
+	spin_lock_irqsave(&ch->lock, flags);
+	list_for_each_entry(ioctx, &ch->unanswered_list, answer_node) {
+		if (ioctx->answer_tmf || !srpt_tmf_covers(tmf, ioctx))
+			continue;
+		ioctx->answer_tmf = tmf;
+		atomic_inc(&tmf->answer_pending);
+	}
+	spin_unlock_irqrestore(&ch->lock, flags);
+}
+
 /* RDMA READ the external descriptor table into ioctx->desc. */
 static void srpt_post_table_read(struct srpt_send_ioctx *ioctx)
 {
@@ -1839,7 +1947,6 @@ static void srpt_handle_cmd(struct srpt_rdma_ch *ch,
 	struct srp_cmd *cmd = recv->buf;
 	sense_reason_t reason;
 
-	ioctx->tag = cmd->tag;
 	ioctx->table.len = 0;
 	reason = srpt_parse_data(ioctx, recv);
 	/*
@@ -1914,7 +2021,7 @@ static void srpt_dispatch_iu(struct srpt_rdma_ch *ch,
 		}
 		fallthrough;
 	case SRP_TSK_MGMT:
-		ioctx = srpt_get_send_ioctx(ch);
+		ioctx = srpt_get_send_ioctx(ch, recv->buf);
 		if (!ioctx) {
 			if (READ_ONCE(ch->req_outstanding) >= ch->rq_size ||
 			    READ_ONCE(ch->in_flight) >= 2 * ch->rq_size)
