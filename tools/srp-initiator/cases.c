@@ -2814,6 +2814,173 @@ out:
 	return RES_PASS;
 }
 
+/* Wait for the answer to the TMF @tag on @c and check its response @code. */
+static int tmf_answered(struct conn *c, const char *what, uint64_t tag, uint8_t code)
+{
+	struct iu *r = conn_wait_tag(c, tag, 10000);
+	int f;
+
+	if (!r)
+		return check(false, "%s: not answered once the commands it covers were", what);
+	f = check_rsp(what, r, c->max_ti, tag, &WANT_TMF(code));
+	free(r);
+	return f;
+}
+
+/*
+ * SAM-5 7.1: once a TMF is answered, the commands it covers are over, so
+ * its SRP_RSP must not overtake theirs, also not from another channel of
+ * the nexus: the initiator would take them as aborted and could reuse
+ * their tags for new commands, which the late SRP_RSPs would then
+ * complete. target_core leaves alone a command that has its status
+ * already, so the fabric has to hold the TMF's answer. Channel b holds 8
+ * executed READs and WRITEs whose SRP_RSPs are stuck (RNR); ABORT TASK of
+ * one of them and LUN RESET come on channel a and are answered only after
+ * them. TMFs covering none of them are answered at once. The WRITEs carry
+ * immediate data: an RDMA READ of their data would wait on the send queue
+ * behind the first stuck SRP_RSP, and the reset would abort them.
+ */
+static int c_tmf_answer_order(void)
+{
+	struct login_params p;
+	struct conn *a, *b;
+	uint64_t tags[8], abort_tag, reset_tag;
+	uint8_t iu[640];
+	struct iu *r;
+	int i, early = 0;
+	size_t n;
+
+	login_defaults(&p);
+	p.flags = SRP_MULTICHAN_MULTI;
+	a = login_expect("TMF channel", &p, SRP_LOGIN_RSP_MULTICHAN_NO_CHAN);
+	if (!a)
+		return RES_FAIL;
+	clear_ua(a);
+	login_defaults(&p);
+	p.flags = SRP_MULTICHAN_MULTI | SRP_IMMED_REQUESTED;
+	p.imm_off = 68;
+	p.nrecv = 2;
+	p.max_recv = 16;
+	b = login_expect("command channel", &p,
+			 SRP_LOGIN_RSP_MULTICHAN_MAINTAINED | SRP_LOGIN_RSP_IMMED_SUPP);
+	if (!b || stall_responses(b, "command channel"))
+		goto out;
+	for (i = 0; i < 8; i++) {
+		tags[i] = conn_tag(b);
+		if (i & 1)
+			n = imm_cmd(iu, tags[i], cfg.lba + i, 1, 512, 0x0de7 + i, 512);
+		else
+			n = cmd_rw_direct(b, iu, tags[i], SCSI_READ_10, cfg.lba + i, 1,
+					  0, 512);
+		conn_send(b, iu, n);
+	}
+	conn_flush_sends(b, 5000);
+	sleep_ms(500);	/* executed; their SRP_RSPs wait for receive buffers */
+	tmf(a, "ABORT TASK of a tag not in flight", cfg.lun, SRP_TSK_ABORT_TASK,
+	    0xdeadbeef, SRP_TMF_RSP_COMPLETE, 48);
+	tmf(a, "LUN RESET of an unmapped LUN", cfg.bad_lun, SRP_TSK_LUN_RESET, 0,
+	    SRP_TMF_RSP_FIELDS_INVALID, 48);
+	abort_tag = conn_tag(a);
+	conn_send(a, iu, build_tmf(iu, abort_tag, cfg.lun, SRP_TSK_ABORT_TASK, tags[0]));
+	reset_tag = conn_tag(a);
+	conn_send(a, iu, build_tmf(iu, reset_tag, cfg.lun, SRP_TSK_LUN_RESET, 0));
+	while ((r = conn_wait_iu(a, 2000))) {
+		check(false, "a TMF was answered before the SRP_RSPs of the commands it covers:");
+		print_iu("   answered early: ", r->buf, r->len);
+		early |= (iu_tag(r) == abort_tag) | (iu_tag(r) == reset_tag) << 1;
+		free(r);
+	}
+	conn_post_recvs(b, 16);
+	for (i = 0; i < 8; i++) {
+		r = conn_wait_tag(b, tags[i], 10000);
+		if (check(r != NULL, "command %d of 8 never answered", i + 1))
+			continue;
+		check_rsp("a command answered before the TMFs covering it", r, b->max_ti,
+			  tags[i], &WANT_GOOD);
+		free(r);
+	}
+	if (!(early & 1))
+		tmf_answered(a, "ABORT TASK of a command with its status", abort_tag,
+			     SRP_TMF_RSP_COMPLETE);
+	if (!(early & 2))
+		tmf_answered(a, "LUN RESET after it", reset_tag, SRP_TMF_RSP_COMPLETE);
+	clear_ua(a);
+	for (i = 1; i < 8; i += 2)
+		verify_pattern(a, "an answered WRITE's block", cfg.lba + i, 1, 0x0de7 + i);
+	survives(a, "TMF channel");
+	survives(b, "command channel");
+out:
+	conn_close(a);
+	conn_close(b);
+	return RES_PASS;
+}
+
+/*
+ * A TMF that target_core aborts: ABORT TASK of a WRITE whose data cannot be
+ * fetched yet (its RDMA READ waits on channel b's send queue behind an
+ * SRP_RSP stuck in RNR) waits in target_core for the WRITE; a LUN RESET
+ * then aborts that ABORT TASK (core_tmr_drain_tmr_list(), no TAS), which
+ * target_core releases without an answer. The LUN RESET must still be
+ * answered once b's receives are back, and both channels must live with
+ * all their credits: the aborted TMF's answer is not waited for.
+ */
+static int c_tmf_aborted_tmf(void)
+{
+	struct login_params p;
+	struct conn *a, *b;
+	uint64_t rtag, wtag, abort_tag, reset_tag;
+	uint8_t iu[64];
+	struct iu *r;
+
+	login_defaults(&p);
+	p.flags = SRP_MULTICHAN_MULTI;
+	a = login_expect("TMF channel", &p, SRP_LOGIN_RSP_MULTICHAN_NO_CHAN);
+	if (!a)
+		return RES_FAIL;
+	clear_ua(a);
+	login_defaults(&p);
+	p.flags = SRP_MULTICHAN_MULTI;
+	p.nrecv = 2;
+	p.max_recv = 16;
+	b = login_expect("command channel", &p, SRP_LOGIN_RSP_MULTICHAN_MAINTAINED);
+	if (!b || stall_responses(b, "command channel"))
+		goto out;
+	rtag = conn_tag(b);
+	conn_send(b, iu, cmd_rw_direct(b, iu, rtag, SCSI_READ_10, cfg.lba, 8, 0, 4096));
+	wtag = conn_tag(b);
+	conn_send(b, iu, cmd_rw_direct(b, iu, wtag, SCSI_WRITE_10, cfg.lba + 8, 8, 4096, 4096));
+	conn_flush_sends(b, 5000);
+	sleep_ms(300);
+	abort_tag = conn_tag(a);
+	conn_send(a, iu, build_tmf(iu, abort_tag, cfg.lun, SRP_TSK_ABORT_TASK, wtag));
+	conn_flush_sends(a, 5000);
+	sleep_ms(300);
+	reset_tag = conn_tag(a);
+	conn_send(a, iu, build_tmf(iu, reset_tag, cfg.lun, SRP_TSK_LUN_RESET, 0));
+	conn_flush_sends(a, 5000);
+	sleep_ms(300);
+	conn_post_recvs(b, 16);
+	r = conn_wait_tag(b, rtag, 10000);
+	if (!check(r != NULL, "the READ whose SRP_RSP held the send queue never answered"))
+		check_rsp("the READ whose SRP_RSP held the send queue", r, b->max_ti, rtag,
+			  &WANT_GOOD);
+	free(r);
+	tmf_answered(a, "LUN RESET that aborted an ABORT TASK", reset_tag, SRP_TMF_RSP_COMPLETE);
+	r = conn_wait_tag(a, abort_tag, 1000);
+	msg("   ABORT TASK %s", r ? "answered" : "not answered (aborted by the LUN RESET)");
+	free(r);
+	r = conn_wait_tag(b, wtag, 1000);
+	msg("   WRITE %s", r ? "answered" : "not answered (aborted)");
+	free(r);
+	clear_ua(a);
+	survives(a, "TMF channel");
+	survives(b, "command channel");
+out:
+	conn_close(a);
+	conn_close(b);
+	return RES_PASS;
+}
+
 /*
  * A TMF about a WRITE whose descriptor table the target is still reading.
  * The initiator stops posting receives, so the SRP_RSP of a READ sent first
@@ -3312,6 +3479,8 @@ const struct hcase hcases[] = {
 	/* task management and SCSI */
 	{ "tmf_basic", "tmf", "ABORT TASK unknown tag: 0x00; unmapped LUN: 0x02; ABORT/CLEAR TASK SET, CLEAR ACA, unknown: 0x04; truncated: 0x02", .tc = &t_tmf_basic },
 	{ "tmf_lun_reset", "tmf", "LUN RESET: 0x00, next command UNIT ATTENTION 06/29/03", .fn = c_tmf_lun_reset },
+	{ "tmf_answer_order", "tmf", "ABORT TASK and LUN RESET on one channel while the SRP_RSPs of 8 executed commands on another channel of the nexus wait (RNR): no TMF answered before them, then both 0x00 in order; TMFs covering none of them answered at once", .fn = c_tmf_answer_order },
+	{ "tmf_aborted_tmf", "tmf", "ABORT TASK of a WRITE whose data fetch waits behind an RNR-stalled response, then LUN RESET, which aborts the ABORT TASK in target_core: LUN RESET 0x00 once the responses flow, both channels live with all credits", .fn = c_tmf_aborted_tmf },
 	{ "tmf_abort_stalled", "tmf", "ABORT TASK of a command in flight: TMF 0x00, after the command's own answer if any", .fn = c_tmf_abort_stalled },
 	{ "tmf_abort_table_fetch", "tmf", "ABORT TASK of a WRITE whose external descriptor table is still being read (send queue held by an RNR-stalled response): TMF 0x00; the WRITE aborted (unanswered, each block old or written, unchanged after the TMF) or completed first (GOOD, written), never lost; credits back", .fn = c_tmf_abort_table_fetch },
 	{ "tmf_unsupported_table_fetch", "tmf", "ABORT TASK SET (not supported by target_core) while a WRITE's external descriptor table is being read: TMF 0x04 NOT SUPPORTED, the WRITE answered GOOD and written", .fn = c_tmf_unsupported_table_fetch },

@@ -866,7 +866,7 @@ struct iu *conn_wait_iu(struct conn *c, int timeout_ms)
 	}
 }
 
-static uint64_t iu_tag(const struct iu *iu)
+uint64_t iu_tag(const struct iu *iu)
 {
 	uint64_t t = 0;
 

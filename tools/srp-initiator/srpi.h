@@ -161,6 +161,7 @@ int conn_pump(struct conn *c, int timeout_ms);
 int conn_send(struct conn *c, const void *iu, size_t len);
 int conn_post_recvs(struct conn *c, int n);
 struct iu *conn_wait_iu(struct conn *c, int timeout_ms);
+uint64_t iu_tag(const struct iu *iu);
 struct iu *conn_wait_tag(struct conn *c, uint64_t tag, int timeout_ms);
 bool conn_dead(const struct conn *c);
 int conn_wait_dead(struct conn *c, int timeout_ms);
