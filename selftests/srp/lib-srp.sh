@@ -170,6 +170,16 @@ _srp_add_target_string() {
 	echo "id_ext=$guid,ioc_guid=$guid,initiator_ext=fe80000000000000,src=$src,dest=$src:$SRPT_CM_PORT${1:+,$1}"
 }
 
+# srp_set_initiator_ext VAR STRING EXT: set VAR to the add_target STRING
+# of _srp_add_target_string with initiator_ext EXT (a new initiator port),
+# without a subshell: test_scale logs in 32 times on a loaded guest.
+srp_set_initiator_ext() {
+	local _srp_ext_str=${2/initiator_ext=fe80000000000000/initiator_ext=$3}
+
+	[ "$_srp_ext_str" != "$2" ] || { guest_err "no default initiator_ext in '$2'"; return 1; }
+	printf -v "$1" '%s' "$_srp_ext_str"
+}
+
 # srp_login [OPTS]: log in (add_target), wait for the new disk, print /dev/sdX.
 srp_login() {
 	local opts=${1:-} add str before dev d deadline err

@@ -156,8 +156,7 @@ ADD=/sys/class/infiniband_srp/srp-$RXE_DEV-1/add_target
 login_session() {
 	local i=$1 str h name
 	local -A before=()
-	str=${LOGIN_BASE/initiator_ext=fe80000000000000/initiator_ext=${EXT[i]}}
-	[ "$str" != "$LOGIN_BASE" ] || { guest_err "cannot set initiator_ext in '$LOGIN_BASE'"; return 1; }
+	srp_set_initiator_ext str "$LOGIN_BASE" "${EXT[i]}" || return 1
 	for h in /sys/class/scsi_host/host*; do
 		before[$h]=1
 	done

@@ -98,7 +98,7 @@ login_loop() {
 	while [ ! -e "$STOP" ] && [ "$ok" -lt "$MAX_LOGINS" ]; do
 		i=$((i + 1))
 		ext=$(printf '%016x' $(((round << 16) + (loop << 8) + i)))
-		str=${base/initiator_ext=fe80000000000000/initiator_ext=$ext}
+		srp_set_initiator_ext str "$base" "$ext" || return 1
 		if srpt_timed_write "$SRP_LOGIN_TIMEOUT" "$add" "$str" 2>/dev/null; then
 			ok=$((ok + 1))
 			echo "login $ext accepted"
@@ -134,7 +134,7 @@ holder_start() {
 	local add str disk
 	add=/sys/class/infiniband_srp/srp-$RXE_DEV-1/add_target
 	str=$(_srp_add_target_string) || return 1
-	str=${str/initiator_ext=fe80000000000000/initiator_ext=$HOLDER_EXT}
+	srp_set_initiator_ext str "$str" "$HOLDER_EXT" || return 1
 	srpt_write "$add" "$str" "$SRP_LOGIN_TIMEOUT" || return 1
 	wait_for "$SRP_LOGIN_TIMEOUT" slow_disk || { guest_err "no disk for LUN 1"; return 1; }
 	disk=$(slow_disk)
