@@ -33,9 +33,9 @@
 #
 # Sizing, for the default guest (2048 MB, 2 vCPUs, TCG):
 #   - srp_sq_size 128: at the default 4096 every channel's rxe send queue
-#     would take 8 MiB (4097 work requests, rounded up to 8192 of 1 KiB),
-#     512 MiB for 64 channels; at 128 it is 256 KiB, and a channel still
-#     has 128 credits, more than ib_srp's queue_size (64).
+#     would take 4 MiB (4097 work requests, rounded up to 8192 of 512
+#     bytes), 256 MiB for 64 channels; at 128 it is 128 KiB, and a channel
+#     still has 128 credits, more than ib_srp's queue_size (64).
 #   - use_srq=1: the channels share the device's SRQs (at the default
 #     srpt_srq_size, two of 2047 buffers in a 2-vCPU guest, 35 MiB)
 #     instead of 128 receive buffers of 8.5 KiB each (70 MiB for 64).

@@ -243,7 +243,15 @@ static int srpt_create_qp_inline(struct srpt_rdma_ch *ch, u32 max_inline,
 	init.cap.max_rdma_ctxs = ch->rdma_ctxs;
 	if (trim)
 		init.cap.max_send_wr -= min(ch->rdma_ctxs, ch->sq_size);
-	init.cap.max_send_sge = min_t(u32, ib_dev->attrs.max_send_sge, 32);
+	/*
+	 * Every send queue entry is sized for max_send_sge gather entries
+	 * (rxe and mlx5 alike), so this bounds the send queue's memory: 16
+	 * entries of 16 bytes take half the memory of 32 per entry (with
+	 * rxe: 512 instead of 1024 bytes), and a READ or WRITE of 64 KiB in
+	 * 4 KiB pages still needs only one RDMA operation.
+	 */
+	init.cap.max_send_sge = min_t(u32, ib_dev->attrs.max_send_sge,
+				      SRPT_MAX_SEND_SGE);
 	init.cap.max_recv_wr = ch->srq ? 0 : ch->rq_size + 1;
 	init.cap.max_recv_sge = 1;
 	init.cap.max_inline_data = max_inline;
