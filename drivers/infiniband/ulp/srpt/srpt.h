@@ -486,8 +486,8 @@ struct srpt_rw {
  * @tmf_code:  of a TMF: the response code, kept while the answer waits.
  * @core_answered: of a TMF: target_core answered it (or never got it).
  * @no_answer: of a TMF: target_core released it unanswered (aborted by a
- *             LOGICAL UNIT RESET or PREEMPT AND ABORT, target_handle_abort()
- *             without TAS): it gets no SRP_RSP either.
+ *             LOGICAL UNIT RESET or PREEMPT AND ABORT, which never set TAS
+ *             for a TMR): it gets no SRP_RSP either.
  * @answer_node: of a command: entry in ch->unanswered_list from its arrival
  *             until it is released (ch->lock); of a TMF: entry in
  *             nexus->answer_list while its answer waits (nexus->tmf_lock).

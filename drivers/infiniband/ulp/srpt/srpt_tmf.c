@@ -109,9 +109,10 @@ static void srpt_answer_tmf(struct srpt_send_ioctx *tmf, u8 code)
  * @tmf: the request.
  *
  * Normally after it answered (srpt_queue_tm_rsp()). A TMR that a LOGICAL
- * UNIT RESET or PREEMPT AND ABORT aborted without TAS is released without
- * an answer (target_handle_abort()): it gets no SRP_RSP either, and the
- * TMFs waiting for its answer go on.
+ * UNIT RESET or PREEMPT AND ABORT aborted is released without an answer
+ * (core_tmr_drain_tmr_list() never sets TAS for a TMR, and
+ * target_handle_abort() then answers nothing): it gets no SRP_RSP either,
+ * and the TMFs waiting for its answer go on.
  */
 void srpt_tmf_released(struct srpt_send_ioctx *tmf)
 {
@@ -213,6 +214,12 @@ static void srpt_hold_tmf(struct srpt_nexus *nexus, struct srpt_send_ioctx *tmf)
 
 	atomic_set(&tmf->tmf_pending, 1);
 	atomic_set(&tmf->answer_pending, 1);
+	/*
+	 * srpt_mutex from before the TMF joins the chains until its scans are
+	 * done: a TMF after it on a chain must not mark a command first, or
+	 * neither would wait for it (each skips what another TMF marked).
+	 */
+	mutex_lock(&srpt_mutex);
 	spin_lock_irqsave(&nexus->tmf_lock, flags);
 	if (nexus->tmf_tail) {
 		nexus->tmf_tail->tmf_next = tmf;
@@ -222,7 +229,6 @@ static void srpt_hold_tmf(struct srpt_nexus *nexus, struct srpt_send_ioctx *tmf)
 	srpt_queue_answer_locked(nexus, tmf);
 	spin_unlock_irqrestore(&nexus->tmf_lock, flags);
 
-	mutex_lock(&srpt_mutex);
 	list_for_each_entry(ch, &nexus->ch_list, nexus_node) {
 		srpt_wait_table_fetches(ch, tmf);
 		srpt_wait_answers(ch, tmf);
