@@ -2827,28 +2827,98 @@ static int tmf_answered(struct conn *c, const char *what, uint64_t tag, uint8_t 
 	return f;
 }
 
+/* Read @blocks at @lba into @buf (GOOD expected). */
+static int read_blocks(struct conn *c, const char *what, uint32_t lba,
+		       uint16_t blocks, uint8_t *buf)
+{
+	int f;
+
+	memset(c->data + 3 * MiB, 0, blocks * 512);
+	f = rw_good(c, what, SCSI_READ_10, lba, blocks, 3 * MiB);
+	memcpy(buf, c->data + 3 * MiB, blocks * 512);
+	return f;
+}
+
 /*
- * SAM-5 7.1: once a TMF is answered, the commands it covers are over, so
+ * Wait until the @n blocks from @lba (block i written with seed @seed + i)
+ * read back as written through @c: the WRITEs have run. rd writes and
+ * completes a command in one call (target_complete_cmd() right after the
+ * copy), so a written block means a command that has its status, within
+ * the pause that follows. An ORDERED command would be the barrier SAM
+ * offers, but 6.1's target_core loses count of aborted commands
+ * (simple_cmds) and then delays it, and every command after it, forever.
+ */
+static int wait_written(struct conn *c, const char *what, uint32_t lba, int n, uint32_t seed)
+{
+	double end = wait_until(10000);
+	uint8_t buf[512];
+	int i;
+
+	for (i = 0; i < n; ) {
+		if (read_blocks(c, what, lba + i, 1, buf))
+			return 1;
+		if (check_pattern(buf, 512, seed + i) < 0) {
+			i++;
+			continue;
+		}
+		if (!ms_left(end))
+			return check(false, "%s: block %d not written within 10 s", what, i);
+		sleep_ms(20);
+	}
+	sleep_ms(200);
+	return 0;
+}
+
+/* Take every IU @c has received; mark the answers among @tags in @seen. */
+static int collect_answers(struct conn *c, const uint64_t *tags, bool *seen, int n)
+{
+	struct iu *r;
+	int i, got = 0;
+
+	conn_pump(c, 0);
+	while ((r = conn_wait_iu(c, 0))) {
+		for (i = 0; i < n; i++)
+			if (iu_tag(r) == tags[i] && !seen[i])
+				break;
+		if (i == n) {
+			check(false, "an unexpected IU on the command channel");
+			print_iu("   unexpected: ", r->buf, r->len);
+		} else {
+			seen[i] = true;
+			got++;
+			check_rsp("a command the TMFs cover", r, c->max_ti, tags[i], &WANT_GOOD);
+		}
+		free(r);
+	}
+	return got;
+}
+
+/*
+ * SAM-5 5.6: once a TMF is answered, the commands it covers are over, so
  * its SRP_RSP must not overtake theirs, also not from another channel of
  * the nexus: the initiator would take them as aborted and could reuse
  * their tags for new commands, which the late SRP_RSPs would then
  * complete. target_core leaves alone a command that has its status
  * already, so the fabric has to hold the TMF's answer. Channel b holds 8
- * executed READs and WRITEs whose SRP_RSPs are stuck (RNR); ABORT TASK of
- * one of them and LUN RESET come on channel a and are answered only after
- * them. TMFs covering none of them are answered at once. The WRITEs carry
- * immediate data: an RDMA READ of their data would wait on the send queue
- * behind the first stuck SRP_RSP, and the reset would abort them.
+ * executed WRITEs whose SRP_RSPs are stuck (RNR); ABORT TASK of one of
+ * them and LUN RESET come on channel a. Each TMF answer must come after
+ * all 8 responses: when it is seen on a, b must have them all (the target
+ * can send it only after b's responses were acknowledged, so they are in
+ * b's completion queue by then). TMFs covering none of them are answered
+ * at once. The WRITEs carry immediate data: an RDMA READ of their data, or
+ * a READ's data, would wait on the send queue behind the first stuck
+ * SRP_RSP, and the reset would abort those commands.
  */
 static int c_tmf_answer_order(void)
 {
 	struct login_params p;
 	struct conn *a, *b;
-	uint64_t tags[8], abort_tag, reset_tag;
+	uint64_t tags[8], tmf_tags[2];
+	bool seen[8] = { false }, tmf_seen[2] = { false };
+	int i, got = 0, order = 0;
 	uint8_t iu[640];
+	double end;
 	struct iu *r;
-	int i, early = 0;
-	size_t n;
 
 	login_defaults(&p);
 	p.flags = SRP_MULTICHAN_MULTI;
@@ -2867,45 +2937,49 @@ static int c_tmf_answer_order(void)
 		goto out;
 	for (i = 0; i < 8; i++) {
 		tags[i] = conn_tag(b);
-		if (i & 1)
-			n = imm_cmd(iu, tags[i], cfg.lba + i, 1, 512, 0x0de7 + i, 512);
-		else
-			n = cmd_rw_direct(b, iu, tags[i], SCSI_READ_10, cfg.lba + i, 1,
-					  0, 512);
-		conn_send(b, iu, n);
+		conn_send(b, iu, imm_cmd(iu, tags[i], cfg.lba + i, 1, 512, 0x0de7 + i, 512));
 	}
 	conn_flush_sends(b, 5000);
-	sleep_ms(500);	/* executed; their SRP_RSPs wait for receive buffers */
+	if (wait_written(a, "the 8 WRITEs", cfg.lba, 8, 0x0de7))
+		goto out;
 	tmf(a, "ABORT TASK of a tag not in flight", cfg.lun, SRP_TSK_ABORT_TASK,
 	    0xdeadbeef, SRP_TMF_RSP_COMPLETE, 48);
 	tmf(a, "LUN RESET of an unmapped LUN", cfg.bad_lun, SRP_TSK_LUN_RESET, 0,
 	    SRP_TMF_RSP_FIELDS_INVALID, 48);
-	abort_tag = conn_tag(a);
-	conn_send(a, iu, build_tmf(iu, abort_tag, cfg.lun, SRP_TSK_ABORT_TASK, tags[0]));
-	reset_tag = conn_tag(a);
-	conn_send(a, iu, build_tmf(iu, reset_tag, cfg.lun, SRP_TSK_LUN_RESET, 0));
-	while ((r = conn_wait_iu(a, 2000))) {
-		check(false, "a TMF was answered before the SRP_RSPs of the commands it covers:");
-		print_iu("   answered early: ", r->buf, r->len);
-		early |= (iu_tag(r) == abort_tag) | (iu_tag(r) == reset_tag) << 1;
-		free(r);
-	}
+	tmf_tags[0] = conn_tag(a);
+	conn_send(a, iu, build_tmf(iu, tmf_tags[0], cfg.lun, SRP_TSK_ABORT_TASK, tags[0]));
+	tmf_tags[1] = conn_tag(a);
+	conn_send(a, iu, build_tmf(iu, tmf_tags[1], cfg.lun, SRP_TSK_LUN_RESET, 0));
+	sleep_ms(1000);	/* room for a wrong early answer */
 	conn_post_recvs(b, 16);
-	for (i = 0; i < 8; i++) {
-		r = conn_wait_tag(b, tags[i], 10000);
-		if (check(r != NULL, "command %d of 8 never answered", i + 1))
+	end = wait_until(15000);
+	while ((!tmf_seen[0] || !tmf_seen[1]) && ms_left(end)) {
+		got += collect_answers(b, tags, seen, 8);
+		r = conn_wait_iu(a, 50);
+		if (!r)
 			continue;
-		check_rsp("a command answered before the TMFs covering it", r, b->max_ti,
-			  tags[i], &WANT_GOOD);
+		/* Whatever the target sent before this answer is in b's queue. */
+		got += collect_answers(b, tags, seen, 8);
+		for (i = 0; i < 2 && iu_tag(r) != tmf_tags[i]; i++)
+			;
+		if (check(i < 2, "an unexpected IU on the TMF channel")) {
+			print_iu("   unexpected: ", r->buf, r->len);
+		} else {
+			check(!tmf_seen[i], "a TMF answered twice");
+			tmf_seen[i] = true;
+			check(++order == i + 1, "LUN RESET answered before the ABORT TASK before it");
+			check(got == 8, "%s answered when %d of the 8 commands it covers were",
+			      i ? "LUN RESET" : "ABORT TASK", got);
+			check_rsp(i ? "LUN RESET" : "ABORT TASK of a command with its status",
+				  r, a->max_ti, tmf_tags[i], &WANT_TMF(SRP_TMF_RSP_COMPLETE));
+		}
 		free(r);
 	}
-	if (!(early & 1))
-		tmf_answered(a, "ABORT TASK of a command with its status", abort_tag,
-			     SRP_TMF_RSP_COMPLETE);
-	if (!(early & 2))
-		tmf_answered(a, "LUN RESET after it", reset_tag, SRP_TMF_RSP_COMPLETE);
+	got += collect_answers(b, tags, seen, 8);
+	check(got == 8, "%d of the 8 commands answered", got);
+	check(tmf_seen[0] && tmf_seen[1], "a TMF not answered once the commands it covers were");
 	clear_ua(a);
-	for (i = 1; i < 8; i += 2)
+	for (i = 0; i < 8; i++)
 		verify_pattern(a, "an answered WRITE's block", cfg.lba + i, 1, 0x0de7 + i);
 	survives(a, "TMF channel");
 	survives(b, "command channel");
@@ -2915,14 +2989,28 @@ out:
 	return RES_PASS;
 }
 
+/* Has @c received the answer to @tag (kept in its queue)? */
+static bool answered(struct conn *c, uint64_t tag)
+{
+	struct iu *r;
+
+	conn_pump(c, 0);
+	for (r = c->q_head; r; r = r->next)
+		if (iu_tag(r) == tag)
+			return true;
+	return false;
+}
+
 /*
  * A TMF that target_core aborts: ABORT TASK of a WRITE whose data cannot be
- * fetched yet (its RDMA READ waits on channel b's send queue behind an
+ * fetched yet (its RDMA READ waits on channel b's send queue behind a READ's
  * SRP_RSP stuck in RNR) waits in target_core for the WRITE; a LUN RESET
- * then aborts that ABORT TASK (core_tmr_drain_tmr_list(), no TAS), which
- * target_core releases without an answer. The LUN RESET must still be
- * answered once b's receives are back, and both channels must live with
- * all their credits: the aborted TMF's answer is not waited for.
+ * then aborts that ABORT TASK (core_tmr_drain_tmr_list(), which never sets
+ * TAS for a TMR), and target_core releases it without an answer. The LUN
+ * RESET must still be answered once b's receives are back, the ABORT TASK
+ * and the aborted WRITE never are, and both channels live with all their
+ * credits. The READ's data must have landed before the WRITE is sent, so
+ * that the WRITE's fetch queues behind the stuck response.
  */
 static int c_tmf_aborted_tmf(void)
 {
@@ -2930,6 +3018,7 @@ static int c_tmf_aborted_tmf(void)
 	struct conn *a, *b;
 	uint64_t rtag, wtag, abort_tag, reset_tag;
 	uint8_t iu[64];
+	double end;
 	struct iu *r;
 
 	login_defaults(&p);
@@ -2943,18 +3032,27 @@ static int c_tmf_aborted_tmf(void)
 	p.nrecv = 2;
 	p.max_recv = 16;
 	b = login_expect("command channel", &p, SRP_LOGIN_RSP_MULTICHAN_MAINTAINED);
-	if (!b || stall_responses(b, "command channel"))
+	if (!b || write_pattern(b, "the READ's block", cfg.lba, 8, 0x1ead) ||
+	    stall_responses(b, "command channel"))
 		goto out;
+	memset(b->data, 0, 4096);
 	rtag = conn_tag(b);
 	conn_send(b, iu, cmd_rw_direct(b, iu, rtag, SCSI_READ_10, cfg.lba, 8, 0, 4096));
+	end = wait_until(10000);
+	while (check_pattern(b->data, 4096, 0x1ead) >= 0 && ms_left(end))
+		sleep_ms(20);
+	if (check(check_pattern(b->data, 4096, 0x1ead) < 0, "the READ's data never arrived"))
+		goto out;
 	wtag = conn_tag(b);
 	conn_send(b, iu, cmd_rw_direct(b, iu, wtag, SCSI_WRITE_10, cfg.lba + 8, 8, 4096, 4096));
 	conn_flush_sends(b, 5000);
-	sleep_ms(300);
 	abort_tag = conn_tag(a);
 	conn_send(a, iu, build_tmf(iu, abort_tag, cfg.lun, SRP_TSK_ABORT_TASK, wtag));
 	conn_flush_sends(a, 5000);
-	sleep_ms(300);
+	sleep_ms(500);
+	if (check(!answered(a, abort_tag) && !answered(b, wtag),
+		  "not exercised: ABORT TASK or its WRITE answered while the WRITE's data could not be fetched"))
+		goto out;
 	reset_tag = conn_tag(a);
 	conn_send(a, iu, build_tmf(iu, reset_tag, cfg.lun, SRP_TSK_LUN_RESET, 0));
 	conn_flush_sends(a, 5000);
@@ -2966,12 +3064,9 @@ static int c_tmf_aborted_tmf(void)
 			  &WANT_GOOD);
 	free(r);
 	tmf_answered(a, "LUN RESET that aborted an ABORT TASK", reset_tag, SRP_TMF_RSP_COMPLETE);
-	r = conn_wait_tag(a, abort_tag, 1000);
-	msg("   ABORT TASK %s", r ? "answered" : "not answered (aborted by the LUN RESET)");
-	free(r);
-	r = conn_wait_tag(b, wtag, 1000);
-	msg("   WRITE %s", r ? "answered" : "not answered (aborted)");
-	free(r);
+	sleep_ms(500);
+	check(!answered(a, abort_tag), "the ABORT TASK the LUN RESET aborted was answered");
+	check(!answered(b, wtag), "the WRITE both TMFs aborted was answered");
 	clear_ua(a);
 	survives(a, "TMF channel");
 	survives(b, "command channel");
@@ -3003,17 +3098,6 @@ out:
  * lives on.
  */
 
-/* Read @blocks at @lba into @buf (GOOD expected). */
-static int read_blocks(struct conn *c, const char *what, uint32_t lba,
-		       uint16_t blocks, uint8_t *buf)
-{
-	int f;
-
-	memset(c->data + 3 * MiB, 0, blocks * 512);
-	f = rw_good(c, what, SCSI_READ_10, lba, blocks, 3 * MiB);
-	memcpy(buf, c->data + 3 * MiB, blocks * 512);
-	return f;
-}
 
 /*
  * Each 512-byte block of @buf holds the block of the @old_seed pattern or of
@@ -3479,8 +3563,8 @@ const struct hcase hcases[] = {
 	/* task management and SCSI */
 	{ "tmf_basic", "tmf", "ABORT TASK unknown tag: 0x00; unmapped LUN: 0x02; ABORT/CLEAR TASK SET, CLEAR ACA, unknown: 0x04; truncated: 0x02", .tc = &t_tmf_basic },
 	{ "tmf_lun_reset", "tmf", "LUN RESET: 0x00, next command UNIT ATTENTION 06/29/03", .fn = c_tmf_lun_reset },
-	{ "tmf_answer_order", "tmf", "ABORT TASK and LUN RESET on one channel while the SRP_RSPs of 8 executed commands on another channel of the nexus wait (RNR): no TMF answered before them, then both 0x00 in order; TMFs covering none of them answered at once", .fn = c_tmf_answer_order },
-	{ "tmf_aborted_tmf", "tmf", "ABORT TASK of a WRITE whose data fetch waits behind an RNR-stalled response, then LUN RESET, which aborts the ABORT TASK in target_core: LUN RESET 0x00 once the responses flow, both channels live with all credits", .fn = c_tmf_aborted_tmf },
+	{ "tmf_answer_order", "tmf", "ABORT TASK and LUN RESET on one channel while the SRP_RSPs of 8 executed immediate-data WRITEs on another channel of the nexus wait (RNR): each TMF answered 0x00 only after all 8, ABORT TASK first; TMFs covering none of them answered at once", .fn = c_tmf_answer_order },
+	{ "tmf_aborted_tmf", "tmf", "ABORT TASK of a WRITE whose data fetch waits behind an RNR-stalled response, then LUN RESET, which aborts the ABORT TASK in target_core: LUN RESET 0x00 once the responses flow, the ABORT TASK and the WRITE never answered, both channels live with all credits", .fn = c_tmf_aborted_tmf },
 	{ "tmf_abort_stalled", "tmf", "ABORT TASK of a command in flight: TMF 0x00, after the command's own answer if any", .fn = c_tmf_abort_stalled },
 	{ "tmf_abort_table_fetch", "tmf", "ABORT TASK of a WRITE whose external descriptor table is still being read (send queue held by an RNR-stalled response): TMF 0x00; the WRITE aborted (unanswered, each block old or written, unchanged after the TMF) or completed first (GOOD, written), never lost; credits back", .fn = c_tmf_abort_table_fetch },
 	{ "tmf_unsupported_table_fetch", "tmf", "ABORT TASK SET (not supported by target_core) while a WRITE's external descriptor table is being read: TMF 0x04 NOT SUPPORTED, the WRITE answered GOOD and written", .fn = c_tmf_unsupported_table_fetch },

@@ -731,7 +731,7 @@ bool conn_dead(const struct conn *c)
 	return c->disconnected || c->qp_error;
 }
 
-static int ms_left(double end)
+int ms_left(double end)
 {
 	double l = (end - now_s()) * 1000;
 

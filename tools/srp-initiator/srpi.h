@@ -46,6 +46,7 @@ void vmsg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 void hexdump(const char *prefix, const void *buf, size_t len);
 double now_s(void);
 double wait_until(int ms);
+int ms_left(double end);
 void sleep_ms(int ms);
 
 /* --------------------------------------------------------- connections */
