@@ -14,6 +14,14 @@
 #                                  instruction counter as its clock: times
 #                                  and CPU figures count instructions, so
 #                                  the host's load does not move them
+#   sudo tools/bench.sh --memory   only kernel memory and login time against
+#                                  the number of channels, for in-tree, ours
+#                                  and nvmet-rdma (tools/guest/bench-mem.sh;
+#                                  options after it go there: --channels
+#                                  "2 16 32 64", --targets "ours:0 ...",
+#                                  --reserve-mb MB)
+#   --kver SERIES|RELEASE          build for and boot that kernel (as
+#                                  SRPT_KERNEL= or KVER=; default 6.1)
 #
 # Other options go to the guest runner: --rounds N, --runtime S, --ramp S,
 # --bs-mb MB, --configs "limit intree-brd ours-brd nvmet-brd intree-rd
@@ -23,19 +31,32 @@
 # Output in build/bench/<stamp>/ (build/bench/latest links to it):
 #   results.json  every run and the aggregates     results.txt   the table
 #   results.png   the chart     host.txt   the machine    guest/   raw data
+#   memory.json, memory.txt   (--memory) every measurement, and the table
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=0
+memory=0
 accel=()
 guest_args=()
-for a in "$@"; do
-	case $a in
-	--icount) accel=(--accel icount --smp 1); continue ;;
+while [ $# -gt 0 ]; do
+	case $1 in
+	--icount) accel=(--accel icount --smp 1); shift; continue ;;
+	--memory) memory=1; shift; continue ;;
+	--kver)
+		# A series (6.1, 6.12) or an installed release; make and
+		# run-guest.sh both follow KVER.
+		KVER=$(KVER='' tools/kver.sh "${2:?--kver SERIES|RELEASE}" 2>/dev/null || echo "$2")
+		[ -d "/lib/modules/$KVER" ] || { echo "bench: no kernel $2 (/lib/modules/$KVER)" >&2; exit 2; }
+		export KVER
+		shift 2
+		continue
+		;;
 	--quick) quick=1 ;;
 	-h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
 	esac
-	guest_args+=("$a")
+	guest_args+=("$1")
+	shift
 done
 
 if [ "$(id -u)" = 0 ]; then
@@ -75,16 +96,65 @@ loadpid=$!
 trap 'kill "$loadpid" 2>/dev/null || true' EXIT
 echo "$(date +%s) $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/host-load.txt"
 
-timeout=4800
-[ "$quick" = 0 ] || timeout=1800
+# known_intree_warning_only: run-guest.sh fails a run on any kernel splat.
+# In --memory mode one is expected: the in-tree ib_srpt with use_srq=1
+# WARNs in its srpt_cache_put() when its channels are released (a bug of
+# the baseline driver, not ours: Documentation/infiniband/srpt-testing.rst).
+# Succeeds, printing how many there were, only if the script itself passed
+# and every splat line of the guest's dmesg is that WARNING (or its "Call
+# Trace:"), inside the window tools/guest/bench-mem.sh marks around the
+# in-tree use_srq=1 teardown; anything else fails the run as before.
+known_intree_warning_only() {
+	local log=$out/guest/dmesg.log
+	[ "$(cat "$out/guest/status" 2>/dev/null)" = 0 ] && [ -s "$log" ] || return 1
+	awk 'NR == FNR { if ($0 != "") pat[++np] = $0; next }
+		/srpt-bench-mem: known in-tree warning: begin/ { win = 1; next }
+		/srpt-bench-mem: known in-tree warning: end/ { win = 0; blk = 0; next }
+		/---\[ end trace/ { blk = 0 }
+		{
+			hit = 0
+			for (i = 1; i <= np; i++) if (index($0, pat[i])) { hit = 1; break }
+			if (!hit) next
+			if (win && /WARNING: .* srpt_cache_put\+/) { blk = 1; n++; next }
+			if (blk && /Call Trace:/) next
+			print "bench: splat other than the known in-tree one: " $0 > "/dev/stderr"
+			bad = 1
+		}
+		END { if (bad || !n) exit 1; print n }' tools/guest/splat-patterns "$log"
+}
+
+if [ "$memory" = 1 ]; then
+	script=tools/guest/bench-mem.sh
+	timeout=3600
+else
+	script=tools/guest/bench.sh
+	timeout=4800
+	[ "$quick" = 0 ] || timeout=1800
+fi
 rc=0
 tools/vm/run-guest.sh --timeout "$timeout" --mem "${BENCH_MEM:-3072}" --smp "${BENCH_SMP:-2}" \
 	${accel[@]+"${accel[@]}"} --results "$out/guest" \
-	tools/guest/bench.sh ${guest_args[@]+"${guest_args[@]}"} 2>&1 | tee "$out/run-guest.log" ||
+	"$script" ${guest_args[@]+"${guest_args[@]}"} 2>&1 | tee "$out/run-guest.log" ||
 	rc=${PIPESTATUS[0]}
 kill "$loadpid" 2>/dev/null || true
 # The accelerator (kvm or tcg) as run-guest.sh reported it.
 grep -m1 -o 'accel=[a-z]* ([^)]*)' "$out/run-guest.log" | sed 's/^/guest_/' >>"$out/host.txt" || true
+
+if [ "$memory" = 1 ]; then
+	if [ "$rc" = 1 ] && n=$(known_intree_warning_only); then
+		echo "bench: accepted $n known in-tree srpt_cache_put() WARNING(s) (intree use_srq=1 logout)"
+		echo "known_intree_warnings=$n" >>"$out/host.txt"
+		rc=0
+	fi
+	if [ ! -s "$out/guest/bench-mem/memory.json" ]; then
+		echo "bench: the guest produced no results (exit $rc); see $out/guest/output.log" >&2
+		exit 1
+	fi
+	/usr/bin/python3 tools/bench-mem-report.py "$out" || rc=1
+	[ "$rc" = 0 ] || echo "bench: the guest run failed (exit $rc): partial results; see $out/guest/output.log" >&2
+	echo "bench: $out/memory.txt $out/memory.json"
+	exit "$rc"
+fi
 
 if [ ! -d "$out/guest/bench/runs" ]; then
 	echo "bench: the guest produced no results (exit $rc); see $out/guest/output.log" >&2
