@@ -18,7 +18,11 @@
 #
 #   tools/guest/bench.sh [--quick] [--rounds N] [--runtime S] [--ramp S]
 #                  [--bs-mb MB] [--configs "C1 C2..."] [--no-profile]
-#                  [--profile-rw randread|randwrite]
+#                  [--profile-rw randread|randwrite] [--memory]
+#
+# --memory: at the end, in the same boot, kernel memory and login time per
+# channel for the same targets (tools/guest/bench-mem.sh, its defaults;
+# results in $RESULTS/bench-mem/).
 #
 # Writes $RESULTS/bench/: guest.txt (the guest), runs/<id>.meta (what ran and
 # the counters around it), runs/<id>.fio.json, runs/<id>.perftest.log,
@@ -43,6 +47,7 @@ RAMP=2
 BS_MB=256
 PROFILE=1
 PROFILE_RW=randread
+MEMORY=0
 CONFIGS="limit intree-brd ours-brd nvmet-brd intree-rd ours-rd"
 
 while [ $# -gt 0 ]; do
@@ -55,6 +60,7 @@ while [ $# -gt 0 ]; do
 	--configs) CONFIGS=${2:?}; shift 2 ;;
 	--no-profile) PROFILE=0; shift ;;
 	--profile-rw) PROFILE_RW=${2:?}; shift 2 ;;
+	--memory) MEMORY=1; shift ;;
 	*) fail "unknown option $1" ;;
 	esac
 done
@@ -524,4 +530,10 @@ if [ "$PROFILE" = 1 ] && command -v perf >/dev/null; then
 	for impl in intree ours; do profile "$impl"; done
 fi
 trace_off
+if [ "$MEMORY" = 1 ]; then
+	# A script of its own (it has its own exit trap and teardown), after
+	# everything above is torn down.
+	log "memory and login time per channel (tools/guest/bench-mem.sh)"
+	"$SRPT_REPO/tools/guest/bench-mem.sh" || fail "tools/guest/bench-mem.sh failed"
+fi
 log "done"
