@@ -180,6 +180,103 @@ srp_set_initiator_ext() {
 	printf -v "$1" '%s' "$_srp_ext_str"
 }
 
+# Many sessions of ib_srp at once (srp/test_scale, tools/guest/bench-mem.sh).
+# Session I is an initiator port of its own (initiator_ext
+# 5ca1e000000000II) admitted by an ACL of its own with lun_0 mapped, and
+# logs in with the add_target string SRP_LOGIN_BASE (the caller's, from
+# _srp_add_target_string).  Per session, in arrays of the caller's shell:
+# SRP_EXT[I] and SRP_ACL[I] (srp_sessions_init), SRP_HOST[I], the SCSI host
+# its login made (srp_session_login), SRP_DISK[I], its sdX once ready
+# (srp_session_disk).  Few processes per session: a fork and exec costs
+# about 0.35 s in a TCG guest on a loaded host, so these use builtins and
+# one mkdir, rm or rmdir for all sessions.
+
+# srp_sessions_init N: SRP_EXT and SRP_ACL of sessions 0..N-1; no hosts or
+# disks yet.
+srp_sessions_init() {
+	local i
+	SRP_EXT=()
+	SRP_ACL=()
+	SRP_HOST=()
+	SRP_DISK=()
+	for ((i = 0; i < $1; i++)); do
+		printf -v 'SRP_EXT[i]' '5ca1e000000000%02x' "$i"
+		SRP_ACL[i]=0x${SRP_EXT[i]}${RXE_GID_HEX:18}
+	done
+}
+
+# srp_sessions_acls_add FIRST: the ACLs of sessions FIRST.. with lun_0
+# mapped (session 0's usually comes with srp_target_setup --acl).
+srp_sessions_acls_add() {
+	local i dirs=()
+	for ((i = $1; i < ${#SRP_ACL[@]}; i++)); do
+		dirs+=("$SRP_TPG/acls/${SRP_ACL[i]}" "$SRP_TPG/acls/${SRP_ACL[i]}/lun_0")
+	done
+	[ ${#dirs[@]} -gt 0 ] || return 0
+	srpt_op mkdir -- "${dirs[@]}" || return 1
+	for ((i = $1; i < ${#SRP_ACL[@]}; i++)); do
+		ln -s "$SRP_TPG/lun/lun_0" "$SRP_TPG/acls/${SRP_ACL[i]}/lun_0/mapped" ||
+			{ guest_err "cannot map lun_0 in ${SRP_ACL[i]}"; return 1; }
+	done
+}
+
+# srp_sessions_acls_del: remove every session's ACL there is, so that the
+# teardown has none left to remove one by one.
+srp_sessions_acls_del() {
+	local i links=() luns=() acls=()
+	for ((i = 0; i < ${#SRP_ACL[@]}; i++)); do
+		[ -d "$SRP_TPG/acls/${SRP_ACL[i]}" ] || continue
+		links+=("$SRP_TPG/acls/${SRP_ACL[i]}/lun_0/mapped")
+		luns+=("$SRP_TPG/acls/${SRP_ACL[i]}/lun_0")
+		acls+=("$SRP_TPG/acls/${SRP_ACL[i]}")
+	done
+	[ ${#acls[@]} -gt 0 ] || return 0
+	srpt_op rm -- "${links[@]}" && srpt_op rmdir -- "${luns[@]}" && srpt_op rmdir -- "${acls[@]}"
+}
+
+# srp_session_login I: add_target for session I; sets SRP_HOST[I] to the
+# SCSI host it made.  The disk appears a little later.
+srp_session_login() {
+	local i=$1 str h name
+	local -A before=()
+	srp_set_initiator_ext str "$SRP_LOGIN_BASE" "${SRP_EXT[i]}" || return 1
+	for h in /sys/class/scsi_host/host*; do
+		before[$h]=1
+	done
+	srpt_write "/sys/class/infiniband_srp/srp-$RXE_DEV-1/add_target" "$str" \
+		"$SRP_LOGIN_TIMEOUT" || return 1
+	for h in /sys/class/scsi_host/host*; do
+		[ -z "${before[$h]:-}" ] || continue
+		{ read -r name <"$h/proc_name"; } 2>/dev/null || continue
+		[ "$name" = ib_srp ] || continue
+		SRP_HOST[i]=$h
+		return 0
+	done
+	guest_err "session $i: add_target returned but no new ib_srp SCSI host"
+	return 1
+}
+
+# srp_session_disk I: sets SRP_DISK[I] once session I's disk is ready (not
+# in $(...): it sets the array in the caller's shell).
+srp_session_disk() {
+	local b
+	[ -n "${SRP_DISK[$1]:-}" ] && return 0
+	for b in "${SRP_HOST[$1]}"/device/target*/*/block/*; do
+		[ -e "$b" ] && _srp_disk_ready "${b##*/}" || continue
+		SRP_DISK[$1]=${b##*/}
+		return 0
+	done
+	return 1
+}
+
+# srp_sessions_disks_ready N: the disks of sessions 0..N-1 are all ready.
+srp_sessions_disks_ready() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		srp_session_disk "$i" || return 1
+	done
+}
+
 # srp_login [OPTS]: log in (add_target), wait for the new disk, print /dev/sdX.
 srp_login() {
 	local opts=${1:-} add str before dev d deadline err

@@ -83,51 +83,14 @@ since() {
 
 mem_avail_kb() { awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo; }
 
-# Session I: its initiator_ext and ACL, its SCSI host
-# (/sys/class/scsi_host/hostN) and its disk (sdX) once it has one.
-EXT=()
-ACL=()
-HOST=()
-DISK=()
-for ((i = 0; i < SESSIONS; i++)); do
-	printf -v 'EXT[i]' '5ca1e000000000%02x' "$i"
-	ACL[i]=0x${EXT[i]}${RXE_GID_HEX:18}
-done
-
-# acls_add FIRST: the ACLs of sessions FIRST.. with lun_0 mapped (as
-# srp_acl_add, with one mkdir for all).
-acls_add() {
-	local i dirs=()
-	for ((i = $1; i < SESSIONS; i++)); do
-		dirs+=("$SRP_TPG/acls/${ACL[i]}" "$SRP_TPG/acls/${ACL[i]}/lun_0")
-	done
-	srpt_op mkdir -- "${dirs[@]}" || return 1
-	for ((i = $1; i < SESSIONS; i++)); do
-		ln -s "$SRP_TPG/lun/lun_0" "$SRP_TPG/acls/${ACL[i]}/lun_0/mapped" ||
-			{ guest_err "cannot map lun_0 in ${ACL[i]}"; return 1; }
-	done
-}
-
-# acls_del: remove every session's ACL (rm and rmdir once for all), so
-# that the teardown has none left to remove one by one.
-acls_del() {
-	local i links=() luns=() acls=()
-	for ((i = 0; i < SESSIONS; i++)); do
-		[ -d "$SRP_TPG/acls/${ACL[i]}" ] || continue
-		links+=("$SRP_TPG/acls/${ACL[i]}/lun_0/mapped")
-		luns+=("$SRP_TPG/acls/${ACL[i]}/lun_0")
-		acls+=("$SRP_TPG/acls/${ACL[i]}")
-	done
-	[ ${#acls[@]} -gt 0 ] || return 0
-	srpt_op rm -- "${links[@]}" && srpt_op rmdir -- "${luns[@]}" && srpt_op rmdir -- "${acls[@]}"
-}
+srp_sessions_init "$SESSIONS"
 
 # info_all: per session, the lines of its ACL's info file, each prefixed
 # with the ACL (one awk for all of them).
 info_all() {
 	local i files=()
 	for ((i = 0; i < SESSIONS; i++)); do
-		files+=("$SRP_TPG/acls/${ACL[i]}/info")
+		files+=("$SRP_TPG/acls/${SRP_ACL[i]}/info")
 	done
 	awk '{ n = split(FILENAME, p, "/"); print p[n - 1], $0 }' "${files[@]}"
 }
@@ -147,48 +110,6 @@ info_counts() {
 no_reconnect() {
 	expect_no_dmesg 'ib_srpt: .*closing channel|ib_srp: .*(failed|reconnect)|rdma_rxe: |SRP (abort|reset_device|reset_host) called' \
 		"$1: channels closed, reconnected or reset"
-}
-
-# login_session I: add_target for session I (its initiator_ext,
-# ch_count=2); sets HOST[I] to the SCSI host it made.  The disk appears a
-# little later.
-ADD=/sys/class/infiniband_srp/srp-$RXE_DEV-1/add_target
-login_session() {
-	local i=$1 str h name
-	local -A before=()
-	srp_set_initiator_ext str "$LOGIN_BASE" "${EXT[i]}" || return 1
-	for h in /sys/class/scsi_host/host*; do
-		before[$h]=1
-	done
-	srpt_write "$ADD" "$str" "$SRP_LOGIN_TIMEOUT" || return 1
-	for h in /sys/class/scsi_host/host*; do
-		[ -z "${before[$h]:-}" ] || continue
-		{ read -r name <"$h/proc_name"; } 2>/dev/null || continue
-		[ "$name" = ib_srp ] || continue
-		HOST[i]=$h
-		return 0
-	done
-	guest_err "session $i: add_target returned but no new ib_srp SCSI host"
-	return 1
-}
-
-# session_disk I: sets DISK[I] once session I's disk is ready.
-session_disk() {
-	local b
-	[ -n "${DISK[$1]:-}" ] && return 0
-	for b in "${HOST[$1]}"/device/target*/*/block/*; do
-		[ -e "$b" ] && _srp_disk_ready "${b##*/}" || continue
-		DISK[$1]=${b##*/}
-		return 0
-	done
-	return 1
-}
-
-all_disks_ready() {
-	local i
-	for ((i = 0; i < SESSIONS; i++)); do
-		session_disk "$i" || return 1
-	done
 }
 
 # hctx_cpu DISK Q: the first CPU that blk-mq maps to DISK's hardware queue
@@ -212,10 +133,10 @@ jobfile() {
 		printf '%s\n' "$@"
 		for ((i = 0; i < SESSIONS; i++)); do
 			for c in 0 1; do
-				cpu=$(hctx_cpu "${DISK[i]}" "$c") ||
-					{ guest_err "no CPU for hardware queue $c of ${DISK[i]}"; return 1; }
+				cpu=$(hctx_cpu "${SRP_DISK[i]}" "$c") ||
+					{ guest_err "no CPU for hardware queue $c of ${SRP_DISK[i]}"; return 1; }
 				printf '[s%02dc%d]\nfilename=/dev/%s\ncpus_allowed=%s\noffset=%dm\nsize=1m\n' \
-					"$i" "$c" "${DISK[i]}" "$cpu" $((2 * i + c))
+					"$i" "$c" "${SRP_DISK[i]}" "$cpu" $((2 * i + c))
 			done
 		done
 	} >"$f"
@@ -241,7 +162,7 @@ run_fio() {
 srpt_test_cleanup() {
 	if [ -n "${SRP_TPG:-}" ] && [ -d "$SRP_TPG" ]; then
 		srp_logout_all >/dev/null 2>&1
-		acls_del >/dev/null 2>&1
+		srp_sessions_acls_del >/dev/null 2>&1
 	fi
 	rm -rf "$WORK"
 	return 0
@@ -263,12 +184,12 @@ srp_initiator_no_reg || fail "loading ib_srp with register_always=0"
 
 res_before=$(srp_rdma_res_snapshot) || fail "cannot count RDMA resources"
 echo "# RDMA resources before: $res_before"
-srp_target_setup --bs rd --bs-mb "$BS_MB" --srq 1 --acl "${ACL[0]}" || fail "target setup"
+srp_target_setup --bs rd --bs-mb "$BS_MB" --srq 1 --acl "${SRP_ACL[0]}" || fail "target setup"
 srpt_write "$SRP_TPG/attrib/srp_sq_size" "$SQ_SIZE" || fail "srp_sq_size $SQ_SIZE"
 echo "# time: target setup (and ib_srpt's first load of this boot): $(since "$T_START") s"
 T_ACLS=$EPOCHREALTIME
-acls_add 1 || fail "the ACLs"
-LOGIN_BASE=$(_srp_add_target_string ch_count=2) || fail "add_target string"
+srp_sessions_acls_add 1 || fail "the ACLs"
+SRP_LOGIN_BASE=$(_srp_add_target_string ch_count=2) || fail "add_target string"
 res_target=$(srp_rdma_res_snapshot) || fail "cannot count RDMA resources"
 echo "# time: $((SESSIONS - 1)) more ACLs: $(since "$T_ACLS") s; RDMA resources: $res_target"
 
@@ -284,9 +205,9 @@ T_LOGIN=$EPOCHREALTIME
 # out of memory.
 mem=("$mem0")
 for i in 0 1; do
-	login_session "$i" || fail "login of session $i"
-	# Not in $(...): session_disk sets DISK[i] in this shell.
-	wait_for "$SRP_LOGIN_TIMEOUT" session_disk "$i" || fail "session $i: no disk within ${SRP_LOGIN_TIMEOUT}s"
+	srp_session_login "$i" || fail "login of session $i"
+	# Not in $(...): srp_session_disk sets SRP_DISK[i] in this shell.
+	wait_for "$SRP_LOGIN_TIMEOUT" srp_session_disk "$i" || fail "session $i: no disk within ${SRP_LOGIN_TIMEOUT}s"
 	mem+=("$(mem_avail_kb)")
 done
 per_kb=$((mem[1] - mem[2]))
@@ -296,9 +217,9 @@ echo "# memory: session 0 took $(((mem[0] - mem[1]) / 1024)) MiB (with the SRQs)
 [ $((mem[2] / 1024 - need_mb)) -ge "$SCALE_MIN_FREE_MB" ] ||
 	fail "$SESSIONS sessions would leave less than $SCALE_MIN_FREE_MB MiB of the guest's $total_mb MiB"
 for ((i = 2; i < SESSIONS; i++)); do
-	login_session "$i" || fail "login of session $i (initiator_ext ${EXT[i]})"
+	srp_session_login "$i" || fail "login of session $i (initiator_ext ${SRP_EXT[i]})"
 done
-wait_for "$SRP_LOGIN_TIMEOUT" all_disks_ready ||
+wait_for "$SRP_LOGIN_TIMEOUT" srp_sessions_disks_ready "$SESSIONS" ||
 	fail "not every session has its disk within ${SRP_LOGIN_TIMEOUT}s of the last login (disks: $(srp_disks | tr '\n' ' '))"
 login_s=$(since "$T_LOGIN")
 echo "# time: login of $SESSIONS sessions ($CHANNELS channels): $login_s s ($(awk -v t="$login_s" -v n="$SESSIONS" 'BEGIN { printf "%.2f", t / n }') s per session)"
@@ -306,19 +227,19 @@ for ((i = 0; i < SESSIONS; i++)); do
 	# One I/O of fio is one SRP_CMD: the block layer merges none (a
 	# first run failed the check of step 2 because the verify phase's
 	# reads, in offset order, had merged).
-	echo 2 >"/sys/block/${DISK[i]}/queue/nomerges" ||
-		fail "cannot turn off merging on ${DISK[i]}"
+	echo 2 >"/sys/block/${SRP_DISK[i]}/queue/nomerges" ||
+		fail "cannot turn off merging on ${SRP_DISK[i]}"
 	# Scale the SCSI timeout as srp_login does (the debug-kernel lane).
 	if [ "$(guest_scale_timeout 30)" -gt 30 ]; then
-		guest_scale_timeout 30 >"/sys/block/${DISK[i]}/device/timeout" ||
-			fail "cannot set the SCSI timeout of ${DISK[i]}"
+		guest_scale_timeout 30 >"/sys/block/${SRP_DISK[i]}/device/timeout" ||
+			fail "cannot set the SCSI timeout of ${SRP_DISK[i]}"
 	fi
 done
 
 expect_eq "$(srp_session_count)" "$SESSIONS" "SRP remote ports on the initiator"
 expect_eq "$(srp_channel_count)" "$CHANNELS" "channels on the initiator"
 expect_eq "$(dmesg_count 'ib_srpt: .*login accepted')" "$CHANNELS" "target 'login accepted' lines"
-expect_eq "$(printf '%s\n' "${DISK[@]}" | sort -u | wc -l)" "$SESSIONS" "distinct disks"
+expect_eq "$(printf '%s\n' "${SRP_DISK[@]}" | sort -u | wc -l)" "$SESSIONS" "distinct disks"
 # Per ACL: sessions, logged-in channels, SRP_CMD counts, alias, memory KiB.
 summary=$(info_all | awk '
 	!($1 in seen) { seen[$1] = 1; order[++k] = $1; alias[$1] = "-" }
@@ -340,7 +261,7 @@ expect_eq "$n" "$SESSIONS" "ACL info files read"
 mem2=$(mem_avail_kb)
 echo "# memory: MemAvailable $((mem0 / 1024)) MiB before the logins, $((mem2 / 1024)) MiB after (of $total_mb MiB): $(((mem0 - mem2) / 1024)) MiB for $CHANNELS channels, $(((mem0 - mem2) / CHANNELS)) KiB per channel (initiator, target, rxe, the SRQs)"
 echo "# memory: the target's channels allocated $((mem_target_kb / 1024)) MiB, $((mem_target_kb / CHANNELS)) KiB per channel (their 'memory:' lines; the SRQs, QPs and CQs not included)"
-srp_acl_info "${ACL[0]}" | sed 's/^/# info: /'
+srp_acl_info "${SRP_ACL[0]}" | sed 's/^/# info: /'
 
 # ---------------------------------------------------------------- 2. verified I/O
 echo "# 2. crc32c-verified random writes on all $CHANNELS channels at once"
@@ -379,7 +300,7 @@ run_fio $((FAIR_TIME + 120)) "$WORK/fair.log" --output-format=json --output="$WO
 	"$WORK/fair.fio" || fail "the equal-load phase"
 info_counts "$WORK/fair.after"
 no_reconnect "equal load"
-fair=$(python3 - "$WORK" "${#ACL[@]}" "${ACL[@]}" "${DISK[@]}" <<'EOF'
+fair=$(python3 - "$WORK" "${#SRP_ACL[@]}" "${SRP_ACL[@]}" "${SRP_DISK[@]}" <<'EOF'
 import json, sys
 
 work, n = sys.argv[1], int(sys.argv[2])
@@ -455,7 +376,7 @@ wait_for 15 res_same_but_srq ||
 	fail "RDMA resources after the logout: '$(srp_rdma_res_snapshot)', before the logins '$res_target' (SRQs aside)"
 echo "# RDMA resources after the logout: $(srp_rdma_res_snapshot); MemAvailable $(($(mem_avail_kb) / 1024)) MiB"
 t0=$EPOCHREALTIME
-acls_del || fail "removing the ACLs"
+srp_sessions_acls_del || fail "removing the ACLs"
 srp_target_teardown || fail "teardown"
 srp_rdma_res_check "$res_before" "after teardown" || fail "RDMA resources leaked"
 echo "# time: teardown: $(since "$t0") s"
