@@ -9,6 +9,7 @@ and DIR/memory.txt (the table: target, use_srq, channels, KiB per channel,
 login time).  Uses only Debian's python3.
 """
 
+import importlib.util
 import json
 import os
 import sys
@@ -16,25 +17,17 @@ import sys
 LABEL = {"ours": "ours", "intree": "in-tree", "nvmet": "nvmet-rdma"}
 
 
-def read_kv(path):
-    """key=value words, several per line."""
-    kv = {}
-    if not os.path.exists(path):
-        return kv
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if "=" not in line:
-                continue
-            # One value per line when it has spaces (host_cpu_model=...).
-            k, v = line.split("=", 1)
-            if " " in v and all("=" in w for w in v.split()[1:]):
-                for w in line.split():
-                    a, b = w.split("=", 1)
-                    kv[a] = b
-            else:
-                kv[k] = v
-    return kv
+def _bench_report():
+    """tools/bench-report.py as a module (its name is not an identifier)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench-report.py")
+    spec = importlib.util.spec_from_file_location("bench_report", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+# The same key=value reader as the IOPS report's (host.txt, guest.txt).
+read_kv = _bench_report().read_kv
 
 
 def table(rows):

@@ -177,106 +177,25 @@ write_json() {
 
 # ---------------------------------------------------------------- SRP
 
-# Session I: its initiator_ext and ACL, its SCSI host
-# (/sys/class/scsi_host/hostN) and its disk (sdX) once it has one.
-EXT=()
-ACL=()
-HOST=()
-DISK=()
-for ((i = 0; i < MAX_SESSIONS; i++)); do
-	printf -v 'EXT[i]' '5ca1e000000000%02x' "$i"
-	ACL[i]=0x${EXT[i]}${RXE_GID_HEX:18}
-done
-
-# acls_add: the ACLs of sessions 1.. with lun_0 mapped (session 0's comes
-# with srp_target_setup), one mkdir for all: forks are slow under TCG.
-acls_add() {
-	local i dirs=()
-	for ((i = 1; i < MAX_SESSIONS; i++)); do
-		dirs+=("$SRP_TPG/acls/${ACL[i]}" "$SRP_TPG/acls/${ACL[i]}/lun_0")
-	done
-	[ ${#dirs[@]} -gt 0 ] || return 0
-	srpt_op mkdir -- "${dirs[@]}" || return 1
-	for ((i = 1; i < MAX_SESSIONS; i++)); do
-		ln -s "$SRP_TPG/lun/lun_0" "$SRP_TPG/acls/${ACL[i]}/lun_0/mapped" ||
-			{ guest_err "cannot map lun_0 in ${ACL[i]}"; return 1; }
-	done
-}
-
-# acls_del: remove every session's ACL (rm and rmdir once for all), so
-# that the teardown has none left to remove one by one.
-acls_del() {
-	local i links=() luns=() acls=()
-	for ((i = 0; i < MAX_SESSIONS; i++)); do
-		[ -d "$SRP_TPG/acls/${ACL[i]}" ] || continue
-		links+=("$SRP_TPG/acls/${ACL[i]}/lun_0/mapped")
-		luns+=("$SRP_TPG/acls/${ACL[i]}/lun_0")
-		acls+=("$SRP_TPG/acls/${ACL[i]}")
-	done
-	[ ${#acls[@]} -gt 0 ] || return 0
-	srpt_op rm -- "${links[@]}" && srpt_op rmdir -- "${luns[@]}" && srpt_op rmdir -- "${acls[@]}"
-}
-
-# srp_login_session I: add_target for session I (its initiator_ext,
-# ch_count=2); sets HOST[I] to the SCSI host it made.  The disk appears a
-# little later.
-srp_login_session() {
-	local i=$1 str h name
-	local -A before=()
-	srp_set_initiator_ext str "$LOGIN_BASE" "${EXT[i]}" || return 1
-	for h in /sys/class/scsi_host/host*; do
-		before[$h]=1
-	done
-	srpt_write "/sys/class/infiniband_srp/srp-$RXE_DEV-1/add_target" "$str" \
-		"$SRP_LOGIN_TIMEOUT" || return 1
-	for h in /sys/class/scsi_host/host*; do
-		[ -z "${before[$h]:-}" ] || continue
-		{ read -r name <"$h/proc_name"; } 2>/dev/null || continue
-		[ "$name" = ib_srp ] || continue
-		HOST[i]=$h
-		return 0
-	done
-	guest_err "session $i: add_target returned but no new ib_srp SCSI host"
-	return 1
-}
-
-# srp_session_disk I: sets DISK[I] once session I's disk is ready.
-srp_session_disk() {
-	local b
-	[ -n "${DISK[$1]:-}" ] && return 0
-	for b in "${HOST[$1]}"/device/target*/*/block/*; do
-		[ -e "$b" ] && _srp_disk_ready "${b##*/}" || continue
-		DISK[$1]=${b##*/}
-		return 0
-	done
-	return 1
-}
-
-# srp_disks_ready N: the disks of sessions 0..N-1 are all there.
-srp_disks_ready() {
-	local i
-	for ((i = 0; i < $1; i++)); do
-		srp_session_disk "$i" || return 1
-	done
-}
+srp_sessions_init "$MAX_SESSIONS"
 
 # srp_setup IMPL SRQ: the target (brd, LUN 0, one ACL per session).
 srp_setup() {
-	srp_target_setup --impl "$1" --bs brd --bs-mb "$BS_MB" --srq "$2" --acl "${ACL[0]}" \
+	srp_target_setup --impl "$1" --bs brd --bs-mb "$BS_MB" --srq "$2" --acl "${SRP_ACL[0]}" \
 		>/dev/null || return 1
-	acls_add || return 1
-	LOGIN_BASE=$(_srp_add_target_string ch_count=2) || return 1
-	HOST=()
-	DISK=()
+	srp_sessions_acls_add 1 || return 1
+	SRP_LOGIN_BASE=$(_srp_add_target_string ch_count=2) || return 1
+	SRP_HOST=()
+	SRP_DISK=()
 }
 
 # srp_login_range FROM TO: sessions FROM..TO-1, then wait for their disks.
 srp_login_range() {
 	local i
 	for ((i = $1; i < $2; i++)); do
-		srp_login_session "$i" || { guest_err "login of session $i"; return 1; }
+		srp_session_login "$i" || { guest_err "login of session $i"; return 1; }
 	done
-	wait_for "$SRP_LOGIN_TIMEOUT" srp_disks_ready "$2" ||
+	wait_for "$SRP_LOGIN_TIMEOUT" srp_sessions_disks_ready "$2" ||
 		{ guest_err "not every disk of $2 sessions appeared"; return 1; }
 }
 
@@ -288,7 +207,7 @@ srp_teardown() {
 	[ "$1:$2" != intree:1 ] || known=1
 	[ "$known" = 0 ] || echo "<6>$KNOWN_BEGIN" >/dev/kmsg
 	srp_logout_all >/dev/null || rc=1
-	acls_del >/dev/null || rc=1
+	srp_sessions_acls_del >/dev/null || rc=1
 	srp_target_teardown >/dev/null || rc=1
 	# The channels' release work runs after the logout returned.
 	[ "$known" = 0 ] || { sleep 3; echo "<6>$KNOWN_END" >/dev/kmsg; }
@@ -437,7 +356,7 @@ srpt_test_cleanup() {
 	nvme_teardown >/dev/null 2>&1 || true
 	if [ -n "${SRP_TPG:-}" ] && [ -d "$SRP_TPG" ]; then
 		srp_logout_all >/dev/null 2>&1
-		acls_del >/dev/null 2>&1
+		srp_sessions_acls_del >/dev/null 2>&1
 	fi
 	return 0
 }
