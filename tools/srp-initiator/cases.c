@@ -2894,6 +2894,35 @@ static int collect_answers(struct conn *c, const uint64_t *tags, bool *seen, int
 }
 
 /*
+ * Two channels of one nexus: a, for TMFs, and b, whose responses can be
+ * held back (2 of 16 receive buffers posted, for stall_responses()), with
+ * immediate data if @imm. NULL when a does not log in; *@b NULL when b
+ * does not.
+ */
+static struct conn *open_tmf_pair(struct conn **b, bool imm)
+{
+	struct login_params p;
+	struct conn *a;
+
+	*b = NULL;
+	login_defaults(&p);
+	p.flags = SRP_MULTICHAN_MULTI;
+	a = login_expect("TMF channel", &p, SRP_LOGIN_RSP_MULTICHAN_NO_CHAN);
+	if (!a)
+		return NULL;
+	clear_ua(a);
+	login_defaults(&p);
+	p.flags = SRP_MULTICHAN_MULTI | (imm ? SRP_IMMED_REQUESTED : 0);
+	if (imm)
+		p.imm_off = 68;
+	p.nrecv = 2;
+	p.max_recv = 16;
+	*b = login_expect("command channel", &p, SRP_LOGIN_RSP_MULTICHAN_MAINTAINED |
+			  (imm ? SRP_LOGIN_RSP_IMMED_SUPP : 0));
+	return a;
+}
+
+/*
  * SAM-5 5.6: once a TMF is answered, the commands it covers are over, so
  * its SRP_RSP must not overtake theirs, also not from another channel of
  * the nexus: the initiator would take them as aborted and could reuse
@@ -2911,7 +2940,6 @@ static int collect_answers(struct conn *c, const uint64_t *tags, bool *seen, int
  */
 static int c_tmf_answer_order(void)
 {
-	struct login_params p;
 	struct conn *a, *b;
 	uint64_t tags[8], tmf_tags[2];
 	bool seen[8] = { false }, tmf_seen[2] = { false };
@@ -2920,19 +2948,9 @@ static int c_tmf_answer_order(void)
 	double end;
 	struct iu *r;
 
-	login_defaults(&p);
-	p.flags = SRP_MULTICHAN_MULTI;
-	a = login_expect("TMF channel", &p, SRP_LOGIN_RSP_MULTICHAN_NO_CHAN);
+	a = open_tmf_pair(&b, true);
 	if (!a)
 		return RES_FAIL;
-	clear_ua(a);
-	login_defaults(&p);
-	p.flags = SRP_MULTICHAN_MULTI | SRP_IMMED_REQUESTED;
-	p.imm_off = 68;
-	p.nrecv = 2;
-	p.max_recv = 16;
-	b = login_expect("command channel", &p,
-			 SRP_LOGIN_RSP_MULTICHAN_MAINTAINED | SRP_LOGIN_RSP_IMMED_SUPP);
 	if (!b || stall_responses(b, "command channel"))
 		goto out;
 	for (i = 0; i < 8; i++) {
@@ -3014,24 +3032,15 @@ static bool answered(struct conn *c, uint64_t tag)
  */
 static int c_tmf_aborted_tmf(void)
 {
-	struct login_params p;
 	struct conn *a, *b;
 	uint64_t rtag, wtag, abort_tag, reset_tag;
 	uint8_t iu[64];
 	double end;
 	struct iu *r;
 
-	login_defaults(&p);
-	p.flags = SRP_MULTICHAN_MULTI;
-	a = login_expect("TMF channel", &p, SRP_LOGIN_RSP_MULTICHAN_NO_CHAN);
+	a = open_tmf_pair(&b, false);
 	if (!a)
 		return RES_FAIL;
-	clear_ua(a);
-	login_defaults(&p);
-	p.flags = SRP_MULTICHAN_MULTI;
-	p.nrecv = 2;
-	p.max_recv = 16;
-	b = login_expect("command channel", &p, SRP_LOGIN_RSP_MULTICHAN_MAINTAINED);
 	if (!b || write_pattern(b, "the READ's block", cfg.lba, 8, 0x1ead) ||
 	    stall_responses(b, "command channel"))
 		goto out;
