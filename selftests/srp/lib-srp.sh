@@ -70,9 +70,10 @@
 # teardown (after stopping the background job).
 #
 # The timeouts of the tests (settings, "selftest-timeout" lines) are
-# generous on purpose: the first test of a boot that loads our module pays
-# for depmod (100-200 s under TCG), and TCG runs at half speed when other
-# guests share the host.  Hangs are caught earlier: every step that can
+# generous on purpose: TCG runs at half speed when other guests share the
+# host, and the first test of a boot that loads our module pays for depmod
+# when tools/vm/run-guest.sh could not make the module indexes for it
+# (100-200 s under TCG).  Hangs are caught earlier: every step that can
 # block has its own bound here.
 
 # shellcheck source=selftests/lib.sh

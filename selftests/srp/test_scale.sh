@@ -52,7 +52,7 @@
 # exec takes about 0.35 s, so the per-session steps use shell builtins and
 # one awk over all 32 info files rather than a command per session.
 # Ours only: the counts and memory come from ib_srpt's ACL info file.
-# selftest-timeout: 900 (the first test of a boot also pays for depmod)
+# selftest-timeout: 900 (a first test of a boot may pay for depmod)
 set -euo pipefail
 # shellcheck source=selftests/srp/lib-srp.sh
 source "$(dirname "$0")/lib-srp.sh"

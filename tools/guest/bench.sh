@@ -502,8 +502,8 @@ srpt_test_cleanup() {
 sed 's/^/# guest: /' "$OUT/guest.txt"
 
 trace_setup
-# Pay for depmod (our module into updates/; minutes under TCG) before
-# anything is measured.
+# Put our module into updates/ before anything is measured (with the
+# module indexes run-guest.sh made, a copy; else depmod, minutes under TCG).
 if [[ $CONFIGS == *ours* || $CONFIGS == *intree* || $PROFILE == 1 ]]; then
 	log "warm-up: module indexes for ours and intree"
 	for impl in ours intree; do

@@ -32,8 +32,8 @@
 #   alua      the target port groups and their states
 #
 # ib_srpt is loaded with insmod after modprobe of its dependencies, not with
-# modprobe from updates/: a depmod costs 100-200 s of TCG time per boot, and
-# target A boots twice.  targetctl restore finds the module loaded.
+# modprobe from updates/: a depmod costs 100-200 s of TCG time per boot
+# where run-guest.sh made no module indexes for it, and target A boots twice.  targetctl restore finds the module loaded.
 set -uo pipefail
 # shellcheck source=tools/guest/lib.sh
 source "$SRPT_REPO/tools/guest/lib.sh"

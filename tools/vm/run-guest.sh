@@ -339,33 +339,45 @@ prepare_results() {
 
 # seed_depmod: the module indexes the guest needs once our ib_srpt.ko is in
 # updates/ (tools/guest/lib.sh, _srpt_set_updates()), made here by the
-# host's depmod over a copy of /lib/modules/KVER made of symlinks: about
-# 2 s natively against 15-270 s of TCG time in the guest (idle to loaded
-# host), on every boot.
-# The guest finds them by the module's hash under SRPT_DEPMOD_SEED (the
-# results share); a module it has not been seeded for it indexes itself.
+# host's depmod over a copy of /lib/modules/KVER made of symlinks: a few
+# seconds natively against 15-270 s of TCG time in the guest (idle to
+# loaded host), on every boot.  The guest finds them by the module's hash
+# under SRPT_DEPMOD_SEED (the results share); a module it has not been
+# seeded for it indexes itself.  Nothing here may touch the host's tree:
+# the copy is of the resolved directory, and a tree whose updates/ is a
+# symlink is not seeded.  A failure only costs the guest its own depmod.
 seed_depmod() {
 	local ko=${SRPT_KO_BUILT:-$REPO/drivers/infiniband/ulp/srpt/ib_srpt.ko}
-	local mods=/lib/modules/$KVER stage key f
+	local mods key
+
+	unset SRPT_DEPMOD_SEED
+	rm -rf "$RESULTS/depmod-seed"
+	mods=$(readlink -f "/lib/modules/$KVER") || return 0
 	[ -f "$ko" ] && [ -d "$mods" ] && command -v depmod >/dev/null || return 0
 	key=ours-$(sha256sum <"$ko" | cut -c1-16)
-	stage=$(mktemp -d "$CACHE/depmod.XXXXXX")
-	mkdir -p "$stage/lib/modules"
-	cp -rs "$mods" "$stage/lib/modules/"
-	rm -f "$stage$mods"/modules.* "$stage$mods"/updates/ib_srpt.ko*
-	for f in modules.order modules.builtin modules.builtin.modinfo; do
-		[ ! -e "$mods/$f" ] || cp "$mods/$f" "$stage$mods/"
-	done
-	mkdir -p "$stage$mods/updates"
-	cp "$ko" "$stage$mods/updates/ib_srpt.ko"
-	if depmod -b "$stage" "$KVER"; then
+	if (
+		set -e
+		stage=$(mktemp -d "$CACHE/depmod.XXXXXX")
+		trap 'rm -rf "$stage"' EXIT
+		tree=$stage/lib/modules/$KVER
+		mkdir -p "$tree"
+		cp -rs "$mods"/. "$tree"/
+		[ ! -L "$tree/updates" ] && [ ! -L "$tree/updates/dkms" ]
+		rm -f "$tree"/modules.* "$tree"/updates/ib_srpt.ko* "$tree"/updates/dkms/ib_srpt.ko*
+		for f in modules.order modules.builtin modules.builtin.modinfo; do
+			[ ! -e "$mods/$f" ] || cp "$mods/$f" "$tree/"
+		done
+		mkdir -p "$tree/updates"
+		cp "$ko" "$tree/updates/ib_srpt.ko"
+		depmod -b "$stage" "$KVER"
 		mkdir -p "$RESULTS/depmod-seed/$key"
-		cp "$stage$mods"/modules.* "$RESULTS/depmod-seed/$key/"
+		cp "$tree"/modules.* "$RESULTS/depmod-seed/$key/"
+	); then
 		export SRPT_DEPMOD_SEED=/results/depmod-seed
 	else
-		msg "depmod for the guest failed; the guest runs its own"
+		rm -rf "$RESULTS/depmod-seed"
+		msg "no module indexes made for the guest; it runs depmod itself"
 	fi
-	rm -rf "$stage"
 }
 
 # run_qemu: boot the guest; sets QEMU_RC.  The host-side timeout covers the
@@ -473,6 +485,7 @@ main() {
 		run_qemu
 	fi
 	msg "qemu exited (rc $QEMU_RC) after $(($(date +%s) - start)) s; results in $RESULTS"
+	rm -rf "$RESULTS/depmod-seed"
 
 	final_status
 	msg "status $STATUS"
