@@ -10,7 +10,8 @@
 #     request limit the target granted;
 #   - the target's info lists both channels logged in, owing no credits
 #     and with their whole send queue free.
-# Then the same with the default srp_sq_size and 1 MiB I/O.  The RDMA
+# Then the same with 1 MiB I/O, at srp_sq_size 16 (every command needs the
+# whole send queue) and at the default.  The RDMA
 # resource counts after teardown are those from before the setup.
 # Ours only: the info file and its fields are ours.
 set -euo pipefail
@@ -18,7 +19,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib-srp.sh"
 srpt_ours_only "reads ib_srpt's (ours) ACL info file"
 
-RUNTIME=${SRP_SQ_RUNTIME:-40}
+RUNTIME=${SRP_SQ_RUNTIME:-25}
 
 host_req_lim() {
 	local h
@@ -38,14 +39,15 @@ idle_ok() {
 		[ "$(grep -c "send queue $1 ($1 free)" <<<"$info")" = 2 ]
 }
 
-# run SQ_SIZE BS: one login, fio, the credit and send queue checks, logout.
+# run SQ_SIZE BS [LOGIN_OPTS]: one login, fio, the credit and send queue
+# checks, logout.
 run() {
-	local sq=$1 bs=$2 dev limit rl0 rl1 info
+	local sq=$1 bs=$2 opts=${3:+,$3} dev limit rl0 rl1 info
 	echo "# srp_sq_size $sq, $bs I/O"
 	srpt_write "$SRP_TPG/enable" 0 || fail "enable=0"
 	srpt_write "$SRP_TPG/attrib/srp_sq_size" "$sq" || fail "srp_sq_size=$sq"
 	srpt_write "$SRP_TPG/enable" 1 || fail "enable=1"
-	dev=$(srp_login ch_count=2) || fail "sq $sq: login"
+	dev=$(srp_login "ch_count=2$opts") || fail "sq $sq: login"
 	expect_eq "$(srp_channel_count)" 2 "sq $sq: initiator channels"
 	info=$(srp_acl_info)
 	limit=$(sed -n 's/.*request limit \([0-9]*\),.*/\1/p' <<<"$info" | sort -u)
@@ -59,6 +61,8 @@ run() {
 		fail "sq $sq: req_lim right after login is $(host_req_lim), the target granted $limit"
 	rl0=$(host_req_lim)
 	echo "# sq $sq: req_lim after login $rl0 (target: request limit $limit per channel)"
+	# Whether one command can carry all of a $bs I/O.
+	echo "# sq $sq: ${dev#/dev/} max_sectors_kb $(cat "/sys/block/${dev#/dev/}/queue/max_sectors_kb"), max_segments $(cat "/sys/block/${dev#/dev/}/queue/max_segments")"
 
 	# Single passes, repeated until RUNTIME is used up: within one pass
 	# fio writes each block once and verifies only completed writes, so a
@@ -103,6 +107,12 @@ default_sq=$(cat "$SRP_TPG/attrib/srp_sq_size") || fail "cannot read srp_sq_size
 bad=
 guest_dmesg_mark
 run 16 128k
+guest_dmesg_mark
+# The largest transfer at the smallest queue: 256 pages in RDMA operations
+# of at most max_send_sge pages plus the response must fit in 16 entries,
+# so the channel asks for 18 gather entries instead of 16 (srpt_send_sge()).
+# max_sect=2048: ib_srp's default (1024 sectors) would split 1 MiB in two.
+run 16 1m max_sect=2048
 guest_dmesg_mark
 run "$default_sq" 1m
 srp_target_teardown || fail "teardown"

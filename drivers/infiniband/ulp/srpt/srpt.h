@@ -44,6 +44,8 @@
 #include "srpt_proto.h"
 
 #define SRPT_FABRIC_NAME	"srpt"
+/* Gather entries per send work request, at least (srpt_send_sge()). */
+#define SRPT_MIN_SEND_SGE	16
 
 struct srpt_nexus;
 struct srpt_rdma_ch;

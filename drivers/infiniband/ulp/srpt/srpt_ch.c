@@ -219,13 +219,31 @@ static u32 srpt_rdma_ctxs(struct srpt_rdma_ch *ch)
 }
 
 /*
+ * Gather entries per send work request. Every send queue entry is sized for
+ * max_send_sge of them (rxe and mlx5 alike), so fewer bound the send
+ * queue's memory: with 16 an entry takes half what it does with 32 (rxe:
+ * 512 instead of 1024 bytes), and a READ or WRITE of 64 KiB in 4 KiB pages
+ * is still one RDMA operation. A small send queue gets more, up to the
+ * device's limit, so that the largest transfer without memory registration
+ * (srp_max_rdma_size in pages, one RDMA operation per max_send_sge of
+ * them) still fits beside its response (srpt_check_fits()).
+ */
+static u32 srpt_send_sge(struct srpt_rdma_ch *ch)
+{
+	u32 pages = DIV_ROUND_UP(ch->max_rdma_size, PAGE_SIZE);
+	u32 sge = DIV_ROUND_UP(pages, max_t(u32, ch->sq_size, 2) - 1);
+
+	return min_t(u32, ch->sdev->ib_dev->attrs.max_send_sge,
+		     max_t(u32, sge, SRPT_MIN_SEND_SGE));
+}
+
+/*
  * @trim: ask for the send queue entries that rdma_rw_init_qp() adds on its
  * own (see srpt_create_qp()) that much smaller.
  */
 static int srpt_create_qp_inline(struct srpt_rdma_ch *ch, u32 max_inline,
 				 bool trim)
 {
-	struct ib_device *ib_dev = ch->sdev->ib_dev;
 	struct ib_qp_init_attr init = {};
 	int ret;
 
@@ -243,15 +261,7 @@ static int srpt_create_qp_inline(struct srpt_rdma_ch *ch, u32 max_inline,
 	init.cap.max_rdma_ctxs = ch->rdma_ctxs;
 	if (trim)
 		init.cap.max_send_wr -= min(ch->rdma_ctxs, ch->sq_size);
-	/*
-	 * Every send queue entry is sized for max_send_sge gather entries
-	 * (rxe and mlx5 alike), so this bounds the send queue's memory: 16
-	 * entries of 16 bytes take half the memory of 32 per entry (with
-	 * rxe: 512 instead of 1024 bytes), and a READ or WRITE of 64 KiB in
-	 * 4 KiB pages still needs only one RDMA operation.
-	 */
-	init.cap.max_send_sge = min_t(u32, ib_dev->attrs.max_send_sge,
-				      SRPT_MAX_SEND_SGE);
+	init.cap.max_send_sge = srpt_send_sge(ch);
 	init.cap.max_recv_wr = ch->srq ? 0 : ch->rq_size + 1;
 	init.cap.max_recv_sge = 1;
 	init.cap.max_inline_data = max_inline;

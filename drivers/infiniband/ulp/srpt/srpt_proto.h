@@ -75,8 +75,6 @@ enum {
 	 * an SRP_RSP with fixed-format sense data fits.
 	 */
 	SRPT_RSP_INLINE		= 128,
-	/* Gather entries per send queue entry (srpt_create_qp_inline()). */
-	SRPT_MAX_SEND_SGE	= 16,
 	SRPT_SRQ_IMM_OFFSET	= sizeof(struct srp_cmd) + 16 +
 				  sizeof(struct srp_imm_buf),
 };
