@@ -69,8 +69,8 @@ TARGETS="ours:0 ours:1 intree:0 nvmet:0 nvmet:1 intree:1"
 RESERVE_MB=384
 BS_MB=64
 # What a channel is assumed to cost before one was measured: 12 MiB were
-# measured for ours at the default srp_sq_size (4 MiB of it the rxe send
-# queue of each end).
+# measured for ours at the default srp_sq_size (4 MiB of it the target's
+# rxe send queue).
 FIRST_EST_KB=16384
 
 while [ $# -gt 0 ]; do
@@ -144,7 +144,8 @@ record() {
 	local t=$1 srq=$2 ch=$3 sess=$4 login=$5 step_s=$6 qps line
 	local lost=$((BASE[0] - NOW[0])) added=null
 	[ "$ch" -le 2 ] || added=$(((FIRST[0] - NOW[0]) / (ch - 2)))
-	qps=$(qp_count)
+	qps=$(qp_count) || qps=
+	[ -n "$qps" ] || qps=null
 	line="MEM target=$t srq=$srq channels=$ch sessions=$sess kib_per_channel=$((lost / ch))"
 	line+=" kib_per_added_channel=$added lost_kib=$lost"
 	line+=" slab_kib=$((NOW[2] - BASE[2])) vmalloc_kib=$((NOW[3] - BASE[3]))"
@@ -349,6 +350,10 @@ measure() {
 	else
 		nvme_teardown || fail "nvmet teardown"
 	fi
+	# The RDMA core keeps its pool CQs (ib_cq_pool_get(): the in-tree
+	# driver's, nvmet-rdma's and nvme-rdma's) until the device goes away;
+	# the next target would get them for nothing. A new rxe0 for each.
+	guest_rxe_down && guest_rxe_up || fail "re-creating rxe0 after $t use_srq=$srq"
 }
 
 srpt_test_cleanup() {
