@@ -2966,9 +2966,15 @@ static int c_tmf_answer_order(void)
 	    SRP_TMF_RSP_FIELDS_INVALID, 48);
 	tmf_tags[0] = conn_tag(a);
 	conn_send(a, iu, build_tmf(iu, tmf_tags[0], cfg.lun, SRP_TSK_ABORT_TASK, tags[0]));
+	/*
+	 * Room for a wrong early answer, and for target_core to be done with
+	 * the ABORT TASK: its LUN RESET aborts the TMRs still in its hands
+	 * (core_tmr_drain_tmr_list()), and those are never answered.
+	 */
+	sleep_ms(1000);
 	tmf_tags[1] = conn_tag(a);
 	conn_send(a, iu, build_tmf(iu, tmf_tags[1], cfg.lun, SRP_TSK_LUN_RESET, 0));
-	sleep_ms(1000);	/* room for a wrong early answer */
+	sleep_ms(500);	/* room for a wrong early answer */
 	conn_post_recvs(b, 16);
 	end = wait_until(15000);
 	while ((!tmf_seen[0] || !tmf_seen[1]) && ms_left(end)) {
