@@ -43,6 +43,8 @@
 #include "srpi.h"
 
 #define MiB (1u << 20)
+/* struct srp_cmd: ADDITIONAL CDB LENGTH is byte 31, the CDB bytes 32-47 */
+#define ADD_CDB_OFF offsetof(struct srp_cmd, add_cdb_len)
 
 struct rng {
 	uint64_t s;
@@ -488,7 +490,7 @@ static void mutate_iu(struct fz *z, struct rng *r, const struct span *sp, int ns
 			iu[off] ^= 1 << rn(r, 8);
 			if (touches(sp, nsp, off))
 				z->explained = true;
-			if (off == 5 || off == 6 || off == 7 || off == 35)
+			if (off == 5 || off == 6 || off == 7 || off == ADD_CDB_OFF)
 				z->desc_changed = true;
 			snprintf(z->what + strlen(z->what), sizeof(z->what) - strlen(z->what),
 				 " flip@%zu", off);
@@ -500,7 +502,7 @@ static void mutate_iu(struct fz *z, struct rng *r, const struct span *sp, int ns
 			iu[off] = interesting8[rn(r, ARRAY_SIZE(interesting8))];
 			if (touches(sp, nsp, off))
 				z->explained = true;
-			if (off == 5 || off == 6 || off == 7 || off == 35)
+			if (off == 5 || off == 6 || off == 7 || off == ADD_CDB_OFF)
 				z->desc_changed = true;
 			snprintf(z->what + strlen(z->what), sizeof(z->what) - strlen(z->what),
 				 " byte@%zu=0x%02x", off, iu[off]);
@@ -532,10 +534,10 @@ static void mutate_iu(struct fz *z, struct rng *r, const struct span *sp, int ns
 			strcat(z->what, " desc_cnt");
 			break;
 		case 6:	/* add_cdb_len */
-			iu[35] = interesting8[rn(r, ARRAY_SIZE(interesting8))];
+			iu[ADD_CDB_OFF] = interesting8[rn(r, ARRAY_SIZE(interesting8))];
 			z->desc_changed = true;	/* descriptors move */
 			snprintf(z->what + strlen(z->what), sizeof(z->what) - strlen(z->what),
-				 " add_cdb=0x%02x", iu[35]);
+				 " add_cdb=0x%02x", iu[ADD_CDB_OFF]);
 			break;
 		case 7:	/* a 32-bit length field: imm len / desc len / total len */
 			if (z->len < 52)
@@ -552,7 +554,7 @@ static void mutate_iu(struct fz *z, struct rng *r, const struct span *sp, int ns
 			break;
 		case 8:	/* task attribute / LUN */
 			if (rn(r, 2))
-				iu[33] = rn(r, 8);	/* srp_cmd.task_attr */
+				iu[offsetof(struct srp_cmd, task_attr)] = rn(r, 8);
 			else
 				iu[21] = rn(r, 4);	/* LUN (offset 20 in SRP_CMD and SRP_TSK_MGMT) */
 			strcat(z->what, " attr/lun");
