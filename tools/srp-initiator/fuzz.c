@@ -516,8 +516,16 @@ static void mutate_iu(struct fz *z, struct rng *r, const struct span *sp, int ns
 			v = rn(r, 2) ? rn(r, 256) : rn(r, z->c->max_it + 64);
 			if (z->len + v > sizeof(z->iu))
 				break;
-			for (off = z->len; off < z->len + v; off++)
+			for (off = z->len; off < z->len + v; off++) {
 				iu[off] = rnd(r);
+				/* after a truncation: template bytes again */
+				if (touches(sp, nsp, off))
+					z->explained = true;
+				if (off == 5 || off == 6 || off == 7 || off == ADD_CDB_OFF)
+					z->desc_changed = true;
+			}
+			if (z->len <= 32 && z->len + v > 32)	/* a harmless opcode */
+				iu[32] = safe_ops[rn(r, ARRAY_SIZE(safe_ops))];
 			z->len += v;
 			snprintf(z->what + strlen(z->what), sizeof(z->what) - strlen(z->what),
 				 " len=%zu", z->len);
