@@ -27,6 +27,9 @@
 # guest takes about 25 min under TCG alone on an idle 2-core host, longer
 # beside the other kernel's).
 # SRPT_TEST_PARALLEL=0: boot the kernels' guests one after the other.
+# SRPT_GUEST_TCG_THREAD=multi|single (tools/vm/run-guest.sh): when unset and
+# the guests at once have more vCPUs (SMP, default 2 each) than the host has
+# cores, single: one host thread per guest under TCG.
 #
 # Exit status 0 only if every check and test passed (a skip is not a pass).
 set -uo pipefail
@@ -205,10 +208,19 @@ guest_run() {
 # on 2 cores, two 2-vCPU guests at once, the same five tests: 563 s with a
 # thread per vCPU, 248 s with one thread per guest.
 t_guests=$SECONDS
+booting=0
+for kver in "${kernels[@]}"; do
+	[ "$host_ok" != 1 ] || [ "${kernel_ok[$kver]}" != 1 ] || booting=$((booting + 1))
+done
+# SMP as qemu's -smp takes it ("2", "2,maxcpus=4", "cpus=2,..."): the CPUs.
+vcpus=${SMP:-2}
+vcpus=${vcpus%%,*}
+vcpus=${vcpus#cpus=}
+[[ $vcpus =~ ^[0-9]+$ ]] || vcpus=2
 if [ "${SRPT_TEST_PARALLEL:-1}" != 0 ] && [ -z "${SRPT_GUEST_TCG_THREAD:-}" ] &&
-	[ $((${#kernels[@]} * ${SMP:-2})) -gt "$(nproc)" ]; then
+	[ "$booting" -gt 1 ] && [ $((booting * vcpus)) -gt "$(nproc)" ]; then
 	export SRPT_GUEST_TCG_THREAD=single
-	echo "# guests at once, ${SMP:-2} vCPUs each on $(nproc) cores: TCG on one host thread per guest"
+	echo "# $booting guests at once, $vcpus vCPUs each on $(nproc) cores: under TCG, one host thread per guest"
 fi
 pids=()
 for kver in "${kernels[@]}"; do
