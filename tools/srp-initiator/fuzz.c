@@ -283,6 +283,19 @@ static bool touches(const struct span *sp, int n, size_t off)
 	return false;
 }
 
+/*
+ * Byte @off of the template IU was mutated: that explains a channel death
+ * when it is in a memory descriptor, and may move the descriptors when it
+ * is the format, a descriptor count or the ADDITIONAL CDB LENGTH.
+ */
+static void note_mutated(struct fz *z, const struct span *sp, int nsp, size_t off)
+{
+	if (touches(sp, nsp, off))
+		z->explained = true;
+	if (off == 5 || off == 6 || off == 7 || off == ADD_CDB_OFF)
+		z->desc_changed = true;
+}
+
 static size_t template_iu(struct fz *z, struct rng *r, struct span *sp, int *nsp)
 {
 	struct conn *c = z->c;
@@ -488,10 +501,7 @@ static void mutate_iu(struct fz *z, struct rng *r, const struct span *sp, int ns
 			if (off >= z->len)
 				break;
 			iu[off] ^= 1 << rn(r, 8);
-			if (touches(sp, nsp, off))
-				z->explained = true;
-			if (off == 5 || off == 6 || off == 7 || off == ADD_CDB_OFF)
-				z->desc_changed = true;
+			note_mutated(z, sp, nsp, off);
 			snprintf(z->what + strlen(z->what), sizeof(z->what) - strlen(z->what),
 				 " flip@%zu", off);
 			break;
@@ -500,10 +510,7 @@ static void mutate_iu(struct fz *z, struct rng *r, const struct span *sp, int ns
 			if (off == 32 || off >= z->len)
 				break;
 			iu[off] = interesting8[rn(r, ARRAY_SIZE(interesting8))];
-			if (touches(sp, nsp, off))
-				z->explained = true;
-			if (off == 5 || off == 6 || off == 7 || off == ADD_CDB_OFF)
-				z->desc_changed = true;
+			note_mutated(z, sp, nsp, off);
 			snprintf(z->what + strlen(z->what), sizeof(z->what) - strlen(z->what),
 				 " byte@%zu=0x%02x", off, iu[off]);
 			break;
@@ -519,10 +526,7 @@ static void mutate_iu(struct fz *z, struct rng *r, const struct span *sp, int ns
 			for (off = z->len; off < z->len + v; off++) {
 				iu[off] = rnd(r);
 				/* after a truncation: template bytes again */
-				if (touches(sp, nsp, off))
-					z->explained = true;
-				if (off == 5 || off == 6 || off == 7 || off == ADD_CDB_OFF)
-					z->desc_changed = true;
+				note_mutated(z, sp, nsp, off);
 			}
 			if (z->len <= 32 && z->len + v > 32)	/* a harmless opcode */
 				iu[32] = safe_ops[rn(r, ARRAY_SIZE(safe_ops))];
