@@ -41,6 +41,12 @@ skipped=0
 results=build/test-results/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$results"
 
+# not_ok TEXT: a failure's TAP line, also kept for the summary at the end.
+not_ok() {
+	echo "not ok - $1"
+	echo "not ok - $1" >>"$results/failures.txt"
+}
+
 # check NAME CMD...: one host-side check as a TAP line; output to a log.
 check() {
 	local name=$1 log
@@ -51,7 +57,7 @@ check() {
 		echo "ok - host: $name"
 	else
 		failed=$((failed + 1))
-		echo "not ok - host: $name"
+		not_ok "host: $name"
 		sed 's/^/# /' "$log" | tail -n 40
 		return 1
 	fi
@@ -72,14 +78,14 @@ for k in ${SRPT_TEST_KERNELS:-6.1 6.12}; do
 	if [[ $k =~ ^[0-9]+\.[0-9]+$ ]]; then
 		if ! rel=$(KVER='' tools/kver.sh "$k" 2>&1); then
 			failed=$((failed + 1))
-			echo "not ok - host: kernel $k ($rel)"
+			not_ok "host: kernel $k ($rel)"
 			continue
 		fi
 	elif [ -d "/lib/modules/$k" ]; then
 		rel=$k
 	else
 		failed=$((failed + 1))
-		echo "not ok - host: kernel $k (no /lib/modules/$k)"
+		not_ok "host: kernel $k (no /lib/modules/$k)"
 		continue
 	fi
 	[[ " ${kernels[*]} " == *" $rel "* ]] || kernels+=("$rel")
@@ -242,13 +248,33 @@ for i in "${!pids[@]}"; do
 done
 for kver in "${kernels[@]}"; do
 	read -r g_passed g_failed g_skipped <"$results/guest-$kver.counts" ||
-		{ g_passed=0 g_failed=1 g_skipped=0; echo "not ok - guest run on $kver (no result counts)"; }
+		{ g_passed=0 g_failed=1 g_skipped=0; not_ok "guest run on $kver (no result counts)"; }
 	passed=$((passed + g_passed))
 	failed=$((failed + g_failed))
 	skipped=$((skipped + g_skipped))
 done
 [ ${#kernels[@]} -eq 0 ] || echo "# guests: $(fmt_s $((SECONDS - t_guests)))"
-[ ${#kernels[@]} -gt 0 ] || { echo "not ok - no kernel to test on"; failed=$((failed + 1)); }
+[ ${#kernels[@]} -gt 0 ] || { not_ok "no kernel to test on"; failed=$((failed + 1)); }
+
+# What failed, again at the end, each guest test with the last lines it
+# printed: a CI log is often seen only by its tail.
+if [ "$failed" -gt 0 ]; then
+	echo
+	echo "# what failed (all logs in $results):"
+	cat "$results/failures.txt" 2>/dev/null
+	for kver in "${kernels[@]}"; do
+		[ -f "$results/guest-$kver.out" ] || continue
+		awk -v max="${SRPT_FAIL_CONTEXT:-25}" '
+			/^# ---- / { n = 0 }
+			/^# / { buf[n++ % max] = $0 }
+			/^not ok / {
+				for (i = (n > max ? n - max : 0); i < n; i++)
+					print "#   " buf[i % max]
+				print
+				n = 0
+			}' "$results/guest-$kver.out"
+	done
+fi
 
 echo
 echo "$passed passed, $failed failed"
