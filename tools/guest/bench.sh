@@ -18,7 +18,12 @@
 #
 #   tools/guest/bench.sh [--quick] [--rounds N] [--runtime S] [--ramp S]
 #                  [--bs-mb MB] [--configs "C1 C2..."] [--no-profile]
-#                  [--profile-rw randread|randwrite] [--memory]
+#                  [--profile-rw randread|randwrite] [--profile-only]
+#                  [--perf-freq HZ] [--memory]
+#
+# --profile-only: no fio jobs, only the two perf profiles (about 3 min);
+# --perf-freq: their sampling rate (default 999 Hz; under --icount the guest
+# runs 125 million instructions a second, so a sample every 125e6/HZ).
 #
 # --memory: at the end, in the same boot, kernel memory and login time per
 # channel for the same targets (tools/guest/bench-mem.sh, its defaults;
@@ -47,6 +52,7 @@ RAMP=2
 BS_MB=256
 PROFILE=1
 PROFILE_RW=randread
+PERF_FREQ=999
 MEMORY=0
 CONFIGS="limit intree-brd ours-brd nvmet-brd intree-rd ours-rd"
 
@@ -60,6 +66,10 @@ while [ $# -gt 0 ]; do
 	--configs) CONFIGS=${2:?}; shift 2 ;;
 	--no-profile) PROFILE=0; shift ;;
 	--profile-rw) PROFILE_RW=${2:?}; shift 2 ;;
+	--profile-only) CONFIGS=""; ROUNDS=0; shift ;;
+	--perf-freq)
+		[[ ${2:-} =~ ^[1-9][0-9]*$ ]] || fail "--perf-freq: a rate in Hz, not '${2:-}'"
+		PERF_FREQ=$2; shift 2 ;;
 	--memory) MEMORY=1; shift ;;
 	*) fail "unknown option $1" ;;
 	esac
@@ -441,14 +451,14 @@ profile() {
 	fpid=$!
 	wait_io_start "${dev#/dev/}" "$base" 60 || log "profile: no I/O"
 	sleep "$RAMP"
-	perf record -q -a -g -e cpu-clock -F 999 -o "$data" -- sleep "$secs" \
+	perf record -q -a -g -e cpu-clock -F "$PERF_FREQ" -o "$data" -- sleep "$secs" \
 		>"$OUT/profile-$impl.record.log" 2>&1 || log "perf record failed (see profile-$impl.record.log)"
 	kill -INT "$fpid" 2>/dev/null || true
 	wait "$fpid" || log "profile fio exited $?"
 	srp_target_teardown >/dev/null || fail "profile teardown"
 	[ -s "$data" ] || return 0
 	{
-		echo "# $impl ib_srpt, brd, fio $PROFILE_RW 4k qd32 nj1; perf record -a -g -e cpu-clock -F 999, ${secs} s"
+		echo "# $impl ib_srpt, brd, fio $PROFILE_RW 4k qd32 nj1; perf record -a -g -e cpu-clock -F $PERF_FREQ, ${secs} s"
 		echo "# self time by symbol (no children)"
 		perf report -i "$data" --stdio --no-children --sort dso,sym -g none --percent-limit 0.4 2>/dev/null |
 			grep -v '^$'
@@ -477,6 +487,19 @@ profile() {
 		perf report -i "$data" --stdio --no-children --sort comm,dso,sym -g none \
 			--percent-limit 0.1 2>/dev/null | grep ' kworker/' | sed -n '1,80p'
 	} >"$OUT/profile-$impl-comm.txt"
+	{
+		echo "# $impl: the fabric driver's and target_core's functions,"
+		echo "# with their callees (children) and alone (self)"
+		perf report -i "$data" --stdio --children --sort dso,sym -g none \
+			--percent-limit 0.05 2>/dev/null |
+			grep -E '\[(ib_srpt|target_core_[a-z]*)\]'
+		echo
+		echo "# $impl: self time of everything called from the response path"
+		echo "# (queue_status and queue_data_in)"
+		perf report -i "$data" --stdio --no-children --sort dso,sym -g none \
+			-p 'srpt_queue_status|srpt_queue_data_in' -x \
+			--percent-limit 0.01 2>/dev/null | grep -v '^#' | grep -v '^$'
+	} >"$OUT/profile-$impl-target.txt"
 	rm -f "$data"
 }
 
