@@ -80,9 +80,26 @@ export RXE_NETDEV=$HA_NETDEV
 source "$SRPT_REPO/selftests/srp/lib-srp.sh"
 # lib-srp.sh's EXIT trap tears down what is left (logins) when we end.
 
+# ib_srp with register_always=0: the writer's 4 KiB I/O is then one page
+# on the PD's global rkey, and ib_srp posts no REG_MR.  With a REG_MR in
+# flight when target A's qemu is killed, soft-RoCE's requester, retrying
+# toward the dead target, executes that REG_MR again ("rdma_rxe:
+# rxe_reg_fast_mr: mr->lkey = ... not free"; see srp/test_scale.sh) and
+# then neither retries nor fails the QP: no flush, so ib_srp never fails
+# the path and fast_io_fail_tmo never fires; the SCSI error handler (30 s
+# command timeout, aborts, resets against the dead target) took 163 s to
+# offline the disk, and dm-multipath waited for it.  That was the
+# unexplained 178 s "kill" failover; it is the initiator's transport, not
+# anything a target can change.
+srp_initiator_no_reg || exit 1
+
 HA_MYIP=$(ip -4 -o addr show dev "$HA_NETDEV" | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
 HA_MON_PID=
 HA_MAP=
+HA_MPD_PID=
+# io_finish prints the initiator's kernel and multipathd messages of a
+# scenario whose longest stall exceeded this many seconds.
+HA_LOG_STALL=${HA_LOG_STALL:-60}
 
 # ---------------------------------------------------------------- multipath
 
@@ -111,9 +128,16 @@ ha_cmd_mp_start() {
 		}
 	}
 	EOF
-	multipathd || { guest_err "multipathd failed to start"; return 1; }
-	wait_for 30 multipathd show daemon >/dev/null 2>&1 ||
-		{ guest_err "multipathd does not answer"; return 1; }
+	# In the foreground, so that its log (path checks, path and group
+	# changes) is kept: io_finish shows it beside the kernel's when a
+	# stall was long.
+	multipathd -d >"$RESULTS/multipathd.log" 2>&1 &
+	HA_MPD_PID=$!
+	wait_for 30 multipathd show daemon >/dev/null 2>&1 || {
+		guest_err "multipathd does not answer"
+		tail -n 20 "$RESULTS/multipathd.log"
+		return 1
+	}
 	multipathd show daemon
 }
 
@@ -387,6 +411,7 @@ ha_cmd_io_start() {
 		--iodepth=4 "--rate_iops=,$HA_RATE_IOPS" >"$dir/args"
 	mapfile -t args <"$dir/args"
 	before=$(_ha_writes "$dm")
+	echo "$(dmesg | wc -l) $(wc -l <"$RESULTS/multipathd.log")" >"$dir/log-marks"
 	(cd "$dir" && exec timeout -k 10 1200 fio "${_SRP_BGV_ARGS[@]}" \
 		--filename="/dev/mapper/$HA_MAP" --verify_backlog=64 --verify_state_save=1 \
 		--write_lat_log=acked --log_offset=1 "${args[@]}") >"$dir/write.log" 2>&1 &
@@ -406,15 +431,43 @@ _ha_progress() {
 	[ "$(_ha_writes "$1")" -gt $(($2 + 10)) ]
 }
 
-# _ha_stall LOG: "MAX_GAP AT" the longest time with no I/O completed on the
-# map between the first and the last completion the log saw (fio starting
-# and stopping do not count), and when it began (seconds since the log's
-# start).
+# _ha_stall LOG: "MAX_GAP AT BEGAN" the longest time with no I/O completed
+# on the map between the first and the last completion the log saw (fio
+# starting and stopping do not count), when it began in seconds since the
+# log's start, and when it began in seconds since the epoch.
 _ha_stall() {
 	awk 'NR == 1 { t0 = $1; ios = $2; next }
-		$2 != ios { if (last != "" && $1 - last > max) { max = $1 - last; at = last - t0 }
+		$2 != ios { if (last != "" && $1 - last > max) { max = $1 - last; at = last - t0; began = last }
 			last = $1; ios = $2 }
-		END { printf "%.1f %.1f\n", max, at }' "$1"
+		END { printf "%.1f %.1f %.1f\n", max, at, began }' "$1"
+}
+
+# _ha_scenario_logs DIR STALL BEGAN: the kernel's and multipathd's messages
+# since io_start into DIR/kernel.log and DIR/multipathd.log; printed, the
+# path-related ones, when the longest stall (STALL s from BEGAN, epoch
+# seconds) was over HA_LOG_STALL: what the initiator did meanwhile.
+_ha_scenario_logs() {
+	local dir=$1 stall=$2 began=$3 kmark mmark pat
+	read -r kmark mmark <"$dir/log-marks" || return 0
+	dmesg | tail -n +$((kmark + 1)) >"$dir/kernel.log"
+	tail -n +$((mmark + 1)) "$RESULTS/multipathd.log" >"$dir/multipathd.log"
+	awk -v s="$stall" -v l="$HA_LOG_STALL" 'BEGIN { exit !(s > l) }' || return 0
+	# Both logs stamp seconds since boot.
+	read -r up _ </proc/uptime
+	echo "slow: no I/O completed for ${stall} s from $(awk -v b="$began" -v u="$up" \
+		-v n="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - (n - u) }') s after boot; the initiator's log:"
+	pat='srp|rport|scsi|sd[a-z]+|device-mapper|multipath|I/O error|rdma|rxe|alua|blk_|reset|abort|offline'
+	grep -Ei "$pat" "$dir/kernel.log" | _ha_head_tail 40 20 | sed 's/^/klog: /'
+	grep -Ei 'sd[a-z]+|path|checker|fail|reinstat|switch|group' "$dir/multipathd.log" |
+		_ha_head_tail 40 20 | sed 's/^/mpd: /'
+}
+
+# _ha_head_tail H T: the first H and the last T lines of stdin.
+_ha_head_tail() {
+	awk -v h="$1" -v t="$2" '{ l[NR] = $0 }
+		END { for (i = 1; i <= NR; i++)
+			if (i <= h || i > NR - t) print l[i]
+			else if (i == h + 1) print "... (" NR - h - t " more)" }'
 }
 
 # _ha_path_share LOG: "NAME=WRITES ..." writes per path over the log.
@@ -437,6 +490,8 @@ ha_cmd_io_finish() {
 	fi
 	cp "$HA_RUN/mon-$tag.log" "$dir/monitor.log"
 	stall=$(_ha_stall "$dir/monitor.log")
+	_ha_scenario_logs "$dir" "${stall%% *}" "${stall##* }"
+	stall=${stall% *}
 	errors=$(grep -Ec 'io_u error|err= *[1-9]' "$dir/write.log")
 	grep -Eq 'verify: bad|verify failed|bad magic|crc32c.*(bad|fail)' "$dir/write.log" && verify=BAD
 	out=$(srp_fio_check_written "$dir" "/dev/mapper/$HA_MAP" 2>&1) || { verify=LOST; rc=1; }
@@ -459,7 +514,7 @@ ha_cmd_teardown() {
 		srp_bg_wait 60
 	fi
 	[ -z "$HA_MON_PID" ] || { kill "$HA_MON_PID" 2>/dev/null; wait "$HA_MON_PID" 2>/dev/null; }
-	pid=$(cat /run/multipathd.pid 2>/dev/null)
+	pid=$(cat /run/multipathd.pid 2>/dev/null || echo "$HA_MPD_PID")
 	if [ -n "$pid" ]; then
 		if ! kill "$pid" || ! wait_for 30 test ! -d "/proc/$pid"; then
 			guest_err "multipathd did not stop"
