@@ -27,7 +27,9 @@
 #
 # Other options go to the guest runner: --rounds N, --runtime S, --ramp S,
 # --bs-mb MB, --configs "limit intree-brd ours-brd nvmet-brd intree-rd
-# ours-rd", --no-profile.  Environment: BENCH_MEM (guest MB, default 3072),
+# ours-rd", --no-profile, --profile-rw randread|randwrite, --perf-freq HZ,
+# --profile-only (no fio jobs and no memory measurement: the perf profile
+# of in-tree and ours alone, about 5 min).  Environment: BENCH_MEM (guest MB, default 3072),
 # BENCH_SMP (guest CPUs, default 2: the machine has 2 cores).
 #
 # Output in build/bench/<stamp>/ (build/bench/latest links to it):
@@ -38,6 +40,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=0
+profile_only=0
 memory=0
 with_memory=1
 accel=()
@@ -57,6 +60,7 @@ while [ $# -gt 0 ]; do
 		continue
 		;;
 	--quick) quick=1 ;;
+	--profile-only) profile_only=1; with_memory=0 ;;
 	-h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
 	esac
 	guest_args+=("$1")
@@ -166,6 +170,12 @@ if [ "$memory" = 1 ]; then
 	exit "$rc"
 fi
 
+if [ "$profile_only" = 1 ]; then
+	n=$(find "$out/guest/bench" -name 'profile-*-target.txt' 2>/dev/null | wc -l)
+	[ "$n" = 2 ] || { echo "bench: --profile-only: $n of 2 profiles (exit $rc); see $out/guest/output.log" >&2; exit 1; }
+	echo "bench: $out/guest/bench/profile-*.txt"
+	exit "$rc"
+fi
 if [ ! -d "$out/guest/bench/runs" ]; then
 	echo "bench: the guest produced no results (exit $rc); see $out/guest/output.log" >&2
 	exit 1

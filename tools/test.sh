@@ -27,6 +27,8 @@
 # guest takes about 25 min under TCG alone on an idle 2-core host, longer
 # beside the other kernel's).
 # SRPT_TEST_PARALLEL=0: boot the kernels' guests one after the other.
+# SRPT_FAIL_CONTEXT: how many of a failed guest test's last "#" lines the
+# summary at the end repeats (default 25).
 # SRPT_GUEST_TCG_THREAD=multi|single (tools/vm/run-guest.sh): when unset and
 # the guests at once have more vCPUs (SMP, default 2 each) than the host has
 # cores, single: one host thread per guest under TCG.
@@ -261,16 +263,19 @@ done
 if [ "$failed" -gt 0 ]; then
 	echo
 	echo "# what failed (all logs in $results):"
-	cat "$results/failures.txt" 2>/dev/null
+	# As comments: a TAP reader must not count them twice.
+	sed 's/^/# /' "$results/failures.txt" 2>/dev/null
+	ctx=${SRPT_FAIL_CONTEXT:-25}
+	[[ $ctx =~ ^[1-9][0-9]*$ ]] || ctx=25
 	for kver in "${kernels[@]}"; do
 		[ -f "$results/guest-$kver.out" ] || continue
-		awk -v max="${SRPT_FAIL_CONTEXT:-25}" '
+		awk -v max="$ctx" '
 			/^# ---- / { n = 0 }
 			/^# / { buf[n++ % max] = $0 }
 			/^not ok / {
 				for (i = (n > max ? n - max : 0); i < n; i++)
 					print "#   " buf[i % max]
-				print
+				print "# " $0
 				n = 0
 			}' "$results/guest-$kver.out"
 	done

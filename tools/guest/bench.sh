@@ -21,7 +21,7 @@
 #                  [--profile-rw randread|randwrite] [--profile-only]
 #                  [--perf-freq HZ] [--memory]
 #
-# --profile-only: no fio jobs, only the two perf profiles (about 3 min);
+# --profile-only: no fio jobs, only the two perf profiles (about 5 min);
 # --perf-freq: their sampling rate (default 999 Hz; under --icount the guest
 # runs 125 million instructions a second, so a sample every 125e6/HZ).
 #
@@ -492,13 +492,13 @@ profile() {
 		echo "# with their callees (children) and alone (self)"
 		perf report -i "$data" --stdio --children --sort dso,sym -g none \
 			--percent-limit 0.05 2>/dev/null |
-			grep -E '\[(ib_srpt|target_core_[a-z]*)\]'
+			grep -E '\[(ib_srpt|target_core_[a-z]*)\]' || true
 		echo
 		echo "# $impl: self time of everything called from the response path"
 		echo "# (queue_status and queue_data_in)"
 		perf report -i "$data" --stdio --no-children --sort dso,sym -g none \
 			-p 'srpt_queue_status|srpt_queue_data_in' -x \
-			--percent-limit 0.01 2>/dev/null | grep -v '^#' | grep -v '^$'
+			--percent-limit 0.01 2>/dev/null | grep -v '^#' | grep -v '^$' || true
 	} >"$OUT/profile-$impl-target.txt"
 	rm -f "$data"
 }
