@@ -171,8 +171,9 @@ if [ "$memory" = 1 ]; then
 fi
 
 if [ "$profile_only" = 1 ]; then
-	n=$(find "$out/guest/bench" -name 'profile-*-target.txt' 2>/dev/null | wc -l)
+	n=$( { find "$out/guest/bench" -name 'profile-*-target.txt' 2>/dev/null || true; } | wc -l)
 	[ "$n" = 2 ] || { echo "bench: --profile-only: $n of 2 profiles (exit $rc); see $out/guest/output.log" >&2; exit 1; }
+	[ "$rc" = 0 ] || echo "bench: the guest run failed (exit $rc); see $out/guest/output.log" >&2
 	echo "bench: $out/guest/bench/profile-*.txt"
 	exit "$rc"
 fi
