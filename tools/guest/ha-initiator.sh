@@ -84,9 +84,10 @@ source "$SRPT_REPO/selftests/srp/lib-srp.sh"
 # on the PD's global rkey, and ib_srp posts no REG_MR.  With a REG_MR in
 # flight when target A's qemu is killed, soft-RoCE's requester, retrying
 # toward the dead target, executes that REG_MR again ("rdma_rxe:
-# rxe_reg_fast_mr: mr->lkey = ... not free"; see srp/test_scale.sh) and
-# then neither retries nor fails the QP: no flush, so ib_srp never fails
-# the path and fast_io_fail_tmo never fires; the SCSI error handler (30 s
+# rxe_reg_fast_mr: mr->lkey = ... not free"; see srp/test_scale.sh); in
+# the run that showed it the transport then reported nothing for 160 s (no
+# flush, why is not understood), so ib_srp never failed the path and
+# fast_io_fail_tmo never fired; the SCSI error handler (30 s
 # command timeout, aborts, resets against the dead target) took 163 s to
 # offline the disk, and dm-multipath waited for it.  Most likely the same
 # as the unexplained 178 s "kill" failover of an earlier run (whose logs
