@@ -29,7 +29,10 @@
 # --bs-mb MB, --configs "limit intree-brd ours-brd nvmet-brd intree-rd
 # ours-rd", --no-profile, --profile-rw randread|randwrite, --perf-freq HZ,
 # --profile-only (no fio jobs and no memory measurement: the perf profile
-# of in-tree and ours alone, about 5 min).  Environment: BENCH_MEM (guest MB, default 3072),
+# of in-tree and ours alone, about 5 min), --target-cost [--cost-secs S]
+# (no fio rounds, no profiles, no memory: the target's CPU per I/O on every
+# 4 KiB job for in-tree and ours, counted in perf samples of the target's
+# code; report in cost.txt and cost.json; about 25 min).  Environment: BENCH_MEM (guest MB, default 3072),
 # BENCH_SMP (guest CPUs, default 2: the machine has 2 cores).
 #
 # Output in build/bench/<stamp>/ (build/bench/latest links to it):
@@ -41,6 +44,7 @@ cd "$(dirname "$0")/.."
 
 quick=0
 profile_only=0
+target_cost=0
 memory=0
 with_memory=1
 accel=()
@@ -61,6 +65,7 @@ while [ $# -gt 0 ]; do
 		;;
 	--quick) quick=1 ;;
 	--profile-only) profile_only=1; with_memory=0 ;;
+	--target-cost) target_cost=1; with_memory=0 ;;
 	-h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
 	esac
 	guest_args+=("$1")
@@ -175,6 +180,14 @@ if [ "$profile_only" = 1 ]; then
 	[ "$n" = 2 ] || { echo "bench: --profile-only: $n of 2 profiles (exit $rc); see $out/guest/output.log" >&2; exit 1; }
 	[ "$rc" = 0 ] || echo "bench: the guest run failed (exit $rc); see $out/guest/output.log" >&2
 	echo "bench: $out/guest/bench/profile-*.txt"
+	exit "$rc"
+fi
+if [ "$target_cost" = 1 ]; then
+	/usr/bin/python3 tools/bench-cost-report.py "$out" >/dev/null || rc=1
+	[ -s "$out/cost.txt" ] || { echo "bench: --target-cost: no report (exit $rc); see $out/guest/output.log" >&2; exit 1; }
+	cat "$out/cost.txt"
+	[ "$rc" = 0 ] || echo "bench: the guest run or the report failed (exit $rc); see $out/guest/output.log" >&2
+	echo "bench: $out/cost.txt $out/cost.json"
 	exit "$rc"
 fi
 if [ ! -d "$out/guest/bench/runs" ]; then

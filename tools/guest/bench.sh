@@ -19,11 +19,16 @@
 #   tools/guest/bench.sh [--quick] [--rounds N] [--runtime S] [--ramp S]
 #                  [--bs-mb MB] [--configs "C1 C2..."] [--no-profile]
 #                  [--profile-rw randread|randwrite] [--profile-only]
-#                  [--perf-freq HZ] [--memory]
+#                  [--perf-freq HZ] [--memory] [--target-cost] [--cost-secs S]
 #
 # --profile-only: no fio jobs, only the two perf profiles (about 5 min);
 # --perf-freq: their sampling rate (default 999 Hz; under --icount the guest
 # runs 125 million instructions a second, so a sample every 125e6/HZ).
+#
+# --target-cost: no rounds, no profiles, no memory: the target's own CPU per
+# I/O for in-tree and ours on every 4 KiB brd job (see target_cost below),
+# perf sampling at --perf-freq (default 2999 Hz here) for --cost-secs S
+# (default 10) per job; results in $RESULTS/bench/cost/.
 #
 # --memory: at the end, in the same boot, kernel memory and login time per
 # channel for the same targets (tools/guest/bench-mem.sh, its defaults;
@@ -52,8 +57,10 @@ RAMP=2
 BS_MB=256
 PROFILE=1
 PROFILE_RW=randread
-PERF_FREQ=999
+PERF_FREQ=
 MEMORY=0
+COST=0
+COST_SECS=10
 CONFIGS="limit intree-brd ours-brd nvmet-brd intree-rd ours-rd"
 
 while [ $# -gt 0 ]; do
@@ -71,10 +78,18 @@ while [ $# -gt 0 ]; do
 		[[ ${2:-} =~ ^[1-9][0-9]*$ ]] || fail "--perf-freq: a rate in Hz, not '${2:-}'"
 		PERF_FREQ=$2; shift 2 ;;
 	--memory) MEMORY=1; shift ;;
+	--target-cost) COST=1; CONFIGS=""; ROUNDS=0; PROFILE=0; shift ;;
+	--cost-secs)
+		[[ ${2:-} =~ ^[1-9][0-9]*$ ]] || fail "--cost-secs: seconds, not '${2:-}'"
+		COST_SECS=$2; shift 2 ;;
 	*) fail "unknown option $1" ;;
 	esac
 done
 [ "$RUNTIME" -ge 3 ] || fail "--runtime must be at least 3 s"
+if [ -z "$PERF_FREQ" ]; then
+	PERF_FREQ=999
+	[ "$COST" = 0 ] || PERF_FREQ=2999
+fi
 # perftest iterations: 128 KiB messages (125 MiB) and ping-pongs.
 BW_ITERS=1000
 LAT_ITERS=5000
@@ -503,6 +518,87 @@ profile() {
 	rm -f "$data"
 }
 
+# ---------------------------------------------------------------- target cost
+
+# What the target itself executes per I/O (issue 20), counted in perf
+# samples instead of thread time: tools/bench-cost-report.py, on the host,
+# reads each run's call chains (raw addresses: resolving symbols under TCG
+# took minutes per run) against the module addresses saved with the run
+# and the kernel's symbols saved once (cost/kallsyms).
+#
+# cost_run IMPL DEV "rw bs qd nj": one job under perf; leaves cost/<id>.meta,
+# <id>.modules and <id>.perf.data.  perf's own workload reads the disk's
+# I/O count and the clock at the start and the end of the window; the
+# samples carry the same clock (-k boottime, as /proc/uptime), so that the
+# report counts only the samples inside it (perf's start and end take a
+# good part of a second under TCG).  -B -N: no build-id pass at the end
+# (tens of seconds under TCG; the report needs no symbols).
+cost_run() {
+	local impl=$1 dev=$2 rw bs qd nj id fpid base data rc=0
+	local -a a b
+	read -r rw bs qd nj <<<"$3"
+	id=$impl-brd-$rw-$bs-qd$qd-nj$nj
+	data=/tmp/perf-cost.data
+	base=$(disk_ios "$dev")
+	timeout -k 10 $((RAMP + COST_SECS + 300)) fio --name=cost --filename="/dev/$dev" \
+		--ioengine=libaio --direct=1 --rw="$rw" --bs="$bs" --iodepth="$qd" \
+		--numjobs="$nj" --group_reporting --time_based \
+		--runtime=$((RAMP + COST_SECS + 240)) --norandommap --randrepeat=0 \
+		>"$COST_DIR/$id.fio.log" 2>&1 &
+	fpid=$!
+	wait_io_start "$dev" "$base" 60 || log "$id: no I/O"
+	sleep "$RAMP"
+	perf record -q -B -N -a -g -e cpu-clock -F "$PERF_FREQ" -k boottime -o "$data" -- \
+		/bin/sh -c 'cat /proc/uptime "$1" >/tmp/cost-a; sleep "$2"; cat /proc/uptime "$1" >/tmp/cost-b' \
+		sh "/sys/block/$dev/stat" "$COST_SECS" >"$COST_DIR/$id.record.log" 2>&1 || rc=$?
+	kill -INT "$fpid" 2>/dev/null || true
+	wait "$fpid" || true
+	[ "$rc" = 0 ] && [ -s "$data" ] || { log "$id: perf record failed ($rc)"; return 1; }
+	cp /proc/modules "$COST_DIR/$id.modules"
+	mv "$data" "$COST_DIR/$id.perf.data"
+	# Line 1 the uptime, line 2 the disk's stat: reads + writes completed.
+	mapfile -t a </tmp/cost-a
+	mapfile -t b </tmp/cost-b
+	read -r -a a <<<"${a[0]} ${a[1]}"
+	read -r -a b <<<"${b[0]} ${b[1]}"
+	{
+		echo "id=$id"
+		echo "impl=$impl"
+		echo "job=$rw-$bs-qd$qd-nj$nj"
+		echo "freq=$PERF_FREQ"
+		echo "secs=$COST_SECS"
+		echo "t_a=${a[0]}"
+		echo "t_b=${b[0]}"
+		echo "ios=$((b[2] + b[6] - a[2] - a[6]))"
+	} >"$COST_DIR/$id.meta"
+	log "$id: $((b[2] + b[6] - a[2] - a[6])) I/Os in ${a[0]}..${b[0]} s"
+}
+
+# target_cost: every 4 KiB job of the main list, in-tree then ours, one
+# login each.
+target_cost() {
+	local impl dev job
+	COST_DIR=$OUT/cost
+	mkdir -p "$COST_DIR"
+	# The kernel's own symbols (the interrupt entries); modules per run.
+	grep -v '\[' /proc/kallsyms >"$COST_DIR/kallsyms"
+	for impl in intree ours; do
+		log "target cost: $impl-brd, perf -F $PERF_FREQ for $COST_SECS s per job"
+		srp_target_setup --impl "$impl" --bs brd --bs-mb "$BS_MB" >/dev/null ||
+			fail "target cost: $impl setup"
+		prefill_brd "$BS_MB"
+		dev=$(srp_login queue_size=128) || fail "target cost: $impl login"
+		dev=${dev#/dev/}
+		# Every symbol, the modules' too: the report's breakdown by function.
+		cat /proc/kallsyms >"$COST_DIR/$impl.kallsyms"
+		for job in "${JOBS_MAIN[@]}"; do
+			[[ $job == *" 4k "* ]] || continue
+			cost_run "$impl" "$dev" "$job" || fail "target cost: $impl $job"
+		done
+		srp_target_teardown >/dev/null || fail "target cost: $impl teardown"
+	done
+}
+
 # ---------------------------------------------------------------- main
 
 srpt_test_cleanup() {
@@ -527,7 +623,7 @@ sed 's/^/# guest: /' "$OUT/guest.txt"
 trace_setup
 # Put our module into updates/ before anything is measured (with the
 # module indexes run-guest.sh made, a copy; else depmod, minutes under TCG).
-if [[ $CONFIGS == *ours* || $CONFIGS == *intree* || $PROFILE == 1 ]]; then
+if [[ $CONFIGS == *ours* || $CONFIGS == *intree* || $PROFILE == 1 || $COST == 1 ]]; then
 	log "warm-up: module indexes for ours and intree"
 	for impl in ours intree; do
 		srp_target_setup --impl "$impl" --bs rd --bs-mb 16 >/dev/null || fail "warm-up $impl"
@@ -551,6 +647,10 @@ done
 
 if [ "$PROFILE" = 1 ] && command -v perf >/dev/null; then
 	for impl in intree ours; do profile "$impl"; done
+fi
+if [ "$COST" = 1 ]; then
+	command -v perf >/dev/null || fail "--target-cost needs perf in the guest"
+	target_cost
 fi
 trace_off
 if [ "$MEMORY" = 1 ]; then
