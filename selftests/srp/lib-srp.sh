@@ -36,6 +36,8 @@
 #                          register_always=0 (a test that kills channels
 #                          with I/O in flight; see the function) / again
 #                          with its defaults
+#   srp_initiator_reload_no_reg   register_always=0 without the exit hook
+#                          that srp_initiator_no_reg adds
 #   srp_target_teardown [--keep-module]   logout, remove the configuration in
 #                          reverse order, backstores, unload ib_srpt
 #   srp_session_count      SRP remote ports (logins) on the initiator
@@ -404,6 +406,12 @@ srp_initiator_reload() {
 # only when it loads.
 srp_initiator_no_reg() {
 	srpt_on_exit _srp_initiator_defaults_on_exit
+	srp_initiator_reload_no_reg
+}
+
+# srp_initiator_reload_no_reg: the reload alone, checked, with no exit hook:
+# for a guest script that ends with ib_srp so (tools/guest/ha-initiator.sh).
+srp_initiator_reload_no_reg() {
 	srp_initiator_reload register_always=0 || return 1
 	[ "$(cat /sys/module/ib_srp/parameters/register_always)" = N ] ||
 		{ guest_err "ib_srp register_always is not N after the reload"; return 1; }

@@ -94,9 +94,7 @@ source "$SRPT_REPO/selftests/srp/lib-srp.sh"
 # were not kept); it is the initiator's transport, not anything a target
 # can change.  Loaded once here, before any login; not set back (the guest
 # ends with this script).
-srp_initiator_reload register_always=0 || exit 1
-[ "$(cat /sys/module/ib_srp/parameters/register_always)" = N ] ||
-	{ guest_err "ib_srp register_always is not N after the reload"; exit 1; }
+srp_initiator_reload_no_reg || exit 1
 
 HA_MYIP=$(ip -4 -o addr show dev "$HA_NETDEV" | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
 HA_MON_PID=
