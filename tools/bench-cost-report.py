@@ -254,7 +254,9 @@ def main():
                      "intree_samples": pa[2], "ours_samples": pb[2],
                      "intree_busy_us_per_io": pa[1], "ours_busy_us_per_io": pb[1],
                      "intree_ios": int(a["ios"]), "ours_ios": int(b["ios"]),
-                     "intree_cover": coverage(a), "ours_cover": coverage(b)})
+                     "intree_cover": coverage(a), "ours_cover": coverage(b),
+                     "intree_ctxt_per_io": int(a.get("ctxt", 0)) / int(a["ios"]),
+                     "ours_ctxt_per_io": int(b.get("ctxt", 0)) / int(b["ios"])})
     summary = {rw: geomean(v) for rw, v in ratios.items() if v}
     freq = next(iter(runs.values())).get("freq") if runs else "?"
     secs = next(iter(runs.values())).get("secs") if runs else "?"
@@ -269,6 +271,7 @@ def main():
     w("us of guest CPU (under --icount: x125 = instructions). busy = all non-idle")
     w("samples per I/O (the whole guest, for context). +- = sampling error (1 sigma).")
     w("cover = samples / (window x rate): the vCPUs (1 under --icount) if none was lost.")
+    w("cs/IO = the guest's context switches per I/O (/proc/stat ctxt), in-tree/ours.")
     w("")
     w(f"{'job':24}{'in-tree':>9}{'ours':>9}{'ours/in-tree':>14}{'+-':>7}"
       f"{'samples':>14}{'busy in/ours':>16}")
@@ -277,7 +280,8 @@ def main():
           f"{r['ratio']:14.3f}{r['ratio_err']:7.3f}"
           f"{r['intree_samples']:>7}/{r['ours_samples']:<6}"
           f"{r['intree_busy_us_per_io']:8.0f}/{r['ours_busy_us_per_io']:<7.0f}"
-          f"{r['intree_cover']:5.2f}/{r['ours_cover']:<5.2f}")
+          f"{r['intree_cover']:5.2f}/{r['ours_cover']:<5.2f}"
+          f"{r['intree_ctxt_per_io']:5.2f}/{r['ours_ctxt_per_io']:<5.2f}")
     w("")
     for rw in ("randread", "randwrite"):
         g = summary.get(rw)

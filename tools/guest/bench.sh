@@ -534,7 +534,7 @@ profile() {
 # good part of a second under TCG).  -B -N: no build-id pass at the end
 # (tens of seconds under TCG; the report needs no symbols).
 cost_run() {
-	local impl=$1 dev=$2 rw bs qd nj id fpid base data rc=0
+	local impl=$1 dev=$2 rw bs qd nj id fpid base data ctxt_a ctxt_b rc=0
 	local -a a b
 	read -r rw bs qd nj <<<"$3"
 	id=$impl-brd-$rw-$bs-qd$qd-nj$nj
@@ -549,14 +549,17 @@ cost_run() {
 	wait_io_start "$dev" "$base" 60 || log "$id: no I/O"
 	sleep "$RAMP"
 	perf record -q -B -N -a -g -e cpu-clock -F "$PERF_FREQ" -k boottime -o "$data" -- \
-		/bin/sh -c 'cat /proc/uptime "$1" >/tmp/cost-a; sleep "$2"; cat /proc/uptime "$1" >/tmp/cost-b' \
+		/bin/sh -c 'cat /proc/uptime "$1" /proc/stat >/tmp/cost-a; sleep "$2"; cat /proc/uptime "$1" /proc/stat >/tmp/cost-b' \
 		sh "/sys/block/$dev/stat" "$COST_SECS" >"$COST_DIR/$id.record.log" 2>&1 || rc=$?
 	kill -INT "$fpid" 2>/dev/null || true
 	wait "$fpid" || true
 	[ "$rc" = 0 ] && [ -s "$data" ] || { log "$id: perf record failed ($rc)"; return 1; }
 	cp /proc/modules "$COST_DIR/$id.modules"
 	mv "$data" "$COST_DIR/$id.perf.data"
-	# Line 1 the uptime, line 2 the disk's stat: reads + writes completed.
+	# Line 1 the uptime, line 2 the disk's stat (reads + writes
+	# completed), then /proc/stat: its ctxt, the context switches.
+	ctxt_a=$(awk '$1 == "ctxt" { print $2 }' /tmp/cost-a)
+	ctxt_b=$(awk '$1 == "ctxt" { print $2 }' /tmp/cost-b)
 	mapfile -t a </tmp/cost-a
 	mapfile -t b </tmp/cost-b
 	read -r -a a <<<"${a[0]} ${a[1]}"
@@ -570,6 +573,7 @@ cost_run() {
 		echo "t_a=${a[0]}"
 		echo "t_b=${b[0]}"
 		echo "ios=$((b[2] + b[6] - a[2] - a[6]))"
+		echo "ctxt=$((ctxt_b - ctxt_a))"
 	} >"$COST_DIR/$id.meta"
 	log "$id: $((b[2] + b[6] - a[2] - a[6])) I/Os in ${a[0]}..${b[0]} s"
 }
