@@ -31,6 +31,7 @@ import glob
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 
@@ -54,7 +55,9 @@ def read_kv(path):
 
 
 def irq_ranges(kallsyms):
-    """Sorted [start, end) of the kernel's interrupt and softirq entries."""
+    """Sorted [start, end) of the kernel's interrupt and softirq entries.
+    A range ends at the next symbol at a higher address: a section start
+    (__softirqentry_text_start) shares __do_softirq's address."""
     syms = []
     with open(kallsyms) as f:
         for line in f:
@@ -62,16 +65,30 @@ def irq_ranges(kallsyms):
             if len(w) >= 3 and w[1] in "tTwW":
                 syms.append((int(w[0], 16), w[2]))
     syms.sort()
+    addrs = [a for a, _ in syms]
     ranges = []
-    for i, (addr, name) in enumerate(syms[:-1]):
-        if name in IRQ_ENTRIES or name.startswith(IRQ_PREFIXES):
-            if addr:
-                ranges.append((addr, syms[i + 1][0]))
-    return ranges
+    for addr, name in syms:
+        name = re.sub(r"(\.(cold|part|isra|constprop)(\.\d+)?)+$", "", name)
+        if addr and (name in IRQ_ENTRIES or name.startswith(IRQ_PREFIXES)):
+            i = bisect.bisect_right(addrs, addr)
+            if i < len(addrs):
+                ranges.append((addr, addrs[i]))
+    return sorted(set(ranges))
 
 
-def module_ranges(modules):
-    """[start, end) of the target's modules, from a copy of /proc/modules."""
+def module_ranges(modules, syms=None):
+    """[start, end) of the target modules' code: from the run's kallsyms
+    copy when there is one (since 6.4 /proc/modules gives the text's start
+    with the size of all of a module's sections, which are allocated
+    apart), else from its copy of /proc/modules (6.1: one allocation)."""
+    if syms is not None and syms.addrs:
+        ranges = []
+        for i, name in enumerate(syms.names):
+            mod = name.rsplit(" ", 1)[-1].strip("[]") if name.endswith("]") else ""
+            if mod.startswith(TARGET_MODULES):
+                end = syms.addrs[i + 1] if i + 1 < len(syms.addrs) else syms.addrs[i] + 1
+                ranges.append((syms.addrs[i], end))
+        return merge(ranges)
     ranges = []
     with open(modules) as f:
         for line in f:
@@ -81,6 +98,17 @@ def module_ranges(modules):
                 if start:
                     ranges.append((start, start + int(w[1])))
     return sorted(ranges)
+
+
+def merge(ranges):
+    """Sorted ranges with touching or overlapping ones joined."""
+    out = []
+    for start, end in sorted(ranges):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
 
 
 def in_ranges(ranges, starts, ip):
@@ -136,10 +164,8 @@ def classify(data, mod, irq, t_a, t_b, syms=None, breakdown=None):
             total += 1
             if line.startswith("swapper"):
                 idle += 1
-                state = "done"
-            else:
-                state = "open"
-                chain = []
+            state = "open"
+            chain = []
             continue
         if state == "open":
             ip = int(line.split()[0], 16)
@@ -182,7 +208,7 @@ def read_cost(meta, irq, symdir):
     ksyms = os.path.join(os.path.dirname(meta), kv.get("impl", "") + ".kallsyms")
     syms = Symbols(ksyms) if os.path.exists(ksyms) else None
     breakdown = ({}, {}) if syms else None
-    n, idle, target = classify(base + ".perf.data", module_ranges(base + ".modules"),
+    n, idle, target = classify(base + ".perf.data", module_ranges(base + ".modules", syms),
                                irq, float(kv["t_a"]), float(kv["t_b"]), syms, breakdown)
     kv.update(samples=n, samples_idle=idle, samples_target=target)
     if breakdown:
@@ -214,6 +240,10 @@ def coverage(c):
     """Samples over window x rate: the vCPUs, if no sample was lost."""
     span = float(c["t_b"]) - float(c["t_a"])
     return int(c["samples"]) / span / int(c["freq"]) if span > 0 else 0.0
+
+
+def cs(v):
+    return "-" if v is None else f"{v:.2f}"
 
 
 def job_key(job):
@@ -255,8 +285,8 @@ def main():
                      "intree_busy_us_per_io": pa[1], "ours_busy_us_per_io": pb[1],
                      "intree_ios": int(a["ios"]), "ours_ios": int(b["ios"]),
                      "intree_cover": coverage(a), "ours_cover": coverage(b),
-                     "intree_ctxt_per_io": int(a.get("ctxt", 0)) / int(a["ios"]),
-                     "ours_ctxt_per_io": int(b.get("ctxt", 0)) / int(b["ios"])})
+                     "intree_ctxt_per_io": int(a["ctxt"]) / int(a["ios"]) if "ctxt" in a else None,
+                     "ours_ctxt_per_io": int(b["ctxt"]) / int(b["ios"]) if "ctxt" in b else None})
     summary = {rw: geomean(v) for rw, v in ratios.items() if v}
     freq = next(iter(runs.values())).get("freq") if runs else "?"
     secs = next(iter(runs.values())).get("secs") if runs else "?"
@@ -269,19 +299,20 @@ def main():
     w("and what they call, in any thread, not counting interrupts and softirqs that")
     w(f"hit it), over the I/Os completed in the window; -F {freq}, {secs} s per job;")
     w("us of guest CPU (under --icount: x125 = instructions). busy = all non-idle")
-    w("samples per I/O (the whole guest, for context). +- = sampling error (1 sigma).")
+    w("samples per I/O (the whole guest, for context). +- = the ratio's sampling")
+    w("error (1 sigma).")
     w("cover = samples / (window x rate): the vCPUs (1 under --icount) if none was lost.")
     w("cs/IO = the guest's context switches per I/O (/proc/stat ctxt), in-tree/ours.")
     w("")
     w(f"{'job':24}{'in-tree':>9}{'ours':>9}{'ours/in-tree':>14}{'+-':>7}"
-      f"{'samples':>14}{'busy in/ours':>16}")
+      f"{'samples':>14}{'busy in/ours':>16}{'cover':>10}{'cs/IO':>11}")
     for r in rows:
         w(f"{r['job']:24}{r['intree_us_per_io']:9.1f}{r['ours_us_per_io']:9.1f}"
           f"{r['ratio']:14.3f}{r['ratio_err']:7.3f}"
           f"{r['intree_samples']:>7}/{r['ours_samples']:<6}"
           f"{r['intree_busy_us_per_io']:8.0f}/{r['ours_busy_us_per_io']:<7.0f}"
           f"{r['intree_cover']:5.2f}/{r['ours_cover']:<5.2f}"
-          f"{r['intree_ctxt_per_io']:5.2f}/{r['ours_ctxt_per_io']:<5.2f}")
+          f"{cs(r['intree_ctxt_per_io']):>5}/{cs(r['ours_ctxt_per_io']):<5}")
     w("")
     for rw in ("randread", "randwrite"):
         g = summary.get(rw)
