@@ -911,6 +911,7 @@ struct srpt_nexus {
 void srpt_format_port_id(char *buf, size_t len, const u8 id[16]);
 bool srpt_ch_is_live(struct srpt_rdma_ch *ch);
 void srpt_ch_close(struct srpt_rdma_ch *ch);
+void srpt_ch_close_locked(struct srpt_rdma_ch *ch);
 void srpt_ch_logout(struct srpt_rdma_ch *ch, u32 reason);
 void srpt_ch_mark_live(struct srpt_rdma_ch *ch, bool notify_cm);
 bool srpt_ch_disconnect_missed(struct srpt_rdma_ch *ch);

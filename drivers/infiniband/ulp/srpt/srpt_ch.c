@@ -68,10 +68,30 @@ bool srpt_ch_is_live(struct srpt_rdma_ch *ch)
  */
 void srpt_ch_close(struct srpt_rdma_ch *ch)
 {
-	if (srpt_ch_set_state(ch, SRPT_CH_CLOSING) < SRPT_CH_CLOSING) {
-		pr_info("%s: closing channel\n", ch->name);
-		queue_work(srpt_wq, &ch->release_work);
-	}
+	unsigned long flags;
+
+	spin_lock_irqsave(&ch->lock, flags);
+	srpt_ch_close_locked(ch);
+	spin_unlock_irqrestore(&ch->lock, flags);
+}
+
+/**
+ * srpt_ch_close_locked - srpt_ch_close() with ch->lock held
+ * @ch: the channel.
+ *
+ * For a caller that may not touch @ch once it drops the lock: from the
+ * moment the channel is CLOSING its release work may run and free it as
+ * soon as nothing holds it (a send context parked on ch->post_failed_list
+ * does not: the release finishes it itself).
+ */
+void srpt_ch_close_locked(struct srpt_rdma_ch *ch)
+{
+	lockdep_assert_held(&ch->lock);
+	if (ch->state >= SRPT_CH_CLOSING)
+		return;
+	ch->state = SRPT_CH_CLOSING;
+	pr_info("%s: closing channel\n", ch->name);
+	queue_work(srpt_wq, &ch->release_work);
 }
 
 /**

@@ -806,8 +806,9 @@ static u32 srpt_collect_credits(struct srpt_send_ioctx *ioctx)
  * ch->post_failed_list: a device may have started the work requests
  * before the one it refused, so the context is finished (its DMA
  * unmapped, its MRs returned) only after the QP is drained, by
- * srpt_fail_waiting(). The caller closes the channel on any other error
- * (srpt_sq_posted()).
+ * srpt_fail_waiting(). The channel is closed before the lock is dropped:
+ * the parked context no longer holds the channel, whose release may run
+ * and free it at once (srpt_ch_close_locked()).
  * Context: ch->lock held, @wrs entries available.
  */
 static int srpt_sq_start_locked(struct srpt_send_ioctx *ioctx,
@@ -841,25 +842,22 @@ static int srpt_sq_start_locked(struct srpt_send_ioctx *ioctx,
 	 */
 	ioctx->wait_kind = kind;
 	list_add_tail(&ioctx->node, &ch->post_failed_list);
+	pr_warn_ratelimited("%s: ib_post_send failed (%d)\n", ch->name, ret);
+	srpt_ch_close_locked(ch);
 	return ret;
 }
 
 /*
- * After a post: a QP that refuses work requests is closed; a context that
- * could not be posted because the channel is gone is finished now.
+ * After a post: a context that could not be posted because the channel is
+ * gone is finished now. Nothing else may touch the channel here: a
+ * refused post's context was parked, and the channel closed, under the
+ * lock (srpt_sq_start_locked()).
  */
 static void srpt_sq_posted(struct srpt_send_ioctx *ioctx,
 			   enum srpt_post_kind kind, int ret)
 {
-	struct srpt_rdma_ch *ch = ioctx->ch;
-
-	if (ret == -ENOTCONN) {
+	if (ret == -ENOTCONN)
 		srpt_post_failed(ioctx, kind);
-	} else if (ret) {
-		pr_warn_ratelimited("%s: ib_post_send failed (%d)\n",
-				    ch->name, ret);
-		srpt_ch_close(ch);
-	}
 }
 
 /* Post the waiting contexts, in order, while the first one fits. */
