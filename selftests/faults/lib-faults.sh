@@ -12,17 +12,21 @@ FF=/sys/kernel/debug/fail_function
 inject_off() { echo >"$FF/inject" 2>/dev/null || true; }
 srpt_on_exit inject_off
 
-# inject_on ERRNO: srpt_init_rw() returns -ERRNO on one call in five.
-inject_on() {
+# inject_fn FUNC ERRNO PERCENT TIMES: FUNC returns -ERRNO on PERCENT % of
+# its calls, TIMES times in all (-1: no limit).
+inject_fn() {
 	inject_off
-	echo srpt_init_rw >"$FF/inject" || fail "srpt_init_rw is not injectable (ALLOW_ERROR_INJECTION missing?)"
-	printf '%#x\n' "$((-$1 & 0xffffffffffffffff))" >"$FF/srpt_init_rw/retval" ||
+	echo "$1" >"$FF/inject" || fail "$1 is not injectable (ALLOW_ERROR_INJECTION missing?)"
+	printf '%#x\n' "$((-$2 & 0xffffffffffffffff))" >"$FF/$1/retval" ||
 		fail "cannot set the injected return value"
-	echo 20 >"$FF/probability"
+	echo "$3" >"$FF/probability"
 	echo 1 >"$FF/interval"
-	echo -1 >"$FF/times"
+	echo "$4" >"$FF/times"
 	echo 0 >"$FF/space"
 	echo 1 >"$FF/verbose"
 }
+
+# inject_on ERRNO: srpt_init_rw() returns -ERRNO on one call in five.
+inject_on() { inject_fn srpt_init_rw "$1" 20 -1; }
 
 injected() { dmesg_count 'FAULT_INJECTION: forcing a failure'; }

@@ -800,6 +800,18 @@ static u32 srpt_collect_credits(struct srpt_send_ioctx *ioctx)
 }
 
 /*
+ * The ib_post_send() of the I/O path's chains, apart so that the fault
+ * tests can make it fail (selftests/faults/test_fail_post_send.sh: a
+ * device refusing a work request).
+ */
+static noinline int srpt_post_send(struct srpt_rdma_ch *ch,
+				   const struct ib_send_wr *first)
+{
+	return ib_post_send(ch->qp, first, NULL);
+}
+ALLOW_ERROR_INJECTION(srpt_post_send, ERRNO);
+
+/*
  * Take @wrs send queue entries and post @first for @ioctx. If the channel
  * no longer sends, the entries and any credits collected are given back
  * and -ENOTCONN returned. A chain the device refuses is parked on
@@ -825,7 +837,7 @@ static int srpt_sq_start_locked(struct srpt_send_ioctx *ioctx,
 	if (ch->state <= SRPT_CH_LIVE) {
 		if (kind == SRPT_POST_RESPONSE)
 			credits = srpt_collect_credits(ioctx);
-		ret = ib_post_send(ch->qp, first, NULL);
+		ret = srpt_post_send(ch, first);
 	}
 	if (!ret)
 		return 0;
