@@ -16,14 +16,17 @@ srpt_on_exit inject_off
 # its calls, TIMES times in all (-1: no limit).
 inject_fn() {
 	inject_off
+	# Disarmed until every parameter is set: the function injects with
+	# the previous test's settings (and -EINVAL) as soon as it is added.
+	echo 0 >"$FF/probability"
 	echo "$1" >"$FF/inject" || fail "$1 is not injectable (ALLOW_ERROR_INJECTION missing?)"
 	printf '%#x\n' "$((-$2 & 0xffffffffffffffff))" >"$FF/$1/retval" ||
 		fail "cannot set the injected return value"
-	echo "$3" >"$FF/probability"
 	echo 1 >"$FF/interval"
-	echo "$4" >"$FF/times"
 	echo 0 >"$FF/space"
 	echo 1 >"$FF/verbose"
+	echo "$4" >"$FF/times"
+	echo "$3" >"$FF/probability"
 }
 
 # inject_on ERRNO: srpt_init_rw() returns -ERRNO on one call in five.

@@ -41,8 +41,11 @@ for round in 1 2; do
 	n=$(injected)
 	echo "# $round: $n injected failure(s)"
 	[ "$n" = 1 ] || fail "$round: fail_function injected $n failures into srpt_post_send, not 1"
-	wait_for 40 srp_rport_is running ||
+	# The remote port may still read "running" before ib_srp noticed the
+	# disconnect: wait for its reconnect instead.
+	wait_for 40 dmesg_count_ge 'ib_srp: reconnect succeeded' 1 ||
 		fail "$round: ib_srp did not reconnect (state $(srp_rport_state))"
+	srp_rport_is running || fail "$round: remote port $(srp_rport_state) after the reconnect"
 	# fio may or may not have seen an error, depending on whether the
 	# initiator failed or retried the commands of the closed channel.
 	srp_bg_wait 90 || fail "$round: background fio still running 90 s later (hung?)"

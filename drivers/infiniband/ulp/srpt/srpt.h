@@ -655,7 +655,9 @@ void srpt_tmf_put(struct srpt_send_ioctx *tmf);
 
 /*
  * Channel states. Transitions happen only under ch->lock, in
- * srpt_ch_set_state() or (CONNECTING to LIVE) srpt_ch_mark_live():
+ * srpt_ch_set_state(), srpt_ch_close_locked() (to CLOSING) or (CONNECTING
+ * to LIVE) srpt_ch_mark_live(), with WRITE_ONCE(): srpt_ch_is_live() and
+ * the configfs info file read the state without the lock:
  *
  *   CONNECTING --(RTU / ESTABLISHED / first IU)--> LIVE
  *   CONNECTING, LIVE --(disconnect from either side, logout,

@@ -49,7 +49,7 @@ static enum srpt_ch_state srpt_ch_set_state(struct srpt_rdma_ch *ch,
 	spin_lock_irqsave(&ch->lock, flags);
 	old = ch->state;
 	if (new_state > old)
-		ch->state = new_state;
+		WRITE_ONCE(ch->state, new_state);
 	spin_unlock_irqrestore(&ch->lock, flags);
 	return old;
 }
@@ -89,7 +89,7 @@ void srpt_ch_close_locked(struct srpt_rdma_ch *ch)
 	lockdep_assert_held(&ch->lock);
 	if (ch->state >= SRPT_CH_CLOSING)
 		return;
-	ch->state = SRPT_CH_CLOSING;
+	WRITE_ONCE(ch->state, SRPT_CH_CLOSING);
 	pr_info("%s: closing channel\n", ch->name);
 	queue_work(srpt_wq, &ch->release_work);
 }
@@ -142,7 +142,7 @@ void srpt_ch_mark_live(struct srpt_rdma_ch *ch, bool notify_cm)
 	spin_lock_irqsave(&ch->lock, flags);
 	was_connecting = ch->state == SRPT_CH_CONNECTING;
 	if (was_connecting)
-		ch->state = SRPT_CH_LIVE;
+		WRITE_ONCE(ch->state, SRPT_CH_LIVE);
 	spin_unlock_irqrestore(&ch->lock, flags);
 	if (was_connecting && notify_cm)
 		ch->cm->notify_established(ch);

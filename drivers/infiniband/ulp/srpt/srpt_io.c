@@ -807,8 +807,16 @@ static u32 srpt_collect_credits(struct srpt_send_ioctx *ioctx)
 static noinline int srpt_post_send(struct srpt_rdma_ch *ch,
 				   const struct ib_send_wr *first)
 {
-	return ib_post_send(ch->qp, first, NULL);
+	int ret = ib_post_send(ch->qp, first, NULL);
+
+	/*
+	 * -ENOTCONN says "the channel no longer sends" here (nothing
+	 * posted, finished at once); a device's own -ENOTCONN (siw: a QP
+	 * not in RTS) is a refused post like any other.
+	 */
+	return ret == -ENOTCONN ? -EIO : ret;
 }
+
 ALLOW_ERROR_INJECTION(srpt_post_send, ERRNO);
 
 /*
@@ -872,10 +880,16 @@ static void srpt_sq_posted(struct srpt_send_ioctx *ioctx,
 		srpt_post_failed(ioctx, kind);
 }
 
-/* Post the waiting contexts, in order, while the first one fits. */
+/*
+ * Post the waiting contexts, in order, while the first one fits.
+ * Context: a completion handler of @ch (srpt_sq_return()), so the channel
+ * outlives the loop even when a refused post closes it: its release drains
+ * the QP, which waits for this handler, before it frees anything.
+ */
 static void srpt_process_sq_waiters(struct srpt_rdma_ch *ch)
 {
 	struct srpt_send_ioctx *ioctx;
+	enum srpt_post_kind kind;
 	unsigned long flags;
 	int ret;
 
@@ -888,10 +902,11 @@ static void srpt_process_sq_waiters(struct srpt_rdma_ch *ch)
 			return;
 		}
 		list_del_init(&ioctx->node);
+		kind = ioctx->wait_kind;
 		ret = srpt_sq_start_locked(ioctx, ioctx->wait_first,
-					   ioctx->wait_wrs, ioctx->wait_kind);
+					   ioctx->wait_wrs, kind);
 		spin_unlock_irqrestore(&ch->lock, flags);
-		srpt_sq_posted(ioctx, ioctx->wait_kind, ret);
+		srpt_sq_posted(ioctx, kind, ret);
 	}
 }
 
