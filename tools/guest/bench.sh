@@ -549,7 +549,7 @@ cost_run() {
 	wait_io_start "$dev" "$base" 60 || log "$id: no I/O"
 	sleep "$RAMP"
 	perf record -q -B -N -a -g -e cpu-clock -F "$PERF_FREQ" -k boottime -o "$data" -- \
-		/bin/sh -c 'cat /proc/uptime "$1" /proc/stat >/tmp/cost-a; sleep "$2"; cat /proc/uptime "$1" /proc/stat >/tmp/cost-b' \
+		/bin/sh -ec 'cat /proc/uptime "$1" /proc/stat >/tmp/cost-a; sleep "$2"; cat /proc/uptime "$1" /proc/stat >/tmp/cost-b' \
 		sh "/sys/block/$dev/stat" "$COST_SECS" >"$COST_DIR/$id.record.log" 2>&1 || rc=$?
 	kill -INT "$fpid" 2>/dev/null || true
 	wait "$fpid" || true
