@@ -13,6 +13,9 @@
 # Then the same with 1 MiB I/O, at srp_sq_size 16 (every command needs the
 # whole send queue) and at the default.  The RDMA
 # resource counts after teardown are those from before the setup.
+# A run in which the initiator's soft-RoCE replays a fast-registration
+# work request (see run) is not judged; it is run once more, and two such
+# runs in a row fail the test.
 # Ours only: the info file and its fields are ours.
 set -euo pipefail
 # shellcheck source=selftests/srp/lib-srp.sh
@@ -43,6 +46,7 @@ idle_ok() {
 # checks, logout.
 run() {
 	local sq=$1 bs=$2 opts=${3:+,$3} dev limit rl0 rl1 info
+	RUN_SPOILT=0
 	echo "# srp_sq_size $sq, $bs I/O"
 	srpt_write "$SRP_TPG/enable" 0 || fail "enable=0"
 	srpt_write "$SRP_TPG/attrib/srp_sq_size" "$sq" || fail "srp_sq_size=$sq"
@@ -83,6 +87,21 @@ run() {
 	done
 	echo "# sq $sq: $pass verified passes"
 
+	# After a transport retry, rxe's requester on the initiator walks its
+	# send queue again from the oldest unacknowledged request and executes
+	# a REG_MR already done ("rxe_reg_fast_mr: mr->lkey = ... not free");
+	# ib_srp then fails the registration, and reconnects, which closes our
+	# channels (srpt-testing.rst, the soft-RoCE REG_MR replay). Seen once
+	# in the 1 MiB runs of a fresh-root CI run on a busy host. The data
+	# was verified above; nothing after it can be judged.
+	if dmesg_count_ge 'rdma_rxe: rxe_reg_fast_mr: mr->lkey = .* not free' 1; then
+		echo "# sq $sq: the initiator's soft-RoCE replayed a REG_MR; this run is not judged:"
+		guest_dmesg_since_mark | grep -E 'rdma_rxe|ib_srp' | head -n 12 | sed 's/^/#   /'
+		RUN_SPOILT=1
+		srp_logout_all || fail "sq $sq: logout"
+		return 0
+	fi
+
 	# Both checks are made, then the next run, so that one run shows all.
 	if ! wait_for 10 req_lim_is "$rl0"; then
 		rl1=$(host_req_lim)
@@ -100,21 +119,30 @@ run() {
 	srp_logout_all || fail "sq $sq: logout"
 }
 
+# run_judged SQ_SIZE BS [LOGIN_OPTS]: run, and once more if the
+# initiator's soft-RoCE spoilt it.
+run_judged() {
+	guest_dmesg_mark
+	run "$@"
+	[ "$RUN_SPOILT" = 1 ] || return 0
+	guest_dmesg_mark
+	run "$@"
+	[ "$RUN_SPOILT" = 0 ] ||
+		fail "sq $1, $2 I/O: the initiator's soft-RoCE replayed a REG_MR in two runs in a row"
+}
+
 res_before=$(srp_rdma_res_snapshot) || fail "cannot count RDMA resources"
 echo "# RDMA resources before: $res_before"
 srp_target_setup --bs rd --bs-mb 64 || fail "target setup"
 default_sq=$(cat "$SRP_TPG/attrib/srp_sq_size") || fail "cannot read srp_sq_size"
 bad=
-guest_dmesg_mark
-run 16 128k
-guest_dmesg_mark
+run_judged 16 128k
 # The largest transfer at the smallest queue: 256 pages in RDMA operations
 # of at most max_send_sge pages plus the response must fit in 16 entries,
 # so the channel asks for 18 gather entries instead of 16 (srpt_send_sge()).
 # max_sect=2048: ib_srp's default (1024 sectors) would split 1 MiB in two.
-run 16 1m max_sect=2048
-guest_dmesg_mark
-run "$default_sq" 1m
+run_judged 16 1m max_sect=2048
+run_judged "$default_sq" 1m
 srp_target_teardown || fail "teardown"
 srp_rdma_res_check "$res_before" "after teardown" || fail "RDMA resources leaked"
 [ -z "$bad" ] || fail "credits or channels lost under send queue pressure: ${bad#; }"
