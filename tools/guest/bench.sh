@@ -534,7 +534,7 @@ profile() {
 # good part of a second under TCG).  -B -N: no build-id pass at the end
 # (tens of seconds under TCG; the report needs no symbols).
 cost_run() {
-	local impl=$1 dev=$2 rw bs qd nj id fpid base data ctxt_a ctxt_b rc=0
+	local impl=$1 dev=$2 rw bs qd nj id fpid base data ctxt_a ctxt_b ios rc=0
 	local -a a b
 	read -r rw bs qd nj <<<"$3"
 	id=$impl-brd-$rw-$bs-qd$qd-nj$nj
@@ -564,6 +564,7 @@ cost_run() {
 	mapfile -t b </tmp/cost-b
 	read -r -a a <<<"${a[0]} ${a[1]}"
 	read -r -a b <<<"${b[0]} ${b[1]}"
+	ios=$((b[2] + b[6] - a[2] - a[6]))
 	{
 		echo "id=$id"
 		echo "impl=$impl"
@@ -572,10 +573,10 @@ cost_run() {
 		echo "secs=$COST_SECS"
 		echo "t_a=${a[0]}"
 		echo "t_b=${b[0]}"
-		echo "ios=$((b[2] + b[6] - a[2] - a[6]))"
+		echo "ios=$ios"
 		echo "ctxt=$((ctxt_b - ctxt_a))"
 	} >"$COST_DIR/$id.meta"
-	log "$id: $((b[2] + b[6] - a[2] - a[6])) I/Os in ${a[0]}..${b[0]} s"
+	log "$id: $ios I/Os in ${a[0]}..${b[0]} s"
 }
 
 # target_cost: every 4 KiB job of the main list, in-tree then ours, one
