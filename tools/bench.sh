@@ -32,7 +32,12 @@
 # of in-tree and ours alone, about 5 min), --target-cost [--cost-secs S]
 # (no fio rounds, no profiles, no memory: the target's CPU per I/O on every
 # 4 KiB job for in-tree and ours, counted in perf samples of the target's
-# code; report in cost.txt and cost.json; about 25 min).  Environment: BENCH_MEM (guest MB, default 3072),
+# code; report in cost.txt and cost.json; about 25 min), --insn
+# [--insn-ios N] [--insn-reps R] (with --icount only: the guest kernel's
+# executed instructions per I/O on every 4 KiB job for in-tree and ours,
+# counted exactly by the qemu plugin of tools/qemu-insn, by module and
+# function; report in insn.txt, insn.json and insn-functions/; about 20
+# min).  Environment: BENCH_MEM (guest MB, default 3072),
 # BENCH_SMP (guest CPUs, default 2: the machine has 2 cores).
 #
 # Output in build/bench/<stamp>/ (build/bench/latest links to it):
@@ -45,6 +50,7 @@ cd "$(dirname "$0")/.."
 quick=0
 profile_only=0
 target_cost=0
+insn=0
 memory=0
 with_memory=1
 accel=()
@@ -66,6 +72,7 @@ while [ $# -gt 0 ]; do
 	--quick) quick=1 ;;
 	--profile-only) profile_only=1; with_memory=0 ;;
 	--target-cost) target_cost=1; with_memory=0 ;;
+	--insn) insn=1; with_memory=0 ;;
 	-h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
 	esac
 	guest_args+=("$1")
@@ -76,6 +83,13 @@ if [ "$(id -u)" = 0 ]; then
 	tools/deps.sh --bench
 fi
 make -j2
+plugin=()
+if [ "$insn" = 1 ]; then
+	# Counters bumped by one vCPU thread: --insn needs --icount's single vCPU.
+	[ ${#accel[@]} -gt 0 ] || { echo "bench: --insn needs --icount" >&2; exit 2; }
+	make -C tools/qemu-insn
+	plugin=(--plugin tools/qemu-insn/srpt_insn.so)
+fi
 
 stamp=$(date +%Y%m%d-%H%M%S)
 out=build/bench/$stamp
@@ -152,7 +166,7 @@ else
 fi
 rc=0
 tools/vm/run-guest.sh --timeout "$timeout" --mem "${BENCH_MEM:-3072}" --smp "${BENCH_SMP:-2}" \
-	${accel[@]+"${accel[@]}"} --results "$out/guest" \
+	${accel[@]+"${accel[@]}"} ${plugin[@]+"${plugin[@]}"} --results "$out/guest" \
 	"$script" ${guest_args[@]+"${guest_args[@]}"} 2>&1 | tee "$out/run-guest.log" ||
 	rc=${PIPESTATUS[0]}
 kill "$loadpid" 2>/dev/null || true
@@ -188,6 +202,14 @@ if [ "$target_cost" = 1 ]; then
 	cat "$out/cost.txt"
 	[ "$rc" = 0 ] || echo "bench: the guest run or the report failed (exit $rc); see $out/guest/output.log" >&2
 	echo "bench: $out/cost.txt $out/cost.json"
+	exit "$rc"
+fi
+if [ "$insn" = 1 ]; then
+	/usr/bin/python3 tools/bench-insn-report.py "$out" >/dev/null || rc=1
+	[ -s "$out/insn.txt" ] || { echo "bench: --insn: no report (exit $rc); see $out/guest/output.log" >&2; exit 1; }
+	cat "$out/insn.txt"
+	[ "$rc" = 0 ] || echo "bench: the guest run or the report failed (exit $rc); see $out/guest/output.log" >&2
+	echo "bench: $out/insn.txt $out/insn.json"
 	exit "$rc"
 fi
 if [ ! -d "$out/guest/bench/runs" ]; then

@@ -104,6 +104,7 @@ check "kernel-doc" make kerneldoc || host_ok=0
 check "srp-initiator build (-Werror)" make -C tools/srp-initiator || host_ok=0
 check "blktests build" tools/blktests.sh --prebuild || host_ok=0
 check "dm-query tool (-Werror)" make -C tools/dm-query || host_ok=0
+check "qemu-insn plugin build (-Werror)" make -C tools/qemu-insn || host_ok=0
 check "ibcm-initiator checkpatch --strict" make -C tools/ibcm-initiator checkpatch || host_ok=0
 # The kernel's coccinelle scripts need one kernel's include paths.
 if [ ${#kernels[@]} -gt 0 ]; then

@@ -20,6 +20,7 @@
 #                  [--bs-mb MB] [--configs "C1 C2..."] [--no-profile]
 #                  [--profile-rw randread|randwrite] [--profile-only]
 #                  [--perf-freq HZ] [--memory] [--target-cost] [--cost-secs S]
+#                  [--insn] [--insn-ios N] [--insn-reps R]
 #
 # --profile-only: no fio jobs, only the two perf profiles (about 5 min);
 # --perf-freq: their sampling rate (default 999 Hz; under --icount the guest
@@ -29,6 +30,12 @@
 # I/O for in-tree and ours on every 4 KiB brd job (see target_cost below),
 # perf sampling at --perf-freq (default 2999 Hz here) for --cost-secs S
 # (default 10) per job; results in $RESULTS/bench/cost/.
+#
+# --insn: no rounds, no profiles, no memory: the guest kernel's executed
+# instructions per I/O, counted exactly by the qemu plugin of tools/qemu-insn
+# (the host passes run-guest.sh --plugin), for in-tree and ours on every
+# 4 KiB brd job: --insn-ios N I/Os per job (default 12000; numjobs 2 does N
+# each), each job --insn-reps R times (default 2); see insn_cost below.
 #
 # --memory: at the end, in the same boot, kernel memory and login time per
 # channel for the same targets (tools/guest/bench-mem.sh, its defaults;
@@ -61,6 +68,9 @@ PERF_FREQ=
 MEMORY=0
 COST=0
 COST_SECS=10
+INSN=0
+INSN_IOS=12000
+INSN_REPS=2
 CONFIGS="limit intree-brd ours-brd nvmet-brd intree-rd ours-rd"
 
 while [ $# -gt 0 ]; do
@@ -79,6 +89,13 @@ while [ $# -gt 0 ]; do
 		PERF_FREQ=$2; shift 2 ;;
 	--memory) MEMORY=1; shift ;;
 	--target-cost) COST=1; CONFIGS=""; ROUNDS=0; PROFILE=0; shift ;;
+	--insn) INSN=1; CONFIGS=""; ROUNDS=0; PROFILE=0; shift ;;
+	--insn-ios)
+		[[ ${2:-} =~ ^[1-9][0-9]*$ ]] || fail "--insn-ios: a number of I/Os, not '${2:-}'"
+		INSN_IOS=$2; shift 2 ;;
+	--insn-reps)
+		[[ ${2:-} =~ ^[1-9]$ ]] || fail "--insn-reps: 1 to 9, not '${2:-}'"
+		INSN_REPS=$2; shift 2 ;;
 	--cost-secs)
 		[[ ${2:-} =~ ^[1-9][0-9]*$ ]] || fail "--cost-secs: seconds, not '${2:-}'"
 		COST_SECS=$2; shift 2 ;;
@@ -604,6 +621,80 @@ target_cost() {
 	done
 }
 
+# insn_ctl reset | insn_ctl dump NAME: have the plugin zero its counters or
+# write them to /results/NAME, and wait until it has (it polls its control
+# file every millisecond of host time).
+INSN_SEQ=0
+insn_ctl() {
+	local ack _ deadline=$((SECONDS + 60))
+	INSN_SEQ=$((INSN_SEQ + 1))
+	echo "$1 $INSN_SEQ ${2:-}" >/results/plugin-ctl.tmp
+	mv /results/plugin-ctl.tmp /results/plugin-ctl
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		read -r ack _ 2>/dev/null </results/plugin-ctl.done || true
+		[ "${ack:-}" != "$INSN_SEQ" ] || return 0
+		read -rt 0.01 -u "$SLEEP_FD" || true
+	done
+	fail "the instruction counter did not answer '$1' (no run-guest.sh --plugin?)"
+}
+
+# insn_run IMPL DEV "rw bs qd nj" REP: one counted run. Its window holds
+# whole fio runs only, so that no I/O is cut in two: the counters are zeroed
+# with the target idle, fio does INSN_IOS I/Os per job, and they are read
+# when it has exited (fio's own start and exit are counted too, the same
+# for every target). A short fio run first brings the path to its steady
+# state.
+insn_run() {
+	local impl=$1 dev=$2 rep=$4 rw bs qd nj id a b
+	read -r rw bs qd nj <<<"$3"
+	id=$impl-brd-$rw-$bs-qd$qd-nj$nj-r$rep
+	fio --name=warm --filename="/dev/$dev" --ioengine=libaio --direct=1 --rw="$rw" \
+		--bs="$bs" --iodepth="$qd" --numjobs="$nj" --number_ios=1000 \
+		--norandommap --randrepeat=0 >/dev/null 2>&1 || fail "$id: warm-up fio failed"
+	insn_ctl reset
+	a=$(disk_ios "$dev")
+	fio --name=insn --filename="/dev/$dev" --ioengine=libaio --direct=1 --rw="$rw" \
+		--bs="$bs" --iodepth="$qd" --numjobs="$nj" --number_ios="$INSN_IOS" \
+		--norandommap --randrepeat=0 --group_reporting \
+		>"$INSN_DIR/$id.fio.log" 2>&1 || fail "$id: fio failed"
+	b=$(disk_ios "$dev")
+	insn_ctl dump "$id.counts"
+	mv "/results/$id.counts" "$INSN_DIR/"
+	{
+		echo "id=$id"
+		echo "impl=$impl"
+		echo "job=$rw-$bs-qd$qd-nj$nj"
+		echo "rep=$rep"
+		echo "ios=$((b - a))"
+	} >"$INSN_DIR/$id.meta"
+	log "$id: $((b - a)) I/Os counted"
+}
+
+# insn_cost: every 4 KiB job of the main list, in-tree then ours, one login
+# each; the repetitions of a job one after the other.
+insn_cost() {
+	local impl dev job rep
+	INSN_DIR=$OUT/insn
+	mkdir -p "$INSN_DIR"
+	for impl in intree ours; do
+		log "instructions: $impl-brd, $INSN_IOS I/Os per job, $INSN_REPS times"
+		srp_target_setup --impl "$impl" --bs brd --bs-mb "$BS_MB" >/dev/null ||
+			fail "instructions: $impl setup"
+		prefill_brd "$BS_MB"
+		dev=$(srp_login queue_size=128) || fail "instructions: $impl login"
+		dev=${dev#/dev/}
+		# The report maps block addresses to functions and modules.
+		cat /proc/kallsyms >"$INSN_DIR/$impl.kallsyms"
+		for job in "${JOBS_MAIN[@]}"; do
+			[[ $job == *" 4k "* ]] || continue
+			for ((rep = 1; rep <= INSN_REPS; rep++)); do
+				insn_run "$impl" "$dev" "$job" "$rep"
+			done
+		done
+		srp_target_teardown >/dev/null || fail "instructions: $impl teardown"
+	done
+}
+
 # ---------------------------------------------------------------- main
 
 srpt_test_cleanup() {
@@ -628,7 +719,7 @@ sed 's/^/# guest: /' "$OUT/guest.txt"
 trace_setup
 # Put our module into updates/ before anything is measured (with the
 # module indexes run-guest.sh made, a copy; else depmod, minutes under TCG).
-if [[ $CONFIGS == *ours* || $CONFIGS == *intree* || $PROFILE == 1 || $COST == 1 ]]; then
+if [[ $CONFIGS == *ours* || $CONFIGS == *intree* || $PROFILE == 1 || $COST == 1 || $INSN == 1 ]]; then
 	log "warm-up: module indexes for ours and intree"
 	for impl in ours intree; do
 		srp_target_setup --impl "$impl" --bs rd --bs-mb 16 >/dev/null || fail "warm-up $impl"
@@ -657,6 +748,7 @@ if [ "$COST" = 1 ]; then
 	command -v perf >/dev/null || fail "--target-cost needs perf in the guest"
 	target_cost
 fi
+[ "$INSN" = 0 ] || insn_cost
 trace_off
 if [ "$MEMORY" = 1 ]; then
 	# A script of its own (it has its own exit trap and teardown), after

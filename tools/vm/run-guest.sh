@@ -5,6 +5,7 @@
 #   tools/vm/run-guest.sh [--timeout SECS] [--results DIR] [--mem MB] [--smp N]
 #                         [--accel kvm|tcg|icount] [--kver RELEASE] [--append ARGS]
 #                         [--name NAME] [--pidfile FILE] [--disk IMAGE]
+#                         [--plugin SO]
 #                         [--net2 BACKEND --mac2 MAC --ip2 ADDR/LEN]
 #                         [--] SCRIPT [ARGS...]
 #   --timeout: SCRIPT's time limit in the guest (default 1800 s); --mem/--smp:
@@ -33,6 +34,10 @@
 #                    guest on that group and port is on one Ethernet segment,
 #                    through the host's loopback only); --mac2 is its MAC and
 #                    --ip2 the static IPv4 address the guest gives it
+#
+# --plugin SO: load the qemu TCG plugin SO with ctl=<results>/plugin-ctl,
+#   a control file the guest writes as /results/plugin-ctl (the instruction
+#   counter of tools/qemu-insn, for tools/bench.sh --icount --insn).
 #
 #   tools/vm/run-guest.sh --timeout 300 selftests/run.sh            # all selftests
 #   tools/vm/run-guest.sh selftests/run.sh harness/test_guest_sanity.sh
@@ -104,6 +109,7 @@ DISK=
 NET2=
 MAC2=
 IP2=
+PLUGIN=
 MEM=${MEM:-2048}
 SMP=${SMP:-2}
 ACCEL=${SRPT_GUEST_ACCEL:-}
@@ -135,6 +141,7 @@ parse_args() {
 		--net2) NET2=${2:?}; shift 2 ;;
 		--mac2) MAC2=${2:?}; shift 2 ;;
 		--ip2) IP2=${2:?}; shift 2 ;;
+		--plugin) PLUGIN=${2:?}; shift 2 ;;
 		-h|--help) usage 0 ;;
 		--) shift; break ;;
 		-*) die "unknown option $1 (see --help)" ;;
@@ -146,6 +153,7 @@ parse_args() {
 	case $TCG_THREAD in multi|single) ;; *) die "SRPT_GUEST_TCG_THREAD must be multi or single" ;; esac
 	[[ $GUEST_NAME =~ ^[A-Za-z0-9-]*$ ]] || die "--name: letters, digits and - only"
 	[ -z "$DISK" ] || [ -f "$DISK" ] || die "--disk $DISK: no such file"
+	[ -z "$PLUGIN" ] || [ -f "$PLUGIN" ] || die "--plugin $PLUGIN: no such file"
 	if [ -n "$NET2" ]; then
 		[[ $MAC2 =~ ^([0-9a-f]{2}:){5}[0-9a-f]{2}$ ]] || die "--net2 needs --mac2 (lower-case xx:xx:xx:xx:xx:xx)"
 		[[ $IP2 =~ ^[0-9.]+/[0-9]+$ ]] || die "--net2 needs --ip2 ADDR/LEN"
@@ -407,6 +415,10 @@ run_qemu() {
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot
 		-fsdev "local,id=results,path=$RESULTS,security_model=none,multidevs=remap"
 		-device virtio-9p-pci,fsdev=results,mount_tag=results)
+	if [ -n "$PLUGIN" ]; then
+		rm -f "$RESULTS"/plugin-ctl*
+		QEMU+=(-plugin "file=$(realpath "$PLUGIN"),ctl=$RESULTS/plugin-ctl")
+	fi
 	[ -z "$GUEST_NAME" ] || QEMU+=(-name "$GUEST_NAME")
 	[ -z "$PIDFILE" ] || QEMU+=(-pidfile "$PIDFILE")
 	if [ -n "$NET2" ]; then

@@ -1,0 +1,195 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""tools/bench-insn-report.py DIR: the instruction report of a
+`tools/bench.sh --icount --insn` run.
+
+Reads DIR/guest/bench/insn/ (tools/guest/bench.sh, insn_run: per run a
+.meta and the plugin's counts, "vaddr insns executions" per translation
+block of the guest kernel; per target its /proc/kallsyms) and writes
+DIR/insn.json, DIR/insn.txt and DIR/insn-functions/<job>.txt: per 4 KiB
+job, the guest kernel's executed instructions per I/O for the in-tree
+ib_srpt and ours,
+
+  target   in the target's modules (ib_srpt, target_core_*): their own
+           instructions, not what they call in the kernel or rxe;
+  ib_srpt  in the fabric driver alone;
+  guest    in the whole guest kernel: initiator, target, rxe, block layer.
+           The initiator's side is the same code doing the same I/O for
+           both targets, so the difference ours - in-tree is what the
+           target makes the kernel do, callees included,
+
+and the geometric means of ours/in-tree over the read and the write jobs.
+A block is counted whole each time it starts and a rep-prefixed string
+instruction once per iteration (a 4 KiB memset is 4096). The module
+figures repeat exactly from run to run; the guest figure does not (page
+and slab zeroing, huge page clearing that happen to fall in the window),
+so each job runs --insn-reps times and the report takes the smallest
+guest figure, and shows the spread. Exits 1 if a job lacks either side.
+"""
+
+import bisect
+import collections
+import glob
+import json
+import math
+import os
+import sys
+
+TARGET_MODULES = ("ib_srpt", "target_core_")
+
+
+def read_kv(path):
+    kv = {}
+    with open(path) as f:
+        for line in f:
+            if "=" in line:
+                k, v = line.strip().split("=", 1)
+                kv[k] = v
+    return kv
+
+
+class Symbols:
+    """Text symbols of a guest's /proc/kallsyms, for address lookups."""
+
+    def __init__(self, path):
+        syms = []
+        with open(path) as f:
+            for line in f:
+                p = line.split()
+                if len(p) >= 3 and p[1] in "tTwW":
+                    mod = p[3].strip("[]") if len(p) > 3 else "vmlinux"
+                    syms.append((int(p[0], 16), p[2], mod))
+        syms.sort()
+        self.starts = [s[0] for s in syms]
+        self.syms = syms
+
+    def lookup(self, addr):
+        i = bisect.bisect_right(self.starts, addr) - 1
+        return (self.syms[i][2], self.syms[i][1]) if i >= 0 else ("?", "?")
+
+
+def read_run(meta, syms):
+    """Instructions per I/O of one run, by module and by function."""
+    kv = read_kv(meta)
+    ios = int(kv["ios"])
+    mods, funcs = collections.Counter(), collections.Counter()
+    with open(meta[:-len(".meta")] + ".counts") as f:
+        for line in f:
+            addr, insns, runs = line.split()
+            n = int(insns) * int(runs)
+            mod, fn = syms.lookup(int(addr, 16))
+            mods[mod] += n
+            funcs[(mod, fn)] += n
+    if ios <= 0:
+        return None
+    return {"job": kv["job"], "impl": kv["impl"], "rep": int(kv["rep"]), "ios": ios,
+            "guest": sum(mods.values()) / ios,
+            "target": sum(v for m, v in mods.items() if m.startswith(TARGET_MODULES)) / ios,
+            "ib_srpt": mods["ib_srpt"] / ios,
+            "modules": {m: v / ios for m, v in mods.items()},
+            "funcs": {k: v / ios for k, v in funcs.items()}}
+
+
+def job_key(job):
+    rw, bs, qd, nj = job.split("-")
+    return (rw, int(qd[2:]), int(nj[2:]))
+
+
+def geomean(values):
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else None
+
+
+def pick(reps):
+    """The run with the fewest guest instructions, and the guest spread."""
+    best = min(reps, key=lambda r: r["guest"])
+    spread = max(r["guest"] for r in reps) / best["guest"] - 1
+    tspread = max(r["target"] for r in reps) / min(r["target"] for r in reps) - 1
+    return best, spread, tspread
+
+
+def write_functions(top, job, a, b):
+    """Both targets' functions side by side, largest difference first."""
+    os.makedirs(os.path.join(top, "insn-functions"), exist_ok=True)
+    keys = set(a["funcs"]) | set(b["funcs"])
+    rows = sorted(keys, key=lambda k: -abs(b["funcs"].get(k, 0) - a["funcs"].get(k, 0)))
+    with open(os.path.join(top, "insn-functions", f"{job}.txt"), "w") as f:
+        f.write(f"{job}: instructions per I/O by function (in-tree, ours, difference)\n")
+        for k in rows:
+            x, y = a["funcs"].get(k, 0), b["funcs"].get(k, 0)
+            if max(x, y) < 1:
+                continue
+            f.write(f"{x:10.1f} {y:10.1f} {y - x:+10.1f}  {k[0]}:{k[1]}\n")
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: bench-insn-report.py DIR")
+    top = sys.argv[1]
+    insn = os.path.join(top, "guest/bench/insn")
+    syms = {impl: Symbols(os.path.join(insn, f"{impl}.kallsyms"))
+            for impl in ("intree", "ours") if os.path.exists(os.path.join(insn, f"{impl}.kallsyms"))}
+    runs = collections.defaultdict(list)
+    for meta in glob.glob(os.path.join(insn, "*.meta")):
+        impl = read_kv(meta).get("impl")
+        if impl not in syms:
+            continue
+        r = read_run(meta, syms[impl])
+        if r:
+            runs[(r["impl"], r["job"])].append(r)
+    jobs = sorted({job for _, job in runs}, key=job_key)
+    rows, ratios, missing = [], collections.defaultdict(lambda: collections.defaultdict(list)), []
+    for job in jobs:
+        if not runs.get(("intree", job)) or not runs.get(("ours", job)):
+            missing.append(job)
+            continue
+        (a, sa, ta), (b, sb, tb) = pick(runs[("intree", job)]), pick(runs[("ours", job)])
+        write_functions(top, job, a, b)
+        row = {"job": job, "reps": min(len(runs[("intree", job)]), len(runs[("ours", job)]))}
+        for what in ("target", "ib_srpt", "guest"):
+            row[f"intree_{what}"] = a[what]
+            row[f"ours_{what}"] = b[what]
+        row["intree_guest_spread"], row["ours_guest_spread"] = sa, sb
+        row["intree_target_spread"], row["ours_target_spread"] = ta, tb
+        rw = job.split("-")[0]
+        for what in ("target", "guest"):
+            row[f"ratio_{what}"] = b[what] / a[what]
+            ratios[what][rw].append(row[f"ratio_{what}"])
+        rows.append(row)
+    summary = {what: {rw: geomean(v) for rw, v in d.items()} for what, d in ratios.items()}
+    with open(os.path.join(top, "insn.json"), "w") as f:
+        json.dump({"rows": rows, "geomean_ratio": summary, "missing": missing}, f, indent=1)
+    out = []
+    w = out.append
+    w("Guest kernel instructions per I/O, counted exactly (qemu plugin, tools/qemu-insn):")
+    w("target = executed in ib_srpt and target_core_* themselves; ib_srpt = the fabric")
+    w("driver alone; guest = the whole guest kernel (initiator, target, rxe, block layer;")
+    w("the initiator's part is the same for both targets, so guest ours - in-tree is what")
+    w("the target costs the kernel, callees included). Smallest guest figure of the")
+    w("repetitions; spread = how much the largest exceeded it (target spread in brackets).")
+    w("")
+    w(f"{'job':24}{'target in/ours':>17}{'ratio':>7}{'ib_srpt in/ours':>17}"
+      f"{'guest in/ours':>17}{'ours-in':>9}{'ratio':>7}{'spread in/ours':>22}")
+    for r in rows:
+        w(f"{r['job']:24}{r['intree_target']:8.0f}/{r['ours_target']:<8.0f}{r['ratio_target']:7.3f}"
+          f"{r['intree_ib_srpt']:8.0f}/{r['ours_ib_srpt']:<8.0f}"
+          f"{r['intree_guest']:8.0f}/{r['ours_guest']:<8.0f}"
+          f"{r['ours_guest'] - r['intree_guest']:+9.0f}{r['ratio_guest']:7.3f}"
+          f"{100 * r['intree_guest_spread']:5.1f}%({100 * r['intree_target_spread']:.1f})/"
+          f"{100 * r['ours_guest_spread']:.1f}%({100 * r['ours_target_spread']:.1f})")
+    w("")
+    for what, label in (("target", "the target modules' own instructions"),
+                        ("guest", "the whole guest kernel's instructions")):
+        for rw in ("randread", "randwrite"):
+            g = summary.get(what, {}).get(rw)
+            if g is not None:
+                w(f"geometric mean ours/in-tree, {label}, 4 KiB {rw}: {g:.3f}")
+    for job in missing:
+        w(f"missing: {job} (a side has no counted run)")
+    with open(os.path.join(top, "insn.txt"), "w") as f:
+        f.write("\n".join(out) + "\n")
+    print("\n".join(out))
+    return 1 if missing or not rows else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
