@@ -918,11 +918,19 @@ static void srpt_process_sq_waiters(struct srpt_rdma_ch *ch)
 void srpt_sq_return(struct srpt_rdma_ch *ch, u32 wrs)
 {
 	unsigned long flags;
+	bool waiting;
 
 	spin_lock_irqsave(&ch->lock, flags);
 	ch->sq_wr_avail += wrs;
+	/*
+	 * Once per send completion, and most find nobody waiting. A context
+	 * queued after this look waits for entries still taken, and their
+	 * completion posts it.
+	 */
+	waiting = !list_empty(&ch->sq_wait_list);
 	spin_unlock_irqrestore(&ch->lock, flags);
-	srpt_process_sq_waiters(ch);
+	if (waiting)
+		srpt_process_sq_waiters(ch);
 }
 
 /**
