@@ -724,7 +724,9 @@ static void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx)
 	 * may free the channel, so nothing may touch it after the unlock.
 	 */
 	if (--ch->in_flight == 0) {
-		wake_up(&ch->release_wq);
+		/* Only the release work sleeps there (srpt_wait_in_flight()). */
+		if (wq_has_sleeper(&ch->release_wq))
+			wake_up(&ch->release_wq);
 		srpt_check_credit_stall_locked(ch);
 	}
 	spin_unlock_irqrestore(&ch->lock, flags);
