@@ -1725,9 +1725,53 @@ static struct scatterlist *srpt_imm_in_place(struct srpt_send_ioctx *ioctx,
 	return &ioctx->imm_sg;
 }
 
+/* Give the command, whose CDB is at @cdb, to target_core. */
+static void srpt_submit_cdb(struct srpt_send_ioctx *ioctx, u8 *cdb)
+{
+	struct se_cmd *se_cmd = &ioctx->se_cmd;
+	struct scatterlist *data_sg;
+
+	data_sg = srpt_imm_in_place(ioctx, cdb);
+	if (!data_sg)
+		data_sg = srpt_read_page(ioctx, ioctx->lun, cdb);
+	if (target_submit_prep(se_cmd, cdb, data_sg, data_sg ? 1 : 0,
+			       NULL, 0, NULL, 0, GFP_KERNEL))
+		return;	/* target_core already sent CHECK CONDITION */
+	/*
+	 * For an underflowing READ target_core shortened data_length to what
+	 * the CDB asks for but kept our scatterlist: shorten it too, or the
+	 * backend would read more blocks than the CDB names (srpt_read_page()
+	 * trusts a block size that may have changed since).
+	 */
+	if (data_sg == &ioctx->rd_sg && se_cmd->data_length < data_sg->length)
+		data_sg->length = se_cmd->data_length;
+	target_submit(se_cmd);
+}
+
+/*
+ * A buffer without immediate data (see write_pending) is reposted before
+ * target_submit_prep(), which may answer at once and so return the
+ * command's credit: the initiator may use that credit only once the buffer
+ * is back (SRP r16a 5.4.2). The CDB, with its additional bytes contiguous
+ * in the IU, is copied first. Not inlined into srpt_submit_cmd(): with
+ * CONFIG_INIT_STACK_ALL_ZERO the copy's room is zeroed on every call,
+ * which commands with immediate data need not pay.
+ */
+static noinline void srpt_submit_cdb_copy(struct srpt_recv_ioctx *recv,
+					  struct srpt_send_ioctx *ioctx)
+{
+	const struct srp_cmd *cmd = recv->buf;
+	u8 cdb[SRPT_MAX_CDB_LEN];
+
+	memcpy(cdb, cmd->cdb, sizeof(cmd->cdb) + (cmd->add_cdb_len & ~3));
+	srpt_repost_recv(ioctx->ch, recv);
+	srpt_submit_cdb(ioctx, cdb);
+}
+
 /*
  * Hand a parsed SRP_CMD to target_core; @reason is set for a malformed IU.
- * @recv is reposted here unless it holds immediate data.
+ * @recv is reposted here unless it holds immediate data, which
+ * queue_status() reposts.
  */
 static void srpt_submit_cmd(struct srpt_rdma_ch *ch,
 			    struct srpt_recv_ioctx *recv,
@@ -1736,13 +1780,9 @@ static void srpt_submit_cmd(struct srpt_rdma_ch *ch,
 	struct se_session *se_sess = ch->nexus->se_sess;
 	struct srp_cmd *cmd = recv->buf;
 	struct se_cmd *se_cmd = &ioctx->se_cmd;
-	u64 lun = ioctx->lun;
-	u8 cdb_copy[SRPT_MAX_CDB_LEN], *cdb;
-	struct scatterlist *data_sg;
-	bool holds_imm;
 	int ret;
 
-	ret = target_init_cmd(se_cmd, se_sess, ioctx->sense, lun,
+	ret = target_init_cmd(se_cmd, se_sess, ioctx->sense, ioctx->lun,
 			      ioctx->data_len,
 			      srpt_task_attr(cmd->task_attr), ioctx->data_dir,
 			      TARGET_SCF_ACK_KREF);
@@ -1765,38 +1805,10 @@ static void srpt_submit_cmd(struct srpt_rdma_ch *ch,
 		target_put_sess_cmd(se_cmd);
 		return;
 	}
-	/*
-	 * The CDB, with its additional bytes, is contiguous in the IU. A
-	 * buffer without immediate data (see write_pending) is reposted
-	 * before target_submit_prep(), which may answer at once and so
-	 * return the command's credit: the initiator may use that credit only
-	 * once the buffer is back (SRP r16a 5.4.2). The CDB is copied first.
-	 * queue_status() reposts a buffer held for immediate data.
-	 */
-	holds_imm = ioctx->imm;
-	cdb = cmd->cdb;
-	if (!holds_imm) {
-		memcpy(cdb_copy, cmd->cdb,
-		       sizeof(cmd->cdb) + (cmd->add_cdb_len & ~3));
-		cdb = cdb_copy;
-		srpt_repost_recv(ch, recv);
-	}
-	data_sg = srpt_imm_in_place(ioctx, cdb);
-	if (!data_sg)
-		data_sg = srpt_read_page(ioctx, lun, cdb);
-	ret = target_submit_prep(se_cmd, cdb, data_sg, data_sg ? 1 : 0,
-				 NULL, 0, NULL, 0, GFP_KERNEL);
-	if (ret)
-		return;	/* target_core already sent CHECK CONDITION */
-	/*
-	 * For an underflowing READ target_core shortened data_length to what
-	 * the CDB asks for but kept our scatterlist: shorten it too, or the
-	 * backend would read more blocks than the CDB names (srpt_read_page()
-	 * trusts a block size that may have changed since).
-	 */
-	if (data_sg == &ioctx->rd_sg && se_cmd->data_length < data_sg->length)
-		data_sg->length = se_cmd->data_length;
-	target_submit(se_cmd);
+	if (ioctx->imm)
+		srpt_submit_cdb(ioctx, cmd->cdb);
+	else
+		srpt_submit_cdb_copy(recv, ioctx);
 }
 
 static void srpt_unmap_table(struct srpt_send_ioctx *ioctx)
