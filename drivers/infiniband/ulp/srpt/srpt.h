@@ -441,7 +441,7 @@ struct srpt_rw {
  * @rsp_dma:   its bus address.
  * @imm:       receive buffer holding immediate data; reposted once the
  *             data is copied out or, when target_core uses it in place
- *             (@imm_sg), once the command has its status.
+ *             (@imm_sg), with the command's response.
  * @imm_sg:    scatterlist over immediate data used in place.
  * @rd_page:   this context's page for small READ data, allocated on first
  *             use and kept until the context is freed, so that a 4 KiB

@@ -422,6 +422,27 @@ void srpt_repost_recv(struct srpt_rdma_ch *ch, struct srpt_recv_ioctx *recv)
 }
 
 /*
+ * srpt_repost_recv() of a ring buffer's prepared work request @wr, for a
+ * caller that posts more in the same ch->lock hold.
+ * Context: ch->lock held.
+ */
+static void srpt_repost_wr_locked(struct srpt_rdma_ch *ch,
+				  const struct ib_recv_wr *wr)
+{
+	int ret;
+
+	lockdep_assert_held(&ch->lock);
+	if (ch->state > SRPT_CH_LIVE)
+		return;
+	ret = ib_post_recv(ch->qp, wr, NULL);
+	if (ret) {
+		pr_warn_ratelimited("%s: reposting a receive buffer failed (%d)\n",
+				    ch->name, ret);
+		srpt_ch_close_locked(ch);
+	}
+}
+
+/*
  * Send contexts come from a cache of their exact size: 1216 bytes on x86_64,
  * which kmalloc() would round up to 2 KiB.
  */
@@ -964,11 +985,14 @@ int srpt_sq_post_one_locked(struct srpt_rdma_ch *ch,
 /*
  * Post the chain @first of @wrs work requests for @ioctx, or queue it
  * behind the contexts already waiting for space. A context the channel can
- * no longer send is finished here (srpt_post_failed()).
+ * no longer send is finished here (srpt_post_failed()). @recv, if set,
+ * gives back the ring buffer of the command's immediate data
+ * (ioctx->imm) first, in the same lock hold.
  */
 static void srpt_sq_post(struct srpt_send_ioctx *ioctx,
 			 struct ib_send_wr *first, u32 wrs,
-			 enum srpt_post_kind kind)
+			 enum srpt_post_kind kind,
+			 const struct ib_recv_wr *recv)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
 	unsigned long flags;
@@ -983,6 +1007,10 @@ static void srpt_sq_post(struct srpt_send_ioctx *ioctx,
 		return;
 	}
 	spin_lock_irqsave(&ch->lock, flags);
+	if (recv) {
+		srpt_repost_wr_locked(ch, recv);
+		ioctx->imm = NULL;
+	}
 	if (ch->state > SRPT_CH_LIVE) {
 		ret = -ENOTCONN;
 	} else if (!list_empty(&ch->sq_wait_list) || ch->sq_wr_avail < wrs) {
@@ -1077,6 +1105,22 @@ void srpt_post_response(struct srpt_send_ioctx *ioctx)
 	struct srpt_rdma_ch *ch = ioctx->ch;
 	struct ib_send_wr *send = &ioctx->rsp_wr, *first;
 	struct ib_sge *sge = &ioctx->rsp_sge;
+	struct ib_recv_wr recv_wr, *recv = NULL;
+	struct ib_sge recv_sge;
+
+	/*
+	 * The backend is done with any immediate data: its buffer goes back
+	 * before the response returns the command's credit (SRP r16a
+	 * 5.4.2). A ring buffer is posted in the lock hold that posts the
+	 * response (srpt_sq_post()), an SRQ's, which needs no ch->lock, now.
+	 */
+	if (ioctx->imm && ioctx->imm->srq) {
+		srpt_repost_recv(ch, ioctx->imm);
+		ioctx->imm = NULL;
+	} else if (ioctx->imm) {
+		srpt_init_recv_wr(ch->sdev, ioctx->imm, &recv_wr, &recv_sge);
+		recv = &recv_wr;
+	}
 
 	memset(send, 0, sizeof(*send));
 	send->send_flags = IB_SEND_SIGNALED;
@@ -1097,7 +1141,8 @@ void srpt_post_response(struct srpt_send_ioctx *ioctx)
 	/* READ data goes out as RDMA WRITEs chained before the response. */
 	first = srpt_chain_rw(ioctx, NULL, send);
 	ioctx->state = SRPT_CMD_RSP_SENT;
-	srpt_sq_post(ioctx, first, srpt_count_wrs(first), SRPT_POST_RESPONSE);
+	srpt_sq_post(ioctx, first, srpt_count_wrs(first), SRPT_POST_RESPONSE,
+		     recv);
 }
 
 static void srpt_post_rdma_read(struct srpt_send_ioctx *ioctx)
@@ -1106,7 +1151,8 @@ static void srpt_post_rdma_read(struct srpt_send_ioctx *ioctx)
 
 	first = srpt_chain_rw(ioctx, &ioctx->rdma_cqe, NULL);
 	ioctx->state = SRPT_CMD_NEED_DATA;
-	srpt_sq_post(ioctx, first, srpt_count_wrs(first), SRPT_POST_DATA_READ);
+	srpt_sq_post(ioctx, first, srpt_count_wrs(first), SRPT_POST_DATA_READ,
+		     NULL);
 }
 
 /* ----- RDMA R/W contexts ------------------------------------------------ */
@@ -1520,11 +1566,6 @@ int srpt_queue_status(struct se_cmd *se_cmd)
 
 	/* Only the status goes out; drop any data mapping. */
 	srpt_unmap_rw(ioctx);
-	if (ioctx->imm) {
-		/* The backend is done with the immediate data. */
-		srpt_repost_recv(ioctx->ch, ioctx->imm);
-		ioctx->imm = NULL;
-	}
 	srpt_build_rsp(ioctx);
 	srpt_post_response(ioctx);
 	return 0;
@@ -1693,8 +1734,8 @@ static sense_reason_t srpt_parse_data(struct srpt_send_ioctx *ioctx,
 /*
  * Immediate data that starts on an SRPT_IMM_ALIGN boundary is given to
  * target_core in place, as the command's data buffer: no buffer to allocate,
- * no copy. The receive buffer is then held until the command has its
- * status (queue_status) or is released.
+ * no copy. The receive buffer is then held until the command's response
+ * is posted (srpt_post_response()) or the command is released.
  */
 static struct scatterlist *srpt_imm_in_place(struct srpt_send_ioctx *ioctx,
 					     const u8 *cdb)
@@ -1770,8 +1811,8 @@ static noinline void srpt_submit_cdb_copy(struct srpt_recv_ioctx *recv,
 
 /*
  * Hand a parsed SRP_CMD to target_core; @reason is set for a malformed IU.
- * @recv is reposted here unless it holds immediate data, which
- * queue_status() reposts.
+ * @recv is reposted here unless it holds immediate data, which goes back
+ * with the response (srpt_post_response()).
  */
 static void srpt_submit_cmd(struct srpt_rdma_ch *ch,
 			    struct srpt_recv_ioctx *recv,
@@ -1962,7 +2003,7 @@ static void srpt_post_table_read(struct srpt_send_ioctx *ioctx)
 	wr->wr.num_sge = 1;
 	wr->remote_addr = be64_to_cpu(ioctx->table.va);
 	wr->rkey = be32_to_cpu(ioctx->table.key);
-	srpt_sq_post(ioctx, &wr->wr, 1, SRPT_POST_TABLE_READ);
+	srpt_sq_post(ioctx, &wr->wr, 1, SRPT_POST_TABLE_READ, NULL);
 }
 
 /* Map ioctx->desc for the table and read it (SRP r16a 5.5.4.3). */
