@@ -910,8 +910,13 @@ struct srpt_nexus {
 	struct list_head	answer_list;
 };
 
+/* Lockless: the state may move on right after (see the state rules above). */
+static inline bool srpt_ch_is_live(const struct srpt_rdma_ch *ch)
+{
+	return READ_ONCE(ch->state) <= SRPT_CH_LIVE;
+}
+
 void srpt_format_port_id(char *buf, size_t len, const u8 id[16]);
-bool srpt_ch_is_live(struct srpt_rdma_ch *ch);
 void srpt_ch_close(struct srpt_rdma_ch *ch);
 void srpt_ch_close_locked(struct srpt_rdma_ch *ch);
 void srpt_ch_logout(struct srpt_rdma_ch *ch, u32 reason);

@@ -54,11 +54,6 @@ static enum srpt_ch_state srpt_ch_set_state(struct srpt_rdma_ch *ch,
 	return old;
 }
 
-bool srpt_ch_is_live(struct srpt_rdma_ch *ch)
-{
-	return READ_ONCE(ch->state) <= SRPT_CH_LIVE;
-}
-
 /**
  * srpt_ch_close - start tearing a channel down
  * @ch: the channel.

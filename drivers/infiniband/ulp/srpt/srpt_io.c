@@ -664,7 +664,7 @@ static struct srpt_send_ioctx *srpt_get_send_ioctx(struct srpt_rdma_ch *ch,
  * windows. The descriptors stay, so that target_core may call
  * write_pending or queue_data_in again after a queue-full return.
  */
-static void srpt_unmap_rw(struct srpt_send_ioctx *ioctx)
+static void __srpt_unmap_rw(struct srpt_send_ioctx *ioctx)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
 	enum dma_data_direction dir;
@@ -680,6 +680,13 @@ static void srpt_unmap_rw(struct srpt_send_ioctx *ioctx)
 		for (i = 0; i < ioctx->rw_ready; i++)
 			kfree(ioctx->rw[i].sg);
 	ioctx->rw_ready = 0;
+}
+
+/* Called twice per command; a write's data is unmapped before its status. */
+static void srpt_unmap_rw(struct srpt_send_ioctx *ioctx)
+{
+	if (ioctx->rw_ready)
+		__srpt_unmap_rw(ioctx);
 }
 
 /* Free a descriptor table allocated by srpt_alloc_descs(). */
