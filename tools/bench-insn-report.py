@@ -80,7 +80,7 @@ def read_run(meta, syms):
             mod, fn = syms.lookup(int(addr, 16))
             mods[mod] += n
             funcs[(mod, fn)] += n
-    if ios <= 0:
+    if ios <= 0 or not mods:
         return None
     return {"job": kv["job"], "impl": kv["impl"], "rep": int(kv["rep"]), "ios": ios,
             "guest": sum(mods.values()) / ios,
@@ -139,7 +139,8 @@ def main():
     jobs = sorted({job for _, job in runs}, key=job_key)
     rows, ratios, missing = [], collections.defaultdict(lambda: collections.defaultdict(list)), []
     for job in jobs:
-        if not runs.get(("intree", job)) or not runs.get(("ours", job)):
+        sides = (runs.get(("intree", job)), runs.get(("ours", job)))
+        if not all(sides) or not all(min(r["target"] for r in s) > 0 for s in sides):
             missing.append(job)
             continue
         (a, sa, ta), (b, sb, tb) = pick(runs[("intree", job)]), pick(runs[("ours", job)])

@@ -37,7 +37,7 @@
 # executed instructions per I/O on every 4 KiB job for in-tree and ours,
 # counted exactly by the qemu plugin of tools/qemu-insn, by module and
 # function; report in insn.txt, insn.json and insn-functions/; about 20
-# min).  Environment: BENCH_MEM (guest MB, default 3072),
+# min alone).  Environment: BENCH_MEM (guest MB, default 3072),
 # BENCH_SMP (guest CPUs, default 2: the machine has 2 cores).
 #
 # Output in build/bench/<stamp>/ (build/bench/latest links to it):
@@ -87,6 +87,7 @@ plugin=()
 if [ "$insn" = 1 ]; then
 	# Counters bumped by one vCPU thread: --insn needs --icount's single vCPU.
 	[ ${#accel[@]} -gt 0 ] || { echo "bench: --insn needs --icount" >&2; exit 2; }
+	[ "$target_cost" = 0 ] || { echo "bench: --insn and --target-cost: one at a time" >&2; exit 2; }
 	make -C tools/qemu-insn
 	plugin=(--plugin tools/qemu-insn/srpt_insn.so)
 fi

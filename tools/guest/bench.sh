@@ -626,13 +626,16 @@ target_cost() {
 # file every millisecond of host time).
 INSN_SEQ=0
 insn_ctl() {
-	local ack _ deadline=$((SECONDS + 60))
+	local ack ret deadline=$((SECONDS + 60))
 	INSN_SEQ=$((INSN_SEQ + 1))
 	echo "$1 $INSN_SEQ ${2:-}" >/results/plugin-ctl.tmp
 	mv /results/plugin-ctl.tmp /results/plugin-ctl
 	while [ "$SECONDS" -lt "$deadline" ]; do
-		read -r ack _ 2>/dev/null </results/plugin-ctl.done || true
-		[ "${ack:-}" != "$INSN_SEQ" ] || return 0
+		read -r ack ret 2>/dev/null </results/plugin-ctl.done || true
+		if [ "${ack:-}" = "$INSN_SEQ" ]; then
+			[ "$ret" = 0 ] || fail "the instruction counter failed '$1' ($ret)"
+			return 0
+		fi
 		read -rt 0.01 -u "$SLEEP_FD" || true
 	done
 	fail "the instruction counter did not answer '$1' (no run-guest.sh --plugin?)"
@@ -641,23 +644,26 @@ insn_ctl() {
 # insn_run IMPL DEV "rw bs qd nj" REP: one counted run. Its window holds
 # whole fio runs only, so that no I/O is cut in two: the counters are zeroed
 # with the target idle, fio does INSN_IOS I/Os per job, and they are read
-# when it has exited (fio's own start and exit are counted too, the same
-# for every target). A short fio run first brings the path to its steady
-# state.
+# when it has exited. fio's own start and exit and the few commands at the
+# window's ends are counted too, the same for every target. A short fio
+# run first brings the path to its steady state.
 insn_run() {
 	local impl=$1 dev=$2 rep=$4 rw bs qd nj id a b
+	local -a st
 	read -r rw bs qd nj <<<"$3"
 	id=$impl-brd-$rw-$bs-qd$qd-nj$nj-r$rep
 	fio --name=warm --filename="/dev/$dev" --ioengine=libaio --direct=1 --rw="$rw" \
 		--bs="$bs" --iodepth="$qd" --numjobs="$nj" --number_ios=1000 \
 		--norandommap --randrepeat=0 >/dev/null 2>&1 || fail "$id: warm-up fio failed"
 	insn_ctl reset
-	a=$(disk_ios "$dev")
+	read -ra st <"/sys/block/$dev/stat"
+	a=$((st[0] + st[4]))
 	fio --name=insn --filename="/dev/$dev" --ioengine=libaio --direct=1 --rw="$rw" \
 		--bs="$bs" --iodepth="$qd" --numjobs="$nj" --number_ios="$INSN_IOS" \
 		--norandommap --randrepeat=0 --group_reporting \
 		>"$INSN_DIR/$id.fio.log" 2>&1 || fail "$id: fio failed"
-	b=$(disk_ios "$dev")
+	read -ra st <"/sys/block/$dev/stat"
+	b=$((st[0] + st[4]))
 	insn_ctl dump "$id.counts"
 	mv "/results/$id.counts" "$INSN_DIR/"
 	{

@@ -9,7 +9,7 @@
  * block per iteration, so it counts one per iteration. The guest drives the
  * counting through a file on its results share:
  *
- *   reset SEQ        zero every counter
+ *   reset SEQ        start counting from zero
  *   dump SEQ NAME    write "vaddr insns count" lines, the blocks that ran,
  *                    to NAME beside the control file
  *
@@ -51,10 +51,17 @@ __attribute__((visibility("default"))) int qemu_plugin_version = 1;
 #define KERNEL_START	0xffff800000000000ULL
 #define CHUNK		65536
 
+/*
+ * @count is bumped by the vCPU thread with a plain load, add and store,
+ * so the poller never writes it (a zero stored between the two would be
+ * lost): a reset takes a snapshot in @base, and a dump writes the
+ * difference.
+ */
 struct block {
 	uint64_t vaddr;
 	uint64_t insns;
-	uint64_t count;		/* bumped by the vCPU, read by the poller */
+	uint64_t count;
+	uint64_t base;
 };
 
 /* Blocks live in chunks that never move: the inline adds point into them. */
@@ -111,8 +118,11 @@ static void reset(void)
 	size_t i;
 
 	pthread_mutex_lock(&lock);
-	for (i = 0; i < nblocks; i++)
-		block_at(i)->count = 0;
+	for (i = 0; i < nblocks; i++) {
+		struct block *b = block_at(i);
+
+		b->base = __atomic_load_n(&b->count, __ATOMIC_RELAXED);
+	}
 	pthread_mutex_unlock(&lock);
 }
 
@@ -132,10 +142,11 @@ static int dump(const char *name)
 	pthread_mutex_lock(&lock);
 	for (i = 0; i < nblocks; i++) {
 		struct block *b = block_at(i);
+		uint64_t runs = __atomic_load_n(&b->count, __ATOMIC_RELAXED) - b->base;
 
-		if (b->count)
+		if (runs)
 			fprintf(f, "%" PRIx64 " %" PRIu64 " %" PRIu64 "\n",
-				b->vaddr, b->insns, b->count);
+				b->vaddr, b->insns, runs);
 	}
 	pthread_mutex_unlock(&lock);
 	if (fclose(f))
