@@ -1009,6 +1009,7 @@ static void srpt_sq_post(struct srpt_send_ioctx *ioctx,
 		/* srpt_check_fits() refuses such transfers before. */
 		pr_warn_ratelimited("%s: a transfer needs %u send queue entries but srp_sq_size is %u; closing the channel\n",
 				    ch->name, wrs, ch->sq_size);
+		/* A buffer in ioctx->imm goes back at the release. */
 		srpt_ch_close(ch);
 		srpt_post_failed(ioctx, kind);
 		return;
@@ -1118,8 +1119,9 @@ void srpt_post_response(struct srpt_send_ioctx *ioctx)
 	/*
 	 * The backend is done with any immediate data: its buffer goes back
 	 * before the response returns the command's credit (SRP r16a
-	 * 5.4.2). A ring buffer is posted in the lock hold that posts the
-	 * response (srpt_sq_post()), an SRQ's, which needs no ch->lock, now.
+	 * 5.4.2). A ring buffer is posted in the lock hold that posts or
+	 * queues the response (srpt_sq_post()), an SRQ's, which needs no
+	 * ch->lock, now.
 	 */
 	if (ioctx->imm && ioctx->imm->srq) {
 		srpt_repost_recv(ch, ioctx->imm);
