@@ -35,6 +35,8 @@ import re
 import subprocess
 import sys
 
+from bench_common import finish_report, geomean, job_key, read_kv
+
 TARGET_MODULES = ("ib_srpt", "target_core_")
 # Where interrupt and softirq work starts on a kernel stack (6.1 and 6.12).
 IRQ_ENTRIES = {"asm_sysvec_apic_timer_interrupt", "asm_sysvec_call_function_single",
@@ -42,16 +44,6 @@ IRQ_ENTRIES = {"asm_sysvec_apic_timer_interrupt", "asm_sysvec_call_function_sing
                "irq_exit_rcu", "__irq_exit_rcu", "__do_softirq", "handle_softirqs",
                "do_softirq", "run_ksoftirqd"}
 IRQ_PREFIXES = ("asm_sysvec_", "sysvec_", "__sysvec_")
-
-
-def read_kv(path):
-    kv = {}
-    with open(path) as f:
-        for line in f:
-            if "=" in line:
-                k, v = line.strip().split("=", 1)
-                kv[k] = v
-    return kv
 
 
 def irq_ranges(kallsyms):
@@ -246,15 +238,6 @@ def cs(v):
     return "-" if v is None else f"{v:.2f}"
 
 
-def job_key(job):
-    rw, bs, qd, nj = job.split("-")
-    return (rw, int(qd[2:]), int(nj[2:]))
-
-
-def geomean(values):
-    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else None
-
-
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: bench-cost-report.py DIR")
@@ -321,12 +304,8 @@ def main():
         verdict = "met" if g <= 1.0 else "not met"
         w(f"geometric mean ours/in-tree over the 4 KiB {rw} jobs: {g:.3f} "
           f"(target <= 1: {verdict})")
-    for job in missing:
-        w(f"missing: {job} (a side has no samples or no I/O)")
-    with open(os.path.join(top, "cost.txt"), "w") as f:
-        f.write("\n".join(out) + "\n")
-    print("\n".join(out))
-    return 1 if missing or not rows else 0
+    return finish_report(top, "cost.txt", out, missing, rows,
+                         "a side has no samples or no I/O")
 
 
 if __name__ == "__main__":

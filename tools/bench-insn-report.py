@@ -31,21 +31,12 @@ import bisect
 import collections
 import glob
 import json
-import math
 import os
 import sys
 
+from bench_common import finish_report, geomean, job_key, read_kv
+
 TARGET_MODULES = ("ib_srpt", "target_core_")
-
-
-def read_kv(path):
-    kv = {}
-    with open(path) as f:
-        for line in f:
-            if "=" in line:
-                k, v = line.strip().split("=", 1)
-                kv[k] = v
-    return kv
 
 
 class Symbols:
@@ -88,15 +79,6 @@ def read_run(meta, syms):
             "ib_srpt": mods["ib_srpt"] / ios,
             "modules": {m: v / ios for m, v in mods.items()},
             "funcs": {k: v / ios for k, v in funcs.items()}}
-
-
-def job_key(job):
-    rw, bs, qd, nj = job.split("-")
-    return (rw, int(qd[2:]), int(nj[2:]))
-
-
-def geomean(values):
-    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else None
 
 
 def pick(reps):
@@ -184,12 +166,8 @@ def main():
             g = summary.get(what, {}).get(rw)
             if g is not None:
                 w(f"geometric mean ours/in-tree, {label}, 4 KiB {rw}: {g:.3f}")
-    for job in missing:
-        w(f"missing: {job} (a side has no counted run)")
-    with open(os.path.join(top, "insn.txt"), "w") as f:
-        f.write("\n".join(out) + "\n")
-    print("\n".join(out))
-    return 1 if missing or not rows else 0
+    return finish_report(top, "insn.txt", out, missing, rows,
+                         "a side has no counted run")
 
 
 if __name__ == "__main__":

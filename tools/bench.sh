@@ -197,22 +197,18 @@ if [ "$profile_only" = 1 ]; then
 	echo "bench: $out/guest/bench/profile-*.txt"
 	exit "$rc"
 fi
-if [ "$target_cost" = 1 ]; then
-	/usr/bin/python3 tools/bench-cost-report.py "$out" >/dev/null || rc=1
-	[ -s "$out/cost.txt" ] || { echo "bench: --target-cost: no report (exit $rc); see $out/guest/output.log" >&2; exit 1; }
-	cat "$out/cost.txt"
+# job_report OPTION NAME: the per-job report tools/bench-NAME-report.py
+# writes as NAME.txt and NAME.json, printed; exits with the run's status.
+job_report() {
+	/usr/bin/python3 "tools/bench-$2-report.py" "$out" >/dev/null || rc=1
+	[ -s "$out/$2.txt" ] || { echo "bench: $1: no report (exit $rc); see $out/guest/output.log" >&2; exit 1; }
+	cat "$out/$2.txt"
 	[ "$rc" = 0 ] || echo "bench: the guest run or the report failed (exit $rc); see $out/guest/output.log" >&2
-	echo "bench: $out/cost.txt $out/cost.json"
+	echo "bench: $out/$2.txt $out/$2.json"
 	exit "$rc"
-fi
-if [ "$insn" = 1 ]; then
-	/usr/bin/python3 tools/bench-insn-report.py "$out" >/dev/null || rc=1
-	[ -s "$out/insn.txt" ] || { echo "bench: --insn: no report (exit $rc); see $out/guest/output.log" >&2; exit 1; }
-	cat "$out/insn.txt"
-	[ "$rc" = 0 ] || echo "bench: the guest run or the report failed (exit $rc); see $out/guest/output.log" >&2
-	echo "bench: $out/insn.txt $out/insn.json"
-	exit "$rc"
-fi
+}
+[ "$target_cost" = 0 ] || job_report --target-cost cost
+[ "$insn" = 0 ] || job_report --insn insn
 if [ ! -d "$out/guest/bench/runs" ]; then
 	echo "bench: the guest produced no results (exit $rc); see $out/guest/output.log" >&2
 	exit 1

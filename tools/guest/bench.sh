@@ -596,29 +596,35 @@ cost_run() {
 	log "$id: $ios I/Os in ${a[0]}..${b[0]} s"
 }
 
-# target_cost: every 4 KiB job of the main list, in-tree then ours, one
-# login each.
+# each_4k_job WHAT DIR RUN: for the in-tree module, then ours (brd, one
+# login each), save every symbol, the modules' too, to DIR/<impl>.kallsyms
+# (the reports map addresses with them) and call RUN IMPL DEV JOB for every
+# 4 KiB job of the main list.
+each_4k_job() {
+	local what=$1 dir=$2 run=$3 impl dev job
+	for impl in intree ours; do
+		srp_target_setup --impl "$impl" --bs brd --bs-mb "$BS_MB" >/dev/null ||
+			fail "$what: $impl setup"
+		prefill_brd "$BS_MB"
+		dev=$(srp_login queue_size=128) || fail "$what: $impl login"
+		dev=${dev#/dev/}
+		cat /proc/kallsyms >"$dir/$impl.kallsyms"
+		for job in "${JOBS_MAIN[@]}"; do
+			[[ $job == *" 4k "* ]] || continue
+			"$run" "$impl" "$dev" "$job" || fail "$what: $impl $job"
+		done
+		srp_target_teardown >/dev/null || fail "$what: $impl teardown"
+	done
+}
+
+# target_cost: every 4 KiB job of the main list, in-tree then ours.
 target_cost() {
-	local impl dev job
 	COST_DIR=$OUT/cost
 	mkdir -p "$COST_DIR"
 	# The kernel's own symbols (the interrupt entries); modules per run.
 	grep -v '\[' /proc/kallsyms >"$COST_DIR/kallsyms"
-	for impl in intree ours; do
-		log "target cost: $impl-brd, perf -F $PERF_FREQ for $COST_SECS s per job"
-		srp_target_setup --impl "$impl" --bs brd --bs-mb "$BS_MB" >/dev/null ||
-			fail "target cost: $impl setup"
-		prefill_brd "$BS_MB"
-		dev=$(srp_login queue_size=128) || fail "target cost: $impl login"
-		dev=${dev#/dev/}
-		# Every symbol, the modules' too: the report's breakdown by function.
-		cat /proc/kallsyms >"$COST_DIR/$impl.kallsyms"
-		for job in "${JOBS_MAIN[@]}"; do
-			[[ $job == *" 4k "* ]] || continue
-			cost_run "$impl" "$dev" "$job" || fail "target cost: $impl $job"
-		done
-		srp_target_teardown >/dev/null || fail "target cost: $impl teardown"
-	done
+	log "target cost: perf -F $PERF_FREQ for $COST_SECS s per job"
+	each_4k_job "target cost" "$COST_DIR" cost_run
 }
 
 # insn_ctl reset | insn_ctl dump NAME: have the plugin zero its counters or
@@ -676,29 +682,20 @@ insn_run() {
 	log "$id: $((b - a)) I/Os counted"
 }
 
-# insn_cost: every 4 KiB job of the main list, in-tree then ours, one login
-# each; the repetitions of a job one after the other.
+# insn_job IMPL DEV JOB: the repetitions of a job, one after the other.
+insn_job() {
+	local rep
+	for ((rep = 1; rep <= INSN_REPS; rep++)); do
+		insn_run "$1" "$2" "$3" "$rep"
+	done
+}
+
+# insn_cost: every 4 KiB job of the main list, in-tree then ours.
 insn_cost() {
-	local impl dev job rep
 	INSN_DIR=$OUT/insn
 	mkdir -p "$INSN_DIR"
-	for impl in intree ours; do
-		log "instructions: $impl-brd, $INSN_IOS I/Os per job, $INSN_REPS times"
-		srp_target_setup --impl "$impl" --bs brd --bs-mb "$BS_MB" >/dev/null ||
-			fail "instructions: $impl setup"
-		prefill_brd "$BS_MB"
-		dev=$(srp_login queue_size=128) || fail "instructions: $impl login"
-		dev=${dev#/dev/}
-		# The report maps block addresses to functions and modules.
-		cat /proc/kallsyms >"$INSN_DIR/$impl.kallsyms"
-		for job in "${JOBS_MAIN[@]}"; do
-			[[ $job == *" 4k "* ]] || continue
-			for ((rep = 1; rep <= INSN_REPS; rep++)); do
-				insn_run "$impl" "$dev" "$job" "$rep"
-			done
-		done
-		srp_target_teardown >/dev/null || fail "instructions: $impl teardown"
-	done
+	log "instructions: $INSN_IOS I/Os per job, $INSN_REPS times"
+	each_4k_job instructions "$INSN_DIR" insn_job
 }
 
 # ---------------------------------------------------------------- main
