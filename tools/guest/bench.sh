@@ -170,22 +170,22 @@ kthread_cpu() {
 	echo "$out"
 }
 
-# disk_ios DEV: completed reads + writes of /dev/DEV.
+# disk_ios DEV VAR: set VAR to the completed reads + writes of /dev/DEV.
+# Bash builtins only, no subshell: callers read it inside measured windows.
 disk_ios() {
 	local -a st
 	read -ra st <"/sys/block/$1/stat"
-	echo $((st[0] + st[4]))
+	printf -v "$2" '%d' $((st[0] + st[4]))
 }
 
 # wait_io_start DEV BASE LIMIT: wait until DEV has completed more than BASE
 # I/Os (at most LIMIT s).  No forks: with fio and the target keeping both
 # vCPUs busy, a loop of $(...) and sleep noticed the start seconds late.
 wait_io_start() {
-	local -a st
-	local deadline=$((SECONDS + $3))
+	local n deadline=$((SECONDS + $3))
 	while [ "$SECONDS" -lt "$deadline" ]; do
-		read -ra st <"/sys/block/$1/stat"
-		[ $((st[0] + st[4])) -le "$2" ] || return 0
+		disk_ios "$1" n
+		[ "$n" -le "$2" ] || return 0
 		read -rt 0.05 -u "$SLEEP_FD" || true
 	done
 	return 1
@@ -288,7 +288,7 @@ run_fio() {
 			cat "/sys/block/$dev/queue/nr_requests")"
 	} >"$META"
 	limit=$((RAMP + RUNTIME + 90))
-	base=$(disk_ios "$dev")
+	disk_ios "$dev" base
 	KPIDS=$(kthread_pids)
 	trace_arm
 	echo "t_start=$(cut -d' ' -f1 /proc/uptime)" >>"$META"
@@ -475,7 +475,7 @@ profile() {
 	prefill_brd "$BS_MB"
 	dev=$(srp_login queue_size=128) || fail "profile login"
 	# fio runs until perf is done (perf takes seconds to start under TCG).
-	base=$(disk_ios "${dev#/dev/}")
+	disk_ios "${dev#/dev/}" base
 	timeout -k 10 $((RAMP + secs + 300)) fio --name=prof --filename="$dev" --ioengine=libaio \
 		--direct=1 --rw="$PROFILE_RW" --bs=4k --iodepth=32 --time_based \
 		--runtime=$((RAMP + secs + 240)) --norandommap --randrepeat=0 \
@@ -556,7 +556,7 @@ cost_run() {
 	read -r rw bs qd nj <<<"$3"
 	id=$impl-brd-$rw-$bs-qd$qd-nj$nj
 	data=/tmp/perf-cost.data
-	base=$(disk_ios "$dev")
+	disk_ios "$dev" base
 	timeout -k 10 $((RAMP + COST_SECS + 300)) fio --name=cost --filename="/dev/$dev" \
 		--ioengine=libaio --direct=1 --rw="$rw" --bs="$bs" --iodepth="$qd" \
 		--numjobs="$nj" --group_reporting --time_based \
@@ -655,21 +655,18 @@ insn_ctl() {
 # run first brings the path to its steady state.
 insn_run() {
 	local impl=$1 dev=$2 rep=$4 rw bs qd nj id a b
-	local -a st
 	read -r rw bs qd nj <<<"$3"
 	id=$impl-brd-$rw-$bs-qd$qd-nj$nj-r$rep
 	fio --name=warm --filename="/dev/$dev" --ioengine=libaio --direct=1 --rw="$rw" \
 		--bs="$bs" --iodepth="$qd" --numjobs="$nj" --number_ios=1000 \
 		--norandommap --randrepeat=0 >/dev/null 2>&1 || fail "$id: warm-up fio failed"
 	insn_ctl reset
-	read -ra st <"/sys/block/$dev/stat"
-	a=$((st[0] + st[4]))
+	disk_ios "$dev" a
 	fio --name=insn --filename="/dev/$dev" --ioengine=libaio --direct=1 --rw="$rw" \
 		--bs="$bs" --iodepth="$qd" --numjobs="$nj" --number_ios="$INSN_IOS" \
 		--norandommap --randrepeat=0 --group_reporting \
 		>"$INSN_DIR/$id.fio.log" 2>&1 || fail "$id: fio failed"
-	read -ra st <"/sys/block/$dev/stat"
-	b=$((st[0] + st[4]))
+	disk_ios "$dev" b
 	insn_ctl dump "$id.counts"
 	mv "/results/$id.counts" "$INSN_DIR/"
 	{
