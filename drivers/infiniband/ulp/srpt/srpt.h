@@ -433,8 +433,8 @@ struct srpt_rw {
  * @se_cmd:    target_core's command; its lifetime bounds ours (a TMF may
  *             outlive it while its answer waits: @tmf_refs).
  * @ch:        the channel it arrived on; responses go back on it.
- * @node:      free list entry, or sq_wait_list entry while it waits for
- *             send queue space.
+ * @node:      entry in ch->sq_wait_list while it waits for send queue
+ *             space, or in ch->post_failed_list.
  * @rdma_cqe:  completion of the last RDMA READ (write data fetched).
  * @send_cqe:  completion of the SRP_RSP send.
  * @rsp:       response buffer, DMA-mapped to the device.
@@ -490,9 +490,12 @@ struct srpt_rw {
  * @no_answer: of a TMF: target_core released it unanswered (aborted by a
  *             LOGICAL UNIT RESET or PREEMPT AND ABORT, which never set TAS
  *             for a TMR): it gets no SRP_RSP either.
- * @answer_node: of a command: entry in ch->unanswered_list from its arrival
- *             until it is released (ch->lock); of a TMF: entry in
- *             nexus->answer_list while its answer waits (nexus->tmf_lock).
+ * @answer_node: of a TMF: entry in nexus->answer_list while its answer
+ *             waits (nexus->tmf_lock).
+ * @free_node: entry in ch->free_ioctxs while the context is unused
+ *             (ch->lock).
+ * @unanswered_node: of a command: entry in ch->unanswered from its arrival
+ *             until it is released (ch->lock).
  * @answer_tmf: of a command: the TMF whose answer waits for this command's
  *             release (srpt_wait_answers(); ch->lock).
  * @answer_next: of a TMF: the next TMF of the nexus for the same logical
@@ -556,6 +559,8 @@ struct srpt_send_ioctx {
 	bool			core_answered;
 	bool			no_answer;
 	struct list_head	answer_node;
+	struct hlist_node	free_node;
+	struct hlist_node	unanswered_node;
 	struct srpt_send_ioctx	*answer_tmf;
 	struct srpt_send_ioctx	*answer_next;
 	u16			rw_retries;
@@ -725,7 +730,7 @@ struct srpt_cm_ops {
  * @rq_size:      receive buffers of the channel = credits granted at login.
  * @ioctx_ring:   preallocated send contexts.
  * @ioctx_count:  entries in @ioctx_ring.
- * @free_list:    unused send contexts.
+ * @free_ioctxs:  unused send contexts, taken and returned at the head.
  * @sq_wait_list: send contexts waiting for send queue space.
  * @post_failed_list: send contexts whose ib_post_send() failed; part of
  *                the chain may have been posted, so they are finished only
@@ -733,16 +738,16 @@ struct srpt_cm_ops {
  * @table_list:   send contexts fetching a descriptor table: commands
  *                target_core has not seen yet, which task management
  *                must wait for (srpt_wait_table_fetches()).
- * @unanswered_list: the SRP_CMDs received and not yet released, oldest
- *                first: the commands a TMF's answer may have to wait for
- *                (srpt_wait_answers()).
- * @lock:         protects @state, @free_list, @sq_wait_list, @table_list,
- *                @unanswered_list, @post_failed_list,
+ * @unanswered:   the SRP_CMDs received and not yet released: the commands
+ *                a TMF's answer may have to wait for (srpt_wait_answers(),
+ *                which looks at all of them, so they are kept unordered).
+ * @lock:         protects @state, @free_ioctxs, @sq_wait_list, @table_list,
+ *                @unanswered, @post_failed_list,
  *                @in_flight,
  *                @sq_wr_avail, @req_outstanding, @cred_tag and
  *                @cred_unanswered.
  * @state:        enum srpt_ch_state.
- * @in_flight:    send contexts not on @free_list; release waits for zero.
+ * @in_flight:    send contexts not on @free_ioctxs; release waits for zero.
  * @release_wq:   woken when @in_flight drops to zero.
  * @last_wqe:     completed by IB_EVENT_QP_LAST_WQE_REACHED (SRQ channels).
  * @sq_wr_avail:  free send queue entries; with @sq_wait_list the only send
@@ -833,10 +838,10 @@ struct srpt_rdma_ch {
 	u32			rq_size;
 	struct srpt_send_ioctx	**ioctx_ring;
 	u32			ioctx_count;
-	struct list_head	free_list;
+	struct hlist_head	free_ioctxs;
 	struct list_head	sq_wait_list;
 	struct list_head	table_list;
-	struct list_head	unanswered_list;
+	struct hlist_head	unanswered;
 	struct list_head	post_failed_list;
 	spinlock_t		lock;	/* see @lock above */
 	enum srpt_ch_state	state;

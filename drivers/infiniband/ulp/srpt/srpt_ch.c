@@ -649,10 +649,10 @@ struct srpt_rdma_ch *srpt_alloc_ch(struct srpt_login *lg)
 	spin_lock_init(&ch->lock);
 	init_waitqueue_head(&ch->release_wq);
 	init_completion(&ch->last_wqe);
-	INIT_LIST_HEAD(&ch->free_list);
+	INIT_HLIST_HEAD(&ch->free_ioctxs);
 	INIT_LIST_HEAD(&ch->sq_wait_list);
 	INIT_LIST_HEAD(&ch->table_list);
-	INIT_LIST_HEAD(&ch->unanswered_list);
+	INIT_HLIST_HEAD(&ch->unanswered);
 	INIT_LIST_HEAD(&ch->post_failed_list);
 	INIT_LIST_HEAD(&ch->nexus_node);
 	INIT_LIST_HEAD(&ch->dev_node);

@@ -483,7 +483,17 @@ static struct srpt_send_ioctx *srpt_alloc_send_ioctx(struct srpt_rdma_ch *ch)
 	if (ib_dma_mapping_error(ib_dev, ioctx->rsp_dma))
 		goto err;
 	ioctx->ch = ch;
+	INIT_LIST_HEAD(&ioctx->node);
+	INIT_LIST_HEAD(&ioctx->table_node);
 	INIT_LIST_HEAD(&ioctx->answer_node);
+	ioctx->desc = &ioctx->single_desc;
+	ioctx->rw = &ioctx->single_rw;
+	/* What every response's send has; srpt_post_response() the rest. */
+	ioctx->rsp_sge.lkey = ch->sdev->pd->local_dma_lkey;
+	ioctx->rsp_wr.wr_cqe = &ioctx->send_cqe;
+	ioctx->rsp_wr.opcode = IB_WR_SEND;
+	ioctx->rsp_wr.sg_list = &ioctx->rsp_sge;
+	ioctx->rsp_wr.num_sge = 1;
 	INIT_DELAYED_WORK(&ioctx->rw_retry, srpt_rw_retry_work);
 	ioctx->rdma_cqe.done = srpt_rdma_read_done;
 	ioctx->send_cqe.done = srpt_send_done;
@@ -540,7 +550,7 @@ int srpt_alloc_ch_ioctxs(struct srpt_rdma_ch *ch)
 		ch->ioctx_ring[i] = srpt_alloc_send_ioctx(ch);
 		if (!ch->ioctx_ring[i])
 			return -ENOMEM;
-		list_add_tail(&ch->ioctx_ring[i]->node, &ch->free_list);
+		hlist_add_head(&ch->ioctx_ring[i]->free_node, &ch->free_ioctxs);
 	}
 	return 0;
 }
@@ -558,7 +568,7 @@ void srpt_free_ch_ioctxs(struct srpt_rdma_ch *ch)
 }
 
 /*
- * An SRP_CMD joins ch->unanswered_list as it arrives: the answer to a TMF
+ * An SRP_CMD joins ch->unanswered as it arrives: the answer to a TMF
  * received after it may have to wait for it (srpt_wait_answers()).
  */
 static void srpt_track_cmd_locked(struct srpt_rdma_ch *ch,
@@ -575,7 +585,7 @@ static void srpt_track_cmd_locked(struct srpt_rdma_ch *ch,
 	lun = cmd->lun;
 	ioctx->tag = cmd->tag;
 	ioctx->lun = scsilun_to_int(&lun);
-	list_add_tail(&ioctx->answer_node, &ch->unanswered_list);
+	hlist_add_head(&ioctx->unanswered_node, &ch->unanswered);
 }
 
 /*
@@ -604,10 +614,10 @@ static struct srpt_send_ioctx *srpt_get_send_ioctx(struct srpt_rdma_ch *ch,
 
 	spin_lock_irqsave(&ch->lock, flags);
 	if (ch->req_outstanding < ch->rq_size) {
-		ioctx = list_first_entry_or_null(&ch->free_list,
-						 struct srpt_send_ioctx, node);
+		ioctx = hlist_entry_safe(ch->free_ioctxs.first,
+					 struct srpt_send_ioctx, free_node);
 		if (ioctx) {
-			list_del_init(&ioctx->node);
+			hlist_del(&ioctx->free_node);
 			srpt_track_cmd_locked(ch, ioctx, iu);
 		} else {
 			extra = ch->in_flight < 2 * ch->rq_size;
@@ -634,25 +644,16 @@ static struct srpt_send_ioctx *srpt_get_send_ioctx(struct srpt_rdma_ch *ch,
 	if (!ioctx)
 		return NULL;
 
+	/*
+	 * A context comes back to the pool with no buffer (@imm), no data
+	 * mapping (@rw_ready), single descriptors and no send queue entries
+	 * (srpt_put_send_ioctx()); a new one is zeroed. A TMF's own fields are
+	 * set by srpt_handle_tsk_mgmt().
+	 */
 	memset(&ioctx->se_cmd, 0, sizeof(ioctx->se_cmd));
-	INIT_LIST_HEAD(&ioctx->node);
-	INIT_LIST_HEAD(&ioctx->table_node);
 	ioctx->wait_tmf = NULL;
-	ioctx->imm = NULL;
-	ioctx->desc = &ioctx->single_desc;
-	ioctx->rw = &ioctx->single_rw;
-	ioctx->n_desc = 0;
-	ioctx->rw_ready = 0;
-	ioctx->sq_wrs = 0;
 	ioctx->state = SRPT_CMD_NEW;
 	ioctx->rw_retries = 0;
-	atomic_set(&ioctx->tmf_pending, 0);
-	ioctx->tmf_next = NULL;
-	atomic_set(&ioctx->answer_pending, 0);
-	atomic_set(&ioctx->tmf_refs, 0);
-	ioctx->answer_next = NULL;
-	ioctx->core_answered = false;
-	ioctx->no_answer = false;
 	ioctx->owes_credit = true;
 	ioctx->tmf = false;
 	ioctx->rsp_len = 0;
@@ -702,7 +703,7 @@ static void srpt_free_descs(struct srpt_send_ioctx *ioctx)
 }
 
 /*
- * @ioctx is released: it leaves ch->unanswered_list. Return the TMF whose
+ * @ioctx is released: it leaves ch->unanswered. Return the TMF whose
  * answer waited for it, if any.
  */
 static struct srpt_send_ioctx *srpt_untrack_cmd_locked(struct srpt_send_ioctx *ioctx)
@@ -710,7 +711,7 @@ static struct srpt_send_ioctx *srpt_untrack_cmd_locked(struct srpt_send_ioctx *i
 	struct srpt_send_ioctx *tmf = ioctx->answer_tmf;
 
 	lockdep_assert_held(&ioctx->ch->lock);
-	list_del_init(&ioctx->answer_node);
+	hlist_del_init(&ioctx->unanswered_node);
 	ioctx->answer_tmf = NULL;
 	return tmf;
 }
@@ -746,7 +747,7 @@ static void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx)
 		atomic_inc(&ch->req_lim_delta);
 	}
 	if (!dynamic)
-		list_add(&ioctx->node, &ch->free_list);
+		hlist_add_head(&ioctx->free_node, &ch->free_ioctxs);
 	/*
 	 * Under ch->lock: once the release work sees in_flight at zero it
 	 * may free the channel, so nothing may touch it after the unlock.
@@ -1131,25 +1132,23 @@ void srpt_post_response(struct srpt_send_ioctx *ioctx)
 		recv = &recv_wr;
 	}
 
-	memset(send, 0, sizeof(*send));
-	send->send_flags = IB_SEND_SIGNALED;
+	/* The rest of @send is set once (srpt_alloc_send_ioctx()). */
 	if (ioctx->rsp_len <= ch->max_inline) {
 		/* The CPU copies it at post time: no DMA, no key lookup. */
 		sge->addr = (uintptr_t)ioctx->rsp;
-		send->send_flags |= IB_SEND_INLINE;
+		send->send_flags = IB_SEND_SIGNALED | IB_SEND_INLINE;
 	} else {
 		sge->addr = ioctx->rsp_dma;
+		send->send_flags = IB_SEND_SIGNALED;
 	}
 	sge->length = ioctx->rsp_len;
-	sge->lkey = ch->sdev->pd->local_dma_lkey;
-	send->wr_cqe = &ioctx->send_cqe;
-	send->opcode = IB_WR_SEND;
-	send->sg_list = sge;
-	send->num_sge = 1;
-
+	ioctx->state = SRPT_CMD_RSP_SENT;
+	if (!ioctx->rw_ready) {
+		srpt_sq_post(ioctx, send, 1, SRPT_POST_RESPONSE, recv);
+		return;
+	}
 	/* READ data goes out as RDMA WRITEs chained before the response. */
 	first = srpt_chain_rw(ioctx, NULL, send);
-	ioctx->state = SRPT_CMD_RSP_SENT;
 	srpt_sq_post(ioctx, first, srpt_count_wrs(first), SRPT_POST_RESPONSE,
 		     recv);
 }
@@ -1984,7 +1983,7 @@ void srpt_wait_answers(struct srpt_rdma_ch *ch, struct srpt_send_ioctx *tmf)
 	unsigned long flags;
 
 	spin_lock_irqsave(&ch->lock, flags);
-	list_for_each_entry(ioctx, &ch->unanswered_list, answer_node) {
+	hlist_for_each_entry(ioctx, &ch->unanswered, unanswered_node) {
 		if (ioctx->answer_tmf || !srpt_tmf_covers(tmf, ioctx))
 			continue;
 		ioctx->answer_tmf = tmf;

@@ -247,6 +247,12 @@ void srpt_handle_tsk_mgmt(struct srpt_rdma_ch *ch,
 	code = srpt_decode_tmf(recv->buf, recv->byte_len, ch->name, &req);
 	ioctx->tag = req.tag;
 	ioctx->tmf = true;
+	atomic_set(&ioctx->tmf_pending, 0);
+	atomic_set(&ioctx->answer_pending, 0);
+	ioctx->tmf_next = NULL;
+	ioctx->answer_next = NULL;
+	ioctx->core_answered = false;
+	ioctx->no_answer = false;
 	/* The answer's reference (@tmf_refs); target_core takes its own. */
 	atomic_set(&ioctx->tmf_refs, 1);
 	ioctx->lun = req.lun;
