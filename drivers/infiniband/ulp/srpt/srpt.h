@@ -742,16 +742,18 @@ struct srpt_cm_ops {
  *                a TMF's answer may have to wait for (srpt_wait_answers(),
  *                which looks at all of them, so they are kept unordered).
  * @lock:         protects @state, @free_ioctxs, @sq_wait_list, @table_list,
- *                @unanswered, @post_failed_list,
- *                @in_flight,
- *                @sq_wr_avail, @req_outstanding, @cred_tag and
- *                @cred_unanswered.
+ *                @unanswered, @post_failed_list, @in_flight,
+ *                @req_outstanding, @cred_tag and @cred_unanswered, and
+ *                taking entries from @sq_wr_avail. srpt_sq_return() gives
+ *                entries back and reads whether @sq_wait_list is empty
+ *                without it (barriers paired with srpt_sq_post()).
  * @state:        enum srpt_ch_state.
  * @in_flight:    send contexts not on @free_ioctxs; release waits for zero.
  * @release_wq:   woken when @in_flight drops to zero.
  * @last_wqe:     completed by IB_EVENT_QP_LAST_WQE_REACHED (SRQ channels).
  * @sq_wr_avail:  free send queue entries; with @sq_wait_list the only send
- *                queue accounting (see srpt_io.c).
+ *                queue accounting. Taken under @lock, given back by
+ *                completions without it (see srpt_io.c).
  * @req_outstanding: requests (SRP_CMD, SRP_TSK_MGMT) received whose credit
  *                has not been returned; never more than @rq_size from an
  *                initiator that honours REQ_LIM (SRP r16a 5.4.2).
@@ -848,7 +850,7 @@ struct srpt_rdma_ch {
 	u32			in_flight;
 	wait_queue_head_t	release_wq;
 	struct completion	last_wqe;
-	u32			sq_wr_avail;
+	atomic_t		sq_wr_avail;
 	u32			req_outstanding;
 	atomic_t		req_lim_delta;
 	u32			sq_size;

@@ -527,7 +527,7 @@ int srpt_alloc_ch_ioctxs(struct srpt_rdma_ch *ch)
 {
 	u32 i;
 
-	ch->sq_wr_avail = ch->sq_size;
+	atomic_set(&ch->sq_wr_avail, ch->sq_size);
 
 	if (!ch->srq) {
 		if (srpt_alloc_recv_ring(ch->sdev, &ch->recv_ring, ch->rq_size,
@@ -770,16 +770,22 @@ static void srpt_put_send_ioctx(struct srpt_send_ioctx *ioctx)
 /* ----- the send queue --------------------------------------------------- */
 
 /*
- * The send queue has one owner: ch->sq_wr_avail and ch->sq_wait_list, both
- * under ch->lock. Every work request on the QP (RDMA transfers, descriptor
- * table reads, SRP_RSP, and the SRP_T_LOGOUT and SRP_CRED_REQ of
- * srpt_msg.c) takes its entries here before it is posted and gives them
- * back through srpt_sq_return() from its completion, which then posts what
- * waits. A chain that does not fit waits on ch->sq_wait_list in arrival
- * order, and a new chain queues behind waiting ones even where it would
- * fit, so small chains cannot starve a large one. A chain is built once and
- * posted as built when its turn comes: building an MR-mode rdma_rw chain
- * again would invalidate its MRs a second time.
+ * The send queue has one owner: ch->sq_wr_avail and ch->sq_wait_list. Every
+ * work request on the QP (RDMA transfers, descriptor table reads, SRP_RSP,
+ * and the SRP_T_LOGOUT and SRP_CRED_REQ of srpt_msg.c) takes its entries
+ * here, under ch->lock, before it is posted and gives them back through
+ * srpt_sq_return() from its completion, without the lock, which then posts
+ * what waits. A chain that does not fit waits on ch->sq_wait_list in
+ * arrival order, and a new chain queues behind waiting ones even where it
+ * would fit, so small chains cannot starve a large one. A chain is built
+ * once and posted as built when its turn comes: building an MR-mode
+ * rdma_rw chain again would invalidate its MRs a second time.
+ *
+ * Entries are taken only under ch->lock, so a count read there can only
+ * grow. A chain that queues looks at the count again after it is on the
+ * list (srpt_sq_post()) and srpt_sq_return() looks at the list after it
+ * gave entries back; full barriers between store and load on both sides,
+ * so at least one of them sees the other and posts the waiting chain.
  */
 
 static void srpt_finish_unsent(struct srpt_send_ioctx *ioctx);
@@ -838,14 +844,7 @@ static u32 srpt_collect_credits(struct srpt_send_ioctx *ioctx)
 static noinline int srpt_post_send(struct srpt_rdma_ch *ch,
 				   const struct ib_send_wr *first)
 {
-	int ret = ib_post_send(ch->qp, first, NULL);
-
-	/*
-	 * -ENOTCONN says "the channel no longer sends" here (nothing
-	 * posted, finished at once); a device's own -ENOTCONN (siw: a QP
-	 * not in RTS) is a refused post like any other.
-	 */
-	return ret == -ENOTCONN ? -EIO : ret;
+	return ib_post_send(ch->qp, first, NULL);
 }
 
 ALLOW_ERROR_INJECTION(srpt_post_send, ERRNO);
@@ -861,29 +860,38 @@ ALLOW_ERROR_INJECTION(srpt_post_send, ERRNO);
  * the parked context no longer holds the channel, whose release may run
  * and free it at once (srpt_ch_close_locked()).
  * Context: ch->lock held, @wrs entries available.
+ * Inlined: once per command, and a call there costs as much as its body.
  */
-static int srpt_sq_start_locked(struct srpt_send_ioctx *ioctx,
-				struct ib_send_wr *first, u32 wrs,
-				enum srpt_post_kind kind)
+static __always_inline int
+srpt_sq_start_locked(struct srpt_send_ioctx *ioctx, struct ib_send_wr *first,
+		     u32 wrs, enum srpt_post_kind kind)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
 	u32 credits = 0;
 	int ret = -ENOTCONN;
 
 	lockdep_assert_held(&ch->lock);
-	ch->sq_wr_avail -= wrs;
+	atomic_sub(wrs, &ch->sq_wr_avail);
 	ioctx->sq_wrs = wrs;
 	if (ch->state <= SRPT_CH_LIVE) {
 		if (kind == SRPT_POST_RESPONSE)
 			credits = srpt_collect_credits(ioctx);
 		ret = srpt_post_send(ch, first);
+		/*
+		 * -ENOTCONN says "the channel no longer sends" here (nothing
+		 * posted, finished at once); a device's own -ENOTCONN (siw:
+		 * a QP not in RTS), or one injected, is a refused post like
+		 * any other.
+		 */
+		if (ret == -ENOTCONN)
+			ret = -EIO;
 	}
 	if (!ret)
 		return 0;
 	ioctx->sq_wrs = 0;
 	atomic_add(credits, &ch->req_lim_delta);
 	if (ret == -ENOTCONN) {
-		ch->sq_wr_avail += wrs;
+		atomic_add(wrs, &ch->sq_wr_avail);
 		return ret;
 	}
 	/*
@@ -912,32 +920,28 @@ static void srpt_sq_posted(struct srpt_send_ioctx *ioctx,
 }
 
 /*
- * Post the waiting contexts, in order, while the first one fits.
- * Context: a completion handler of @ch (srpt_sq_return()), so the channel
- * outlives the loop even when a refused post closes it: its release drains
- * the QP, which waits for this handler, before it frees anything.
+ * Post the waiting contexts, in order, while the first one fits and the
+ * channel sends: at most ch->sq_size work requests in one lock hold. Those
+ * left when it closes are finished after the drain (srpt_fail_waiting());
+ * srpt_sq_start_locked() cannot return -ENOTCONN here. A refused post
+ * closes the channel, which ends the loop. The callers keep the channel
+ * (a completion handler, or a context in flight) and do not touch it after
+ * they drop ch->lock.
  */
-static void srpt_process_sq_waiters(struct srpt_rdma_ch *ch)
+static void srpt_post_waiters_locked(struct srpt_rdma_ch *ch)
 {
 	struct srpt_send_ioctx *ioctx;
-	enum srpt_post_kind kind;
-	unsigned long flags;
-	int ret;
 
-	for (;;) {
-		spin_lock_irqsave(&ch->lock, flags);
+	lockdep_assert_held(&ch->lock);
+	while (ch->state <= SRPT_CH_LIVE) {
 		ioctx = list_first_entry_or_null(&ch->sq_wait_list,
 						 struct srpt_send_ioctx, node);
-		if (!ioctx || ch->sq_wr_avail < ioctx->wait_wrs) {
-			spin_unlock_irqrestore(&ch->lock, flags);
+		if (!ioctx ||
+		    atomic_read_acquire(&ch->sq_wr_avail) < ioctx->wait_wrs)
 			return;
-		}
 		list_del_init(&ioctx->node);
-		kind = ioctx->wait_kind;
-		ret = srpt_sq_start_locked(ioctx, ioctx->wait_first,
-					   ioctx->wait_wrs, kind);
-		spin_unlock_irqrestore(&ch->lock, flags);
-		srpt_sq_posted(ioctx, kind, ret);
+		srpt_sq_start_locked(ioctx, ioctx->wait_first,
+				     ioctx->wait_wrs, ioctx->wait_kind);
 	}
 }
 
@@ -945,23 +949,30 @@ static void srpt_process_sq_waiters(struct srpt_rdma_ch *ch)
  * srpt_sq_return - give back send queue entries and post what now fits
  * @ch:  the channel.
  * @wrs: entries whose work requests have completed.
+ *
+ * Context: a completion handler of @ch, so the channel outlives it (its
+ * release drains the QP first). Once per send completion, and most find
+ * nobody waiting: no ch->lock then.
  */
 void srpt_sq_return(struct srpt_rdma_ch *ch, u32 wrs)
 {
 	unsigned long flags;
-	bool waiting;
 
-	spin_lock_irqsave(&ch->lock, flags);
-	ch->sq_wr_avail += wrs;
 	/*
-	 * Once per send completion, and most find nobody waiting. A context
-	 * queued after this look waits for entries still taken, and their
-	 * completion posts it.
+	 * Release: the device's own accounting of the completed work
+	 * requests (updated when the CQ was polled) is visible to whoever
+	 * takes these entries (atomic_read_acquire()); ch->lock used to
+	 * order the two.
 	 */
-	waiting = !list_empty(&ch->sq_wait_list);
+	smp_mb__before_atomic();
+	atomic_add(wrs, &ch->sq_wr_avail);
+	/* Pairs with the smp_mb() in srpt_sq_post(). */
+	smp_mb__after_atomic();
+	if (list_empty(&ch->sq_wait_list))
+		return;
+	spin_lock_irqsave(&ch->lock, flags);
+	srpt_post_waiters_locked(ch);
 	spin_unlock_irqrestore(&ch->lock, flags);
-	if (waiting)
-		srpt_process_sq_waiters(ch);
 }
 
 /**
@@ -981,12 +992,12 @@ int srpt_sq_post_one_locked(struct srpt_rdma_ch *ch,
 	int ret;
 
 	lockdep_assert_held(&ch->lock);
-	if (!ch->sq_wr_avail)
+	if (!atomic_read_acquire(&ch->sq_wr_avail))
 		return -ENOSPC;
-	ch->sq_wr_avail--;
+	atomic_dec(&ch->sq_wr_avail);
 	ret = ib_post_send(ch->qp, wr, NULL);
 	if (ret)
-		ch->sq_wr_avail++;
+		atomic_inc(&ch->sq_wr_avail);
 	return ret;
 }
 
@@ -1022,11 +1033,18 @@ static void srpt_sq_post(struct srpt_send_ioctx *ioctx,
 	}
 	if (ch->state > SRPT_CH_LIVE) {
 		ret = -ENOTCONN;
-	} else if (!list_empty(&ch->sq_wait_list) || ch->sq_wr_avail < wrs) {
+	} else if (!list_empty(&ch->sq_wait_list) ||
+		   atomic_read_acquire(&ch->sq_wr_avail) < wrs) {
 		ioctx->wait_first = first;
 		ioctx->wait_wrs = wrs;
 		ioctx->wait_kind = kind;
 		list_add_tail(&ioctx->node, &ch->sq_wait_list);
+		/*
+		 * srpt_sq_return() gives entries back without ch->lock: it
+		 * sees this context queued, or this sees its entries.
+		 */
+		smp_mb();
+		srpt_post_waiters_locked(ch);
 	} else {
 		ret = srpt_sq_start_locked(ioctx, first, wrs, kind);
 	}
