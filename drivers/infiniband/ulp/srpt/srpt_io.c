@@ -907,19 +907,6 @@ srpt_sq_start_locked(struct srpt_send_ioctx *ioctx, struct ib_send_wr *first,
 }
 
 /*
- * After a post: a context that could not be posted because the channel is
- * gone is finished now. Nothing else may touch the channel here: a
- * refused post's context was parked, and the channel closed, under the
- * lock (srpt_sq_start_locked()).
- */
-static void srpt_sq_posted(struct srpt_send_ioctx *ioctx,
-			   enum srpt_post_kind kind, int ret)
-{
-	if (ret == -ENOTCONN)
-		srpt_post_failed(ioctx, kind);
-}
-
-/*
  * Post the waiting contexts, in order, while the first one fits and the
  * channel sends: at most ch->sq_size work requests in one lock hold. Those
  * left when it closes are finished after the drain (srpt_fail_waiting());
@@ -966,7 +953,7 @@ void srpt_sq_return(struct srpt_rdma_ch *ch, u32 wrs)
 	 */
 	smp_mb__before_atomic();
 	atomic_add(wrs, &ch->sq_wr_avail);
-	/* Pairs with the smp_mb() in srpt_sq_post(). */
+	/* Pairs with the smp_mb() in srpt_sq_post(): see "the send queue". */
 	smp_mb__after_atomic();
 	if (list_empty(&ch->sq_wait_list))
 		return;
@@ -1039,17 +1026,21 @@ static void srpt_sq_post(struct srpt_send_ioctx *ioctx,
 		ioctx->wait_wrs = wrs;
 		ioctx->wait_kind = kind;
 		list_add_tail(&ioctx->node, &ch->sq_wait_list);
-		/*
-		 * srpt_sq_return() gives entries back without ch->lock: it
-		 * sees this context queued, or this sees its entries.
-		 */
+		/* Pairs with srpt_sq_return(): see "the send queue" above. */
 		smp_mb();
 		srpt_post_waiters_locked(ch);
 	} else {
 		ret = srpt_sq_start_locked(ioctx, first, wrs, kind);
 	}
 	spin_unlock_irqrestore(&ch->lock, flags);
-	srpt_sq_posted(ioctx, kind, ret);
+	/*
+	 * A context the channel can no longer send is finished now. Nothing
+	 * else may touch the channel here: a refused post's context was
+	 * parked, and the channel closed, under the lock
+	 * (srpt_sq_start_locked()).
+	 */
+	if (ret == -ENOTCONN)
+		srpt_post_failed(ioctx, kind);
 }
 
 /**
@@ -1134,6 +1125,7 @@ void srpt_post_response(struct srpt_send_ioctx *ioctx)
 	struct ib_sge *sge = &ioctx->rsp_sge;
 	struct ib_recv_wr recv_wr, *recv = NULL;
 	struct ib_sge recv_sge;
+	u32 wrs;
 
 	/*
 	 * The backend is done with any immediate data: its buffer goes back
@@ -1161,14 +1153,14 @@ void srpt_post_response(struct srpt_send_ioctx *ioctx)
 	}
 	sge->length = ioctx->rsp_len;
 	ioctx->state = SRPT_CMD_RSP_SENT;
-	if (!ioctx->rw_ready) {
-		srpt_sq_post(ioctx, send, 1, SRPT_POST_RESPONSE, recv);
-		return;
+	first = send;
+	wrs = 1;
+	if (ioctx->rw_ready) {
+		/* READ data goes out as RDMA WRITEs chained before the response. */
+		first = srpt_chain_rw(ioctx, NULL, send);
+		wrs = srpt_count_wrs(first);
 	}
-	/* READ data goes out as RDMA WRITEs chained before the response. */
-	first = srpt_chain_rw(ioctx, NULL, send);
-	srpt_sq_post(ioctx, first, srpt_count_wrs(first), SRPT_POST_RESPONSE,
-		     recv);
+	srpt_sq_post(ioctx, first, wrs, SRPT_POST_RESPONSE, recv);
 }
 
 static void srpt_post_rdma_read(struct srpt_send_ioctx *ioctx)
