@@ -24,7 +24,10 @@ instruction once per iteration (a 4 KiB memset is 4096). The module
 figures repeat exactly from run to run; the guest figure does not (page
 and slab zeroing, huge page clearing that happen to fall in the window),
 so each job runs --insn-reps times and the report takes the smallest
-guest figure, and shows the spread. Exits 1 if a job lacks either side.
+guest figure, and shows the spread. With the geometric means of the
+smallest figures it gives those of the means and a band: the lowest and
+the highest ratio any pairing of the two targets' repetitions gives, per
+job, combined over the jobs. Exits 1 if a job lacks either side.
 """
 
 import bisect
@@ -137,6 +140,12 @@ def main():
         for what in ("target", "guest"):
             row[f"ratio_{what}"] = b[what] / a[what]
             ratios[what][rw].append(row[f"ratio_{what}"])
+        ga = [r["guest"] for r in runs[("intree", job)]]
+        gb = [r["guest"] for r in runs[("ours", job)]]
+        row["ratio_guest_mean"] = (sum(gb) / len(gb)) / (sum(ga) / len(ga))
+        row["ratio_guest_low"], row["ratio_guest_high"] = min(gb) / max(ga), max(gb) / min(ga)
+        for what in ("mean", "low", "high"):
+            ratios[f"guest_{what}"][rw].append(row[f"ratio_guest_{what}"])
         rows.append(row)
     summary = {what: {rw: geomean(v) for rw, v in d.items()} for what, d in ratios.items()}
     with open(os.path.join(top, "insn.json"), "w") as f:
@@ -166,6 +175,11 @@ def main():
             g = summary.get(what, {}).get(rw)
             if g is not None:
                 w(f"geometric mean ours/in-tree, {label}, 4 KiB {rw}: {g:.3f}")
+    for rw in ("randread", "randwrite"):
+        if rw in summary.get("guest_mean", {}):
+            w(f"whole guest, 4 KiB {rw}, over all repetitions: mean "
+              f"{summary['guest_mean'][rw]:.3f}, band {summary['guest_low'][rw]:.3f}"
+              f" to {summary['guest_high'][rw]:.3f}")
     return finish_report(top, "insn.txt", out, missing, rows,
                          "a side has no counted run")
 

@@ -21,6 +21,7 @@
 #                  [--profile-rw randread|randwrite] [--profile-only]
 #                  [--perf-freq HZ] [--memory] [--target-cost] [--cost-secs S]
 #                  [--insn] [--insn-ios N] [--insn-reps R]
+#                  [--insn-rw randread|randwrite]
 #
 # --profile-only: no fio jobs, only the two perf profiles (about 5 min);
 # --perf-freq: their sampling rate (default 999 Hz; under --icount the guest
@@ -36,6 +37,7 @@
 # (the host passes run-guest.sh --plugin), for in-tree and ours on every
 # 4 KiB brd job: --insn-ios N I/Os per job (default 12000; numjobs 2 does N
 # each), each job --insn-reps R times (default 2); see insn_cost below.
+# --insn-rw: only the jobs of that kind (more repetitions in the same time).
 #
 # --memory: at the end, in the same boot, kernel memory and login time per
 # channel for the same targets (tools/guest/bench-mem.sh, its defaults;
@@ -71,6 +73,7 @@ COST_SECS=10
 INSN=0
 INSN_IOS=12000
 INSN_REPS=2
+INSN_RW=
 CONFIGS="limit intree-brd ours-brd nvmet-brd intree-rd ours-rd"
 
 while [ $# -gt 0 ]; do
@@ -96,6 +99,9 @@ while [ $# -gt 0 ]; do
 	--insn-reps)
 		[[ ${2:-} =~ ^[1-9]$ ]] || fail "--insn-reps: 1 to 9, not '${2:-}'"
 		INSN_REPS=$2; shift 2 ;;
+	--insn-rw)
+		[[ ${2:-} =~ ^rand(read|write)$ ]] || fail "--insn-rw: randread or randwrite, not '${2:-}'"
+		INSN_RW=$2; shift 2 ;;
 	--cost-secs)
 		[[ ${2:-} =~ ^[1-9][0-9]*$ ]] || fail "--cost-secs: seconds, not '${2:-}'"
 		COST_SECS=$2; shift 2 ;;
@@ -682,6 +688,7 @@ insn_run() {
 # insn_job IMPL DEV JOB: the repetitions of a job, one after the other.
 insn_job() {
 	local rep
+	[ -z "$INSN_RW" ] || [[ $3 == "$INSN_RW "* ]] || return 0
 	for ((rep = 1; rep <= INSN_REPS; rep++)); do
 		insn_run "$1" "$2" "$3" "$rep"
 	done
@@ -691,7 +698,7 @@ insn_job() {
 insn_cost() {
 	INSN_DIR=$OUT/insn
 	mkdir -p "$INSN_DIR"
-	log "instructions: $INSN_IOS I/Os per job, $INSN_REPS times"
+	log "instructions: $INSN_IOS I/Os per job, $INSN_REPS times${INSN_RW:+, $INSN_RW only}"
 	each_4k_job instructions "$INSN_DIR" insn_job
 }
 
