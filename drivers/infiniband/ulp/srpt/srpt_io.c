@@ -1035,9 +1035,10 @@ static void srpt_sq_post(struct srpt_send_ioctx *ioctx,
 	spin_unlock_irqrestore(&ch->lock, flags);
 	/*
 	 * A context the channel can no longer send is finished now. Nothing
-	 * else may touch the channel here: a refused post's context was
-	 * parked, and the channel closed, under the lock
-	 * (srpt_sq_start_locked()).
+	 * else may touch the context or the channel here: a queued context
+	 * may already be posted and released by srpt_sq_return(), and a
+	 * refused post's context was parked, and the channel closed, under
+	 * the lock (srpt_sq_start_locked()).
 	 */
 	if (ret == -ENOTCONN)
 		srpt_post_failed(ioctx, kind);
