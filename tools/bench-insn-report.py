@@ -92,6 +92,35 @@ def pick(reps):
     return best, spread, tspread
 
 
+# Where the whole guest's difference between the targets lies: the fabric
+# module, rxe, and the kernel split into the scheduler (how often threads
+# sleep and wake, which varies from run to run), memory zeroing and
+# copying, and the rest.
+SCHED_WORDS = ("sched", "switch", "psi_", "load_avg", "enqueue", "dequeue",
+               "wake", "pick_next", "update_curr", "vruntime", "rq_clock",
+               "preempt", "idle", "finish_task")
+MEM_WORDS = ("memset", "memcpy", "clear_page")
+
+
+def category(mod, fn):
+    """The part of the kernel a function's instructions are counted in."""
+    if mod != "vmlinux":
+        return {"ib_srpt": "ib_srpt", "rdma_rxe": "rxe"}.get(mod, "modules")
+    if any(w in fn for w in SCHED_WORDS):
+        return "sched"
+    if any(w in fn for w in MEM_WORDS):
+        return "mem"
+    return "kernel"
+
+
+def categories(run):
+    """Instructions per I/O of one run by category()."""
+    c = collections.Counter()
+    for (mod, fn), v in run["funcs"].items():
+        c[category(mod, fn)] += v
+    return c
+
+
 def write_functions(top, job, a, b):
     """Both targets' functions side by side, largest difference first."""
     os.makedirs(os.path.join(top, "insn-functions"), exist_ok=True)
@@ -131,6 +160,8 @@ def main():
         (a, sa, ta), (b, sb, tb) = pick(runs[("intree", job)]), pick(runs[("ours", job)])
         write_functions(top, job, a, b)
         row = {"job": job, "reps": min(len(runs[("intree", job)]), len(runs[("ours", job)]))}
+        ca, cb = categories(a), categories(b)
+        row["category_diff"] = {k: cb[k] - ca[k] for k in sorted(set(ca) | set(cb))}
         for what in ("target", "ib_srpt", "guest"):
             row[f"intree_{what}"] = a[what]
             row[f"ours_{what}"] = b[what]
@@ -168,6 +199,13 @@ def main():
           f"{r['ours_guest'] - r['intree_guest']:+9.0f}{r['ratio_guest']:7.3f}"
           f"{100 * r['intree_guest_spread']:5.1f}%({100 * r['intree_target_spread']:.1f})/"
           f"{100 * r['ours_guest_spread']:.1f}%({100 * r['ours_target_spread']:.1f})")
+    w("")
+    cats = ("ib_srpt", "rxe", "modules", "sched", "mem", "kernel")
+    w("Where the guest difference ours - in-tree lies, per I/O: ib_srpt, rxe, the other")
+    w("modules, and the kernel's scheduler (sched), memset/memcpy/clear_page (mem), rest:")
+    w(f"{'job':24}" + "".join(f"{k:>9}" for k in cats))
+    for r in rows:
+        w(f"{r['job']:24}" + "".join(f"{r['category_diff'].get(k, 0):+9.0f}" for k in cats))
     w("")
     for what, label in (("target", "the target modules' own instructions"),
                         ("guest", "the whole guest kernel's instructions")):

@@ -33,7 +33,8 @@
 # (no fio rounds, no profiles, no memory: the target's CPU per I/O on every
 # 4 KiB job for in-tree and ours, counted in perf samples of the target's
 # code; report in cost.txt and cost.json; about 25 min), --insn
-# [--insn-ios N] [--insn-reps R] [--insn-rw randread|randwrite] (with
+# [--insn-ios N] [--insn-reps R] [--insn-rw randread|randwrite]
+# [--insn-first ours|intree] (with
 # --icount only: the guest kernel's executed instructions per I/O on every
 # 4 KiB job, or only the reads or the writes, for in-tree and ours,
 # counted exactly by the qemu plugin of tools/qemu-insn, by module and

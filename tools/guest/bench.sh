@@ -21,7 +21,7 @@
 #                  [--profile-rw randread|randwrite] [--profile-only]
 #                  [--perf-freq HZ] [--memory] [--target-cost] [--cost-secs S]
 #                  [--insn] [--insn-ios N] [--insn-reps R]
-#                  [--insn-rw randread|randwrite]
+#                  [--insn-rw randread|randwrite] [--insn-first ours|intree]
 #
 # --profile-only: no fio jobs, only the two perf profiles (about 5 min);
 # --perf-freq: their sampling rate (default 999 Hz; under --icount the guest
@@ -37,7 +37,9 @@
 # (the host passes run-guest.sh --plugin), for in-tree and ours on every
 # 4 KiB brd job: --insn-ios N I/Os per job (default 12000; numjobs 2 does N
 # each), each job --insn-reps R times (default 2); see insn_cost below.
-# --insn-rw: only the jobs of that kind (more repetitions in the same time).
+# --insn-rw: only the jobs of that kind (more repetitions in the same time);
+# --insn-first: which target is counted first in the boot (default intree),
+# to see whether the order moves the result.
 #
 # --memory: at the end, in the same boot, kernel memory and login time per
 # channel for the same targets (tools/guest/bench-mem.sh, its defaults;
@@ -74,6 +76,7 @@ INSN=0
 INSN_IOS=12000
 INSN_REPS=2
 INSN_RW=
+IMPLS="intree ours"
 CONFIGS="limit intree-brd ours-brd nvmet-brd intree-rd ours-rd"
 
 while [ $# -gt 0 ]; do
@@ -99,6 +102,13 @@ while [ $# -gt 0 ]; do
 	--insn-reps)
 		[[ ${2:-} =~ ^[1-9]$ ]] || fail "--insn-reps: 1 to 9, not '${2:-}'"
 		INSN_REPS=$2; shift 2 ;;
+	--insn-first)
+		case ${2:-} in
+		ours) IMPLS="ours intree" ;;
+		intree) IMPLS="intree ours" ;;
+		*) fail "--insn-first: ours or intree, not '${2:-}'" ;;
+		esac
+		shift 2 ;;
 	--insn-rw)
 		[[ ${2:-} =~ ^rand(read|write)$ ]] || fail "--insn-rw: randread or randwrite, not '${2:-}'"
 		INSN_RW=$2; shift 2 ;;
@@ -602,13 +612,13 @@ cost_run() {
 	log "$id: $ios I/Os in ${a[0]}..${b[0]} s"
 }
 
-# each_4k_job WHAT DIR RUN: for the in-tree module, then ours (brd, one
-# login each), save every symbol, the modules' too, to DIR/<impl>.kallsyms
-# (the reports map addresses with them) and call RUN IMPL DEV JOB for every
-# 4 KiB job of the main list.
+# each_4k_job WHAT DIR RUN: for the in-tree module, then ours (or as
+# --insn-first says; brd, one login each), save every symbol, the modules'
+# too, to DIR/<impl>.kallsyms (the reports map addresses with them) and call
+# RUN IMPL DEV JOB for every 4 KiB job of the main list.
 each_4k_job() {
 	local what=$1 dir=$2 run=$3 impl dev job
-	for impl in intree ours; do
+	for impl in $IMPLS; do
 		srp_target_setup --impl "$impl" --bs brd --bs-mb "$BS_MB" >/dev/null ||
 			fail "$what: $impl setup"
 		prefill_brd "$BS_MB"
@@ -698,7 +708,7 @@ insn_job() {
 insn_cost() {
 	INSN_DIR=$OUT/insn
 	mkdir -p "$INSN_DIR"
-	log "instructions: $INSN_IOS I/Os per job, $INSN_REPS times${INSN_RW:+, $INSN_RW only}"
+	log "instructions: $INSN_IOS I/Os per job, $INSN_REPS times${INSN_RW:+, $INSN_RW only}, $IMPLS"
 	each_4k_job instructions "$INSN_DIR" insn_job
 }
 
