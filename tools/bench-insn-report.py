@@ -62,6 +62,36 @@ class Symbols:
         return (self.syms[i][2], self.syms[i][1]) if i >= 0 else ("?", "?")
 
 
+def thread_class(name):
+    """Group a thread's name: kworker H(igh priority), kworker, ksoftirqd..."""
+    if name.startswith("kworker/u"):
+        return "kworker-u"
+    if name.startswith("kworker/"):
+        return "kworker-H" if "H" in name.split("-")[0] else "kworker"
+    if name.startswith("ksoftirqd/"):
+        return "ksoftirqd"
+    return "other"
+
+
+def read_ctxsw(meta):
+    """Context switches in the run by thread_class(), or None if not taken:
+    threads seen before and after the window, and those born in it."""
+    base = meta[:-len(".meta")]
+    snaps = []
+    for which in ("before", "after"):
+        try:
+            with open(f"{base}.ctxsw-{which}") as f:
+                snaps.append({p[0]: (p[1], int(p[2]) + int(p[3]))
+                              for p in (line.split() for line in f) if len(p) == 4})
+        except OSError:
+            return None
+    before, after = snaps
+    c = collections.Counter()
+    for path, (name, n) in after.items():
+        c[thread_class(name)] += n - before.get(path, (name, 0))[1]
+    return c
+
+
 def read_run(meta, syms):
     """Instructions per I/O of one run, by module and by function."""
     kv = read_kv(meta)
@@ -76,7 +106,9 @@ def read_run(meta, syms):
             funcs[(mod, fn)] += n
     if ios <= 0 or not mods:
         return None
+    ctxsw = read_ctxsw(meta)
     return {"job": kv["job"], "impl": kv["impl"], "rep": int(kv["rep"]), "ios": ios,
+            "ctxsw": {k: v / ios for k, v in ctxsw.items()} if ctxsw is not None else None,
             "guest": sum(mods.values()) / ios,
             "target": sum(v for m, v in mods.items() if m.startswith(TARGET_MODULES)) / ios,
             "ib_srpt": mods["ib_srpt"] / ios,
@@ -162,6 +194,8 @@ def main():
         row = {"job": job, "reps": min(len(runs[("intree", job)]), len(runs[("ours", job)]))}
         ca, cb = categories(a), categories(b)
         row["category_diff"] = {k: cb[k] - ca[k] for k in sorted(set(ca) | set(cb))}
+        if a["ctxsw"] is not None and b["ctxsw"] is not None:
+            row["ctxsw_intree"], row["ctxsw_ours"] = a["ctxsw"], b["ctxsw"]
         for what in ("target", "ib_srpt", "guest"):
             row[f"intree_{what}"] = a[what]
             row[f"ours_{what}"] = b[what]
@@ -207,6 +241,17 @@ def main():
     for r in rows:
         w(f"{r['job']:24}" + "".join(f"{r['category_diff'].get(k, 0):+9.0f}" for k in cats))
     w("")
+    classes = ("kworker-H", "kworker", "kworker-u", "ksoftirqd", "other")
+    if any("ctxsw_ours" in r for r in rows):
+        w("Context switches per I/O by thread (in-tree/ours; threads that ended in the")
+        w("window, fio's among them, are not counted):")
+        w(f"{'job':24}" + "".join(f"{k:>14}" for k in classes))
+        for r in rows:
+            if "ctxsw_ours" in r:
+                w(f"{r['job']:24}" + "".join(
+                    f"{r['ctxsw_intree'].get(k, 0):7.2f}/{r['ctxsw_ours'].get(k, 0):<6.2f}"
+                    for k in classes))
+        w("")
     for what, label in (("target", "the target modules' own instructions"),
                         ("guest", "the whole guest kernel's instructions")):
         for rw in ("randread", "randwrite"):

@@ -663,12 +663,21 @@ insn_ctl() {
 	fail "the instruction counter did not answer '$1' (no run-guest.sh --plugin?)"
 }
 
+# ctxsw_snapshot FILE: every thread's context switches so far, "path name
+# voluntary nonvoluntary" per line; taken outside the counted window.
+ctxsw_snapshot() {
+	awk '/^Name:/ { n = $2 } /^voluntary_ctxt_switches/ { v = $2 }
+	     /^nonvoluntary_ctxt_switches/ { print FILENAME, n, v, $2 }' \
+		/proc/[0-9]*/task/[0-9]*/status >"$1" 2>/dev/null || true
+}
+
 # insn_run IMPL DEV "rw bs qd nj" REP: one counted run. Its window holds
 # whole fio runs only, so that no I/O is cut in two: the counters are zeroed
 # with the target idle, fio does INSN_IOS I/Os per job, and they are read
 # when it has exited. fio's own start and exit and the few commands at the
 # window's ends are counted too, the same for every target. A short fio
-# run first brings the path to its steady state.
+# run first brings the path to its steady state. Each thread's context
+# switches are read just outside the window (ctxsw_snapshot).
 insn_run() {
 	local impl=$1 dev=$2 rep=$4 rw bs qd nj id a b
 	read -r rw bs qd nj <<<"$3"
@@ -676,6 +685,7 @@ insn_run() {
 	fio --name=warm --filename="/dev/$dev" --ioengine=libaio --direct=1 --rw="$rw" \
 		--bs="$bs" --iodepth="$qd" --numjobs="$nj" --number_ios=1000 \
 		--norandommap --randrepeat=0 >/dev/null 2>&1 || fail "$id: warm-up fio failed"
+	ctxsw_snapshot "$INSN_DIR/$id.ctxsw-before"
 	insn_ctl reset
 	disk_ios "$dev" a
 	fio --name=insn --filename="/dev/$dev" --ioengine=libaio --direct=1 --rw="$rw" \
@@ -684,6 +694,7 @@ insn_run() {
 		>"$INSN_DIR/$id.fio.log" 2>&1 || fail "$id: fio failed"
 	disk_ios "$dev" b
 	insn_ctl dump "$id.counts"
+	ctxsw_snapshot "$INSN_DIR/$id.ctxsw-after"
 	mv "/results/$id.counts" "$INSN_DIR/"
 	{
 		echo "id=$id"
