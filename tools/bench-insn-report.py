@@ -131,6 +131,9 @@ def pick(reps):
 SCHED_WORDS = ("sched", "switch", "psi_", "load_avg", "enqueue", "dequeue",
                "wake", "pick_next", "update_curr", "vruntime", "rq_clock",
                "preempt", "idle", "finish_task")
+# Names with a scheduler word that are not the scheduler's: the tag pool's
+# sbitmap_queue_wake_up() looks for waiters on the tag pool.
+NOT_SCHED = ("sbitmap",)
 MEM_WORDS = ("memset", "memcpy", "clear_page")
 
 
@@ -138,7 +141,7 @@ def category(mod, fn):
     """The part of the kernel a function's instructions are counted in."""
     if mod != "vmlinux":
         return {"ib_srpt": "ib_srpt", "rdma_rxe": "rxe"}.get(mod, "modules")
-    if any(w in fn for w in SCHED_WORDS):
+    if any(w in fn for w in SCHED_WORDS) and not fn.startswith(NOT_SCHED):
         return "sched"
     if any(w in fn for w in MEM_WORDS):
         return "mem"

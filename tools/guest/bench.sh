@@ -76,7 +76,7 @@ INSN=0
 INSN_IOS=12000
 INSN_REPS=2
 INSN_RW=
-IMPLS="intree ours"
+INSN_ORDER="intree ours"
 CONFIGS="limit intree-brd ours-brd nvmet-brd intree-rd ours-rd"
 
 while [ $# -gt 0 ]; do
@@ -104,8 +104,8 @@ while [ $# -gt 0 ]; do
 		INSN_REPS=$2; shift 2 ;;
 	--insn-first)
 		case ${2:-} in
-		ours) IMPLS="ours intree" ;;
-		intree) IMPLS="intree ours" ;;
+		ours) INSN_ORDER="ours intree" ;;
+		intree) INSN_ORDER="intree ours" ;;
 		*) fail "--insn-first: ours or intree, not '${2:-}'" ;;
 		esac
 		shift 2 ;;
@@ -612,13 +612,13 @@ cost_run() {
 	log "$id: $ios I/Os in ${a[0]}..${b[0]} s"
 }
 
-# each_4k_job WHAT DIR RUN: for the in-tree module, then ours (or as
-# --insn-first says; brd, one login each), save every symbol, the modules'
+# each_4k_job WHAT DIR RUN ORDER: for each target of ORDER ("intree ours"
+# or "ours intree"; brd, one login each), save every symbol, the modules'
 # too, to DIR/<impl>.kallsyms (the reports map addresses with them) and call
 # RUN IMPL DEV JOB for every 4 KiB job of the main list.
 each_4k_job() {
-	local what=$1 dir=$2 run=$3 impl dev job
-	for impl in $IMPLS; do
+	local what=$1 dir=$2 run=$3 order=$4 impl dev job
+	for impl in $order; do
 		srp_target_setup --impl "$impl" --bs brd --bs-mb "$BS_MB" >/dev/null ||
 			fail "$what: $impl setup"
 		prefill_brd "$BS_MB"
@@ -640,7 +640,7 @@ target_cost() {
 	# The kernel's own symbols (the interrupt entries); modules per run.
 	grep -v '\[' /proc/kallsyms >"$COST_DIR/kallsyms"
 	log "target cost: perf -F $PERF_FREQ for $COST_SECS s per job"
-	each_4k_job "target cost" "$COST_DIR" cost_run
+	each_4k_job "target cost" "$COST_DIR" cost_run "intree ours"
 }
 
 # insn_ctl reset | insn_ctl dump NAME: have the plugin zero its counters or
@@ -719,8 +719,8 @@ insn_job() {
 insn_cost() {
 	INSN_DIR=$OUT/insn
 	mkdir -p "$INSN_DIR"
-	log "instructions: $INSN_IOS I/Os per job, $INSN_REPS times${INSN_RW:+, $INSN_RW only}, $IMPLS"
-	each_4k_job instructions "$INSN_DIR" insn_job
+	log "instructions: $INSN_IOS I/Os per job, $INSN_REPS times${INSN_RW:+, $INSN_RW only}, $INSN_ORDER"
+	each_4k_job instructions "$INSN_DIR" insn_job "$INSN_ORDER"
 }
 
 # ---------------------------------------------------------------- main
