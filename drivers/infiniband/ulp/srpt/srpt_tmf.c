@@ -257,6 +257,7 @@ void srpt_handle_tsk_mgmt(struct srpt_rdma_ch *ch,
 	atomic_set(&ioctx->tmf_refs, 1);
 	ioctx->lun = req.lun;
 	ioctx->tmf_task_tag = req.task_tag;
+	ioctx->tmf_func = req.tcm_func;
 	/*
 	 * Everything needed is copied out: once reposted, the buffer may
 	 * receive the next IU (with an SRQ, another channel's).
@@ -267,7 +268,6 @@ void srpt_handle_tsk_mgmt(struct srpt_rdma_ch *ch,
 		srpt_send_tmf_rsp(ioctx, code);
 		return;
 	}
-	ioctx->tmf_func = req.tcm_func;
 	srpt_hold_tmf(ch->nexus, ioctx);
 }
 
