@@ -850,50 +850,35 @@ static noinline int srpt_post_send(struct srpt_rdma_ch *ch,
 ALLOW_ERROR_INJECTION(srpt_post_send, ERRNO);
 
 /*
- * Take @wrs send queue entries and post @first for @ioctx. If the channel
- * no longer sends, the entries and any credits collected are given back
- * and -ENOTCONN returned. A chain the device refuses is parked on
- * ch->post_failed_list: a device may have started the work requests
- * before the one it refused, so the context is finished (its DMA
- * unmapped, its MRs returned) only after the QP is drained, by
- * srpt_fail_waiting(). The channel is closed before the lock is dropped:
- * the parked context no longer holds the channel, whose release may run
- * and free it at once (srpt_ch_close_locked()).
- * Context: ch->lock held, @wrs entries available.
+ * Take @wrs send queue entries and post @first for @ioctx. A chain the
+ * device refuses is parked on ch->post_failed_list: a device may have
+ * started the work requests before the one it refused, so the context is
+ * finished (its DMA unmapped, its MRs returned) only after the QP is
+ * drained, by srpt_fail_waiting(). The channel is closed before the lock
+ * is dropped: the parked context no longer holds the channel, whose
+ * release may run and free it at once (srpt_ch_close_locked()).
+ * Context: ch->lock held, the channel live (ch->state <= SRPT_CH_LIVE),
+ * @wrs entries available.
  * Inlined: once per command, and a call there costs as much as its body.
  */
-static __always_inline int
+static __always_inline void
 srpt_sq_start_locked(struct srpt_send_ioctx *ioctx, struct ib_send_wr *first,
 		     u32 wrs, enum srpt_post_kind kind)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
 	u32 credits = 0;
-	int ret = -ENOTCONN;
+	int ret;
 
 	lockdep_assert_held(&ch->lock);
 	atomic_sub(wrs, &ch->sq_wr_avail);
 	ioctx->sq_wrs = wrs;
-	if (ch->state <= SRPT_CH_LIVE) {
-		if (kind == SRPT_POST_RESPONSE)
-			credits = srpt_collect_credits(ioctx);
-		ret = srpt_post_send(ch, first);
-		/*
-		 * -ENOTCONN says "the channel no longer sends" here (nothing
-		 * posted, finished at once); a device's own -ENOTCONN (siw:
-		 * a QP not in RTS), or one injected, is a refused post like
-		 * any other.
-		 */
-		if (ret == -ENOTCONN)
-			ret = -EIO;
-	}
-	if (!ret)
-		return 0;
+	if (kind == SRPT_POST_RESPONSE)
+		credits = srpt_collect_credits(ioctx);
+	ret = srpt_post_send(ch, first);
+	if (likely(!ret))
+		return;
 	ioctx->sq_wrs = 0;
 	atomic_add(credits, &ch->req_lim_delta);
-	if (ret == -ENOTCONN) {
-		atomic_add(wrs, &ch->sq_wr_avail);
-		return ret;
-	}
 	/*
 	 * The device may have taken the start of the chain: its entries stay
 	 * taken, so that no other post uses them, nor the one ib_drain_sq()
@@ -903,17 +888,15 @@ srpt_sq_start_locked(struct srpt_send_ioctx *ioctx, struct ib_send_wr *first,
 	list_add_tail(&ioctx->node, &ch->post_failed_list);
 	pr_warn_ratelimited("%s: ib_post_send failed (%d)\n", ch->name, ret);
 	srpt_ch_close_locked(ch);
-	return ret;
 }
 
 /*
  * Post the waiting contexts, in order, while the first one fits and the
  * channel sends: at most ch->sq_size work requests in one lock hold. Those
- * left when it closes are finished after the drain (srpt_fail_waiting());
- * srpt_sq_start_locked() cannot return -ENOTCONN here. A refused post
- * closes the channel, which ends the loop. The callers keep the channel
- * (a completion handler, or a context in flight) and do not touch it after
- * they drop ch->lock.
+ * left when it closes are finished after the drain (srpt_fail_waiting()).
+ * A refused post closes the channel, which ends the loop. The callers keep
+ * the channel (a completion handler, or a context in flight) and do not
+ * touch it after they drop ch->lock.
  */
 static void srpt_post_waiters_locked(struct srpt_rdma_ch *ch)
 {
@@ -1002,7 +985,7 @@ static void srpt_sq_post(struct srpt_send_ioctx *ioctx,
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
 	unsigned long flags;
-	int ret = 0;
+	bool gone = false;
 
 	if (unlikely(wrs > ch->sq_size)) {
 		/* srpt_check_fits() refuses such transfers before. */
@@ -1019,7 +1002,7 @@ static void srpt_sq_post(struct srpt_send_ioctx *ioctx,
 		ioctx->imm = NULL;
 	}
 	if (ch->state > SRPT_CH_LIVE) {
-		ret = -ENOTCONN;
+		gone = true;
 	} else if (!list_empty(&ch->sq_wait_list) ||
 		   atomic_read_acquire(&ch->sq_wr_avail) < wrs) {
 		ioctx->wait_first = first;
@@ -1030,7 +1013,7 @@ static void srpt_sq_post(struct srpt_send_ioctx *ioctx,
 		smp_mb();
 		srpt_post_waiters_locked(ch);
 	} else {
-		ret = srpt_sq_start_locked(ioctx, first, wrs, kind);
+		srpt_sq_start_locked(ioctx, first, wrs, kind);
 	}
 	spin_unlock_irqrestore(&ch->lock, flags);
 	/*
@@ -1040,7 +1023,7 @@ static void srpt_sq_post(struct srpt_send_ioctx *ioctx,
 	 * refused post's context was parked, and the channel closed, under
 	 * the lock (srpt_sq_start_locked()).
 	 */
-	if (ret == -ENOTCONN)
+	if (gone)
 		srpt_post_failed(ioctx, kind);
 }
 
