@@ -194,27 +194,6 @@ void srpt_build_login_rej(struct srp_login_rej *rej,
 /* ----- SRP_CMD (SRP r16a 6.8) and its data descriptors (5.5) ----------- */
 
 /**
- * srpt_task_attr - the target_core task attribute of an SRP_CMD
- * @srp_attr: TASK ATTRIBUTE as received.
- *
- * Return: TCM_*_TAG; SIMPLE for a value SRP does not define.
- */
-int srpt_task_attr(u8 srp_attr)
-{
-	/* SRP r16a table 21 uses the SAM task attribute codes. */
-	switch (srp_attr) {
-	case 1:
-		return TCM_HEAD_TAG;
-	case 2:
-		return TCM_ORDERED_TAG;
-	case 4:
-		return TCM_ACA_TAG;
-	default:
-		return TCM_SIMPLE_TAG;
-	}
-}
-
-/**
  * srpt_check_desc_sum - do the descriptors add up to the total length?
  * @table: the memory descriptors (struct srp_direct_buf) of an indirect
  *         table, as received: in an IU they are only 4-byte aligned.
@@ -408,35 +387,6 @@ sense_reason_t srpt_parse_cmd(const struct srp_cmd *cmd, u32 byte_len,
 	return TCM_NO_SENSE;
 }
 
-/**
- * srpt_cmd_fmt_logout - does an SRP_CMD name a format that ends the channel?
- * @cmd:             the IU, in a buffer of at least sizeof(*cmd) bytes.
- * @byte_len:        bytes of it received.
- * @imm_data_offset: where immediate data starts, 0 if the channel has none.
- *
- * SRP r16a 6.8: an SRP_CMD with a data buffer descriptor format the target
- * does not support ends the channel (SRP_T_LOGOUT). Supported: none,
- * direct, indirect and, for DATA-OUT on a channel granted immediate data,
- * SRP2's immediate data. An IU too short to say is answered with CHECK
- * CONDITION instead (srpt_parse_cmd()).
- *
- * Return: the SRP_T_LOGOUT reason, or 0.
- */
-u32 srpt_cmd_fmt_logout(const struct srp_cmd *cmd, u32 byte_len,
-			u32 imm_data_offset)
-{
-	u8 fmt_out = cmd->buf_fmt >> 4, fmt_in = cmd->buf_fmt & 0xf;
-
-	if (byte_len < sizeof(*cmd))
-		return 0;
-	if (fmt_out > SRP_DATA_DESC_INDIRECT &&
-	    !(fmt_out == SRP_DATA_DESC_IMM && imm_data_offset))
-		return SRPT_LOGOUT_DATA_OUT_FMT;
-	if (fmt_in > SRP_DATA_DESC_INDIRECT)
-		return SRPT_LOGOUT_DATA_IN_FMT;
-	return 0;
-}
-
 /* ----- responses (SRP r16a 6.9) and target requests (6.5, 6.11) --------- */
 
 /**
@@ -503,16 +453,6 @@ u32 srpt_build_tmf_rsp(struct srp_rsp *rsp, u64 tag, u8 rsp_code)
 	rsp->resp_data_len = cpu_to_be32(4);
 	rsp->data[3] = rsp_code;
 	return sizeof(*rsp) + 4;
-}
-
-/**
- * srpt_set_req_lim_delta - set the credits an SRP_RSP returns
- * @rsp:   the response.
- * @delta: REQUEST LIMIT DELTA (SRP r16a 5.4.2).
- */
-void srpt_set_req_lim_delta(struct srp_rsp *rsp, u32 delta)
-{
-	rsp->req_lim_delta = cpu_to_be32(delta);
 }
 
 /**

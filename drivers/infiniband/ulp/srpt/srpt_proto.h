@@ -245,9 +245,61 @@ sense_reason_t srpt_parse_cmd(const struct srp_cmd *cmd, u32 byte_len,
 			      u32 imm_data_offset, u32 max_rdma_size,
 			      const char *who, struct srpt_cmd_data *data);
 sense_reason_t srpt_check_desc_sum(const void *table, u32 n, u32 total);
-u32 srpt_cmd_fmt_logout(const struct srp_cmd *cmd, u32 byte_len,
-			u32 imm_data_offset);
-int srpt_task_attr(u8 srp_attr);
+
+/*
+ * The small helpers of every command are inline: a call to another file
+ * would cost the I/O path more than their bodies.
+ */
+
+/**
+ * srpt_cmd_fmt_logout - does an SRP_CMD name a format that ends the channel?
+ * @cmd:             the IU, in a buffer of at least sizeof(*cmd) bytes.
+ * @byte_len:        bytes of it received.
+ * @imm_data_offset: where immediate data starts, 0 if the channel has none.
+ *
+ * SRP r16a 6.8: an SRP_CMD with a data buffer descriptor format the target
+ * does not support ends the channel (SRP_T_LOGOUT). Supported: none,
+ * direct, indirect and, for DATA-OUT on a channel granted immediate data,
+ * SRP2's immediate data. An IU too short to say is answered with CHECK
+ * CONDITION instead (srpt_parse_cmd()).
+ *
+ * Return: the SRP_T_LOGOUT reason, or 0.
+ */
+static inline u32 srpt_cmd_fmt_logout(const struct srp_cmd *cmd,
+				      u32 byte_len, u32 imm_data_offset)
+{
+	u8 fmt_out = cmd->buf_fmt >> 4, fmt_in = cmd->buf_fmt & 0xf;
+
+	if (byte_len < sizeof(*cmd))
+		return 0;
+	if (fmt_out > SRP_DATA_DESC_INDIRECT &&
+	    !(fmt_out == SRP_DATA_DESC_IMM && imm_data_offset))
+		return SRPT_LOGOUT_DATA_OUT_FMT;
+	if (fmt_in > SRP_DATA_DESC_INDIRECT)
+		return SRPT_LOGOUT_DATA_IN_FMT;
+	return 0;
+}
+
+/**
+ * srpt_task_attr - the target_core task attribute of an SRP_CMD
+ * @srp_attr: TASK ATTRIBUTE as received.
+ *
+ * Return: TCM_*_TAG; SIMPLE for a value SRP does not define.
+ */
+static inline int srpt_task_attr(u8 srp_attr)
+{
+	/* SRP r16a table 21 uses the SAM task attribute codes. */
+	switch (srp_attr) {
+	case 1:
+		return TCM_HEAD_TAG;
+	case 2:
+		return TCM_ORDERED_TAG;
+	case 4:
+		return TCM_ACA_TAG;
+	default:
+		return TCM_SIMPLE_TAG;
+	}
+}
 
 /* The residual an SRP_RSP reports (SRP r16a 6.9). */
 enum srpt_resid {
@@ -279,7 +331,17 @@ struct srpt_cmd_result {
 u32 srpt_build_cmd_rsp(struct srp_rsp *rsp, u32 max_len,
 		       const struct srpt_cmd_result *res);
 u32 srpt_build_tmf_rsp(struct srp_rsp *rsp, u64 tag, u8 rsp_code);
-void srpt_set_req_lim_delta(struct srp_rsp *rsp, u32 delta);
+
+/**
+ * srpt_set_req_lim_delta - set the credits an SRP_RSP returns
+ * @rsp:   the response.
+ * @delta: REQUEST LIMIT DELTA (SRP r16a 5.4.2).
+ */
+static inline void srpt_set_req_lim_delta(struct srp_rsp *rsp, u32 delta)
+{
+	rsp->req_lim_delta = cpu_to_be32(delta);
+}
+
 u32 srpt_build_t_logout(struct srp_t_logout *iu, u32 reason);
 u32 srpt_build_cred_req(struct srp_cred_req *iu, u64 tag, u32 delta);
 
