@@ -1107,8 +1107,9 @@ void srpt_post_response(struct srpt_send_ioctx *ioctx)
 	struct srpt_rdma_ch *ch = ioctx->ch;
 	struct ib_send_wr *send = &ioctx->rsp_wr, *first;
 	struct ib_sge *sge = &ioctx->rsp_sge;
-	struct ib_recv_wr recv_wr, *recv = NULL;
-	struct ib_sge recv_sge;
+	/* Set in full where used (srpt_init_recv_wr()): no zeroing. */
+	struct ib_recv_wr recv_wr __uninitialized, *recv = NULL;
+	struct ib_sge recv_sge __uninitialized;
 	u32 wrs;
 
 	/*
@@ -1700,7 +1701,8 @@ static sense_reason_t srpt_parse_data(struct srpt_send_ioctx *ioctx,
 				      struct srpt_recv_ioctx *recv)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
-	struct srpt_cmd_data data;
+	/* srpt_parse_cmd() sets what it returns: no zeroing per command. */
+	struct srpt_cmd_data data __uninitialized;
 	sense_reason_t ret;
 
 	ret = srpt_parse_cmd(recv->buf, recv->byte_len, ch->imm_data_offset,

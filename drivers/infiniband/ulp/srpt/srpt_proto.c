@@ -298,8 +298,8 @@ static bool srpt_cdb_fits(const struct srp_cmd *cmd)
  * @imm_data_offset: where immediate data starts, 0 if the channel has none.
  * @max_rdma_size:   the largest data transfer of one command.
  * @who:             the channel, for messages.
- * @data:            what the descriptors say; @data->dir and @data->len
- *                   are filled in as far as parsing got, also on error.
+ * @data:            what the descriptors say; on error only @data->dir
+ *                   and @data->len are defined, as far as parsing got.
  *
  * Checks that the CDB and the descriptors lie within the IU, that the
  * formats name one direction (bidirectional commands are not supported)
@@ -324,8 +324,17 @@ sense_reason_t srpt_parse_cmd(const struct srp_cmd *cmd, u32 byte_len,
 	enum dma_data_direction cdb_dir;
 	sense_reason_t ret;
 
-	memset(data, 0, sizeof(*data));
+	/*
+	 * No memset: the caller's variable is not zeroed either (it runs for
+	 * every command), and @direct and @table, half of it, are set only
+	 * for the formats that have them.
+	 */
 	data->dir = DMA_NONE;
+	data->fmt = SRP_NO_DATA_DESC;
+	data->len = 0;
+	data->n_desc = 0;
+	data->list = NULL;
+	data->fetch = false;
 	if (byte_len < sizeof(*cmd))
 		return TCM_INVALID_FIELD_IN_COMMAND_IU;
 	data->dir = fmt_out ? DMA_TO_DEVICE :

@@ -221,7 +221,7 @@ bool srpt_acl_admits(const struct srpt_acl_id *id,
  *          TOTAL LENGTH, or the immediate data's LENGTH.
  * @n_desc: memory descriptors: 1 for a direct descriptor, the table's
  *          entries for an indirect one, else 0.
- * @direct: the direct descriptor, copied out of the IU.
+ * @direct: of a direct descriptor: that descriptor, copied out of the IU.
  * @table:  of an indirect descriptor: the descriptor of its table in
  *          initiator memory.
  * @list:   of an indirect descriptor whose table is all in the IU: its
@@ -229,6 +229,8 @@ bool srpt_acl_admits(const struct srpt_acl_id *id,
  *          aligned; else NULL.
  * @fetch:  the IU holds fewer descriptors than the table: read the whole
  *          table from @table first (SRP r16a 5.5.4.3).
+ *
+ * @direct and @table are set only for the formats that have them.
  */
 struct srpt_cmd_data {
 	enum dma_data_direction		dir;
