@@ -816,8 +816,9 @@ static void srpt_post_failed(struct srpt_send_ioctx *ioctx,
  * command's own and those owed for requests released without a response.
  * They are collected when the response is really posted, under ch->lock,
  * so that a response that waited for space neither loses nor repeats any.
+ * Inlined: once per response.
  */
-static u32 srpt_collect_credits(struct srpt_send_ioctx *ioctx)
+static __always_inline u32 srpt_collect_credits(struct srpt_send_ioctx *ioctx)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
 	u32 delta = atomic_xchg(&ch->req_lim_delta, 0);
@@ -977,11 +978,13 @@ int srpt_sq_post_one_locked(struct srpt_rdma_ch *ch,
  * no longer send is finished here (srpt_post_failed()). @recv, if set,
  * gives back the ring buffer of the command's immediate data
  * (ioctx->imm) first, in the same lock hold.
+ * Inlined into its three callers, each with its own constant @kind: a
+ * response is posted once per command.
  */
-static void srpt_sq_post(struct srpt_send_ioctx *ioctx,
-			 struct ib_send_wr *first, u32 wrs,
-			 enum srpt_post_kind kind,
-			 const struct ib_recv_wr *recv)
+static __always_inline void srpt_sq_post(struct srpt_send_ioctx *ioctx,
+					 struct ib_send_wr *first, u32 wrs,
+					 enum srpt_post_kind kind,
+					 const struct ib_recv_wr *recv)
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
 	unsigned long flags;
@@ -1299,7 +1302,11 @@ ALLOW_ERROR_INJECTION(srpt_init_rw, ERRNO);
 
 /* ----- responses -------------------------------------------------------- */
 
-static void srpt_build_rsp(struct srpt_send_ioctx *ioctx)
+/*
+ * Inlined into srpt_queue_status() and srpt_start_data(), one of which runs
+ * for every command (and srpt_fail_busy()): a call cost as much as the body.
+ */
+static __always_inline void srpt_build_rsp(struct srpt_send_ioctx *ioctx)
 {
 	struct se_cmd *se_cmd = &ioctx->se_cmd;
 	struct srpt_cmd_result res = {
@@ -1770,15 +1777,17 @@ static struct scatterlist *srpt_imm_in_place(struct srpt_send_ioctx *ioctx,
 	return &ioctx->imm_sg;
 }
 
-/* Give the command, whose CDB is at @cdb, to target_core. */
-static void srpt_submit_cdb(struct srpt_send_ioctx *ioctx, u8 *cdb)
+/*
+ * Give the command, whose CDB is at @cdb, to target_core, with @data_sg as
+ * its data buffer if not NULL. Inlined into its two callers, one of which
+ * runs for every command.
+ */
+static __always_inline void srpt_submit_cdb(struct srpt_send_ioctx *ioctx,
+					    u8 *cdb,
+					    struct scatterlist *data_sg)
 {
 	struct se_cmd *se_cmd = &ioctx->se_cmd;
-	struct scatterlist *data_sg;
 
-	data_sg = srpt_imm_in_place(ioctx, cdb);
-	if (!data_sg)
-		data_sg = srpt_read_page(ioctx, ioctx->lun, cdb);
 	if (target_submit_prep(se_cmd, cdb, data_sg, data_sg ? 1 : 0,
 			       NULL, 0, NULL, 0, GFP_KERNEL))
 		return;	/* target_core already sent CHECK CONDITION */
@@ -1798,19 +1807,21 @@ static void srpt_submit_cdb(struct srpt_send_ioctx *ioctx, u8 *cdb)
  * target_submit_prep(), which may answer at once and so return the
  * command's credit: the initiator may use that credit only once the buffer
  * is back (SRP r16a 5.4.2). The CDB, with its additional bytes contiguous
- * in the IU, is copied first. Not inlined into srpt_submit_cmd(): with
- * CONFIG_INIT_STACK_ALL_ZERO the copy's room is zeroed on every call,
- * which commands with immediate data need not pay.
+ * in the IU, is copied first; target_core reads no more of it than
+ * srpt_parse_cmd() found in the IU (scsi_command_size(), srpt_cdb_fits()),
+ * so the rest of the room is not zeroed. Out of line, so that commands
+ * with immediate data do not carry the room in their stack frame. Only
+ * these commands can be READs into the context's page.
  */
 static noinline void srpt_submit_cdb_copy(struct srpt_recv_ioctx *recv,
 					  struct srpt_send_ioctx *ioctx)
 {
 	const struct srp_cmd *cmd = recv->buf;
-	u8 cdb[SRPT_MAX_CDB_LEN];
+	u8 cdb[SRPT_MAX_CDB_LEN] __uninitialized;
 
 	memcpy(cdb, cmd->cdb, sizeof(cmd->cdb) + (cmd->add_cdb_len & ~3));
 	srpt_repost_recv(ioctx->ch, recv);
-	srpt_submit_cdb(ioctx, cdb);
+	srpt_submit_cdb(ioctx, cdb, srpt_read_page(ioctx, ioctx->lun, cdb));
 }
 
 /*
@@ -1851,7 +1862,8 @@ static void srpt_submit_cmd(struct srpt_rdma_ch *ch,
 		return;
 	}
 	if (ioctx->imm)
-		srpt_submit_cdb(ioctx, cmd->cdb);
+		srpt_submit_cdb(ioctx, cmd->cdb,
+				srpt_imm_in_place(ioctx, cmd->cdb));
 	else
 		srpt_submit_cdb_copy(recv, ioctx);
 }
