@@ -1379,7 +1379,7 @@ static bool srpt_read_blocks(const u8 *cdb, u32 *blocks)
  * old ones overflows and gets INVALID FIELD IN CDB where target_core would
  * have reported the residual; a READ sized for the new blocks is not
  * affected, and its completion updates the block size. Smaller blocks make
- * such a READ underflow, and srpt_submit_cmd() shortens the scatterlist to
+ * such a READ underflow, and srpt_submit_cdb() shortens the scatterlist to
  * the length target_core settled on.
  */
 static struct scatterlist *srpt_read_page(struct srpt_send_ioctx *ioctx,
