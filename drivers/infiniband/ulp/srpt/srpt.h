@@ -428,6 +428,45 @@ struct srpt_rw {
 	u32			nents;
 };
 
+/*
+ * Unsignaled responses (srpt_io.c, "unsignaled responses"): at most this
+ * many per channel, and at most half its credits.
+ */
+#define SRPT_UNSIG_MAX	32
+
+/**
+ * struct srpt_unsig_rec - an SRP_RSP posted unsignaled, its command released
+ * @seq: its number in ch->unsig_posted's sequence; 0 = an empty slot.
+ * @tag: the command's tag.
+ * @lun: the command's logical unit.
+ *
+ * Kept in ch->unsig_ring (ch->lock) until the channel confirms @seq, so
+ * that a TMF given to target_core later can tell whether its answer has
+ * to wait for the response (srpt_wait_unsignaled()).
+ */
+struct srpt_unsig_rec {
+	u64			seq;
+	u64			tag;
+	u64			lun;
+};
+
+/**
+ * struct srpt_unsig_waiter - a TMF's answer waiting for another channel
+ * @node: entry in ch->unsig_waiters (ch->lock).
+ * @tmf:  the TMF; the waiter holds one of its @answer_pending.
+ * @seq:  the answer may go once the channel has confirmed this many
+ *        unsignaled responses (ch->unsig_confirmed).
+ *
+ * One per channel of the nexus, allocated with the TMF (tmf->unsig_wait),
+ * freed with it: a waiter still listed holds @answer_pending, so the TMF
+ * cannot be released before srpt_unsig_confirm() unlists it.
+ */
+struct srpt_unsig_waiter {
+	struct list_head	node;
+	struct srpt_send_ioctx	*tmf;
+	u64			seq;
+};
+
 /**
  * struct srpt_send_ioctx - a command or task management request in flight
  * @se_cmd:    target_core's command; its lifetime bounds ours (a TMF may
@@ -473,8 +512,9 @@ struct srpt_rw {
  *             for the TMF before it on the nexus (@tmf_next).
  * @answer_pending: of a TMF: its SRP_RSP goes out when this drops to zero:
  *             one for target_core's answer, one per command it waits for
- *             (@answer_tmf), one for the TMF before it on the nexus and
- *             logical unit (@answer_next).
+ *             (@answer_tmf), one per other channel whose unsignaled
+ *             responses it waits for (@unsig_wait), one for the TMF before
+ *             it on the nexus and logical unit (@answer_next).
  * @tmf_refs:  of a TMF: its owners, the context is released when it drops
  *             to zero: its answer, until the SRP_RSP is sent or will never
  *             be, and target_core, from target_submit_tmr() until it
@@ -504,6 +544,13 @@ struct srpt_rw {
  * @data_dir:  data direction of the command.
  * @data_len:  total data length from the descriptors.
  * @sq_wrs:    send queue entries held by the posted work requests.
+ * @sq_unsig:  unsignaled responses whose entries the device frees with
+ *             this context's signaled completion: given back to
+ *             ch->unsig_avail then (ch->unsig_unclaimed when posted).
+ * @unsig_seq: ch->unsig_posted when this context was posted: its
+ *             completion confirms that many (srpt_unsig_confirm()).
+ * @unsig_wait: of a TMF that ends commands: one waiter per channel of the
+ *             nexus (srpt_hold_tmf()), freed with the TMF.
  * @state:     enum srpt_cmd_state.
  * @rw_retry:  retries the data transfer when mapping it failed for now
  *             (srpt_retry_rw_later()).
@@ -567,6 +614,9 @@ struct srpt_send_ioctx {
 	enum dma_data_direction	data_dir;
 	u32			data_len;
 	u32			sq_wrs;
+	u32			sq_unsig;
+	u64			unsig_seq;
+	struct srpt_unsig_waiter *unsig_wait;
 	enum srpt_cmd_state	state;
 	struct delayed_work	rw_retry;
 	enum dma_data_direction	retry_dir;
@@ -595,6 +645,8 @@ int srpt_sq_post_one_locked(struct srpt_rdma_ch *ch,
 void srpt_wait_table_fetches(struct srpt_rdma_ch *ch,
 			     struct srpt_send_ioctx *tmf);
 void srpt_wait_answers(struct srpt_rdma_ch *ch, struct srpt_send_ioctx *tmf);
+void srpt_wait_unsignaled(struct srpt_rdma_ch *ch, struct srpt_send_ioctx *tmf,
+			  struct srpt_unsig_waiter *w);
 void srpt_post_response(struct srpt_send_ioctx *ioctx);
 int srpt_check_stop_free(struct se_cmd *se_cmd);
 void srpt_release_cmd(struct se_cmd *se_cmd);
@@ -644,6 +696,7 @@ void srpt_handle_tsk_mgmt(struct srpt_rdma_ch *ch,
 			  struct srpt_send_ioctx *ioctx);
 void srpt_queue_tm_rsp(struct se_cmd *se_cmd);
 void srpt_tmf_fetch_ended(struct srpt_send_ioctx *tmf);
+bool srpt_tmf_covers_tag(const struct srpt_send_ioctx *tmf, u64 tag, u64 lun);
 bool srpt_tmf_covers(const struct srpt_send_ioctx *tmf,
 		     const struct srpt_send_ioctx *cmd);
 void srpt_tmf_answer_put(struct srpt_send_ioctx *tmf);
@@ -743,8 +796,10 @@ struct srpt_cm_ops {
  *                which looks at all of them, so they are kept unordered).
  * @lock:         protects @state, @free_ioctxs, @sq_wait_list, @table_list,
  *                @unanswered, @post_failed_list, @in_flight,
- *                @req_outstanding, @cred_tag and @cred_unanswered, and
- *                taking entries from @sq_wr_avail. srpt_sq_return() gives
+ *                @req_outstanding, @cred_tag and @cred_unanswered, the
+ *                unsignaled responses' fields but @unsig_avail and
+ *                @unsig_confirmed, and taking entries from @sq_wr_avail
+ *                and @unsig_avail. srpt_sq_return() gives
  *                entries back and reads whether @sq_wait_list is empty
  *                without it (barriers paired with srpt_sq_post()).
  * @state:        enum srpt_ch_state.
@@ -754,6 +809,33 @@ struct srpt_cm_ops {
  * @sq_wr_avail:  free send queue entries; with @sq_wait_list the only send
  *                queue accounting. Taken under @lock, given back by
  *                completions without it (see srpt_io.c).
+ * @unsig_avail:  send queue entries, beyond @sq_size, for SRP_RSPs posted
+ *                unsignaled; taken under @lock, given back by the
+ *                completion of the signaled work request that frees them.
+ * @unsig_max:    size of that budget: 0 (none) up to SRPT_UNSIG_MAX.
+ * @unsig_unclaimed: unsignaled SRP_RSPs posted since the last signaled
+ *                work request of the I/O path, which will free their
+ *                entries (ioctx->sq_unsig) or the fence (@fence_claim).
+ * @unsig_cqe:    the completion of an unsignaled SRP_RSP: seen only when
+ *                it failed or was flushed.
+ * @unsig_posted: unsignaled SRP_RSPs posted since login (also for the
+ *                info file); the last one's sequence number.
+ * @unsig_confirmed: the sequence number up to which they are delivered (a
+ *                signaled work request posted after them completed) or
+ *                never will be (the QP is drained).
+ * @unsig_ring:   the last SRPT_UNSIG_MAX of them, slot seq % SRPT_UNSIG_MAX:
+ *                those not confirmed yet are there.
+ * @unsig_waiters: TMFs of the nexus whose answers wait for @unsig_confirmed
+ *                (struct srpt_unsig_waiter).
+ * @fences:       fences posted since login, for the info file.
+ * @fence_wr:     the fence: a signaled zero-byte RDMA WRITE, on a send
+ *                queue entry of its own, posted when a TMF waits for
+ *                unsignaled responses that no signaled work request
+ *                follows yet.
+ * @fence_cqe:    its completion.
+ * @fence_busy:   @fence_wr is posted.
+ * @fence_claim:  entries of @unsig_avail the fence frees.
+ * @fence_seq:    @unsig_posted when the fence was posted.
  * @req_outstanding: requests (SRP_CMD, SRP_TSK_MGMT) received whose credit
  *                has not been returned; never more than @rq_size from an
  *                initiator that honours REQ_LIM (SRP r16a 5.4.2).
@@ -815,6 +897,14 @@ struct srpt_cm_ops {
  * a whole value on 64-bit kernels. A second place that counts, or a CQ
  * polled from elsewhere, needs an atomic instead.
  *
+ * Unsignaled responses (srpt_io.c): @unsig_confirmed has one writer at a
+ * time: the completion handlers of the channel (one CQ, polled in one
+ * context, as for @cmds_received) and, after the QP is drained and no
+ * handler runs any more, srpt_fail_waiting(). It only grows; atomic64_t
+ * so that no reader sees half of it on 32-bit kernels. A waiter that lists
+ * itself pairs a full barrier with the writer's (srpt_wait_unsignaled(),
+ * srpt_unsig_confirm()).
+ *
  * Lifetime: allocated by a login, freed only by @release_work, which runs
  * once after the channel enters CLOSING (a rejected login's channel is
  * freed in the CM callback, srpt_release_ch_now(), before anyone else
@@ -851,6 +941,11 @@ struct srpt_rdma_ch {
 	wait_queue_head_t	release_wq;
 	struct completion	last_wqe;
 	atomic_t		sq_wr_avail;
+	atomic_t		unsig_avail;
+	u32			unsig_unclaimed;
+	u32			unsig_max;
+	u64			unsig_posted;
+	atomic64_t		unsig_confirmed;
 	u32			req_outstanding;
 	atomic_t		req_lim_delta;
 	u32			sq_size;
@@ -879,6 +974,15 @@ struct srpt_rdma_ch {
 	atomic_long_t		mem_send;
 	atomic_long_t		mem_rd_pages;
 	u64			cmds_received;
+	struct ib_cqe		unsig_cqe;
+	struct list_head	unsig_waiters;
+	struct srpt_unsig_rec	unsig_ring[SRPT_UNSIG_MAX];
+	u64			fences;
+	struct ib_rdma_wr	fence_wr;
+	struct ib_cqe		fence_cqe;
+	bool			fence_busy;
+	u32			fence_claim;
+	u64			fence_seq;
 };
 
 /**

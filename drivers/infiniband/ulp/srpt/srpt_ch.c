@@ -253,6 +253,53 @@ static u32 srpt_send_sge(struct srpt_rdma_ch *ch)
 }
 
 /*
+ * Send queue entries beyond srp_sq_size for unsignaled responses and the
+ * fence (srpt_io.c, "unsignaled responses").
+ */
+static u32 srpt_unsig_wrs(const struct srpt_rdma_ch *ch)
+{
+	return ch->unsig_max ? ch->unsig_max + 1 : 0;
+}
+
+/*
+ * The unsignaled responses' budget of a channel whose sq_size, rq_size
+ * and cq_size (without the budget) are set: at most half the credits, so
+ * that those whose entries the device still holds cannot make an honest
+ * initiator look like one exceeding REQ_LIM (srpt_get_send_ioctx()), and
+ * what the device's QP and CQ limits leave beyond them. None for fewer
+ * than two (half may wait unclaimed), nor on iWARP, where hardware has not
+ * been checked for the fence's zero-byte RDMA WRITE: every response is
+ * signaled then, as without this.
+ */
+static u32 srpt_unsig_budget(const struct srpt_rdma_ch *ch)
+{
+	const struct ib_device_attr *attrs = &ch->sdev->ib_dev->attrs;
+	u32 n = min_t(u32, SRPT_UNSIG_MAX, ch->rq_size / 2);
+	u32 qp_room = 0, cq_room = 0;
+
+	if (rdma_protocol_iwarp(ch->sdev->ib_dev, ch->sport->port_num))
+		return 0;
+	/* The drain's send and the fence. */
+	if (attrs->max_qp_wr > 0 && (u32)attrs->max_qp_wr > ch->sq_size + 2)
+		qp_room = attrs->max_qp_wr - ch->sq_size - 2;
+	/* The fence's completion. */
+	if (attrs->max_cqe > 0 && (u32)attrs->max_cqe > ch->cq_size + 1)
+		cq_room = attrs->max_cqe - ch->cq_size - 1;
+	n = min3(n, qp_room, cq_room);
+	return n < 2 ? 0 : n;
+}
+
+/*
+ * Send every response signaled: the QP has no room for the budget, or
+ * no inline sends. Context: setup, nothing posted yet.
+ */
+static void srpt_no_unsig(struct srpt_rdma_ch *ch)
+{
+	ch->unsig_max = 0;
+	atomic_set(&ch->unsig_avail, 0);
+}
+
+/*
  * @trim: ask for the send queue entries that rdma_rw_init_qp() adds on its
  * own (see srpt_create_qp()) that much smaller.
  */
@@ -271,7 +318,7 @@ static int srpt_create_qp_inline(struct srpt_rdma_ch *ch, u32 max_inline,
 	init.qp_type = IB_QPT_RC;
 	init.port_num = ch->sport->port_num;
 	/* ib_drain_qp() posts one send and one receive of its own. */
-	init.cap.max_send_wr = ch->sq_size + 1;
+	init.cap.max_send_wr = ch->sq_size + 1 + srpt_unsig_wrs(ch);
 	ch->rdma_ctxs = srpt_rdma_ctxs(ch);
 	init.cap.max_rdma_ctxs = ch->rdma_ctxs;
 	if (trim)
@@ -325,7 +372,7 @@ static u32 srpt_qp_send_room(struct srpt_rdma_ch *ch)
 static int srpt_create_qp(struct srpt_rdma_ch *ch)
 {
 	struct ib_device *ib_dev = ch->sdev->ib_dev;
-	u32 need = ch->sq_size + 1, room;
+	u32 need = ch->sq_size + 1 + srpt_unsig_wrs(ch), room;
 	bool trim = true;
 	int ret;
 
@@ -340,6 +387,11 @@ static int srpt_create_qp(struct srpt_rdma_ch *ch)
 			return ret;
 		}
 		room = srpt_qp_send_room(ch);
+		if (!ch->max_inline && ch->unsig_max) {
+			/* No response can go unsignaled (srpt_unsig_ok()). */
+			srpt_no_unsig(ch);
+			need = ch->sq_size + 1;
+		}
 		if (room >= need || (!trim && !room))
 			return 0;
 		if (!trim)
@@ -348,6 +400,12 @@ static int srpt_create_qp(struct srpt_rdma_ch *ch)
 				    dev_name(&ib_dev->dev), ch->name, room, need);
 		ch->cm->destroy_qp(ch);
 		trim = false;
+	}
+	if (ch->unsig_max && room >= ch->sq_size + 1) {
+		pr_info("%s: %s: QP send queue of %u entries, not %u: every response signaled\n",
+			dev_name(&ib_dev->dev), ch->name, room, need);
+		srpt_no_unsig(ch);
+		return 0;
 	}
 	pr_warn("%s: %s: QP send queue of %u entries, %u needed\n",
 		dev_name(&ib_dev->dev), ch->name, room, need);
@@ -592,7 +650,8 @@ int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg,
 	/*
 	 * Every work request we post completes here, flushed ones included:
 	 * the send queue accounting keeps at most sq_size posted (rdma_rw's
-	 * registration requests counted), the receive side at most rq_size
+	 * registration requests counted) plus the unsignaled responses and
+	 * the fence, the receive side at most rq_size
 	 * (with an SRQ, as many as the SRQ holds: an initiator that ignores
 	 * its credits can fill them all before the violation is seen), and
 	 * ib_drain_qp() adds one send and one receive of its own.
@@ -605,6 +664,8 @@ int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg,
 			ch->name, ch->cq_size, ib_dev->attrs.max_cqe);
 		return -EINVAL;
 	}
+	ch->unsig_max = srpt_unsig_budget(ch);
+	ch->cq_size += srpt_unsig_wrs(ch);
 	ret = srpt_get_cq(ch, vector, restricted);
 	if (ret)
 		return ret;
@@ -651,6 +712,7 @@ struct srpt_rdma_ch *srpt_alloc_ch(struct srpt_login *lg)
 	init_completion(&ch->last_wqe);
 	INIT_HLIST_HEAD(&ch->free_ioctxs);
 	INIT_LIST_HEAD(&ch->sq_wait_list);
+	INIT_LIST_HEAD(&ch->unsig_waiters);
 	INIT_LIST_HEAD(&ch->table_list);
 	INIT_HLIST_HEAD(&ch->unanswered);
 	INIT_LIST_HEAD(&ch->post_failed_list);

@@ -730,7 +730,7 @@ static ssize_t srpt_show_nexus(struct srpt_nexus *nexus, char *page,
 	list_for_each_entry(ch, &nexus->ch_list, nexus_node) {
 		srpt_show_ch_rx(ch, rx, sizeof(rx));
 		n += scnprintf(page + n, PAGE_SIZE - n,
-			       "CID: %u   Connection State: %s\n   Address %s %s\n   request limit %u, commands in flight %u, credits owed %d, send queue %u (%d free), %s, completion vector %d, %s CQ, IU %u/%u bytes, RDMA %s, SRP_CMDs received %llu\n",
+			       "CID: %u   Connection State: %s\n   Address %s %s\n   request limit %u, commands in flight %u, credits owed %d, send queue %u (%d free), %s, completion vector %d, %s CQ, IU %u/%u bytes, RDMA %s, unsignaled responses %llu (budget %u, fences %llu), SRP_CMDs received %llu\n",
 			       ch->cid, srpt_ch_state_name(READ_ONCE(ch->state)),
 			       ch->peer, ch->cm->name,
 			       ch->rq_size, READ_ONCE(ch->in_flight),
@@ -740,6 +740,8 @@ static ssize_t srpt_show_nexus(struct srpt_nexus *nexus, char *page,
 			       ch->comp_vector, ch->cq_own ? "own" : "pool",
 			       ch->max_it_iu_len, ch->max_ti_iu_len,
 			       ch->rw_wrs_per_op > 1 ? "through MRs" : "direct",
+			       READ_ONCE(ch->unsig_posted), ch->unsig_max,
+			       READ_ONCE(ch->fences),
 			       READ_ONCE(ch->cmds_received));
 		n = srpt_show_ch_mem(ch, page, n);
 	}

@@ -42,6 +42,7 @@ static void srpt_recv_done(struct ib_cq *cq, struct ib_wc *wc);
 static void srpt_rdma_read_done(struct ib_cq *cq, struct ib_wc *wc);
 static void srpt_send_done(struct ib_cq *cq, struct ib_wc *wc);
 static void srpt_rw_retry_work(struct work_struct *work);
+static void srpt_unsig_init(struct srpt_rdma_ch *ch);
 
 /* ----- buffers ---------------------------------------------------------- */
 
@@ -528,6 +529,7 @@ int srpt_alloc_ch_ioctxs(struct srpt_rdma_ch *ch)
 	u32 i;
 
 	atomic_set(&ch->sq_wr_avail, ch->sq_size);
+	srpt_unsig_init(ch);
 
 	if (!ch->srq) {
 		if (srpt_alloc_recv_ring(ch->sdev, &ch->recv_ring, ch->rq_size,
@@ -589,6 +591,15 @@ static void srpt_track_cmd_locked(struct srpt_rdma_ch *ch,
 }
 
 /*
+ * Unsignaled responses whose send queue entries the device still holds
+ * ("unsignaled responses" below).
+ */
+static u32 srpt_unsig_held(struct srpt_rdma_ch *ch)
+{
+	return ch->unsig_max - atomic_read(&ch->unsig_avail);
+}
+
+/*
  * A send context for the new request @iu, which takes one credit. An initiator
  * with more requests unanswered than the login granted credits is not
  * honouring REQ_LIM (SRP r16a 5.4.2): NULL. The pool holds one context
@@ -620,7 +631,13 @@ static struct srpt_send_ioctx *srpt_get_send_ioctx(struct srpt_rdma_ch *ch,
 			hlist_del(&ioctx->free_node);
 			srpt_track_cmd_locked(ch, ioctx, iu);
 		} else {
-			extra = ch->in_flight < 2 * ch->rq_size;
+			/*
+			 * An unsignaled response whose entry the device
+			 * still holds counts as an answered context whose
+			 * send completion has not been processed yet.
+			 */
+			extra = ch->in_flight + srpt_unsig_held(ch) <
+				2 * ch->rq_size;
 		}
 	}
 	if (ioctx || extra) {
@@ -873,12 +890,16 @@ srpt_sq_start_locked(struct srpt_send_ioctx *ioctx, struct ib_send_wr *first,
 	lockdep_assert_held(&ch->lock);
 	atomic_sub(wrs, &ch->sq_wr_avail);
 	ioctx->sq_wrs = wrs;
+	ioctx->sq_unsig = ch->unsig_unclaimed;
+	ch->unsig_unclaimed = 0;
+	ioctx->unsig_seq = ch->unsig_posted;
 	if (kind == SRPT_POST_RESPONSE)
 		credits = srpt_collect_credits(ioctx);
 	ret = srpt_post_send(ch, first);
 	if (likely(!ret))
 		return;
 	ioctx->sq_wrs = 0;
+	ioctx->sq_unsig = 0;
 	atomic_add(credits, &ch->req_lim_delta);
 	/*
 	 * The device may have taken the start of the chain: its entries stay
@@ -949,7 +970,7 @@ void srpt_sq_return(struct srpt_rdma_ch *ch, u32 wrs)
 /**
  * srpt_sq_post_one_locked - post one send that may pass waiting chains
  * @ch: the channel.
- * @wr: a single signalled send whose completion calls srpt_sq_return(ch, 1).
+ * @wr: a single signaled send whose completion calls srpt_sq_return(ch, 1).
  *
  * For the target-initiated IUs of srpt_msg.c, which never wait: at most one
  * of each kind is posted at a time, so they cannot starve a waiting chain.
@@ -972,6 +993,282 @@ int srpt_sq_post_one_locked(struct srpt_rdma_ch *ch,
 	return ret;
 }
 
+/* ----- unsignaled responses ------------------------------------------ */
+
+/*
+ * An SRP_RSP sent inline is copied into the work request when it is posted
+ * (IB_SEND_INLINE): once ib_post_send() returned, nothing of the command is
+ * needed to deliver it. Such a response is posted without IB_SEND_SIGNALED
+ * and its command released at once (srpt_sq_post()), saving a completion
+ * per command. Only responses with no RDMA WRITEs before them (those hold
+ * DMA mappings and MRs until they complete), that are not a TMF's answer
+ * or the answer to a command a TMF waits for (ioctx->answer_tmf), and only
+ * while no chain waits for send queue space.
+ *
+ * The device frees an unsignaled work request's send queue entry only
+ * when a later signaled one completes. These responses take entries from
+ * a budget of their own beyond srp_sq_size (ch->unsig_avail, unsig_max);
+ * the next signaled work request of the I/O path claims those posted
+ * before it (ioctx->sq_unsig) and its completion gives them back
+ * (srpt_return_sq_space()). At most half the budget waits unclaimed, so a
+ * claim is in flight while the rest is used.
+ *
+ * Released no longer means delivered. Credits went back in the response
+ * (srpt_collect_credits()) and an immediate-data buffer before it; the
+ * channel's release drains the QP before it frees anything such a work
+ * request uses (only ch->unsig_cqe); target_core needs nothing delivered.
+ * A TMF's answer does (SAM-5 5.6, srpt_tmf.c): after the responses of the
+ * commands it ends. On the TMF's own channel the send queue keeps that
+ * order; on another channel of the nexus nothing would. So each channel
+ * numbers its unsignaled responses (ch->unsig_posted), keeps the
+ * unconfirmed ones' tags and LUNs (ch->unsig_ring) and confirms them as
+ * the signaled work requests posted after them complete: a send queue's
+ * completions come in order (srpt_unsig_confirm()). A TMF that ends
+ * commands waits for the covered ones (srpt_wait_unsignaled()); where no
+ * signaled work request follows them it posts the channel's fence, a
+ * signaled zero-byte RDMA WRITE. That moves no data and needs no R_Key
+ * (IBTA C9-88; rxe checks none for it), and an SRP initiator grants
+ * remote writes anyway: READ data arrives that way. Not on iWARP, where
+ * hardware has not been checked for it (srpt_ch.c).
+ */
+
+static void srpt_unsig_done(struct ib_cq *cq, struct ib_wc *wc);
+static void srpt_fence_done(struct ib_cq *cq, struct ib_wc *wc);
+
+static void srpt_unsig_init(struct srpt_rdma_ch *ch)
+{
+	atomic_set(&ch->unsig_avail, ch->unsig_max);
+	ch->unsig_unclaimed = 0;
+	ch->unsig_posted = 0;
+	atomic64_set(&ch->unsig_confirmed, 0);
+	ch->unsig_cqe.done = srpt_unsig_done;
+	memset(ch->unsig_ring, 0, sizeof(ch->unsig_ring));
+	ch->fences = 0;
+	ch->fence_busy = false;
+	ch->fence_cqe.done = srpt_fence_done;
+	ch->fence_wr.wr.opcode = IB_WR_RDMA_WRITE;
+	ch->fence_wr.wr.send_flags = IB_SEND_SIGNALED;
+	ch->fence_wr.wr.wr_cqe = &ch->fence_cqe;
+}
+
+/* Entries freed by a signaled completion. */
+static void srpt_unsig_return(struct srpt_rdma_ch *ch, u32 n)
+{
+	/*
+	 * Release, as in srpt_sq_return(): the device's accounting of the
+	 * completed work requests is visible to whoever takes these entries
+	 * (atomic_read_acquire() in srpt_unsig_ok()).
+	 */
+	smp_mb__before_atomic();
+	atomic_add(n, &ch->unsig_avail);
+}
+
+/*
+ * The unsignaled responses up to @seq are delivered, or never will be: a
+ * signaled work request posted after them completed, or was flushed (the
+ * QP is dead then), or the QP is drained (@seq = U64_MAX). Let the TMFs
+ * waiting for them go. Context: a completion handler of @ch, or its
+ * release after the drain: one writer of ch->unsig_confirmed (srpt.h).
+ */
+static void srpt_unsig_confirm(struct srpt_rdma_ch *ch, u64 seq)
+{
+	struct srpt_unsig_waiter *w, *tmp;
+	unsigned long flags;
+	LIST_HEAD(done);
+
+	if (seq <= atomic64_read(&ch->unsig_confirmed))
+		return;
+	atomic64_set(&ch->unsig_confirmed, seq);
+	/* Pairs with the smp_mb() in srpt_wait_unsignaled(). */
+	smp_mb();
+	if (list_empty(&ch->unsig_waiters))
+		return;
+	spin_lock_irqsave(&ch->lock, flags);
+	list_for_each_entry_safe(w, tmp, &ch->unsig_waiters, node)
+		if (w->seq <= seq)
+			list_move_tail(&w->node, &done);
+	spin_unlock_irqrestore(&ch->lock, flags);
+	/*
+	 * A TMF has one waiter per channel, so a put here cannot free a
+	 * waiter still on @done.
+	 */
+	list_for_each_entry_safe(w, tmp, &done, node) {
+		list_del_init(&w->node);
+		srpt_tmf_answer_put(w->tmf);
+	}
+}
+
+/*
+ * Post the fence: its completion confirms every unsignaled response
+ * posted so far and frees their entries. Context: ch->lock held, channel
+ * live, the fence not posted.
+ */
+static void srpt_post_fence_locked(struct srpt_rdma_ch *ch)
+{
+	int ret;
+
+	lockdep_assert_held(&ch->lock);
+	ch->fence_busy = true;
+	ch->fence_claim = ch->unsig_unclaimed;
+	ch->unsig_unclaimed = 0;
+	ch->fence_seq = ch->unsig_posted;
+	ch->fences++;
+	ret = ib_post_send(ch->qp, &ch->fence_wr.wr, NULL);
+	if (ret) {
+		/* What it claimed is confirmed by the drain. */
+		ch->fence_busy = false;
+		pr_warn_ratelimited("%s: posting a fence failed (%d); closing the channel\n",
+				    ch->name, ret);
+		srpt_ch_close_locked(ch);
+	}
+}
+
+static void srpt_fence_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct srpt_rdma_ch *ch = container_of(wc->wr_cqe, struct srpt_rdma_ch,
+					       fence_cqe);
+	unsigned long flags;
+
+	if (wc->status != IB_WC_SUCCESS) {
+		if (wc->status != IB_WC_WR_FLUSH_ERR)
+			pr_info("%s: a fence failed: %s\n", ch->name,
+				ib_wc_status_msg(wc->status));
+		srpt_ch_close(ch);
+	}
+	/* Confirm first: a slot of unsig_ring is reused once its entry is. */
+	srpt_unsig_confirm(ch, ch->fence_seq);
+	srpt_unsig_return(ch, ch->fence_claim);
+	spin_lock_irqsave(&ch->lock, flags);
+	ch->fence_busy = false;
+	/* A TMF came while the fence was out: fence what it waits for. */
+	if (!list_empty(&ch->unsig_waiters) && ch->unsig_unclaimed &&
+	    ch->state <= SRPT_CH_LIVE)
+		srpt_post_fence_locked(ch);
+	spin_unlock_irqrestore(&ch->lock, flags);
+}
+
+/* Seen only for an unsignaled response that failed or was flushed. */
+static void srpt_unsig_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct srpt_rdma_ch *ch = container_of(wc->wr_cqe, struct srpt_rdma_ch,
+					       unsig_cqe);
+
+	if (wc->status == IB_WC_SUCCESS)
+		return;
+	if (wc->status != IB_WC_WR_FLUSH_ERR)
+		pr_info("%s: sending a response failed: %s\n", ch->name,
+			ib_wc_status_msg(wc->status));
+	srpt_ch_close(ch);
+}
+
+/*
+ * May the response chain @first of @ioctx go unsignaled (see above)?
+ * Context: ch->lock held, channel live.
+ */
+static __always_inline bool srpt_unsig_ok(struct srpt_send_ioctx *ioctx,
+					  const struct ib_send_wr *first)
+{
+	struct srpt_rdma_ch *ch = ioctx->ch;
+
+	return first == &ioctx->rsp_wr &&
+	       (first->send_flags & IB_SEND_INLINE) &&
+	       !ioctx->tmf && !ioctx->answer_tmf &&
+	       list_empty(&ch->sq_wait_list) &&
+	       ch->unsig_unclaimed < ch->unsig_max / 2 &&
+	       atomic_read_acquire(&ch->unsig_avail) > 0;
+}
+
+/*
+ * Post ioctx->rsp_wr unsignaled. Return: true when it was posted (the
+ * caller finishes the command), false when the device refused it: the
+ * context is parked as srpt_sq_start_locked() parks a refused chain and
+ * the channel closed. Context: ch->lock held, srpt_unsig_ok().
+ */
+static __always_inline bool srpt_post_unsig_locked(struct srpt_send_ioctx *ioctx)
+{
+	struct srpt_rdma_ch *ch = ioctx->ch;
+	struct ib_send_wr *wr = &ioctx->rsp_wr;
+	struct srpt_unsig_rec *rec;
+	u32 credits;
+
+	atomic_dec(&ch->unsig_avail);
+	ch->unsig_unclaimed++;
+	ch->unsig_posted++;
+	rec = &ch->unsig_ring[ch->unsig_posted % SRPT_UNSIG_MAX];
+	rec->seq = ch->unsig_posted;
+	rec->tag = ioctx->tag;
+	rec->lun = ioctx->lun;
+	wr->send_flags = IB_SEND_INLINE;
+	wr->wr_cqe = &ch->unsig_cqe;
+	ioctx->sq_wrs = 0;
+	ioctx->sq_unsig = 0;
+	credits = srpt_collect_credits(ioctx);
+	if (likely(!srpt_post_send(ch, wr)))
+		return true;
+	/* Its ring entry and budget stay taken: the drain confirms them. */
+	atomic_add(credits, &ch->req_lim_delta);
+	ioctx->wait_kind = SRPT_POST_RESPONSE;
+	list_add_tail(&ioctx->node, &ch->post_failed_list);
+	pr_warn_ratelimited("%s: ib_post_send failed; closing the channel\n",
+			    ch->name);
+	srpt_ch_close_locked(ch);
+	return false;
+}
+
+/**
+ * srpt_wait_unsignaled - hold a TMF's answer until the unsignaled
+ * responses it covers on a channel of its nexus are delivered
+ * @ch:  a channel of the nexus.
+ * @tmf: a TMF that ends commands, not yet given to target_core.
+ * @w:   the TMF's waiter for @ch.
+ *
+ * Called right after srpt_wait_answers(@ch, @tmf): a command that marked
+ * for @tmf is never sent unsignaled (srpt_unsig_ok()), and one sent before
+ * is in ch->unsig_ring unless confirmed. A closing channel's responses may
+ * be delivered until its drain, which confirms them all
+ * (srpt_fail_waiting()): it is waited for too, but gets no fence.
+ * Context: srpt_mutex held (as for srpt_wait_answers()); takes ch->lock.
+ */
+void srpt_wait_unsignaled(struct srpt_rdma_ch *ch, struct srpt_send_ioctx *tmf,
+			  struct srpt_unsig_waiter *w)
+{
+	u64 confirmed, need = 0;
+	unsigned long flags;
+	u32 i;
+
+	/* On the TMF's own channel the send queue keeps the order. */
+	if (ch == tmf->ch)
+		return;
+	spin_lock_irqsave(&ch->lock, flags);
+	confirmed = atomic64_read(&ch->unsig_confirmed);
+	for (i = 0; i < SRPT_UNSIG_MAX; i++) {
+		struct srpt_unsig_rec *rec = &ch->unsig_ring[i];
+
+		if (rec->seq > confirmed && rec->seq > need &&
+		    srpt_tmf_covers_tag(tmf, rec->tag, rec->lun))
+			need = rec->seq;
+	}
+	if (!need)
+		goto out;
+	w->tmf = tmf;
+	w->seq = need;
+	atomic_inc(&tmf->answer_pending);
+	list_add_tail(&w->node, &ch->unsig_waiters);
+	/* Pairs with srpt_unsig_confirm(): one of the two sees the other. */
+	smp_mb();
+	if (atomic64_read(&ch->unsig_confirmed) >= need) {
+		list_del_init(&w->node);
+		/* answer_pending holds target_core's count too: not zero. */
+		atomic_dec(&tmf->answer_pending);
+		goto out;
+	}
+	if (ch->unsig_unclaimed && !ch->fence_busy &&
+	    ch->state <= SRPT_CH_LIVE)
+		srpt_post_fence_locked(ch);
+out:
+	spin_unlock_irqrestore(&ch->lock, flags);
+}
+
 /*
  * Post the chain @first of @wrs work requests for @ioctx, or queue it
  * behind the contexts already waiting for space. A context the channel can
@@ -988,7 +1285,7 @@ static __always_inline void srpt_sq_post(struct srpt_send_ioctx *ioctx,
 {
 	struct srpt_rdma_ch *ch = ioctx->ch;
 	unsigned long flags;
-	bool gone = false;
+	bool gone = false, unsig = false;
 
 	if (unlikely(wrs > ch->sq_size)) {
 		/* srpt_check_fits() refuses such transfers before. */
@@ -1006,6 +1303,8 @@ static __always_inline void srpt_sq_post(struct srpt_send_ioctx *ioctx,
 	}
 	if (ch->state > SRPT_CH_LIVE) {
 		gone = true;
+	} else if (kind == SRPT_POST_RESPONSE && srpt_unsig_ok(ioctx, first)) {
+		unsig = srpt_post_unsig_locked(ioctx);
 	} else if (!list_empty(&ch->sq_wait_list) ||
 		   atomic_read_acquire(&ch->sq_wr_avail) < wrs) {
 		ioctx->wait_first = first;
@@ -1028,6 +1327,8 @@ static __always_inline void srpt_sq_post(struct srpt_send_ioctx *ioctx,
 	 */
 	if (gone)
 		srpt_post_failed(ioctx, kind);
+	else if (unsig)
+		srpt_finish_unsent(ioctx);
 }
 
 /**
@@ -1039,6 +1340,9 @@ void srpt_fail_waiting(struct srpt_rdma_ch *ch)
 {
 	struct srpt_send_ioctx *ioctx;
 	unsigned long flags;
+
+	/* Drained: nothing unsignaled will be delivered any more. */
+	srpt_unsig_confirm(ch, U64_MAX);
 
 	for (;;) {
 		spin_lock_irqsave(&ch->lock, flags);
@@ -1130,7 +1434,11 @@ void srpt_post_response(struct srpt_send_ioctx *ioctx)
 		recv = &recv_wr;
 	}
 
-	/* The rest of @send is set once (srpt_alloc_send_ioctx()). */
+	/*
+	 * The rest of @send is set once (srpt_alloc_send_ioctx()); these two
+	 * per response, as an unsignaled post changes them.
+	 */
+	send->wr_cqe = &ioctx->send_cqe;
 	if (ioctx->rsp_len <= ch->max_inline) {
 		/* The CPU copies it at post time: no DMA, no key lookup. */
 		sge->addr = (uintptr_t)ioctx->rsp;
@@ -1609,8 +1917,11 @@ void srpt_release_cmd(struct se_cmd *se_cmd)
  */
 void srpt_tmf_put(struct srpt_send_ioctx *tmf)
 {
-	if (atomic_dec_and_test(&tmf->tmf_refs))
+	if (atomic_dec_and_test(&tmf->tmf_refs)) {
+		kfree(tmf->unsig_wait);
+		tmf->unsig_wait = NULL;
 		srpt_put_send_ioctx(tmf);
+	}
 }
 
 int srpt_get_cmd_state(struct se_cmd *se_cmd)
@@ -1625,6 +1936,12 @@ static void srpt_return_sq_space(struct srpt_send_ioctx *ioctx)
 	u32 wrs = ioctx->sq_wrs;
 
 	ioctx->sq_wrs = 0;
+	/* Confirm first: a slot of unsig_ring is reused once its entry is. */
+	srpt_unsig_confirm(ioctx->ch, ioctx->unsig_seq);
+	if (ioctx->sq_unsig) {
+		srpt_unsig_return(ioctx->ch, ioctx->sq_unsig);
+		ioctx->sq_unsig = 0;
+	}
 	srpt_sq_return(ioctx->ch, wrs);
 }
 
@@ -2128,7 +2445,8 @@ static void srpt_dispatch_iu(struct srpt_rdma_ch *ch,
 		ioctx = srpt_get_send_ioctx(ch, recv->buf);
 		if (!ioctx) {
 			if (READ_ONCE(ch->req_outstanding) >= ch->rq_size ||
-			    READ_ONCE(ch->in_flight) >= 2 * ch->rq_size)
+			    READ_ONCE(ch->in_flight) + srpt_unsig_held(ch) >=
+			    2 * ch->rq_size)
 				pr_warn_ratelimited("%s: initiator exceeds its %u credits; closing the channel\n",
 						    ch->name, ch->rq_size);
 			else

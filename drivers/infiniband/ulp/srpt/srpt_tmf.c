@@ -32,23 +32,30 @@ static bool srpt_tmf_ends_commands(const struct srpt_send_ioctx *tmf)
 }
 
 /**
- * srpt_tmf_covers - does a TMF's answer have to wait for a command?
+ * srpt_tmf_covers_tag - does a TMF's answer have to wait for a command?
  * @tmf: the task management request.
- * @cmd: an SRP_CMD of the same nexus, received before it.
+ * @tag: the tag of an SRP_CMD of the same nexus, received before it.
+ * @lun: its logical unit.
  *
  * For the functions target_core performs (target_tmr_work()): ABORT TASK
  * covers the command it names, LOGICAL UNIT RESET every command of its
  * logical unit. target_core does not perform the others, so they end no
  * command and need not wait.
  *
- * Return: true when @tmf's answer must wait for @cmd's.
+ * Return: true when @tmf's answer must wait for that command's.
  */
+bool srpt_tmf_covers_tag(const struct srpt_send_ioctx *tmf, u64 tag, u64 lun)
+{
+	if (lun != tmf->lun || !srpt_tmf_ends_commands(tmf))
+		return false;
+	return tmf->tmf_func == TMR_LUN_RESET || tag == tmf->tmf_task_tag;
+}
+
+/* srpt_tmf_covers_tag() for a command's context. */
 bool srpt_tmf_covers(const struct srpt_send_ioctx *tmf,
 		     const struct srpt_send_ioctx *cmd)
 {
-	if (cmd->lun != tmf->lun || !srpt_tmf_ends_commands(tmf))
-		return false;
-	return tmf->tmf_func == TMR_LUN_RESET || cmd->tag == tmf->tmf_task_tag;
+	return srpt_tmf_covers_tag(tmf, cmd->tag, cmd->lun);
 }
 
 /*
@@ -207,10 +214,11 @@ static void srpt_queue_answer_locked(struct srpt_nexus *nexus,
  * the nexus received before the TMF (ib_srp sends LOGICAL UNIT RESET on
  * its first channel only).
  */
-static void srpt_hold_tmf(struct srpt_nexus *nexus, struct srpt_send_ioctx *tmf)
+static bool srpt_hold_tmf(struct srpt_nexus *nexus, struct srpt_send_ioctx *tmf)
 {
 	struct srpt_rdma_ch *ch;
 	unsigned long flags;
+	u32 n = 0;
 
 	atomic_set(&tmf->tmf_pending, 1);
 	atomic_set(&tmf->answer_pending, 1);
@@ -220,6 +228,16 @@ static void srpt_hold_tmf(struct srpt_nexus *nexus, struct srpt_send_ioctx *tmf)
 	 * neither would wait for it (each skips what another TMF marked).
 	 */
 	mutex_lock(&srpt_mutex);
+	if (srpt_tmf_ends_commands(tmf)) {
+		list_for_each_entry(ch, &nexus->ch_list, nexus_node)
+			n++;
+		tmf->unsig_wait = kcalloc(n, sizeof(*tmf->unsig_wait),
+					  GFP_KERNEL);
+		if (!tmf->unsig_wait) {
+			mutex_unlock(&srpt_mutex);
+			return false;
+		}
+	}
 	spin_lock_irqsave(&nexus->tmf_lock, flags);
 	if (nexus->tmf_tail) {
 		nexus->tmf_tail->tmf_next = tmf;
@@ -229,12 +247,16 @@ static void srpt_hold_tmf(struct srpt_nexus *nexus, struct srpt_send_ioctx *tmf)
 	srpt_queue_answer_locked(nexus, tmf);
 	spin_unlock_irqrestore(&nexus->tmf_lock, flags);
 
+	n = 0;
 	list_for_each_entry(ch, &nexus->ch_list, nexus_node) {
 		srpt_wait_table_fetches(ch, tmf);
 		srpt_wait_answers(ch, tmf);
+		if (tmf->unsig_wait)
+			srpt_wait_unsignaled(ch, tmf, &tmf->unsig_wait[n++]);
 	}
 	mutex_unlock(&srpt_mutex);
 	srpt_tmf_fetch_ended(tmf);
+	return true;
 }
 
 void srpt_handle_tsk_mgmt(struct srpt_rdma_ch *ch,
@@ -253,6 +275,7 @@ void srpt_handle_tsk_mgmt(struct srpt_rdma_ch *ch,
 	ioctx->answer_next = NULL;
 	ioctx->core_answered = false;
 	ioctx->no_answer = false;
+	ioctx->unsig_wait = NULL;
 	/* The answer's reference (@tmf_refs); target_core takes its own. */
 	atomic_set(&ioctx->tmf_refs, 1);
 	ioctx->lun = req.lun;
@@ -268,7 +291,8 @@ void srpt_handle_tsk_mgmt(struct srpt_rdma_ch *ch,
 		srpt_send_tmf_rsp(ioctx, code);
 		return;
 	}
-	srpt_hold_tmf(ch->nexus, ioctx);
+	if (!srpt_hold_tmf(ch->nexus, ioctx))
+		srpt_send_tmf_rsp(ioctx, SRPT_TMF_FAILED);
 }
 
 void srpt_queue_tm_rsp(struct se_cmd *se_cmd)
