@@ -120,6 +120,43 @@ static uint32_t srq_buffers_reported(void)
 }
 
 /*
+ * Fences our ib_srpt posted (ACL info files: "unsignaled responses N
+ * (budget B, fences F)" per channel), summed over the channels with a
+ * budget; -1 if no channel has one (the in-tree ib_srpt, or a device
+ * without room for unsignaled responses), when fences are not expected.
+ */
+static long fences_reported(void)
+{
+	char acls[512], acl[800], buf[4096];
+	unsigned long long sent, fences;
+	unsigned int budget;
+	long sum = -1;
+	const char *p;
+	struct dirent *d;
+	DIR *dir;
+
+	if (!cfg.tpg)
+		return -1;
+	snprintf(acls, sizeof(acls), "%s/acls", cfg.tpg);
+	dir = opendir(acls);
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(acl, sizeof(acl), "%s/%s", acls, d->d_name);
+		if (cfs_read(acl, "info", buf, sizeof(buf)))
+			continue;
+		for (p = buf; (p = strstr(p, "unsignaled responses ")); p++)
+			if (sscanf(p, "unsignaled responses %llu (budget %u, fences %llu)",
+				   &sent, &budget, &fences) == 3 && budget)
+				sum = (sum < 0 ? 0 : sum) + (long)fences;
+	}
+	closedir(dir);
+	return sum;
+}
+
+/*
  * srpt_setup_ch(): credits = min(sq_size, 512[, buffers of the SRQ]); the
  * SRQ's size as the target reports it, else (the in-tree target) its one
  * SRQ of srpt_srq_size. Call it with the channel logged in.
@@ -2945,6 +2982,7 @@ static int c_tmf_answer_order(void)
 	uint64_t tags[8], tmf_tags[2];
 	bool seen[8] = { false }, tmf_seen[2] = { false };
 	int i, got = 0, order = 0;
+	long fences;
 	uint8_t iu[640];
 	double end;
 	struct iu *r;
@@ -2965,6 +3003,7 @@ static int c_tmf_answer_order(void)
 	    0xdeadbeef, SRP_TMF_RSP_COMPLETE, 48);
 	tmf(a, "LUN RESET of an unmapped LUN", cfg.bad_lun, SRP_TSK_LUN_RESET, 0,
 	    SRP_TMF_RSP_FIELDS_INVALID, 48);
+	fences = fences_reported();
 	tmf_tags[0] = conn_tag(a);
 	conn_send(a, iu, build_tmf(iu, tmf_tags[0], cfg.lun, SRP_TSK_ABORT_TASK, tags[0]));
 	/*
@@ -3014,6 +3053,18 @@ static int c_tmf_answer_order(void)
 	got += collect_answers(b, tags, seen, 8);
 	check(got == 8, "%d of the 8 commands answered", got);
 	check(tmf_seen[0] && tmf_seen[1], "a TMF not answered once the commands it covers were");
+	/*
+	 * Our ib_srpt sends those 8 responses unsignaled (inline, nothing
+	 * signaled after them on b): the TMFs' answers must have waited for
+	 * a fence on b (srpt-design.rst, "Unsignaled responses").
+	 */
+	if (fences >= 0) {
+		long after = fences_reported();
+
+		printf("# fences the target counts: %ld before the TMFs, %ld after\n",
+		       fences, after);
+		check(after > fences, "no fence posted for the TMFs");
+	}
 	clear_ua(a);
 	for (i = 0; i < 8; i++)
 		verify_pattern(a, "an answered WRITE's block", cfg.lba + i, 1, 0x0de7 + i);
@@ -3590,7 +3641,7 @@ const struct hcase hcases[] = {
 	/* task management and SCSI */
 	{ "tmf_basic", "tmf", "ABORT TASK unknown tag: 0x00; unmapped LUN: 0x02; ABORT/CLEAR TASK SET, CLEAR ACA, unknown: 0x04; truncated: 0x02", .tc = &t_tmf_basic },
 	{ "tmf_lun_reset", "tmf", "LUN RESET: 0x00, next command UNIT ATTENTION 06/29/03", .fn = c_tmf_lun_reset },
-	{ "tmf_answer_order", "tmf", "ABORT TASK and LUN RESET on one channel while the SRP_RSPs of 8 executed immediate-data WRITEs on another channel of the nexus wait (RNR): ABORT TASK answered 0x00 only after its command's response, LUN RESET only after all 8, ABORT TASK first; TMFs covering none of them answered at once", .fn = c_tmf_answer_order },
+	{ "tmf_answer_order", "tmf", "ABORT TASK and LUN RESET on one channel while the SRP_RSPs of 8 executed immediate-data WRITEs on another channel of the nexus wait (RNR): ABORT TASK answered 0x00 only after its command's response, LUN RESET only after all 8, ABORT TASK first, behind a fence where the target counts fences (ours: the 8 went unsignaled); TMFs covering none of them answered at once", .fn = c_tmf_answer_order },
 	{ "tmf_aborted_tmf", "tmf", "ABORT TASK of a WRITE whose data fetch waits behind an RNR-stalled response, then LUN RESET, which aborts the ABORT TASK in target_core: LUN RESET 0x00 once the responses flow, the ABORT TASK and the WRITE never answered, both channels live with all credits", .fn = c_tmf_aborted_tmf },
 	{ "tmf_abort_stalled", "tmf", "ABORT TASK of a command in flight: TMF 0x00, after the command's own answer if any", .fn = c_tmf_abort_stalled },
 	{ "tmf_abort_table_fetch", "tmf", "ABORT TASK of a WRITE whose external descriptor table is still being read (send queue held by an RNR-stalled response): TMF 0x00; the WRITE aborted (unanswered, each block old or written, unchanged after the TMF) or completed first (GOOD, written), never lost; credits back", .fn = c_tmf_abort_table_fetch },
