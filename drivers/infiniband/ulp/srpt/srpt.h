@@ -1041,6 +1041,7 @@ int srpt_setup_ch(struct srpt_rdma_ch *ch, struct srpt_tpg *tpg,
 		  struct srpt_nexus *nexus);
 struct srpt_rdma_ch *srpt_alloc_ch(struct srpt_login *lg);
 void srpt_end_nexus(struct srpt_nexus *nexus, u32 reason);
+u32 srpt_nexus_ch_count(struct srpt_nexus *nexus);
 struct srpt_nexus *srpt_new_nexus(struct srpt_tpg *tpg, const u8 i_port_id[16],
 				  const char *acl);
 void srpt_qp_to_err(struct srpt_rdma_ch *ch);

@@ -729,6 +729,17 @@ struct srpt_rdma_ch *srpt_alloc_ch(struct srpt_login *lg)
 
 /* ----- the I_T nexus ---------------------------------------------------- */
 
+/* The channels of @nexus. Context: srpt_mutex held. */
+u32 srpt_nexus_ch_count(struct srpt_nexus *nexus)
+{
+	struct srpt_rdma_ch *ch;
+	u32 n = 0;
+
+	list_for_each_entry(ch, &nexus->ch_list, nexus_node)
+		n++;
+	return n;
+}
+
 /*
  * Close every channel of @nexus. It stays on its TPG's list until its last
  * channel is released, but no login joins it any more (SRP r16a 5.6.2: a

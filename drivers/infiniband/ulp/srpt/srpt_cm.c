@@ -157,16 +157,6 @@ static bool srpt_close_nexus_of(struct srpt_login *lg)
 	return closed;
 }
 
-static u32 srpt_nexus_ch_count(struct srpt_nexus *nexus)
-{
-	struct srpt_rdma_ch *ch;
-	u32 n = 0;
-
-	list_for_each_entry(ch, &nexus->ch_list, nexus_node)
-		n++;
-	return n;
-}
-
 /*
  * Live sessions of @tpg admitted by the ACL named @acl. An ACL that names a
  * port GUID or an IP address admits any number of initiator port ids

@@ -717,16 +717,13 @@ static ssize_t srpt_show_nexus(struct srpt_nexus *nexus, char *page,
 {
 	struct srpt_rdma_ch *ch;
 	char rx[64];
-	u32 count = 0;
 
-	list_for_each_entry(ch, &nexus->ch_list, nexus_node)
-		count++;
 	n += scnprintf(page + n, PAGE_SIZE - n,
 		       "InitiatorName: %s\nInitiatorAlias: 0x%016llx%016llx\nLIO Session ID: %u   SessionType: Normal\nSession State: TARG_SESS_STATE_LOGGED_IN\nSRP channels: %u\n",
 		       nexus->se_sess->se_node_acl->initiatorname,
 		       get_unaligned_be64(nexus->i_port_id),
 		       get_unaligned_be64(nexus->i_port_id + 8),
-		       nexus->sid, count);
+		       nexus->sid, srpt_nexus_ch_count(nexus));
 	list_for_each_entry(ch, &nexus->ch_list, nexus_node) {
 		srpt_show_ch_rx(ch, rx, sizeof(rx));
 		n += scnprintf(page + n, PAGE_SIZE - n,

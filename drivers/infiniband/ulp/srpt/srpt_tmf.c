@@ -229,10 +229,8 @@ static bool srpt_hold_tmf(struct srpt_nexus *nexus, struct srpt_send_ioctx *tmf)
 	 */
 	mutex_lock(&srpt_mutex);
 	if (srpt_tmf_ends_commands(tmf)) {
-		list_for_each_entry(ch, &nexus->ch_list, nexus_node)
-			n++;
-		tmf->unsig_wait = kcalloc(n, sizeof(*tmf->unsig_wait),
-					  GFP_KERNEL);
+		tmf->unsig_wait = kcalloc(srpt_nexus_ch_count(nexus),
+					  sizeof(*tmf->unsig_wait), GFP_KERNEL);
 		if (!tmf->unsig_wait) {
 			mutex_unlock(&srpt_mutex);
 			return false;
@@ -247,7 +245,6 @@ static bool srpt_hold_tmf(struct srpt_nexus *nexus, struct srpt_send_ioctx *tmf)
 	srpt_queue_answer_locked(nexus, tmf);
 	spin_unlock_irqrestore(&nexus->tmf_lock, flags);
 
-	n = 0;
 	list_for_each_entry(ch, &nexus->ch_list, nexus_node) {
 		srpt_wait_table_fetches(ch, tmf);
 		srpt_wait_answers(ch, tmf);
